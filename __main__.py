@@ -1,0 +1,25 @@
+"""iam-platform: build every system the stack enables and export its outputs."""
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import load_stack_config
+from components.jwks import JwksEndpoint
+from components.notifications import AlarmTopic
+from components.platform import Platform
+
+config = load_stack_config()
+provider = aws.Provider(
+    "aws", region=config.region,
+    default_tags=aws.ProviderDefaultTagsArgs(tags=config.default_tags))
+on_aws = pulumi.ResourceOptions(providers={"aws": provider})
+
+platform = Platform.for_stack(config, opts=pulumi.InvokeOptions(provider=provider))
+alarms = AlarmTopic("alarms", config.notifications, platform, opts=on_aws)
+platform = platform.with_alarm_topic(alarms.topic_arn)
+pulumi.export("alarmTopicArn", alarms.topic_arn)
+
+if config.jwks.enabled:
+    jwks = JwksEndpoint("jwks", config.jwks, platform, opts=on_aws)
+    pulumi.export("jwksUrl", jwks.url)
+    pulumi.export("jwksSecretArn", jwks.secret_arn)

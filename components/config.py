@@ -1,0 +1,224 @@
+"""Typed stack settings: the only code that reads the stack's configuration.
+
+Every setting lives under the project's namespace in ``Pulumi.<stack>.yaml`` as one
+structured value per section, for example::
+
+    iam-platform:jwks:
+      cacheTtlSeconds: 300
+
+``load_stack_config()`` reads them once and returns a validated, frozen ``StackConfig``.
+Bad settings raise ``StackConfigError`` before any resource is declared, with one line per
+problem naming the key as written in the stack file, the value and the rule it breaks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any, Literal, Mapping, Optional
+
+import pulumi
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+PROJECT = "iam-platform"
+REGION_KEY = "aws:region"
+PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+                      1096, 1827, 2192, 2557, 2922, 3288, 3653)
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$"
+_SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
+
+
+class Settings(BaseModel):
+    """Base of every section: camelCase keys, unknown keys refused, values frozen."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True,
+                              extra="forbid", frozen=True)
+
+
+class NotificationSettings(Settings):
+    """Where alarms go: the stack's SNS topic, with an optional e-mail subscription."""
+
+    email: Optional[str] = Field(None, pattern=_EMAIL)
+
+
+class ObservabilitySettings(Settings):
+    log_retention_days: int = 14
+    alarms_enabled: bool = False
+    tracing: bool = True
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _supported_retention(cls, days: int) -> int:
+        if days not in LOG_RETENTION_DAYS:
+            raise ValueError(f"must be one of CloudWatch's retention periods {list(LOG_RETENTION_DAYS)}")
+        return days
+
+
+class ProtectionSettings(Settings):
+    """How hard stateful resources are to delete (strict in prod)."""
+
+    deletion_protection: bool = Field(False, validate_default=True)
+    secret_recovery_days: int = Field(7, ge=7, le=30)
+
+    @field_validator("deletion_protection")
+    @classmethod
+    def _prod_is_protected(cls, enabled: bool, info: ValidationInfo) -> bool:
+        if (info.context or {}).get("stack") == "prod" and not enabled:
+            raise ValueError("the prod stack must set deletionProtection: true")
+        return enabled
+
+
+class FunctionSettings(Settings):
+    """Defaults for every ServiceFunction."""
+
+    runtime: Literal["python3.12", "python3.13"] = "python3.12"
+    architecture: Literal["arm64", "x86_64"] = "arm64"
+    memory_mb: int = Field(256, ge=128, le=10240)
+    timeout_seconds: int = Field(10, ge=1, le=900)
+    powertools_layer_version: int = Field(27, ge=1)
+    environment_kms_key_arn: Optional[str] = Field(None, pattern=_KMS_KEY_ARN)
+
+
+class ThrottleSettings(Settings):
+    rate_limit: float = Field(50, gt=0, le=10000)
+    burst_limit: int = Field(100, ge=1, le=5000)
+
+
+class JwksSettings(Settings):
+    enabled: bool = True
+    secret_name: Optional[str] = Field(None, pattern=_SECRET_NAME)
+    cache_ttl_seconds: int = Field(600, ge=0, le=86400)
+    fallback_keys: Optional[list[dict[str, Any]]] = None
+    reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
+    throttle: ThrottleSettings = ThrottleSettings()
+
+    @field_validator("fallback_keys")
+    @classmethod
+    def _public_keys_only(cls, keys: Optional[list[dict[str, Any]]]) -> Optional[list[dict[str, Any]]]:
+        for key in keys or ():
+            private = sorted(PRIVATE_JWK_MEMBERS & key.keys())
+            if private or key.get("kty") == "oct":
+                raise ValueError(f"key {key.get('kid', '?')!r} holds private material "
+                                 f"({', '.join(private) or 'kty oct'}); fallback keys must be public")
+            if not key.get("kid") or not key.get("kty"):
+                raise ValueError("every fallback key needs kty and kid")
+        return keys
+
+
+class StackConfig(Settings):
+    """All settings of one stack. Sections are what components receive."""
+
+    project: str = PROJECT
+    stack: str
+    region: str
+    tags: dict[str, str] = {}
+    notifications: NotificationSettings = NotificationSettings()
+    observability: ObservabilitySettings = ObservabilitySettings()
+    # Validated from a dict even when absent, so prod's strictness check always runs.
+    protection: ProtectionSettings = Field(default_factory=dict, validate_default=True)
+    functions: FunctionSettings = FunctionSettings()
+    jwks: JwksSettings = JwksSettings()
+
+    @field_validator("region")
+    @classmethod
+    def _region_shape(cls, region: str) -> str:
+        if not _REGION.match(region):
+            raise ValueError("must be an AWS region name such as eu-west-1")
+        return region
+
+    @field_validator("tags")
+    @classmethod
+    def _tag_limits(cls, tags: dict[str, str]) -> dict[str, str]:
+        for key, value in tags.items():
+            if not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
+                raise ValueError(f"tag key {key!r} must be 1-128 characters and not start with aws:")
+            if len(value) > 256:
+                raise ValueError(f"tag {key!r} value must be at most 256 characters")
+        return tags
+
+    @property
+    def default_tags(self) -> dict[str, str]:
+        return {"project": self.project, "stack": self.stack, "managed-by": "pulumi", **self.tags}
+
+
+class StackConfigError(pulumi.RunError):
+    """Bad stack settings: one line per problem. RunError prints without a traceback."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid stack settings:\n" + "\n".join(problems))
+
+
+def parse_stack_settings(stack: str, values: Mapping[str, Any],
+                         secret_keys: frozenset[str] = frozenset(),
+                         environ: Mapping[str, str] = os.environ) -> StackConfig:
+    """Validate raw config values (fully qualified keys) into a StackConfig."""
+    sections = {key.split(":", 1)[1]: _decode(value) for key, value in values.items()
+                if key.startswith(f"{PROJECT}:")}
+    blocked = {"project", "stack", "region"} & sections.keys()
+    problems = [f"{PROJECT}:{name}: is not a setting (it is derived from the stack)" for name in sorted(blocked)]
+    region = values.get(REGION_KEY) or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+    if region is None:
+        problems.append(f"{REGION_KEY}: is required (set it in Pulumi.{stack}.yaml)")
+    if problems:
+        raise StackConfigError(problems)
+    try:
+        return StackConfig.model_validate({**sections, "stack": stack, "region": region},
+                                          context={"stack": stack})
+    except ValidationError as error:
+        raise StackConfigError([_describe(e, secret_keys) for e in error.errors()]) from None
+
+
+def load_stack_config() -> StackConfig:
+    """Read the running stack's configuration once, validated."""
+    values = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
+    secrets = frozenset(k for k in values if pulumi.runtime.config.is_config_secret(k))
+    return parse_stack_settings(pulumi.get_stack(), values, secrets)
+
+
+def _decode(value: Any) -> Any:
+    """Structured values arrive as JSON strings; plain strings stay strings."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _describe(error: Mapping[str, Any], secret_keys: frozenset[str]) -> str:
+    # An unknown key is reported as the user spelled it; known fields by their alias.
+    key = _config_key(error["loc"], as_written=error["type"] == "extra_forbidden")
+    section_key = key.split(".", 1)[0]
+    value = "[secret]" if section_key in secret_keys else _short(error.get("input"))
+    rule = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        rule = "unknown setting (check the spelling)"
+    return f"{key} = {value}: {rule}"
+
+
+def _config_key(loc: tuple[Any, ...], as_written: bool) -> str:
+    if loc == ("region",):
+        return REGION_KEY
+    name = (lambda part: part) if as_written else to_camel
+    key = f"{PROJECT}:{name(loc[0])}"
+    for part in loc[1:]:
+        key += f"[{part}]" if isinstance(part, int) else f".{name(part)}"
+    return key
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[: limit - 3] + "..."

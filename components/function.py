@@ -1,0 +1,114 @@
+"""ServiceFunction: one Lambda with its own auto-named role, log group and alarms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam
+from components.platform import Platform
+
+LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
+# X-Ray's write actions cannot be scoped to a resource.
+XRAY_WRITE = iam.allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"])
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What a system asks of its function; platform-wide defaults fill in the rest."""
+
+    code: str
+    description: str
+    statements: Sequence[iam.Statement] = ()
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    reserved_concurrency: Optional[int] = None
+    timeout_seconds: Optional[int] = None
+    memory_mb: Optional[int] = None
+
+
+class ServiceFunction(pulumi.ComponentResource):
+    """A Lambda function whose role trusts lambda.amazonaws.com only and grants only
+    what the caller passes, plus its own log group and X-Ray writes.
+
+    The role is auto-named: a recreated role gets a new ARN, which updates the function
+    and so renews the KMS grant Lambda holds for it.
+    """
+
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+
+    def __init__(self, name: str, spec: FunctionSpec, platform: Platform,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("iam-platform:function:ServiceFunction", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        settings = platform.functions
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", retention_in_days=platform.observability.log_retention_days, opts=child)
+        # No confused-deputy condition: Lambda assumes an execution role only for a function
+        # in this account whose deployer held iam:PassRole on it.
+        self.role = aws.iam.Role(
+            f"{name}-role", assume_role_policy=iam.policy_document([iam.service_trust("lambda.amazonaws.com")]),
+            description=f"Execution role of {platform.project}/{platform.stack} {name}", opts=child)
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy", role=self.role.id,
+            policy=iam.policy_document(self._statements(spec, settings.environment_kms_key_arn)), opts=child)
+        self.function = aws.lambda_.Function(
+            f"{name}-function",
+            description=spec.description,
+            role=self.role.arn,
+            runtime=settings.runtime,
+            architectures=[settings.architecture],
+            handler=f"lambdas.{spec.code}.handler.handler",
+            code=lambda_archive(spec.code),
+            layers=[platform.powertools_layer_arn(settings.runtime, settings.architecture)],
+            memory_size=spec.memory_mb or settings.memory_mb,
+            timeout=spec.timeout_seconds or settings.timeout_seconds,
+            reserved_concurrent_executions=spec.reserved_concurrency,
+            kms_key_arn=settings.environment_kms_key_arn,
+            environment=aws.lambda_.FunctionEnvironmentArgs(variables={
+                "POWERTOOLS_SERVICE_NAME": name, **spec.environment}),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="JSON", log_group=self.log_group.name,
+                application_log_level="INFO", system_log_level="WARN"),
+            tracing_config=aws.lambda_.FunctionTracingConfigArgs(
+                mode="Active" if platform.observability.tracing else "PassThrough"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
+        if platform.observability.alarms_enabled:
+            for metric in ("Errors", "Throttles"):
+                self._alarm(name, metric, platform)
+        self.register_outputs({"functionArn": self.function.arn, "roleArn": self.role.arn})
+
+    def _statements(self, spec: FunctionSpec, kms_key_arn: Optional[str]) -> list[iam.Statement]:
+        log_streams = pulumi.Output.concat(self.log_group.arn, ":log-stream:*")
+        statements = [iam.allow(["logs:CreateLogStream", "logs:PutLogEvents"], [log_streams]), XRAY_WRITE]
+        if kms_key_arn:
+            statements.append(iam.allow(["kms:Decrypt"], [kms_key_arn]))
+        return statements + list(spec.statements)
+
+    def _alarm(self, name: str, metric: str, platform: Platform) -> None:
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-{metric.lower()}-alarm",
+            alarm_description=f"{name}: Lambda {metric} in the last 5 minutes",
+            namespace="AWS/Lambda", metric_name=metric, statistic="Sum",
+            dimensions={"FunctionName": self.function.name},
+            period=300, evaluation_periods=1, threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=platform.alarm_actions(), ok_actions=platform.alarm_actions(),
+            opts=pulumi.ResourceOptions(parent=self))
+
+
+def lambda_archive(code: str) -> pulumi.AssetArchive:
+    """The package layout Lambda and tests share: lambdas/__init__.py, common/ and <code>/."""
+    files = {"lambdas/__init__.py": pulumi.FileAsset(str(LAMBDAS_DIR / "__init__.py"))}
+    for folder in ("common", code):
+        for source in sorted((LAMBDAS_DIR / folder).rglob("*.py")):
+            files[source.relative_to(LAMBDAS_DIR.parent).as_posix()] = pulumi.FileAsset(str(source))
+    if not any(path.startswith(f"lambdas/{code}/") for path in files):
+        raise ValueError(f"no Lambda code in lambdas/{code}/")
+    return pulumi.AssetArchive(files)

@@ -1,0 +1,64 @@
+"""JwksEndpoint: public signing keys from Secrets Manager, served at a public URL."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam
+from components.config import JwksSettings
+from components.function import FunctionSpec, ServiceFunction
+from components.http_api import ApiRoute, HttpApi
+from components.platform import Platform
+
+JWKS_ROUTE = "GET /.well-known/jwks.json"
+EMPTY_KEY_SET = json.dumps({"keys": []})
+
+
+class JwksEndpoint(pulumi.ComponentResource):
+    """A secret of public keys, a function that may read only that secret, and an HTTP
+    API whose one route is public on purpose (the pack exempts it by route key)."""
+
+    url: pulumi.Output[str]
+    secret_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, settings: JwksSettings, platform: Platform,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("iam-platform:jwks:JwksEndpoint", name, None, opts)
+        protected = platform.protection.deletion_protection
+        secret = aws.secretsmanager.Secret(
+            f"{name}-keys",
+            name=settings.secret_name or f"{platform.project}/{platform.stack}/jwt/public-keys",
+            description="Public JWT signing keys (JWKS or an object keyed by kid); never private keys",
+            recovery_window_in_days=platform.protection.secret_recovery_days,
+            opts=pulumi.ResourceOptions(parent=self, protect=protected))
+        # An empty key set makes a fresh stack answer 200; operators put the real keys,
+        # which later updates must not overwrite.
+        aws.secretsmanager.SecretVersion(
+            f"{name}-keys-initial", secret_id=secret.id, secret_string=EMPTY_KEY_SET,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]))
+        function = ServiceFunction(f"{name}-fn", FunctionSpec(
+            code="jwks",
+            description="Serves the public JWKS from Secrets Manager",
+            statements=[iam.allow(["secretsmanager:GetSecretValue"], [secret.arn])],
+            environment=_environment(settings, secret.arn),
+            reserved_concurrency=settings.reserved_concurrency,
+        ), platform, opts=pulumi.ResourceOptions(parent=self))
+        api = HttpApi(f"{name}-api", function.function, [ApiRoute(JWKS_ROUTE, public=True)], settings.throttle,
+                      platform, opts=pulumi.ResourceOptions(parent=self))
+        self.url = pulumi.Output.concat(api.endpoint, "/.well-known/jwks.json")
+        self.secret_arn = secret.arn
+        self.register_outputs({"url": self.url, "secretArn": self.secret_arn})
+
+
+def _environment(settings: JwksSettings, secret_arn: pulumi.Output[str]) -> dict[str, pulumi.Input[str]]:
+    environment: dict[str, pulumi.Input[str]] = {
+        "JWKS_SECRET_ID": secret_arn,
+        "JWKS_CACHE_TTL_SECONDS": str(settings.cache_ttl_seconds),
+    }
+    if settings.fallback_keys:
+        environment["JWKS_FALLBACK_KEYS"] = json.dumps({"keys": settings.fallback_keys}, sort_keys=True)
+    return environment

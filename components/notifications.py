@@ -1,0 +1,51 @@
+"""The stack's alarm topic: an encrypted SNS topic every alarm notifies."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam
+from components.config import NotificationSettings
+from components.platform import Platform
+
+
+class AlarmTopic(pulumi.ComponentResource):
+    """SNS topic encrypted with its own customer-managed key, which CloudWatch may use.
+
+    CloudWatch cannot publish to a topic encrypted with the AWS-managed ``aws/sns`` key,
+    hence the customer-managed key and its CloudWatch grant.
+    """
+
+    topic_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, settings: NotificationSettings, platform: Platform,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("iam-platform:notifications:AlarmTopic", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=f"{platform.project}/{platform.stack} alarm notifications",
+            enable_key_rotation=True,
+            deletion_window_in_days=30 if platform.protection.deletion_protection else 7,
+            policy=iam.policy_document(_key_policy(platform)),
+            opts=child)
+        topic = aws.sns.Topic(f"{name}-topic", kms_master_key_id=key.arn, opts=child)
+        if settings.email:
+            aws.sns.TopicSubscription(f"{name}-email", topic=topic.arn, protocol="email",
+                                      endpoint=settings.email, opts=child)
+        self.topic_arn = topic.arn
+        self.register_outputs({"topicArn": self.topic_arn})
+
+
+def _key_policy(platform: Platform) -> list[iam.Statement]:
+    return [
+        iam.resource_grant({"AWS": [platform.root_principal()]}, ["kms:*"], ["*"],
+                           sid="AccountAdministersKeyThroughIam"),
+        iam.resource_grant({"Service": ["cloudwatch.amazonaws.com"]},
+                           ["kms:Decrypt", "kms:GenerateDataKey*"], ["*"],
+                           conditions={"StringEquals": {"aws:SourceAccount": platform.account_id}},
+                           sid="CloudWatchAlarmsPublishToTopic"),
+    ]

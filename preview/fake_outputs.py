@@ -1,0 +1,145 @@
+"""Realistic outputs for mocked resources, so inputs that read them are never empty.
+
+Physical names follow Pulumi's auto-naming (logical name plus a suffix) unless the
+program set ``name``; every value is derived from the resource's type and name, so a
+run is reproducible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+ACCOUNT_ID = "123456789012"
+
+
+@dataclass(frozen=True)
+class Place:
+    region: str
+    account: str = ACCOUNT_ID
+
+
+def fake_outputs(type_: str, name: str, inputs: Mapping[str, Any], place: Place) -> tuple[str, dict[str, Any]]:
+    """Return (id, the outputs a provider computes) for one resource."""
+    physical = inputs.get("name") or f"{name}-{_digest(type_, name, 7)}"
+    builder = _BUILDERS.get(type_, _generic)
+    return builder(type_, name, physical, inputs, place)
+
+
+def _digest(type_: str, name: str, length: int) -> str:
+    return hashlib.sha1(f"{type_}::{name}".encode()).hexdigest()[:length]
+
+
+def _arn(service: str, place: Place, resource: str, region: bool = True, account: bool = True) -> str:
+    return f"arn:aws:{service}:{place.region if region else ''}:{place.account if account else ''}:{resource}"
+
+
+def _service(type_: str) -> str:
+    return type_.split(":")[1].split("/")[0].lower()
+
+
+def _generic(type_, name, physical, inputs, place):
+    kind = type_.rsplit(":", 1)[-1].lower()
+    return physical, {"arn": _arn(_service(type_), place, f"{kind}/{physical}"), "name": physical}
+
+
+def _provider(type_, name, physical, inputs, place):
+    return _digest(type_, name, 8) + "-0000-4000-8000-" + _digest(name, type_, 12), {}
+
+
+def _role(type_, name, physical, inputs, place):
+    return physical, {"arn": _arn("iam", place, f"role/{physical}", region=False), "name": physical,
+                      "uniqueId": "AROA" + _digest(type_, name, 17).upper()}
+
+
+def _role_policy(type_, name, physical, inputs, place):
+    return f"{inputs.get('role', '')}:{physical}", {"name": physical}
+
+
+def _function(type_, name, physical, inputs, place):
+    arn = _arn("lambda", place, f"function:{physical}")
+    invoke = f"arn:aws:apigateway:{place.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+    return physical, {"arn": arn, "name": physical, "invokeArn": invoke, "qualifiedArn": f"{arn}:$LATEST",
+                      "qualifiedInvokeArn": invoke.replace(arn, f"{arn}:$LATEST"), "version": "$LATEST"}
+
+
+def _log_group(type_, name, physical, inputs, place):
+    return physical, {"arn": _arn("logs", place, f"log-group:{physical}"), "name": physical}
+
+
+def _http_api(type_, name, physical, inputs, place):
+    api_id = _digest(type_, name, 10)
+    return api_id, {"apiEndpoint": f"https://{api_id}.execute-api.{place.region}.amazonaws.com",
+                    "executionArn": _arn("execute-api", place, api_id),
+                    "arn": _arn("apigateway", place, f"/apis/{api_id}", account=False), "name": physical}
+
+
+def _rest_api(type_, name, physical, inputs, place):
+    api_id = _digest(type_, name, 10)
+    return api_id, {"rootResourceId": _digest(name, type_, 10), "executionArn": _arn("execute-api", place, api_id),
+                    "arn": _arn("apigateway", place, f"/restapis/{api_id}", account=False), "name": physical}
+
+
+def _short_id(type_, name, physical, inputs, place):
+    return _digest(type_, name, 7), {}
+
+
+def _secret(type_, name, physical, inputs, place):
+    arn = _arn("secretsmanager", place, f"secret:{physical}-{_digest(type_, name, 6)}")
+    return arn, {"arn": arn, "name": physical}
+
+
+def _kms_key(type_, name, physical, inputs, place):
+    d = _digest(type_, name, 32)
+    key_id = f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}"
+    return key_id, {"arn": _arn("kms", place, f"key/{key_id}"), "keyId": key_id}
+
+
+def _topic(type_, name, physical, inputs, place):
+    arn = _arn("sns", place, physical)
+    return arn, {"arn": arn, "name": physical}
+
+
+def _queue(type_, name, physical, inputs, place):
+    url = f"https://sqs.{place.region}.amazonaws.com/{place.account}/{physical}"
+    return url, {"arn": _arn("sqs", place, physical), "url": url, "name": physical}
+
+
+def _table(type_, name, physical, inputs, place):
+    arn = _arn("dynamodb", place, f"table/{physical}")
+    return physical, {"arn": arn, "name": physical, "streamArn": f"{arn}/stream/2026-01-01T00:00:00.000"}
+
+
+_BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
+    "pulumi:providers:aws": _provider,
+    "pulumi:providers:random": _provider,
+    "aws:iam/role:Role": _role,
+    "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:lambda/function:Function": _function,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:apigatewayv2/api:Api": _http_api,
+    "aws:apigateway/restApi:RestApi": _rest_api,
+    "aws:apigatewayv2/integration:Integration": _short_id,
+    "aws:apigatewayv2/route:Route": _short_id,
+    "aws:apigatewayv2/stage:Stage": _short_id,
+    "aws:lambda/permission:Permission": _short_id,
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:kms/key:Key": _kms_key,
+    "aws:sns/topic:Topic": _topic,
+    "aws:sqs/queue:Queue": _queue,
+    "aws:dynamodb/table:Table": _table,
+}
+
+
+def fake_call(token: str, args: Mapping[str, Any], place: Place) -> dict[str, Any]:
+    """Answers for the data sources the program reads."""
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        return {"accountId": place.account, "arn": f"arn:aws:iam::{place.account}:user/preview",
+                "userId": "AIDAPREVIEW", "id": place.account}
+    if token == "aws:index/getPartition:getPartition":
+        return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
+    if token == "aws:index/getRegion:getRegion":
+        return {"name": place.region, "region": place.region, "id": place.region,
+                "endpoint": f"ec2.{place.region}.amazonaws.com", "description": place.region}
+    return {}

@@ -1,0 +1,134 @@
+"""Run the Pulumi program under recording mocks and collect every resource as a record.
+
+A record has the shape of a resource in ``pulumi stack export``:
+``{type, urn, name, custom, id, inputs, outputs, parent, dependencies, propertyDependencies,
+provider, protect}``. Component tests and the offline preview share this harness.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from preview.fake_outputs import Place, fake_call, fake_outputs
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    records: list[dict[str, Any]]
+    outputs: dict[str, Any]
+
+    def of_type(self, type_: str) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["type"] == type_]
+
+    def by_urn(self, urn: str) -> dict[str, Any]:
+        return next(r for r in self.records if r["urn"] == urn)
+
+
+class RecordingMocks(Mocks):
+    def __init__(self, place: Place) -> None:
+        self.place = place
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict]:
+        resource_id, computed = fake_outputs(args.typ, args.name, plain(args.inputs), self.place)
+        return resource_id, {**args.inputs, **computed}
+
+    def call(self, args: MockCallArgs) -> dict:
+        return fake_call(args.token, args.args, self.place)
+
+
+class RecordingMonitor(MockMonitor):
+    """Keeps what ``Mocks.new_resource`` never sees: parents, dependencies, the stack's outputs."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.records: list[dict[str, Any]] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """As the engine does: a child's type is qualified by its parent's whole type chain."""
+        qualified = type_
+        if parent and f"::{STACK_TYPE}::" not in parent:
+            qualified = parent.split("::")[2] + "$" + type_
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{qualified}::{name}"
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        registration = self.resources.get(response.urn)
+        record = {
+            "type": request.type,
+            "urn": response.urn,
+            "name": request.name,
+            "custom": bool(request.custom),
+            "id": response.id,
+            "inputs": plain(rpc.deserialize_properties(request.object)),
+            "outputs": plain(registration.state) if registration else {},
+            "parent": request.parent,
+            "dependencies": sorted(request.dependencies),
+            "propertyDependencies": {k: sorted(v.urns) for k, v in request.propertyDependencies.items()},
+            "provider": request.provider,
+            "protect": bool(request.protect),
+        }
+        with self._lock:
+            self.records.append(record)
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        if f"::{STACK_TYPE}::" in request.urn:
+            self.stack_outputs = plain(rpc.deserialize_properties(request.outputs))
+        return super().RegisterResourceOutputs(request)
+
+
+def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str, str],
+                secret_keys: Sequence[str] = ()) -> ProgramRun:
+    """Run ``project_dir/__main__.py`` once under mocks; exceptions of the program propagate."""
+    region = config.get("aws:region", "us-east-1")
+    mocks = RecordingMocks(Place(region=region))
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.settings.ROOT.set(None)  # set_mocks' own stack would adopt this run's resources
+    monitor.records.clear()
+    if str(project_dir) not in sys.path:
+        sys.path.insert(0, str(project_dir))
+
+    # The SDK's own entry point: a Stack resource that collects pulumi.export calls.
+    _sync_await(run_in_stack(lambda: runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")))
+    return ProgramRun(sorted(monitor.records, key=lambda r: r["urn"]), monitor.stack_outputs)
+
+
+def plain(value: Any) -> Any:
+    """Unwrap secrets and turn assets into JSON-able values, recursively."""
+    if rpc.is_rpc_secret(value):
+        return plain(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, pulumi.AssetArchive):
+        return {"assets": {k: plain(v) for k, v in sorted(value.assets.items())}}
+    if isinstance(value, (pulumi.FileAsset, pulumi.FileArchive)):
+        return {"path": _relative(value.path)}
+    if isinstance(value, pulumi.StringAsset):
+        return {"text": value.text}
+    return value
+
+
+def _relative(path: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path

@@ -1,0 +1,39 @@
+"""Shared fixtures: run the real program under the preview's recording mocks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import pytest
+
+from preview.recorder import ProgramRun, run_program
+from preview.stack_files import read_stack_settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def stack_config(stack: str, overrides: Optional[dict[str, Any]] = None) -> dict[str, str]:
+    """The stack file's config, with whole sections replaced by ``overrides``."""
+    config = dict(read_stack_settings(REPO, stack).config)
+    for key, value in (overrides or {}).items():
+        config[key] = value if isinstance(value, str) else json.dumps(value)
+    return config
+
+
+@pytest.fixture
+def run_stack() -> Callable[..., ProgramRun]:
+    def run(stack: str = "dev", overrides: Optional[dict[str, Any]] = None) -> ProgramRun:
+        return run_program(REPO, "iam-platform", stack, stack_config(stack, overrides))
+    return run
+
+
+def one(run: ProgramRun, type_: str, name: str) -> dict[str, Any]:
+    matches = [r for r in run.records if r["type"] == type_ and r["name"] == name]
+    assert len(matches) == 1, f"expected one {type_} named {name}, found {len(matches)}"
+    return matches[0]
+
+
+def policy_of(record: dict[str, Any], key: str) -> dict[str, Any]:
+    return json.loads(record["inputs"][key])
