@@ -3,17 +3,15 @@
 import pytest
 
 from components.function import lambda_archive
-from tests.conftest import one, policy_of
+from tests.harness import one, policy_of, run_stack
 
 FN = "iam-platform:function:ServiceFunction"
 ROLE, POLICY, FUNCTION = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:lambda/function:Function"
 
 
 @pytest.fixture(scope="module")
-def dev(request):
-    from tests.conftest import REPO, stack_config
-    from preview.recorder import run_program
-    return run_program(REPO, "iam-platform", "dev", stack_config("dev"))
+def dev():
+    return run_stack("dev")
 
 
 def test_role_trusts_lambda_only_and_is_auto_named(dev):
@@ -66,7 +64,7 @@ def test_no_alarms_in_dev(dev):
     assert dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") == []
 
 
-def test_alarms_notify_the_stack_topic(run_stack):
+def test_alarms_notify_the_stack_topic():
     run = run_stack("dev", {"iam-platform:observability": {"alarmsEnabled": True}})
     topic = one(run, "aws:sns/topic:Topic", "alarms-topic")["outputs"]["arn"]
     alarms = {a["name"]: a["inputs"] for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
@@ -76,7 +74,7 @@ def test_alarms_notify_the_stack_topic(run_stack):
         assert alarm["dimensions"]["FunctionName"] == one(run, FUNCTION, "jwks-fn-function")["outputs"]["name"]
 
 
-def test_customer_managed_key_encrypts_environment_and_is_decryptable(run_stack):
+def test_customer_managed_key_encrypts_environment_and_is_decryptable():
     key = "arn:aws:kms:eu-west-1:123456789012:key/0b5b7a8e-9c3a-4b6f-8d2e-1f0a9c8b7d6e"
     run = run_stack("dev", {"iam-platform:functions": {"environmentKmsKeyArn": key}})
     assert one(run, FUNCTION, "jwks-fn-function")["inputs"]["kmsKeyArn"] == key
@@ -84,7 +82,7 @@ def test_customer_managed_key_encrypts_environment_and_is_decryptable(run_stack)
     assert {"Action": ["kms:Decrypt"], "Effect": "Allow", "Resource": [key]} in statements
 
 
-def test_reserved_concurrency_from_settings(run_stack):
+def test_reserved_concurrency_from_settings():
     run = run_stack("dev", {"iam-platform:jwks": {"reservedConcurrency": 7}})
     assert one(run, FUNCTION, "jwks-fn-function")["inputs"]["reservedConcurrentExecutions"] == 7
 

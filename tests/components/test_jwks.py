@@ -2,16 +2,14 @@ import json
 
 import pytest
 
-from tests.conftest import one, policy_of
+from tests.harness import one, policy_of, run_stack
 
 JWKS_ROUTE = "GET /.well-known/jwks.json"
 
 
 @pytest.fixture(scope="module")
 def dev():
-    from tests.conftest import REPO, stack_config
-    from preview.recorder import run_program
-    return run_program(REPO, "iam-platform", "dev", stack_config("dev"))
+    return run_stack("dev")
 
 
 def test_secret_default_name_and_initial_empty_key_set(dev):
@@ -61,7 +59,7 @@ def test_url_is_a_stack_output(dev):
     assert dev.outputs["jwksUrl"] == api["outputs"]["apiEndpoint"] + "/.well-known/jwks.json"
 
 
-def test_settings_reach_the_resources(run_stack):
+def test_settings_reach_the_resources():
     fallback = [{"kty": "RSA", "kid": "k1", "n": "abc", "e": "AQAB"}]
     run = run_stack("dev", {"iam-platform:jwks": {"secretName": "team/keys", "cacheTtlSeconds": 60,
                                                   "fallbackKeys": fallback,
@@ -73,13 +71,13 @@ def test_settings_reach_the_resources(run_stack):
     assert stage["defaultRouteSettings"] == {"throttlingBurstLimit": 9, "throttlingRateLimit": 5}
 
 
-def test_disabled_jwks_declares_nothing_of_it(run_stack):
+def test_disabled_jwks_declares_nothing_of_it():
     run = run_stack("dev", {"iam-platform:jwks": {"enabled": False}})
     assert not [r for r in run.records if "jwks" in r["urn"]]
     assert "jwksUrl" not in run.outputs
 
 
-def test_prod_protects_the_secret(run_stack):
+def test_prod_protects_the_secret():
     run = run_stack("prod")
     secret = one(run, "aws:secretsmanager/secret:Secret", "jwks-keys")
     assert secret["protect"] is True and secret["inputs"]["recoveryWindowInDays"] == 30

@@ -1,9 +1,9 @@
 import json
 
-from tests.conftest import one, policy_of
+from tests.harness import one, policy_of, run_stack
 
 
-def test_every_aws_resource_uses_the_tagged_provider(run_stack):
+def test_every_aws_resource_uses_the_tagged_provider():
     run = run_stack("staging")
     provider = one(run, "pulumi:providers:aws", "aws")
     assert provider["inputs"]["region"] == "eu-west-1"
@@ -13,7 +13,7 @@ def test_every_aws_resource_uses_the_tagged_provider(run_stack):
     assert aws_resources and all(r["provider"].startswith(provider["urn"]) for r in aws_resources)
 
 
-def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(run_stack):
+def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use():
     run = run_stack("dev", {"iam-platform:notifications": {"email": "ops@example.com"}})
     key = one(run, "aws:kms/key:Key", "alarms-key")
     assert one(run, "aws:sns/topic:Topic", "alarms-topic")["inputs"]["kmsMasterKeyId"] == key["outputs"]["arn"]
@@ -27,5 +27,5 @@ def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(run_stack):
     assert (subscription["protocol"], subscription["endpoint"]) == ("email", "ops@example.com")
 
 
-def test_no_subscription_without_an_address(run_stack):
+def test_no_subscription_without_an_address():
     assert run_stack("dev").of_type("aws:sns/topicSubscription:TopicSubscription") == []

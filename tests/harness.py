@@ -1,12 +1,10 @@
-"""Shared fixtures: run the real program under the preview's recording mocks."""
+"""Run the real program under the preview's recording mocks and look into the graph."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Optional
-
-import pytest
+from typing import Any, Optional
 
 from preview.recorder import ProgramRun, run_program
 from preview.stack_files import read_stack_settings
@@ -22,11 +20,8 @@ def stack_config(stack: str, overrides: Optional[dict[str, Any]] = None) -> dict
     return config
 
 
-@pytest.fixture
-def run_stack() -> Callable[..., ProgramRun]:
-    def run(stack: str = "dev", overrides: Optional[dict[str, Any]] = None) -> ProgramRun:
-        return run_program(REPO, "iam-platform", stack, stack_config(stack, overrides))
-    return run
+def run_stack(stack: str = "dev", overrides: Optional[dict[str, Any]] = None) -> ProgramRun:
+    return run_program(REPO, "iam-platform", stack, stack_config(stack, overrides))
 
 
 def one(run: ProgramRun, type_: str, name: str) -> dict[str, Any]:
