@@ -1,0 +1,123 @@
+"""Fixtures shared by the Lambda tests: fake AWS settings, a Lambda context, HTTP API events."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture
+def aws_env(monkeypatch):
+    """Fake credentials and a region, so no test can reach a real account."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "jwks-test"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 128
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:jwks-test"
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    log_group_name: str = "/aws/lambda/jwks-test"
+    log_stream_name: str = "2026/11/01/[$LATEST]abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 3000
+
+
+@pytest.fixture
+def lambda_context():
+    return FakeLambdaContext()
+
+
+@pytest.fixture
+def http_api_event():
+    """Builds an API Gateway HTTP API payload 2.0 event, as the $default stage sends it."""
+
+    def build(method: str = "GET", path: str = "/.well-known/jwks.json", stage: str = "$default") -> dict:
+        raw_path = path if stage == "$default" else f"/{stage}{path}"
+        return {
+            "version": "2.0",
+            "routeKey": f"{method} {path}",
+            "rawPath": raw_path,
+            "rawQueryString": "",
+            "headers": {
+                "accept": "application/json",
+                "host": "abc123.execute-api.eu-west-1.amazonaws.com",
+                "user-agent": "pytest",
+                "x-forwarded-for": "203.0.113.7",
+                "x-forwarded-proto": "https",
+            },
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "abc123",
+                "domainName": "abc123.execute-api.eu-west-1.amazonaws.com",
+                "domainPrefix": "abc123",
+                "http": {
+                    "method": method,
+                    "path": raw_path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "203.0.113.7",
+                    "userAgent": "pytest",
+                },
+                "requestId": "JKJaXmPLvHcESHA=",
+                "routeKey": f"{method} {path}",
+                "stage": stage,
+                "time": "01/Nov/2026:12:00:00 +0000",
+                "timeEpoch": 1793534400000,
+            },
+            "isBase64Encoded": False,
+        }
+
+    return build
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+@pytest.fixture(scope="session")
+def rsa_jwk():
+    """Returns (private JWK, public JWK) of a real RSA key for a kid; one key per kid."""
+    made: dict[str, tuple[dict, dict]] = {}
+
+    def build(kid: str) -> tuple[dict, dict]:
+        if kid not in made:
+            private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            numbers = private_key.private_numbers()
+            public = {
+                "kty": "RSA",
+                "kid": kid,
+                "use": "sig",
+                "alg": "RS256",
+                "n": _b64url_uint(numbers.public_numbers.n),
+                "e": _b64url_uint(numbers.public_numbers.e),
+            }
+            private = {
+                **public,
+                "d": _b64url_uint(numbers.d),
+                "p": _b64url_uint(numbers.p),
+                "q": _b64url_uint(numbers.q),
+                "dp": _b64url_uint(numbers.dmp1),
+                "dq": _b64url_uint(numbers.dmq1),
+                "qi": _b64url_uint(numbers.iqmp),
+            }
+            made[kid] = (private, public)
+        return made[kid]
+
+    return build
