@@ -1,0 +1,144 @@
+"""Example consumer of the rotated database credentials: a health check.
+
+Any event (a direct invoke, a Function URL or an HTTP API request) gets:
+- 200 ``{"database": "ok", "rotation": {...}}``: ``SELECT 1`` through
+  ``lambdas.common.database.connect`` on the container's reused connection, and
+  ``rotation_health`` of the secret;
+- 503 ``SECRET_UNAVAILABLE``: the secret could not be read (permissions, KMS, network);
+- 503 ``CREDENTIALS_REJECTED``: the database refused every version of the secret;
+- 503 ``DATABASE_UNAVAILABLE``: any other database error (unreachable, timeout, ...);
+- 500 ``MISCONFIGURED``: a missing or invalid setting (the log names it).
+
+Environment (set by the component):
+- ``DB_SECRET_ARN``: the credentials secret (required).
+- ``DB_CREDENTIALS_TTL_SECONDS``: how long AWSCURRENT stays cached; default 300.
+- ``DB_CONNECT_TIMEOUT_SECONDS``: PyMySQL connect timeout; default 5.
+- ``PARAMETERS_SECRETS_EXTENSION_HTTP_PORT``: set by the component when the AWS Parameters
+  and Secrets Lambda Extension layer is attached; reads then go through it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pymysql
+from aws_lambda_powertools import Logger
+
+from lambdas.common.database import (
+    CredentialsRejected,
+    DatabaseCredentials,
+    ReusableConnection,
+    SecretFetchError,
+    rotation_health,
+)
+from lambdas.common.responses import error_response, json_response
+
+DEFAULT_TTL_SECONDS = 300
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 5
+
+logger = Logger()
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the variable, never its value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_id: str
+    ttl_seconds: int
+    connect_timeout_seconds: int
+
+
+def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    secret_id = environ.get("DB_SECRET_ARN", "").strip()
+    if not secret_id:
+        raise SettingsError("DB_SECRET_ARN is not set")
+    return Settings(secret_id,
+                    _whole_number(environ, "DB_CREDENTIALS_TTL_SECONDS", DEFAULT_TTL_SECONDS, 0),
+                    _whole_number(environ, "DB_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1))
+
+
+def _whole_number(environ: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} is not a whole number") from None
+    if value < minimum:
+        raise SettingsError(f"{name} is below {minimum}")
+    return value
+
+
+@dataclass
+class Container:
+    """What one Lambda container keeps between invocations."""
+
+    settings: Settings
+    credentials: DatabaseCredentials
+    connection: ReusableConnection
+
+
+_container: Container | None = None
+_client: Any = None
+
+
+def reset_state(client: Any = None) -> None:
+    """Close the connection and forget the cache (for tests): the next call starts cold."""
+    global _container, _client
+    if _container is not None:
+        _container.connection.close()
+    _container, _client = None, client
+
+
+def _current_container() -> Container:
+    global _container
+    if _container is None:
+        settings = load_settings()
+        credentials = DatabaseCredentials(settings.secret_id, _client, settings.ttl_seconds)
+        connection = ReusableConnection(credentials, connect_timeout=settings.connect_timeout_seconds)
+        _container = Container(settings, credentials, connection)
+    return _container
+
+
+@logger.inject_lambda_context
+def handler(event: dict, context: object) -> dict:
+    try:
+        container = _current_container()
+    except SettingsError as error:
+        logger.error("App function misconfigured", extra={"problem": str(error)})
+        return error_response(500, "MISCONFIGURED", "The service is not configured correctly.")
+    return health(container)
+
+
+def health(container: Container) -> dict:
+    try:
+        check_database(container.connection)
+        rotation = rotation_health(container.settings.secret_id, container.credentials.secrets_client())
+    except SecretFetchError as error:
+        logger.error("Could not read the database secret", extra={"error_code": error.code, "stage": error.stage})
+        return error_response(503, "SECRET_UNAVAILABLE", "Database credentials are unavailable.")
+    except CredentialsRejected as error:
+        logger.error("Database refused the credentials", extra={"tried": error.tried})
+        return error_response(503, "CREDENTIALS_REJECTED", "The database refused the credentials.")
+    except pymysql.err.Error as error:
+        container.connection.close()
+        logger.error("Database unavailable", extra={"error_code": _mysql_code(error)})
+        return error_response(503, "DATABASE_UNAVAILABLE", "The database is unavailable.")
+    return json_response(200, {"database": "ok", "rotation": rotation})
+
+
+def check_database(connection: ReusableConnection) -> None:
+    with connection.get().cursor() as cursor:
+        cursor.execute("SELECT 1")
+        if cursor.fetchone() != (1,):
+            raise pymysql.err.OperationalError(0, "unexpected answer to SELECT 1")
+
+
+def _mysql_code(error: pymysql.err.Error) -> str:
+    return str(error.args[0]) if error.args and isinstance(error.args[0], int) else type(error).__name__
