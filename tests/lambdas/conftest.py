@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.mariadb import MariaDB, skip_reason_or_failure
+
 REGION = "eu-west-1"
 
 
@@ -23,6 +25,18 @@ def aws_env(monkeypatch):
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def server():
+    """A throwaway MariaDB on 127.0.0.1 for the whole session. Skipped, with the reason,
+    only when MariaDB is not installed and CI is not set; in CI its absence fails."""
+    reason = skip_reason_or_failure()
+    if reason:
+        pytest.skip(reason)
+    server = MariaDB.start()
+    yield server
+    server.stop()
 
 
 @dataclass

@@ -30,21 +30,10 @@ from lambdas.common.database import (
     connect,
     rotation_health,
 )
-from tests.mariadb import MariaDB, skip_reason_or_failure
 from tests.rotation import LoadRun, NaiveConnector, RotationDriver, new_password
 
 REGION = "eu-west-1"
 WORKERS, ROTATIONS = 4, 6
-
-
-@pytest.fixture(scope="module")
-def server():
-    reason = skip_reason_or_failure()
-    if reason:
-        pytest.skip(reason)
-    server = MariaDB.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -378,3 +367,13 @@ def test_rotation_health_reports_schedule():
         health = rotation_health("db", client)
     assert health == {"rotation_enabled": True, "has_current_version": True, "rotation_in_progress": False,
                       "last_rotated": last.isoformat(), "next_rotation": nxt.isoformat()}
+
+
+def test_missing_mariadb_skips_locally_and_fails_in_ci(monkeypatch):
+    from tests import mariadb
+    monkeypatch.setattr(mariadb.shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    assert "apt-get install -y mariadb-server" in mariadb.skip_reason_or_failure()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(RuntimeError, match="CI is set"):
+        mariadb.skip_reason_or_failure()
