@@ -4,7 +4,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import load_stack_config
+from components.database import RotatedAuroraSecret
 from components.jwks import JwksEndpoint
+from components.network import PrivateNetwork
 from components.notifications import AlarmTopic
 from components.platform import Platform
 
@@ -23,3 +25,9 @@ if config.jwks.enabled:
     jwks = JwksEndpoint("jwks", config.jwks, platform, opts=on_aws)
     pulumi.export("jwksUrl", jwks.url)
     pulumi.export("jwksSecretArn", jwks.secret_arn)
+
+if config.database.enabled:
+    network = PrivateNetwork("network", config.network, platform, opts=on_aws)
+    database = RotatedAuroraSecret("database", config.database, network, platform, opts=on_aws)
+    pulumi.export("databaseEndpoint", database.endpoint)
+    pulumi.export("databaseSecretArn", database.secret_arn)

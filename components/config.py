@@ -13,10 +13,11 @@ problem naming the key as written in the stack file, the value and the rule it b
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
-from typing import Any, Literal, Mapping, Optional
+from typing import Annotated, Any, Literal, Mapping, Optional
 
 import pulumi
 from pydantic import (
@@ -26,6 +27,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -38,6 +40,14 @@ _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$"
 _SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
+_VPC_ID = r"^vpc-[0-9a-f]{8,17}$"
+_SUBNET_ID = r"^subnet-[0-9a-f]{8,17}$"
+_LAYER_ARN = r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]{1,140}:\d{1,8}$"
+_SEMVER = r"^\d{1,4}\.\d{1,4}\.\d{1,6}$"
+_AURORA_MYSQL_VERSION = r"^\d\.\d{2}\.mysql_aurora\.\d{1,2}\.\d{2}\.\d{1,2}$"
+_CRON = r"^cron\([^()]{9,200}\)$"
+# Characters the RDS master password may not contain, besides space: always excluded.
+RDS_FORBIDDEN_PASSWORD_CHARACTERS = "/\"@"
 
 
 class Settings(BaseModel):
@@ -117,6 +127,92 @@ class JwksSettings(Settings):
         return keys
 
 
+class NetworkSettings(Settings):
+    """The network the database lives in: a private VPC of our own unless ``vpcId`` and
+    ``subnetIds`` name an existing one."""
+
+    vpc_id: Optional[str] = Field(None, pattern=_VPC_ID)
+    subnet_ids: Optional[list[Annotated[str, Field(pattern=_SUBNET_ID)]]] = Field(None, min_length=2, max_length=6)
+    cidr_block: str = "10.20.0.0/16"
+    availability_zones: int = Field(2, ge=2, le=3)
+    secrets_manager_endpoint: bool = True
+
+    @field_validator("cidr_block")
+    @classmethod
+    def _private_cidr(cls, cidr: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(cidr)
+        except ValueError:
+            raise ValueError("must be an IPv4 network such as 10.20.0.0/16") from None
+        if not network.is_private or not 16 <= network.prefixlen <= 22:
+            raise ValueError("must be a private range with a prefix from /16 to /22")
+        return str(network)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> "NetworkSettings":
+        if (self.vpc_id is None) != (self.subnet_ids is None):
+            raise ValueError("set vpcId and subnetIds together, or neither (a private VPC is created)")
+        if self.subnet_ids is not None and len(set(self.subnet_ids)) != len(self.subnet_ids):
+            raise ValueError("subnetIds must not repeat a subnet")
+        return self
+
+
+class RotationSettings(Settings):
+    """How and when the database credentials rotate."""
+
+    strategy: Literal["single-user", "alternating-users", "rds-managed"] = "single-user"
+    every_days: Optional[int] = Field(None, ge=1, le=1000)
+    cron: Optional[str] = Field(None, pattern=_CRON)
+    window_hours: Optional[int] = Field(None, ge=1, le=24)
+    application_version: str = Field("1.1.671", pattern=_SEMVER)
+    exclude_characters: str = Field("\"@/\\'", max_length=64)
+    app_username: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> "RotationSettings":
+        if self.cron is not None and self.every_days is not None:
+            raise ValueError("set either everyDays or cron, not both")
+        if self.window_hours is not None and self.cron is None:
+            raise ValueError("windowHours needs a cron schedule")
+        return self
+
+    @property
+    def schedule_expression(self) -> str:
+        return self.cron or f"rate({self.every_days or 30} days)"
+
+    @property
+    def duration(self) -> Optional[str]:
+        return f"{self.window_hours}h" if self.window_hours else None
+
+
+class DatabaseSettings(Settings):
+    """Aurora MySQL Serverless v2 with rotated credentials and an example consumer."""
+
+    enabled: bool = False
+    engine_version: str = Field("8.0.mysql_aurora.3.08.0", pattern=_AURORA_MYSQL_VERSION)
+    database_name: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+    master_username: str = Field("dbadmin", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+    min_capacity: float = Field(0.5, ge=0, le=256, multiple_of=0.5)
+    max_capacity: float = Field(4, ge=1, le=256, multiple_of=0.5)
+    readers: int = Field(0, ge=0, le=15)
+    backup_retention_days: int = Field(7, ge=1, le=35)
+    final_snapshot: bool = False
+    log_exports: list[Literal["audit", "error", "general", "slowquery"]] = ["audit", "error", "slowquery"]
+    rotation: RotationSettings = RotationSettings()
+    credentials_ttl_seconds: int = Field(300, ge=0, le=3600)
+    secrets_extension_layer_arn: Optional[str] = Field(None, pattern=_LAYER_ARN)
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> "DatabaseSettings":
+        if (info.context or {}).get("stack") == "prod" and self.enabled and not self.final_snapshot:
+            raise ValueError("the prod stack must set finalSnapshot: true")
+        if self.min_capacity > self.max_capacity:
+            raise ValueError("minCapacity must not exceed maxCapacity")
+        if self.master_username == self.rotation.app_username:
+            raise ValueError("rotation.appUsername must differ from masterUsername")
+        return self
+
+
 class StackConfig(Settings):
     """All settings of one stack. Sections are what components receive."""
 
@@ -130,6 +226,8 @@ class StackConfig(Settings):
     protection: ProtectionSettings = Field(default_factory=dict, validate_default=True)
     functions: FunctionSettings = FunctionSettings()
     jwks: JwksSettings = JwksSettings()
+    network: NetworkSettings = NetworkSettings()
+    database: DatabaseSettings = DatabaseSettings()
 
     @field_validator("region")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
@@ -15,6 +16,21 @@ from components.platform import Platform
 LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 # X-Ray's write actions cannot be scoped to a resource.
 XRAY_WRITE = iam.allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"])
+# What Lambda needs to attach a function to a VPC: the ec2 actions of the managed policy
+# AWSLambdaVPCAccessExecutionRole, without its logs:* on "*". Lambda calls them with the
+# execution role and they cannot be scoped to a resource or condition for that use, hence
+# "*"; they create network interfaces only, and only in the subnets the function names.
+VPC_ACCESS = iam.allow(["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+                        "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+                        "ec2:UnassignPrivateIpAddresses"], ["*"], sid="LambdaVpcNetworkInterfaces")
+
+
+@dataclass(frozen=True)
+class FunctionVpc:
+    """Private subnets and security groups for a function that must reach a VPC."""
+
+    subnet_ids: Sequence[pulumi.Input[str]]
+    security_group_ids: Sequence[pulumi.Input[str]]
 
 
 @dataclass(frozen=True)
@@ -28,6 +44,11 @@ class FunctionSpec:
     reserved_concurrency: Optional[int] = None
     timeout_seconds: Optional[int] = None
     memory_mb: Optional[int] = None
+    vpc: Optional[FunctionVpc] = None
+    layers: Sequence[pulumi.Input[str]] = ()  # after the Powertools layer
+    # Pure-Python packages the runtime lacks, bundled from the deploying environment
+    # (pinned in lambdas/requirements.txt), e.g. ("pymysql",).
+    packages: Sequence[str] = ()
 
 
 class ServiceFunction(pulumi.ComponentResource):
@@ -64,8 +85,8 @@ class ServiceFunction(pulumi.ComponentResource):
             runtime=settings.runtime,
             architectures=[settings.architecture],
             handler=f"lambdas.{spec.code}.handler.handler",
-            code=lambda_archive(spec.code),
-            layers=[platform.powertools_layer_arn(settings.runtime, settings.architecture)],
+            code=lambda_archive(spec.code, spec.packages),
+            layers=[platform.powertools_layer_arn(settings.runtime, settings.architecture), *spec.layers],
             memory_size=spec.memory_mb or settings.memory_mb,
             timeout=spec.timeout_seconds or settings.timeout_seconds,
             reserved_concurrent_executions=spec.reserved_concurrency,
@@ -77,6 +98,9 @@ class ServiceFunction(pulumi.ComponentResource):
                 application_log_level="INFO", system_log_level="WARN"),
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(
                 mode="Active" if platform.observability.tracing else "PassThrough"),
+            vpc_config=aws.lambda_.FunctionVpcConfigArgs(
+                subnet_ids=list(spec.vpc.subnet_ids),
+                security_group_ids=list(spec.vpc.security_group_ids)) if spec.vpc else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
         if platform.observability.alarms_enabled:
             for metric in ("Errors", "Throttles"):
@@ -88,6 +112,8 @@ class ServiceFunction(pulumi.ComponentResource):
         statements = [iam.allow(["logs:CreateLogStream", "logs:PutLogEvents"], [log_streams]), XRAY_WRITE]
         if kms_key_arn:
             statements.append(iam.allow(["kms:Decrypt"], [kms_key_arn]))
+        if spec.vpc:
+            statements.append(VPC_ACCESS)
         return statements + list(spec.statements)
 
     def _alarm(self, name: str, metric: str, platform: Platform) -> None:
@@ -103,12 +129,25 @@ class ServiceFunction(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self))
 
 
-def lambda_archive(code: str) -> pulumi.AssetArchive:
-    """The package layout Lambda and tests share: lambdas/__init__.py, common/ and <code>/."""
+def lambda_archive(code: str, packages: Sequence[str] = ()) -> pulumi.AssetArchive:
+    """The package layout Lambda and tests share: lambdas/__init__.py, common/ and <code>/,
+    plus the named pure-Python packages at the archive's root."""
     files = {"lambdas/__init__.py": pulumi.FileAsset(str(LAMBDAS_DIR / "__init__.py"))}
     for folder in ("common", code):
         for source in sorted((LAMBDAS_DIR / folder).rglob("*.py")):
             files[source.relative_to(LAMBDAS_DIR.parent).as_posix()] = pulumi.FileAsset(str(source))
     if not any(path.startswith(f"lambdas/{code}/") for path in files):
         raise ValueError(f"no Lambda code in lambdas/{code}/")
+    for package in packages:
+        root = _package_dir(package)
+        for source in sorted(root.rglob("*")):
+            if source.is_file() and "__pycache__" not in source.parts and source.suffix != ".pyc":
+                files[f"{package}/{source.relative_to(root).as_posix()}"] = pulumi.FileAsset(str(source))
     return pulumi.AssetArchive(files)
+
+
+def _package_dir(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"package {package!r} is not installed here (see lambdas/requirements.txt)")
+    return Path(next(iter(spec.submodule_search_locations)))

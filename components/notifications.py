@@ -16,7 +16,9 @@ class AlarmTopic(pulumi.ComponentResource):
     """SNS topic encrypted with its own customer-managed key, which CloudWatch may use.
 
     CloudWatch cannot publish to a topic encrypted with the AWS-managed ``aws/sns`` key,
-    hence the customer-managed key and its CloudWatch grant.
+    hence the customer-managed key and its CloudWatch grant. EventBridge rules (rotation
+    failures) publish too: the key policy and the topic policy allow both services, for
+    sources in this account only.
     """
 
     topic_arn: pulumi.Output[str]
@@ -33,6 +35,8 @@ class AlarmTopic(pulumi.ComponentResource):
             policy=iam.policy_document(_key_policy(platform)),
             opts=child)
         topic = aws.sns.Topic(f"{name}-topic", kms_master_key_id=key.arn, opts=child)
+        aws.sns.TopicPolicy(f"{name}-topic-policy", arn=topic.arn,
+                            policy=iam.policy_document(_topic_policy(platform, topic.arn)), opts=child)
         if settings.email:
             aws.sns.TopicSubscription(f"{name}-email", topic=topic.arn, protocol="email",
                                       endpoint=settings.email, opts=child)
@@ -48,4 +52,22 @@ def _key_policy(platform: Platform) -> list[iam.Statement]:
                            ["kms:Decrypt", "kms:GenerateDataKey*"], ["*"],
                            conditions={"StringEquals": {"aws:SourceAccount": platform.account_id}},
                            sid="CloudWatchAlarmsPublishToTopic"),
+        iam.resource_grant({"Service": ["events.amazonaws.com"]},
+                           ["kms:Decrypt", "kms:GenerateDataKey*"], ["*"],
+                           conditions={"StringEquals": {"aws:SourceAccount": platform.account_id}},
+                           sid="EventBridgeRulesPublishToTopic"),
+    ]
+
+
+def _topic_policy(platform: Platform, topic_arn: pulumi.Output[str]) -> list[iam.Statement]:
+    """Replaces SNS's default policy: the account manages the topic, and only CloudWatch
+    alarms and EventBridge rules of this account publish to it."""
+    return [
+        iam.resource_grant({"AWS": [platform.root_principal()]},
+                           ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe",
+                            "sns:ListSubscriptionsByTopic", "sns:Publish"], [topic_arn],
+                           sid="AccountManagesTopic"),
+        iam.resource_grant({"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]}, ["sns:Publish"],
+                           [topic_arn], conditions={"StringEquals": {"aws:SourceAccount": platform.account_id}},
+                           sid="AlarmsAndRulesOfThisAccountPublish"),
     ]

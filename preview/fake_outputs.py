@@ -111,6 +111,71 @@ def _table(type_, name, physical, inputs, place):
     return physical, {"arn": arn, "name": physical, "streamArn": f"{arn}/stream/2026-01-01T00:00:00.000"}
 
 
+def _prefixed_id(prefix: str) -> Callable[..., tuple[str, dict[str, Any]]]:
+    """EC2-style ids (vpc-..., subnet-..., sg-...) with the ARN EC2 gives them."""
+    kind = {"vpc": "vpc", "subnet": "subnet", "sg": "security-group", "sgr": "security-group-rule"}[prefix]
+
+    def build(type_, name, physical, inputs, place):
+        resource_id = f"{prefix}-{_digest(type_, name, 17)}"
+        return resource_id, {"arn": _arn("ec2", place, f"{kind}/{resource_id}"), "ownerId": place.account}
+    return build
+
+
+def _vpc(type_, name, physical, inputs, place):
+    resource_id, outputs = _prefixed_id("vpc")(type_, name, physical, inputs, place)
+    return resource_id, {**outputs, "defaultSecurityGroupId": f"sg-{_digest(name, type_, 17)}",
+                         "mainRouteTableId": f"rtb-{_digest(name, type_, 17)}"}
+
+
+def _vpc_endpoint(type_, name, physical, inputs, place):
+    endpoint_id = f"vpce-{_digest(type_, name, 17)}"
+    service = str(inputs.get("serviceName", "")).rsplit(".", 1)[-1]
+    dns = f"{endpoint_id}-{_digest(name, type_, 8)}.{service}.{place.region}.vpce.amazonaws.com"
+    return endpoint_id, {"arn": _arn("ec2", place, f"vpc-endpoint/{endpoint_id}"),
+                         "dnsEntries": [{"dnsName": dns, "hostedZoneId": "Z7HUB22UULQXV"}],
+                         "networkInterfaceIds": [f"eni-{_digest(type_, name, 17)}"], "state": "available"}
+
+
+def _rds_cluster(type_, name, physical, inputs, place):
+    identifier = inputs.get("clusterIdentifier") or f"{name}-{_digest(type_, name, 7)}"
+    host = f"{identifier}.cluster-{_digest(name, type_, 12)}.{place.region}.rds.amazonaws.com"
+    outputs: dict[str, Any] = {
+        "arn": _arn("rds", place, f"cluster:{identifier}"), "clusterIdentifier": identifier,
+        "endpoint": host, "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
+        "port": inputs.get("port", 3306), "clusterResourceId": "cluster-" + _digest(type_, name, 26).upper(),
+        "masterUserSecrets": []}
+    if inputs.get("manageMasterUserPassword"):
+        secret_arn = _arn("secretsmanager", place, f"secret:rds!cluster-{_digest(type_, name, 8)}-AbCdEf")
+        outputs["masterUserSecrets"] = [{"secretArn": secret_arn, "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
+                                         "secretStatus": "active"}]
+    return identifier, outputs
+
+
+def _rds_instance(type_, name, physical, inputs, place):
+    identifier = inputs.get("identifier") or f"{name}-{_digest(type_, name, 7)}"
+    return identifier, {"arn": _arn("rds", place, f"db:{identifier}"), "identifier": identifier,
+                        "endpoint": f"{identifier}.{_digest(name, type_, 12)}.{place.region}.rds.amazonaws.com"}
+
+
+def _sar_stack(type_, name, physical, inputs, place):
+    """A hosted rotation application's stack: its one output is the rotation function."""
+    parameters = inputs.get("parameters") or {}
+    function = parameters.get("functionName") or f"{name}-{_digest(type_, name, 7)}"
+    stack = f"serverlessrepo-{physical}"
+    return (_arn("cloudformation", place, f"stack/{stack}/{_digest(type_, name, 8)}"),
+            {"name": physical, "outputs": {"RotationLambdaARN": _arn("lambda", place, f"function:{function}")}})
+
+
+def _random_password(type_, name, physical, inputs, place):
+    # Never a real password: a preview has nothing to protect and must stay reproducible.
+    result = "Preview" + _digest(type_, name, 20) + "!1aA"
+    return _digest(type_, name, 8), {"result": result, "bcryptHash": "$2a$10$" + _digest(name, type_, 40)}
+
+
+def _event_rule(type_, name, physical, inputs, place):
+    return physical, {"arn": _arn("events", place, f"rule/{physical}"), "name": physical}
+
+
 _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "pulumi:providers:aws": _provider,
     "pulumi:providers:random": _provider,
@@ -129,6 +194,21 @@ _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "aws:sns/topic:Topic": _topic,
     "aws:sqs/queue:Queue": _queue,
     "aws:dynamodb/table:Table": _table,
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/subnet:Subnet": _prefixed_id("subnet"),
+    "aws:ec2/securityGroup:SecurityGroup": _prefixed_id("sg"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _prefixed_id("sg"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _prefixed_id("sgr"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _prefixed_id("sgr"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
+    "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:rds/clusterInstance:ClusterInstance": _rds_instance,
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": _sar_stack,
+    "aws:cloudwatch/eventRule:EventRule": _event_rule,
+    "aws:cloudwatch/eventTarget:EventTarget": _short_id,
+    "aws:secretsmanager/secretRotation:SecretRotation": _short_id,
+    "aws:sns/topicPolicy:TopicPolicy": _short_id,
+    "random:index/randomPassword:RandomPassword": _random_password,
 }
 
 
@@ -142,4 +222,8 @@ def fake_call(token: str, args: Mapping[str, Any], place: Place) -> dict[str, An
     if token == "aws:index/getRegion:getRegion":
         return {"name": place.region, "region": place.region, "id": place.region,
                 "endpoint": f"ec2.{place.region}.amazonaws.com", "description": place.region}
+    if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+        return {"names": [f"{place.region}{zone}" for zone in "abc"], "id": place.region,
+                "zoneIds": [f"{place.region}-az{i}" for i in (1, 2, 3)],
+                "groupNames": [place.region], "state": args.get("state")}
     return {}

@@ -13,6 +13,8 @@ Environment (set by the component):
 - ``DB_SECRET_ARN``: the credentials secret (required).
 - ``DB_CREDENTIALS_TTL_SECONDS``: how long AWSCURRENT stays cached; default 300.
 - ``DB_CONNECT_TIMEOUT_SECONDS``: PyMySQL connect timeout; default 5.
+- ``DB_HOST``, ``DB_PORT``, ``DB_NAME``: used only when the secret lacks them (the
+  ``rds-managed`` strategy: RDS's secret holds a username and a password only).
 - ``PARAMETERS_SECRETS_EXTENSION_HTTP_PORT``: set by the component when the AWS Parameters
   and Secrets Lambda Extension layer is attached; reads then go through it.
 """
@@ -51,15 +53,24 @@ class Settings:
     secret_id: str
     ttl_seconds: int
     connect_timeout_seconds: int
+    defaults: dict
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     secret_id = environ.get("DB_SECRET_ARN", "").strip()
     if not secret_id:
         raise SettingsError("DB_SECRET_ARN is not set")
+    defaults: dict = {}
+    if environ.get("DB_HOST", "").strip():
+        defaults["host"] = environ["DB_HOST"].strip()
+    if environ.get("DB_PORT", "").strip():
+        defaults["port"] = _whole_number(environ, "DB_PORT", 3306, 1)
+    if environ.get("DB_NAME", "").strip():
+        defaults["dbname"] = environ["DB_NAME"].strip()
     return Settings(secret_id,
                     _whole_number(environ, "DB_CREDENTIALS_TTL_SECONDS", DEFAULT_TTL_SECONDS, 0),
-                    _whole_number(environ, "DB_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1))
+                    _whole_number(environ, "DB_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1),
+                    defaults)
 
 
 def _whole_number(environ: Mapping[str, str], name: str, default: int, minimum: int) -> int:
@@ -100,7 +111,8 @@ def _current_container() -> Container:
     global _container
     if _container is None:
         settings = load_settings()
-        credentials = DatabaseCredentials(settings.secret_id, _client, settings.ttl_seconds)
+        credentials = DatabaseCredentials(settings.secret_id, _client, settings.ttl_seconds,
+                                          defaults=settings.defaults)
         connection = ReusableConnection(credentials, connect_timeout=settings.connect_timeout_seconds)
         _container = Container(settings, credentials, connection)
     return _container

@@ -43,7 +43,7 @@ ACCESS_DENIED = 1045  # ER_ACCESS_DENIED_ERROR: wrong user or password
 DEFAULT_TTL_SECONDS = 300
 EXTENSION_PORT_VARIABLE = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
 EXTENSION_TIMEOUT_SECONDS = 1.0
-SECRET_FIELDS = ("host", "username", "password")
+SECRET_FIELDS = ("username", "password")
 
 # Fail fast: a stuck Secrets Manager call should become an error, not a Lambda timeout.
 SECRETS_CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=2,
@@ -89,12 +89,17 @@ class Credentials:
 
 
 class DatabaseCredentials:
-    """The secret's versions, AWSCURRENT cached for ``ttl_seconds``; thread-safe."""
+    """The secret's versions, AWSCURRENT cached for ``ttl_seconds``; thread-safe.
+
+    ``defaults`` supplies ``host``, ``port`` and ``dbname`` for secrets that hold only a
+    username and password (the secret RDS manages itself); the secret's own values win.
+    """
 
     def __init__(self, secret_id: str, secrets_client: Any = None, ttl_seconds: float = DEFAULT_TTL_SECONDS,
                  clock: Callable[[], float] = time.monotonic,
-                 environ: Mapping[str, str] = os.environ) -> None:
+                 environ: Mapping[str, str] = os.environ, defaults: Mapping[str, Any] | None = None) -> None:
         self.secret_id = secret_id
+        self.defaults = dict(defaults or {})
         self.ttl_seconds = ttl_seconds
         self._client = secrets_client
         self._clock = clock
@@ -176,8 +181,8 @@ class DatabaseCredentials:
         if not isinstance(response.get("SecretString"), str):
             raise SecretFetchError(self.secret_id, stage, "SECRET_NOT_TEXT")
         try:
-            value = json.loads(response["SecretString"])
-            if not all(isinstance(value.get(name), str) and value[name] for name in SECRET_FIELDS):
+            value = {**self.defaults, **json.loads(response["SecretString"])}
+            if not all(isinstance(value.get(name), str) and value[name] for name in (*SECRET_FIELDS, "host")):
                 raise ValueError
             return Credentials(version_id=str(response.get("VersionId", "")), stage=stage,
                                host=value["host"], port=int(value.get("port", 3306)),

@@ -18,7 +18,8 @@ def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use():
     key = one(run, "aws:kms/key:Key", "alarms-key")
     assert one(run, "aws:sns/topic:Topic", "alarms-topic")["inputs"]["kmsMasterKeyId"] == key["outputs"]["arn"]
     assert key["inputs"]["enableKeyRotation"] is True
-    cloudwatch = [s for s in policy_of(key, "policy")["Statement"] if "Service" in s["Principal"]]
+    cloudwatch = [s for s in policy_of(key, "policy")["Statement"]
+                  if s["Principal"].get("Service") == ["cloudwatch.amazonaws.com"]]
     assert cloudwatch == [{"Sid": "CloudWatchAlarmsPublishToTopic", "Effect": "Allow",
                            "Principal": {"Service": ["cloudwatch.amazonaws.com"]},
                            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": ["*"],

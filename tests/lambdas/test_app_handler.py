@@ -99,6 +99,20 @@ def test_bad_settings_are_a_500(secrets, monkeypatch, lambda_context, environ):
 def test_settings_defaults():
     settings = app.load_settings({"DB_SECRET_ARN": " arn "})
     assert (settings.secret_id, settings.ttl_seconds, settings.connect_timeout_seconds) == ("arn", 300, 5)
+    assert settings.defaults == {}
+
+
+def test_an_rds_managed_secret_takes_host_port_and_name_from_the_environment(
+        server, secrets, monkeypatch, lambda_context):
+    username, password = f"app_{uuid.uuid4().hex[:10]}", new_password()
+    server.create_user(username, password, "appdb")
+    arn = secrets.create_secret(Name=f"rds!cluster-{username}", SecretString=json.dumps(
+        {"username": username, "password": password}))["ARN"]
+    for name, value in {"DB_SECRET_ARN": arn, "DB_HOST": "127.0.0.1", "DB_PORT": str(server.port),
+                        "DB_NAME": "appdb"}.items():
+        monkeypatch.setenv(name, value)
+    assert invoke(lambda_context)[0] == 200
+    assert app._container.credentials.current().dbname == "appdb"
 
 
 def test_describe_failure_is_a_503(secret, secrets, lambda_context):
