@@ -27,6 +27,8 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(PYTHON) bench/preview.py
+	$(PYTHON) bench/credentials.py
+	$(PYTHON) bench/rotation.py
 
 clean:
 	rm -rf $(VENV)
