@@ -226,10 +226,24 @@ def test_a_fetch_failure_during_the_fallback_surfaces(server, secrets, app_secre
 
 
 def test_a_malformed_secret_is_a_fetch_error(secrets, aws_env):
-    arn = secrets.create_secret(Name="db/bad", SecretString=json.dumps({"host": "h", "password": "x"}))["ARN"]
+    arn = secrets.create_secret(Name="db/bad", SecretString=json.dumps(
+        {"host": "h", "password": "pw-never-shown"}))["ARN"]  # no username
     with pytest.raises(SecretFetchError) as raised:
         DatabaseCredentials(arn, secrets).current()
-    assert raised.value.code == "SECRET_MALFORMED" and "x" not in str(raised.value).split(":")[-1]
+    assert raised.value.code == "SECRET_MALFORMED" and "pw-never-shown" not in repr(raised.value)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+def test_a_secret_that_is_not_json_text_is_a_fetch_error(secrets, aws_env):
+    text = secrets.create_secret(Name="db/text", SecretString="pw-plain-text")["ARN"]
+    binary = secrets.create_secret(Name="db/binary", SecretBinary=b"\x00\x01")["ARN"]
+    codes = []
+    for arn in (text, binary):
+        with pytest.raises(SecretFetchError) as raised:
+            DatabaseCredentials(arn, secrets).current()
+        codes.append(raised.value.code)
+        assert "pw-plain-text" not in repr(raised.value)
+    assert codes == ["SECRET_MALFORMED", "SECRET_NOT_TEXT"]
 
 
 # -- pending() ----------------------------------------------------------------------------
