@@ -155,6 +155,9 @@ class LayersSettings(Settings):
     dead_letter_retention_days: int = Field(14, ge=1, le=14)
     throttle: ThrottleSettings = ThrottleSettings()
     alarms: LayerAlarmSettings = LayerAlarmSettings()
+    # API Gateway writes REST API logs only once the account (per region) names a CloudWatch
+    # role. One stack per account and region may manage it; the others leave this false.
+    manage_api_gateway_account: bool = False
 
 
 class StackConfig(Settings):

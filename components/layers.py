@@ -123,12 +123,13 @@ class ExecutionApi(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=deployed))
         access_logs = aws.cloudwatch.LogGroup(
             f"{name}-access-logs", retention_in_days=platform.observability.log_retention_days, opts=child)
+        logging_ready = [self._account_logging_role()] if settings.manage_api_gateway_account else []
         self.stage = aws.apigateway.Stage(
             f"{name}-stage", rest_api=self.api.id, deployment=deployment.id, stage_name=STAGE,
             xray_tracing_enabled=platform.observability.tracing,
             access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
                 destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT),
-            opts=child)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=logging_ready))
         aws.apigateway.MethodSettings(
             f"{name}-settings", rest_api=self.api.id, stage_name=self.stage.stage_name, method_path="*/*",
             settings=aws.apigateway.MethodSettingsSettingsArgs(
@@ -139,6 +140,22 @@ class ExecutionApi(pulumi.ComponentResource):
         if platform.observability.alarms_enabled:
             self._alarms(settings.alarms)
         return self.stage
+
+    def _account_logging_role(self) -> aws.apigateway.Account:
+        """The region's API Gateway account setting: the role API Gateway logs with."""
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{self._name}-cloudwatch-role",
+            assume_role_policy=iam.policy_document([iam.service_trust("apigateway.amazonaws.com")]),
+            description="API Gateway account role: writes REST API access and execution logs", opts=child)
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{self._name}-cloudwatch-logs", role=role.name,
+            policy_arn=pulumi.Output.concat("arn:", self._platform.partition,
+                                            ":iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
+            opts=child)
+        return aws.apigateway.Account(
+            f"{self._name}-account", cloudwatch_role_arn=role.arn,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]))
 
     def _fingerprint(self, policy: aws.apigateway.RestApiPolicy) -> pulumi.Output[str]:
         """Changes whenever a deployed piece does: ids catch replacements, the

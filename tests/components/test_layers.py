@@ -257,3 +257,35 @@ def test_prod_protects_the_slack_secrets():
     for name in ("verification-signing-secret", "execution-bot-token"):
         secret = one(run, "aws:secretsmanager/secret:Secret", name)
         assert secret["protect"] is True and secret["inputs"]["recoveryWindowInDays"] == 30
+
+
+def test_role_policies_lint_clean_with_parliament(dev):
+    from parliament import analyze_policy_string
+
+    verification = analyze_policy_string(one(dev, POLICY, "verification-fn-policy")["inputs"]["policy"])
+    assert verification.findings == []
+    # parliament 1.6.4's bundled IAM data marks every Bedrock resource type as required for
+    # bedrock:InvokeModel, so any scoped foundation-model ARN is reported; nothing else may be.
+    execution = analyze_policy_string(one(dev, POLICY, "execution-fn-policy")["inputs"]["policy"])
+    assert [(f.issue, {d["action"] for d in f.detail}) for f in execution.findings] == [
+        ("RESOURCE_MISMATCH", {"bedrock:InvokeModel"})]
+
+
+@pytest.mark.parametrize("stack", ["prod"])
+def test_prod_file_at_100_percent_has_no_direct_invoke(stack):
+    run = run_stack(stack)
+    execution_arn = one(run, FUNCTION, "execution-fn-function")["outputs"]["arn"]
+    statements = _statements(run, "verification-fn-policy")
+    assert all(execution_arn not in s["Resource"] and "lambda:InvokeFunction" not in s["Action"] for s in statements)
+
+
+def test_account_logging_role_only_when_asked(dev):
+    assert not dev.of_type("aws:apigateway/account:Account")
+    run = run_stack("dev", layers(10, manageApiGatewayAccount=True))
+    account = one(run, "aws:apigateway/account:Account", "execution-api-account")
+    role = one(run, ROLE, "execution-api-cloudwatch-role")
+    assert account["inputs"]["cloudwatchRoleArn"] == role["outputs"]["arn"]
+    assert policy_of(role, "assumeRolePolicy")["Statement"][0]["Principal"] == {"Service": ["apigateway.amazonaws.com"]}
+    attachment = one(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "execution-api-cloudwatch-logs")
+    assert attachment["inputs"]["policyArn"].endswith(":policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+    assert account["urn"] in one(run, "aws:apigateway/stage:Stage", "execution-api-stage")["dependencies"]
