@@ -39,6 +39,7 @@ _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$"
 _SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
 # A foundation model id (provider.model[:version]); inference profiles are not supported.
+_INFERENCE_PROFILE_PREFIXES = frozenset({"us", "us-gov", "eu", "apac", "ap", "jp", "au", "ca", "global"})
 _BEDROCK_MODEL_ID = r"^[a-z0-9-]{2,32}\.[A-Za-z0-9.:_-]{1,200}$"
 
 
@@ -158,6 +159,14 @@ class LayersSettings(Settings):
     # API Gateway writes REST API logs only once the account (per region) names a CloudWatch
     # role. One stack per account and region may manage it; the others leave this false.
     manage_api_gateway_account: bool = False
+
+    @field_validator("bedrock_model_id")
+    @classmethod
+    def _foundation_model_only(cls, model_id: str) -> str:
+        if model_id.split(".", 1)[0] in _INFERENCE_PROFILE_PREFIXES:
+            raise ValueError("inference profiles are not supported; use a foundation model id "
+                             "such as anthropic.claude-3-haiku-20240307-v1:0")
+        return model_id
 
 
 class StackConfig(Settings):

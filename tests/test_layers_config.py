@@ -24,6 +24,7 @@ def test_defaults_are_off_and_on_the_old_path():
     ('{"rollout": {"apiGatewayPercent": -1}}', "iam-platform:layers.rollout.apiGatewayPercent"),
     ('{"slackApiBaseUrl": "http://slack.com/api"}', "iam-platform:layers.slackApiBaseUrl"),
     ('{"bedrockModelId": "eu.anthropic.claude:0 x"}', "iam-platform:layers.bedrockModelId"),
+    ('{"bedrockModelId": "eu.anthropic.claude-3-haiku-20240307-v1:0"}', "iam-platform:layers.bedrockModelId"),
     ('{"asyncRetryAttempts": 3}', "iam-platform:layers.asyncRetryAttempts"),
     ('{"alarms": {"latencyP99Ms": 30000}}', "iam-platform:layers.alarms.latencyP99Ms"),
     ('{"alarms": {"periodSeconds": 90}}', "iam-platform:layers.alarms.periodSeconds"),

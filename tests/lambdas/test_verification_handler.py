@@ -250,3 +250,20 @@ def test_any_signed_body_gets_a_json_2xx_or_4xx(parts, lambda_context, document,
     assert response["statusCode"] in (200, 400), response
     body = json.loads(response["body"])
     assert isinstance(body, dict) and (response["statusCode"] == 200 or set(body) == {"error", "message"})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.text(max_size=60) | st.binary(max_size=60).map(lambda b: b.decode("latin-1")),
+       timestamp=st.none() | st.text(max_size=14) | st.integers(-10**12, 10**13).map(str),
+       signature=st.none() | st.text(max_size=70) | st.just("v0=" + "0" * 64),
+       retry=st.none() | st.text(max_size=4), base64_flag=st.sampled_from([True, False, None, "yes"]))
+def test_any_post_with_forged_or_broken_signature_gets_a_json_4xx(parts, lambda_context, body, timestamp, signature,
+                                                                   retry, base64_flag):
+    headers = {k: v for k, v in {"x-slack-request-timestamp": timestamp, "x-slack-signature": signature,
+                                 "x-slack-retry-num": retry}.items() if v is not None}
+    event = function_url_event(body.encode("utf-8", "surrogatepass"), headers)
+    event["isBase64Encoded"] = base64_flag
+    response = verification.handler(event, lambda_context)
+    assert response["statusCode"] in (400, 401), response
+    assert set(json.loads(response["body"])) == {"error", "message"}
+    assert parts[0].calls == parts[1].calls == []
