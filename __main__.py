@@ -5,6 +5,7 @@ import pulumi_aws as aws
 
 from components.config import load_stack_config
 from components.jwks import JwksEndpoint
+from components.layers import ExecutionLayer, VerificationLayer
 from components.notifications import AlarmTopic
 from components.platform import Platform
 
@@ -23,3 +24,9 @@ if config.jwks.enabled:
     jwks = JwksEndpoint("jwks", config.jwks, platform, opts=on_aws)
     pulumi.export("jwksUrl", jwks.url)
     pulumi.export("jwksSecretArn", jwks.secret_arn)
+
+if config.layers.enabled:
+    execution = ExecutionLayer("execution", config.layers, platform, opts=on_aws)
+    verification = VerificationLayer("verification", config.layers, execution, platform, opts=on_aws)
+    pulumi.export("slackEventsUrl", verification.url)
+    pulumi.export("executionApiUrl", execution.api.invoke_url)

@@ -38,6 +38,9 @@ _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$"
 _SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
+# A foundation model id (provider.model[:version]); inference profiles are not supported.
+_INFERENCE_PROFILE_PREFIXES = frozenset({"us", "us-gov", "eu", "apac", "ap", "jp", "au", "ca", "global"})
+_BEDROCK_MODEL_ID = r"^[a-z0-9-]{2,32}\.[A-Za-z0-9.:_-]{1,200}$"
 
 
 class Settings(BaseModel):
@@ -117,6 +120,55 @@ class JwksSettings(Settings):
         return keys
 
 
+class RolloutSettings(Settings):
+    """Share of Slack conversations the verification layer sends through the REST API."""
+
+    api_gateway_percent: int = Field(0, ge=0, le=100)
+
+
+class LayerAlarmSettings(Settings):
+    """Thresholds of the layers' alarms, each over one ``periodSeconds`` window."""
+
+    period_seconds: int = Field(300, ge=60, le=3600, multiple_of=60)
+    client_errors: int = Field(5, ge=1, le=100000)
+    server_errors: int = Field(1, ge=1, le=100000)
+    latency_p99_ms: int = Field(3000, ge=50, le=29000)
+    dead_letters: int = Field(1, ge=1, le=100000)
+
+
+class LayersSettings(Settings):
+    """The Slack app's verification and execution layers (issue 3)."""
+
+    enabled: bool = False
+    rollout: RolloutSettings = RolloutSettings()
+    bedrock_model_id: str = Field("anthropic.claude-3-haiku-20240307-v1:0", pattern=_BEDROCK_MODEL_ID)
+    max_tokens: int = Field(512, ge=1, le=4096)
+    signing_secret_name: Optional[str] = Field(None, pattern=_SECRET_NAME)
+    bot_token_secret_name: Optional[str] = Field(None, pattern=_SECRET_NAME)
+    slack_api_base_url: str = Field("https://slack.com/api", pattern=r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$",
+                                    max_length=200)
+    verification_timeout_seconds: int = Field(5, ge=3, le=30)
+    execution_timeout_seconds: int = Field(60, ge=5, le=900)
+    verification_reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
+    execution_reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
+    async_retry_attempts: int = Field(0, ge=0, le=2)
+    max_event_age_seconds: int = Field(3600, ge=60, le=21600)
+    dead_letter_retention_days: int = Field(14, ge=1, le=14)
+    throttle: ThrottleSettings = ThrottleSettings()
+    alarms: LayerAlarmSettings = LayerAlarmSettings()
+    # API Gateway writes REST API logs only once the account (per region) names a CloudWatch
+    # role. One stack per account and region may manage it; the others leave this false.
+    manage_api_gateway_account: bool = False
+
+    @field_validator("bedrock_model_id")
+    @classmethod
+    def _foundation_model_only(cls, model_id: str) -> str:
+        if model_id.split(".", 1)[0] in _INFERENCE_PROFILE_PREFIXES:
+            raise ValueError("inference profiles are not supported; use a foundation model id "
+                             "such as anthropic.claude-3-haiku-20240307-v1:0")
+        return model_id
+
+
 class StackConfig(Settings):
     """All settings of one stack. Sections are what components receive."""
 
@@ -130,6 +182,7 @@ class StackConfig(Settings):
     protection: ProtectionSettings = Field(default_factory=dict, validate_default=True)
     functions: FunctionSettings = FunctionSettings()
     jwks: JwksSettings = JwksSettings()
+    layers: LayersSettings = LayersSettings()
 
     @field_validator("region")
     @classmethod

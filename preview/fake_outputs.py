@@ -81,6 +81,21 @@ def _rest_api(type_, name, physical, inputs, place):
                     "arn": _arn("apigateway", place, f"/restapis/{api_id}", account=False), "name": physical}
 
 
+def _function_url(type_, name, physical, inputs, place):
+    url_id = _digest(type_, name, 32)
+    return url_id, {"functionUrl": f"https://{url_id}.lambda-url.{place.region}.on.aws/", "urlId": url_id,
+                    "functionArn": _arn("lambda", place, f"function:{inputs.get('functionName', '')}")}
+
+
+def _rest_stage(type_, name, physical, inputs, place):
+    api = inputs.get("restApi", "")
+    stage = inputs.get("stageName", "")
+    return f"ags-{api}-{stage}", {
+        "invokeUrl": f"https://{api}.execute-api.{place.region}.amazonaws.com/{stage}",
+        "executionArn": _arn("execute-api", place, f"{api}/{stage}"),
+        "arn": _arn("apigateway", place, f"/restapis/{api}/stages/{stage}", account=False)}
+
+
 def _short_id(type_, name, physical, inputs, place):
     return _digest(type_, name, 7), {}
 
@@ -124,6 +139,8 @@ _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "aws:apigatewayv2/route:Route": _short_id,
     "aws:apigatewayv2/stage:Stage": _short_id,
     "aws:lambda/permission:Permission": _short_id,
+    "aws:lambda/functionUrl:FunctionUrl": _function_url,
+    "aws:apigateway/stage:Stage": _rest_stage,
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:kms/key:Key": _kms_key,
     "aws:sns/topic:Topic": _topic,
