@@ -24,7 +24,8 @@ CONFIG_SCHEMA = PolicyConfigSchema(
         "exemptFunctionUrlFunctions": {
             "type": "array",
             "items": {"type": "string"},
-            "default": [],
+            # Slack cannot sign with SigV4: the verification function checks Slack's signature itself.
+            "default": ["verification-fn-function"],
             "description": "Lambda functions that may have a public Function URL (principal \"*\" "
                            "with functionUrlAuthType NONE, or invokedViaFunctionUrl). An entry "
                            "matches a function named exactly so, or auto-named from it "
