@@ -82,5 +82,12 @@ def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
     return pulumi.Output.from_input(document).apply(_serialise)
 
 
+def plain_policy_document(statements: Sequence[Statement]) -> str:
+    """The same document for callers outside a Pulumi program (the CLI): plain strings only."""
+    if not statements:
+        raise ValueError("a policy document needs at least one statement")
+    return _serialise({"Version": POLICY_VERSION, "Statement": [s.to_dict() for s in statements]})
+
+
 def _serialise(document: Mapping[str, Any]) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"))
