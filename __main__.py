@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import load_stack_config
+from components.external import ExternalSecretReader
 from components.jwks import JwksEndpoint
 from components.notifications import AlarmTopic
 from components.platform import Platform
@@ -23,3 +24,8 @@ if config.jwks.enabled:
     jwks = JwksEndpoint("jwks", config.jwks, platform, opts=on_aws)
     pulumi.export("jwksUrl", jwks.url)
     pulumi.export("jwksSecretArn", jwks.secret_arn)
+
+if config.external.enabled:
+    reader = ExternalSecretReader("external-reader", config.external, platform, opts=on_aws)
+    for key, value in reader.exports().items():
+        pulumi.export(f"externalReader{key}", value)
