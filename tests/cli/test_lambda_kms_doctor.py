@@ -323,3 +323,17 @@ def test_repair_of_a_healthy_function_does_nothing(world):
     world.function(role_arn)
     code, text = run(world, "repair", "--function", "app", "--yes")
     assert code == 0 and "nothing to repair" in text and world.updates == []
+
+
+def test_commands_run_as_modules():
+    import subprocess
+    import sys
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[2]
+    for module in ("cli.lambda_kms_doctor", "cli.validate_jwks"):
+        done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=60,
+                              cwd=repo)
+        assert done.returncode == 0 and "usage: python -m " + module in done.stdout
+    done = subprocess.run([sys.executable, "-m", "cli.lambda_kms_doctor", "repair"], capture_output=True, text=True,
+                          timeout=60, cwd=repo)
+    assert done.returncode == 2 and "--function" in done.stderr
