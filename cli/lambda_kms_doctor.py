@@ -78,9 +78,13 @@ def _repair(args: argparse.Namespace, session: Any, evidence: Evidence, verdict:
     except (RepairError, ClientError, BotoCoreError) as error:
         out(f"repair failed: {error}")
         return EXIT_FAILED
-    after = diagnose(gather(session, args.function), now())
-    out(f"repaired; verdict now: {after.name} ({after.summary}). "
-        "A new grant can take a few minutes to be usable: diagnose again before invoking.")
+    out("repaired. A new grant can take a few minutes to be usable: diagnose again before invoking.")
+    try:
+        after = diagnose(gather(session, args.function), now())
+    except (FunctionNotFound, ClientError, BotoCoreError) as error:
+        out(f"could not diagnose again: {error}")
+    else:
+        out(f"verdict now: {after.name} ({after.summary})")
     return EXIT_OK
 
 
