@@ -74,6 +74,7 @@ class Evidence:
     key: Optional[KeyFacts] = None
     grants: tuple[GrantFacts, ...] = ()
     notes: tuple[str, ...] = ()      # what could not be read, and why
+    grants_listed: bool = True       # False: ListGrants was refused, so no grant is known
 
     @property
     def account(self) -> str:
@@ -88,7 +89,8 @@ def gather(session: Any, function_name: str) -> Evidence:
     role = _role(iam, function.role_arn, notes)
     key = _key(session, kms, function, notes)
     grants = _grants(kms, key.arn, notes) if key else ()
-    return Evidence(function=function, role=role, key=key, grants=grants, notes=tuple(notes))
+    return Evidence(function=function, role=role, key=key, grants=grants or (), notes=tuple(notes),
+                    grants_listed=grants is not None)
 
 
 def _function(lam: Any, name: str, notes: list[str]) -> FunctionFacts:
@@ -179,7 +181,7 @@ def _repository_key(session: Any, image_uri: str, notes: list[str]) -> Optional[
     return encryption["kmsKey"], match["repository"]
 
 
-def _grants(kms: Any, key_arn: str, notes: list[str]) -> tuple[GrantFacts, ...]:
+def _grants(kms: Any, key_arn: str, notes: list[str]) -> Optional[tuple[GrantFacts, ...]]:
     grants: list[GrantFacts] = []
     try:
         for page in kms.get_paginator("list_grants").paginate(KeyId=key_arn):
@@ -191,6 +193,7 @@ def _grants(kms: Any, key_arn: str, notes: list[str]) -> tuple[GrantFacts, ...]:
                     constraints=dict(grant.get("Constraints") or {})))
     except ClientError as error:
         notes.append(f"could not list the key's grants: {_code(error)}")
+        return None
     return tuple(grants)
 
 

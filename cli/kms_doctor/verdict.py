@@ -6,7 +6,7 @@ Order matters; the first rule that applies wins:
 2. the function is Pending or its last update is InProgress: ``propagating``;
 3. the execution role no longer exists: ``unknown`` (nothing to renew a grant for);
 4. the key policy or the role's policies do not allow kms:Decrypt: ``missing-permission``;
-5. no grant on the key for the role's current incarnation: ``stale-grant`` (a grant created
+5. the grants could not be listed: ``unknown``; no grant on the key for the role's current incarnation: ``stale-grant`` (a grant created
    before the role's CreateDate, or naming another principal for this function, was made
    for an earlier role of the same name; no grant at all is stale too);
 6. the newest current grant is younger than ``PROPAGATION_WINDOW``: ``propagating``;
@@ -44,7 +44,7 @@ class Verdict:
 
 def diagnose(evidence: Evidence, now: datetime) -> Verdict:
     function, role, key = evidence.function, evidence.role, evidence.key
-    facts = _function_facts(evidence)
+    facts = _function_facts(evidence) + [f"note: {note}" for note in evidence.notes]
     healthy = function.state in (None, "Active") and function.last_update_status in (None, "Successful")
     if key is None:
         facts.append("no customer-managed KMS key: environment uses Lambda's own key, "
@@ -67,13 +67,14 @@ def diagnose(evidence: Evidence, now: datetime) -> Verdict:
     if decrypt.allowed is False:
         return Verdict(MISSING_PERMISSION, "the role may not decrypt with the key; a new grant would not help",
                        tuple(facts))
+    if not evidence.grants_listed:
+        return Verdict(UNKNOWN, "the key's grants could not be listed (kms:ListGrants)", tuple(facts))
     current, stale = classify_grants(evidence)
     for grant in current:
         facts.append(f"grant {grant.grant_id} for the current role, created {_when(grant.creation_date)}")
     for grant in stale:
         facts.append(f"stale grant {grant.grant_id} (grantee {grant.grantee}, created {_when(grant.creation_date)})"
                      " was made for an earlier role of the same name")
-    facts.extend(f"note: {note}" for note in evidence.notes)
     if not current:
         summary = ("the role was recreated after Lambda's grant was made: the grants point at another principal"
                    if stale else "no grant on the key for the function's role")

@@ -139,3 +139,20 @@ def test_ok_mentions_leftover_stale_grants():
 ])
 def test_decrypt_check(key_policy, role_policies, allowed):
     assert check_decrypt(KEY_ARN, key_policy, ROLE_ARN, "AROA1", ACCOUNT, role_policies).allowed is allowed
+
+
+def test_notes_are_evidence_whatever_the_verdict():
+    unreadable = Evidence(function=evidence().function, role=evidence().role,
+                          key=KeyFacts(arn=KEY_ARN, source="environment", policy=None),
+                          notes=("could not read key x: AccessDeniedException",))
+    verdict = diagnose(unreadable, NOW)
+    assert verdict.name == "stale-grant"   # permissions undetermined, and no grant seen
+    assert "note: could not read key x: AccessDeniedException" in verdict.evidence
+    assert "the key policy could not be read" in verdict.evidence
+
+
+def test_unlisted_grants_are_unknown_not_stale():
+    unlisted = Evidence(function=evidence().function, role=evidence().role, key=evidence().key,
+                        grants_listed=False, notes=("could not list the key's grants: AccessDeniedException",))
+    verdict = diagnose(unlisted, NOW)
+    assert verdict.name == "unknown" and "kms:ListGrants" in verdict.summary

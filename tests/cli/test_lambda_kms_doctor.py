@@ -337,3 +337,16 @@ def test_commands_run_as_modules():
     done = subprocess.run([sys.executable, "-m", "cli.lambda_kms_doctor", "repair"], capture_output=True, text=True,
                           timeout=60, cwd=repo)
     assert done.returncode == 2 and "--function" in done.stderr
+
+
+def test_refused_list_grants_is_unknown(world):
+    role_arn = world.role()
+    world.function(role_arn)
+    kms = world.session.client("kms")
+    with Stubber(kms) as stub:
+        stub.add_response("describe_key", {"KeyMetadata": {"KeyId": "k", "Arn": world.key_arn}})
+        stub.add_response("get_key_policy", {"Policy": world.kms.get_key_policy(
+            KeyId=world.key_arn, PolicyName="default")["Policy"]})
+        stub.add_client_error("list_grants", "AccessDeniedException", "not allowed")
+        code, text = run(world, "diagnose", "--function", "app", session=Overriding(world.session, kms=kms))
+    assert code == 6 and "could not list the key's grants: AccessDeniedException" in text
