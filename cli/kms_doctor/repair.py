@@ -158,9 +158,8 @@ def _clean_up(iam: Any, lam: Any, plan: Plan, temp_arn: str, out: Out, waits: Wa
     """Never leave the function on the temporary role, nor the role behind."""
     try:
         if lam.get_function_configuration(FunctionName=plan.function_name)["Role"] == temp_arn:
-            out(f"restoring {plan.function_name}'s role {plan.original_role_arn}")
-            lam.update_function_configuration(FunctionName=plan.function_name, Role=plan.original_role_arn)
-            wait_until_updated(lam, plan.function_name, out, waits)
+            out(f"restoring {plan.function_name}'s own role")
+            _switch_role(lam, plan.function_name, plan.original_role_arn, out, waits)  # retries a conflict
     except (ClientError, RepairError) as error:
         out(f"WARNING: could not restore the function's role ({error}); set it to {plan.original_role_arn}")
     try:

@@ -350,3 +350,21 @@ def test_refused_list_grants_is_unknown(world):
         stub.add_client_error("list_grants", "AccessDeniedException", "not allowed")
         code, text = run(world, "diagnose", "--function", "app", session=Overriding(world.session, kms=kms))
     assert code == 6 and "could not list the key's grants: AccessDeniedException" in text
+
+
+def test_unassumable_new_role_is_retried_within_the_bound(world, stale):
+    lam = world.session.client("lambda")
+    calls = []
+
+    def not_yet(params, **_):
+        calls.append(params["Role"])
+        if len(calls) == 1:
+            raise ClientError({"Error": {"Code": "InvalidParameterValueException",
+                                         "Message": "The role defined for the function cannot be assumed by Lambda."}},
+                              "UpdateFunctionConfiguration")
+
+    lam.meta.events.register("provide-client-params.lambda.UpdateFunctionConfiguration", not_yet)
+    code, text = run(world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam}))
+    assert code == 0, text
+    assert "waiting: InvalidParameterValueException (0s of 180s)" in text
+    assert len(calls) == 3 and calls[0] == calls[1] and world.temp_roles() == []
