@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import load_stack_config
+from components.external import ExternalSecretReader
 from components.jwks import JwksEndpoint
 from components.layers import ExecutionLayer, VerificationLayer
 from components.notifications import AlarmTopic
@@ -30,3 +31,7 @@ if config.layers.enabled:
     verification = VerificationLayer("verification", config.layers, execution, platform, opts=on_aws)
     pulumi.export("slackEventsUrl", verification.url)
     pulumi.export("executionApiUrl", execution.api.invoke_url)
+if config.external.enabled:
+    reader = ExternalSecretReader("external-reader", config.external, platform, opts=on_aws)
+    for key, value in reader.exports().items():
+        pulumi.export(f"externalReader{key}", value)

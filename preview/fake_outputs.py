@@ -53,8 +53,32 @@ def _role(type_, name, physical, inputs, place):
                       "uniqueId": "AROA" + _digest(type_, name, 17).upper()}
 
 
+def _oidc_provider(type_, name, physical, inputs, place):
+    arn = _arn("iam", place, f"oidc-provider/{str(inputs.get('url', physical)).removeprefix('https://')}",
+               region=False)
+    return arn, {"arn": arn, "url": inputs.get("url")}
+
+
+def _user(type_, name, physical, inputs, place):
+    path = inputs.get("path") or "/"
+    return physical, {"arn": _arn("iam", place, f"user{path}{physical}", region=False), "name": physical,
+                      "uniqueId": "AIDA" + _digest(type_, name, 17).upper()}
+
+
+def _access_key(type_, name, physical, inputs, place):
+    key_id = "AKIA" + _digest(type_, name, 16).upper()
+    return key_id, {"user": inputs.get("user"), "status": "Active", "secret": "preview-" + _digest(name, type_, 32),
+                    "sesSmtpPasswordV4": "preview-" + _digest(name, type_, 20)}
+
+
+def _ecr_repository(type_, name, physical, inputs, place):
+    return physical, {"arn": _arn("ecr", place, f"repository/{physical}"), "name": physical,
+                      "registryId": place.account,
+                      "repositoryUrl": f"{place.account}.dkr.ecr.{place.region}.amazonaws.com/{physical}"}
+
+
 def _role_policy(type_, name, physical, inputs, place):
-    return f"{inputs.get('role', '')}:{physical}", {"name": physical}
+    return f"{inputs.get('role') or inputs.get('user', '')}:{physical}", {"name": physical}
 
 
 def _function(type_, name, physical, inputs, place):
@@ -131,6 +155,12 @@ _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "pulumi:providers:random": _provider,
     "aws:iam/role:Role": _role,
     "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:iam/userPolicy:UserPolicy": _role_policy,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:iam/user:User": _user,
+    "aws:iam/accessKey:AccessKey": _access_key,
+    "aws:ecr/repository:Repository": _ecr_repository,
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": _short_id,
     "aws:lambda/function:Function": _function,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:apigatewayv2/api:Api": _http_api,
