@@ -5,7 +5,9 @@ import pulumi_aws as aws
 
 from components.config import load_stack_config
 from components.database import RotatedAuroraSecret
+from components.external import ExternalSecretReader
 from components.jwks import JwksEndpoint
+from components.layers import ExecutionLayer, VerificationLayer
 from components.network import PrivateNetwork
 from components.notifications import AlarmTopic
 from components.platform import Platform
@@ -31,3 +33,13 @@ if config.database.enabled:
     database = RotatedAuroraSecret("database", config.database, network, platform, opts=on_aws)
     pulumi.export("databaseEndpoint", database.endpoint)
     pulumi.export("databaseSecretArn", database.secret_arn)
+
+if config.layers.enabled:
+    execution = ExecutionLayer("execution", config.layers, platform, opts=on_aws)
+    verification = VerificationLayer("verification", config.layers, execution, platform, opts=on_aws)
+    pulumi.export("slackEventsUrl", verification.url)
+    pulumi.export("executionApiUrl", execution.api.invoke_url)
+if config.external.enabled:
+    reader = ExternalSecretReader("external-reader", config.external, platform, opts=on_aws)
+    for key, value in reader.exports().items():
+        pulumi.export(f"externalReader{key}", value)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
 from components import iam
 from components.platform import Platform
+
+if TYPE_CHECKING:
+    from components.images import ContainerImage
 
 LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 # X-Ray's write actions cannot be scoped to a resource.
@@ -44,11 +47,19 @@ class FunctionSpec:
     reserved_concurrency: Optional[int] = None
     timeout_seconds: Optional[int] = None
     memory_mb: Optional[int] = None
+    # A container image instead of lambdas/<code>: pass code="" with it.
+    image: Optional["ContainerImage"] = None
     vpc: Optional[FunctionVpc] = None
     layers: Sequence[pulumi.Input[str]] = ()  # after the Powertools layer
     # Pure-Python packages the runtime lacks, bundled from the deploying environment
     # (pinned in lambdas/requirements.txt), e.g. ("pymysql",).
     packages: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        if bool(self.code) == bool(self.image):
+            raise ValueError("a function runs either lambdas/<code> or a container image, exactly one")
+        if self.image and (self.layers or self.packages):
+            raise ValueError("layers and packages apply to lambdas/<code> functions; an image carries its own")
 
 
 class ServiceFunction(pulumi.ComponentResource):
@@ -56,7 +67,8 @@ class ServiceFunction(pulumi.ComponentResource):
     what the caller passes, plus its own log group and X-Ray writes.
 
     The role is auto-named: a recreated role gets a new ARN, which updates the function
-    and so renews the KMS grant Lambda holds for it.
+    and so renews the KMS grant Lambda holds for it. A spec with ``image`` runs a container
+    image from an ``ImageRepository`` (components/images.py) instead of lambdas/<code>.
     """
 
     function: aws.lambda_.Function
@@ -82,11 +94,8 @@ class ServiceFunction(pulumi.ComponentResource):
             f"{name}-function",
             description=spec.description,
             role=self.role.arn,
-            runtime=settings.runtime,
             architectures=[settings.architecture],
-            handler=f"lambdas.{spec.code}.handler.handler",
-            code=lambda_archive(spec.code, spec.packages),
-            layers=[platform.powertools_layer_arn(settings.runtime, settings.architecture), *spec.layers],
+            **_package(spec, platform),
             memory_size=spec.memory_mb or settings.memory_mb,
             timeout=spec.timeout_seconds or settings.timeout_seconds,
             reserved_concurrent_executions=spec.reserved_concurrency,
@@ -102,6 +111,8 @@ class ServiceFunction(pulumi.ComponentResource):
                 subnet_ids=list(spec.vpc.subnet_ids),
                 security_group_ids=list(spec.vpc.security_group_ids)) if spec.vpc else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
+        if spec.image:
+            spec.image.repository.allow_pull(f"{name}-pull", self.function, parent=self)
         if platform.observability.alarms_enabled:
             for metric in ("Errors", "Throttles"):
                 self._alarm(name, metric, platform)
@@ -112,6 +123,8 @@ class ServiceFunction(pulumi.ComponentResource):
         statements = [iam.allow(["logs:CreateLogStream", "logs:PutLogEvents"], [log_streams]), XRAY_WRITE]
         if kms_key_arn:
             statements.append(iam.allow(["kms:Decrypt"], [kms_key_arn]))
+        if spec.image:
+            statements.append(iam.allow(["kms:Decrypt"], [spec.image.repository.key_arn]))
         if spec.vpc:
             statements.append(VPC_ACCESS)
         return statements + list(spec.statements)
@@ -127,6 +140,16 @@ class ServiceFunction(pulumi.ComponentResource):
             treat_missing_data="notBreaching",
             alarm_actions=platform.alarm_actions(), ok_actions=platform.alarm_actions(),
             opts=pulumi.ResourceOptions(parent=self))
+
+
+def _package(spec: FunctionSpec, platform: Platform) -> dict[str, Any]:
+    """Zip (lambdas/<code> on the Powertools layer) or Image (from an encrypted ECR repository)."""
+    if spec.image:
+        return {"package_type": "Image", "image_uri": spec.image.uri()}
+    settings = platform.functions
+    return {"runtime": settings.runtime, "handler": f"lambdas.{spec.code}.handler.handler",
+            "code": lambda_archive(spec.code, spec.packages),
+            "layers": [platform.powertools_layer_arn(settings.runtime, settings.architecture), *spec.layers]}
 
 
 def lambda_archive(code: str, packages: Sequence[str] = ()) -> pulumi.AssetArchive:

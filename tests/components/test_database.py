@@ -301,3 +301,11 @@ def test_disabled_database_declares_nothing_of_it():
 def test_outputs(dev):
     assert dev.outputs["databaseEndpoint"] == one(dev, CLUSTER, "database-cluster")["outputs"]["endpoint"]
     assert dev.outputs["databaseSecretArn"] == one(dev, SECRET, "database-secret")["outputs"]["arn"]
+
+
+def test_layers_and_packages_are_for_zip_functions_only():
+    from components.function import FunctionSpec
+    with pytest.raises(ValueError, match="layers and packages"):
+        FunctionSpec(code="", description="x", image=object(), packages=("pymysql",))
+    with pytest.raises(ValueError, match="layers and packages"):
+        FunctionSpec(code="", description="x", image=object(), layers=["arn:aws:lambda:eu-west-1:1:layer:x:1"])
