@@ -39,6 +39,7 @@ if config.layers.enabled:
     verification = VerificationLayer("verification", config.layers, execution, platform, opts=on_aws)
     pulumi.export("slackEventsUrl", verification.url)
     pulumi.export("executionApiUrl", execution.api.invoke_url)
+
 if config.external.enabled:
     reader = ExternalSecretReader("external-reader", config.external, platform, opts=on_aws)
     for key, value in reader.exports().items():
