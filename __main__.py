@@ -7,6 +7,7 @@ from components.config import load_stack_config
 from components.jwks import JwksEndpoint
 from components.notifications import AlarmTopic
 from components.platform import Platform
+from components.tvm import TokenVendingMachine
 
 config = load_stack_config()
 provider = aws.Provider(
@@ -23,3 +24,10 @@ if config.jwks.enabled:
     jwks = JwksEndpoint("jwks", config.jwks, platform, opts=on_aws)
     pulumi.export("jwksUrl", jwks.url)
     pulumi.export("jwksSecretArn", jwks.secret_arn)
+
+if config.tvm.enabled:
+    tvm = TokenVendingMachine("tvm", config.tvm, platform, opts=on_aws)
+    pulumi.export("tvmEndpoint", tvm.endpoint)
+    pulumi.export("tvmSessionsTable", tvm.sessions_table.name)
+    pulumi.export("tvmProtectedRoleArns", {n: r.arn for n, r in tvm.protected_roles.items()})
+    pulumi.export("tvmAuthorizerFunctionArn", tvm.authorizer.function_arn)

@@ -45,6 +45,7 @@ class ServiceFunction(pulumi.ComponentResource):
     def __init__(self, name: str, spec: FunctionSpec, platform: Platform,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("iam-platform:function:ServiceFunction", name, None, opts)
+        self._name = name
         child = pulumi.ResourceOptions(parent=self)
         settings = platform.functions
         self.log_group = aws.cloudwatch.LogGroup(
@@ -82,6 +83,12 @@ class ServiceFunction(pulumi.ComponentResource):
             for metric in ("Errors", "Throttles"):
                 self._alarm(name, metric, platform)
         self.register_outputs({"functionArn": self.function.arn, "roleArn": self.role.arn})
+
+    def grant(self, suffix: str, statements: Sequence[iam.Statement]) -> aws.iam.RolePolicy:
+        """A further inline policy, for grants on resources that need this role to exist first
+        (roles whose trust policy names it)."""
+        return aws.iam.RolePolicy(f"{self._name}-{suffix}", role=self.role.id,
+                                  policy=iam.policy_document(statements), opts=pulumi.ResourceOptions(parent=self))
 
     def _statements(self, spec: FunctionSpec, kms_key_arn: Optional[str]) -> list[iam.Statement]:
         log_streams = pulumi.Output.concat(self.log_group.arn, ":log-stream:*")

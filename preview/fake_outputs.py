@@ -111,6 +111,11 @@ def _table(type_, name, physical, inputs, place):
     return physical, {"arn": arn, "name": physical, "streamArn": f"{arn}/stream/2026-01-01T00:00:00.000"}
 
 
+def _parameter(type_, name, physical, inputs, place):
+    path = physical if physical.startswith("/") else f"/{physical}"
+    return physical, {"arn": _arn("ssm", place, f"parameter{path}"), "name": physical, "version": 1}
+
+
 _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "pulumi:providers:aws": _provider,
     "pulumi:providers:random": _provider,
@@ -129,6 +134,8 @@ _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "aws:sns/topic:Topic": _topic,
     "aws:sqs/queue:Queue": _queue,
     "aws:dynamodb/table:Table": _table,
+    "aws:ssm/parameter:Parameter": _parameter,
+    "aws:apigatewayv2/authorizer:Authorizer": _short_id,
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional
 import boto3
 from botocore.config import Config
 
-from lambdas.tvm.sessions import ACTIVE, SessionStore, StoreError
+from lambdas.common.sessions import ACTIVE, SessionStore, StoreError
 
 HEADER = "x-sentinel-session-id"
 QUERY = "sentinel_session_id"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from lambdas.tvm.sessions import ConditionFailed, StoreError
+from lambdas.common.sessions import ConditionFailed, StoreError
 
 PENDING, APPROVED, DENIED = "pending", "approved", "denied"
 

@@ -39,7 +39,7 @@ from lambdas.tvm.approvals import ApprovalStore
 from lambdas.tvm.identity import IdentityError, caller_from_arn, source_identity
 from lambdas.tvm.profiles import ProfileSource
 from lambdas.tvm.service import ApiError, Outcome, Settings, Tvm, VendRequest, parse_duration
-from lambdas.tvm.sessions import SessionStore
+from lambdas.common.sessions import SessionStore
 
 SESSION_HEADER = "X-Sentinel-Session-ID"
 NO_STORE = {"Cache-Control": "no-store"}

@@ -9,7 +9,7 @@ from moto import mock_aws
 
 from lambdas.authorizer import handler as authorizer
 from lambdas.tvm import handler as tvm
-from lambdas.tvm.sessions import Session, SessionStore
+from lambdas.common.sessions import Session, SessionStore
 from tests.lambdas.tvm_world import SESSIONS, build_world
 
 NOW = 1_800_000_000

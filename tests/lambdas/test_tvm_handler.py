@@ -300,7 +300,7 @@ def test_refresh_keeps_the_source_identity_and_extends(world):
 
 
 def test_refresh_is_refused_after_revocation(world):
-    from lambdas.tvm.sessions import SessionStore
+    from lambdas.common.sessions import SessionStore
     session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
     SessionStore(world.dynamodb, SESSIONS).revoke(session_id, "bob", "left the team", 1)
     assert_refused(world.call("POST", "/", body={"session_id": session_id}), 403, "SESSION_REVOKED")
@@ -361,7 +361,7 @@ def test_self_approval_is_refused(world):
 
 def test_the_store_refuses_self_approval_too(world):
     from lambdas.tvm.approvals import ApprovalStore
-    from lambdas.tvm.sessions import ConditionFailed
+    from lambdas.common.sessions import ConditionFailed
     store = ApprovalStore(world.dynamodb, APPROVALS)
     store.create("a" * 32, "carol", "prod", "break-glass", 100, 3600)
     with pytest.raises(ConditionFailed):
