@@ -77,12 +77,14 @@ class SessionStore:
                                               ":active": {"S": ACTIVE}, ":u": {"S": user}})
 
     def revoke(self, session_id: str, by: str, reason: str, now: int) -> None:
+        """Mark an active session revoked, with who, when and why; ConditionFailed if there is
+        no such session or it is not active."""
         self._call("update_item", TableName=self.table, Key={"session_id": {"S": session_id}},
                    UpdateExpression="SET #status = :revoked, revoked_by = :by, revoked_at = :at, "
                                     "revoked_reason = :why",
-                   ConditionExpression="attribute_exists(session_id)",
+                   ConditionExpression="#status = :active",
                    ExpressionAttributeNames={"#status": "status"},
-                   ExpressionAttributeValues={":revoked": {"S": REVOKED}, ":by": {"S": by},
+                   ExpressionAttributeValues={":revoked": {"S": REVOKED}, ":by": {"S": by}, ":active": {"S": ACTIVE},
                                               ":at": {"N": str(now)}, ":why": {"S": reason}})
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:

@@ -79,7 +79,8 @@ _overrides: dict[str, Any] = {}
 
 def reset_state(**overrides: Any) -> None:
     """Forget the container's clients and caches (tests): overrides may give ``clock``
-    (returns an aware datetime), ``new_id``, ``monotonic`` and ``session`` (a boto3 Session)."""
+    (returns an aware datetime), ``new_id``, ``monotonic``, ``session`` (a boto3 Session)
+    and ``log`` (takes each decision line instead of stdout)."""
     global _tvm
     _tvm = None
     _overrides.clear()
@@ -119,7 +120,7 @@ def handler(event: Any, context: Any) -> dict:
     except Exception as error:  # noqa: BLE001 - the caller gets a documented answer, the log the type
         out.code, out.effect, out.reason = "CREDENTIAL_ERROR", "error", f"unexpected {type(error).__name__}"
         response = error_response(500, "CREDENTIAL_ERROR", "The request could not be completed.", NO_STORE)
-    log_decision(out, request_id, response["statusCode"])
+    log_decision(out, request_id, response["statusCode"], _overrides.get("log", _stdout))
     return response
 
 
@@ -150,6 +151,7 @@ def _route(event: Any, out: Outcome) -> tuple[int, dict, dict]:
     if path == "/approvals":
         body = _json_body(event, allowed={"profile"})
         return 201, tvm.request_approval(caller, _profile_field(body.get("profile")), out), {}
+    out.action = "vend"
     request = _vend_request(event, method)
     _check_identity(tvm, caller.user)
     credentials, session_id = tvm.vend(caller, request, out)
@@ -231,8 +233,11 @@ def _request_id(event: Any, context: Any) -> Optional[str]:
     return getattr(context, "aws_request_id", None)
 
 
-def log_decision(out: Outcome, request_id: Optional[str], status: int,
-                 write: Callable[[str], Any] = lambda line: sys.stdout.write(line + "\n")) -> None:
+def _stdout(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def log_decision(out: Outcome, request_id: Optional[str], status: int, write: Callable[[str], Any] = _stdout) -> None:
     """One JSON line per request; never credentials."""
     write(json.dumps({
         "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
