@@ -27,6 +27,7 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(PYTHON) bench/preview.py
+	$(PYTHON) bench/tvm.py
 
 clean:
 	rm -rf $(VENV)
