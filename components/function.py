@@ -28,6 +28,7 @@ class FunctionSpec:
     reserved_concurrency: Optional[int] = None
     timeout_seconds: Optional[int] = None
     memory_mb: Optional[int] = None
+    role_tags: Mapping[str, str] = field(default_factory=dict)   # e.g. the tag the pack finds the TVM role by
 
 
 class ServiceFunction(pulumi.ComponentResource):
@@ -54,7 +55,8 @@ class ServiceFunction(pulumi.ComponentResource):
         # in this account whose deployer held iam:PassRole on it.
         self.role = aws.iam.Role(
             f"{name}-role", assume_role_policy=iam.policy_document([iam.service_trust("lambda.amazonaws.com")]),
-            description=f"Execution role of {platform.project}/{platform.stack} {name}", opts=child)
+            description=f"Execution role of {platform.project}/{platform.stack} {name}",
+            tags=dict(spec.role_tags) or None, opts=child)
         policy = aws.iam.RolePolicy(
             f"{name}-policy", role=self.role.id,
             policy=iam.policy_document(self._statements(spec, settings.environment_kms_key_arn)), opts=child)

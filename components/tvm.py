@@ -22,7 +22,8 @@ from components.platform import Platform
 TVM_ROUTES = ("GET /", "POST /", "GET /profiles", "POST /approvals",
               "POST /approvals/{id}/approve", "POST /approvals/{id}/deny")
 TRUST_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession")
-PROTECTED_TAG = "iam-platform:protected"
+PROTECTED_TAG = "iam-platform:protected"   # the policy pack finds protected roles by this tag
+TVM_ROLE_TAG = "iam-platform:tvm"           # ... and the TVM's role by this one
 SESSION_HEADER = "X-Sentinel-Session-ID"
 SSM_STANDARD_LIMIT = 4096
 
@@ -139,6 +140,7 @@ class TokenVendingMachine(pulumi.ComponentResource):
                 "TVM_RULES_CACHE_SECONDS": str(settings.rules_cache_seconds),
             },
             reserved_concurrency=settings.reserved_concurrency,
+            role_tags={TVM_ROLE_TAG: "true"},
         ), platform, opts=pulumi.ResourceOptions(parent=self))
         self.protected_roles = {}
         for profile in settings.profiles:

@@ -83,6 +83,11 @@ def test_protected_role_permissions(dev):
     assert statement["Action"] == ["lambda:GetFunction", "lambda:UpdateFunctionCode"]
 
 
+def test_the_tvm_role_is_tagged_for_the_pack(dev):
+    assert one(dev, ROLE, "tvm-fn-role")["inputs"]["tags"] == {"iam-platform:tvm": "true"}
+    assert "tags" not in one(dev, ROLE, "tvm-authorizer-fn-role")["inputs"]
+
+
 def test_tvm_role_may_assume_only_this_stacks_protected_roles(dev):
     protected = sorted(one(dev, ROLE, f"tvm-profile-{p}-role")["outputs"]["arn"] for p in ("readonly", "deploy"))
     [statement] = policy_of(one(dev, POLICY, "tvm-fn-assume-policy"), "policy")["Statement"]
