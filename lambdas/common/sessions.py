@@ -71,7 +71,7 @@ class SessionStore:
         """Move expires_at forward, only while the session is active and the caller's."""
         self._call("update_item", TableName=self.table, Key={"session_id": {"S": session_id}},
                    UpdateExpression="SET expires_at = :e, refreshed_at = :n",
-                   ConditionExpression="#status = :active AND #user = :u AND expires_at < :e",
+                   ConditionExpression="#status = :active AND #user = :u AND expires_at <= :e",
                    ExpressionAttributeNames=_NAMES,
                    ExpressionAttributeValues={":e": {"N": str(expires_at)}, ":n": {"N": str(now)},
                                               ":active": {"S": ACTIVE}, ":u": {"S": user}})

@@ -299,6 +299,14 @@ def test_refresh_keeps_the_source_identity_and_extends(world):
     assert int(session_item(world, session_id)["expires_at"]) == int(world.clock.now.timestamp()) + 1200
 
 
+def test_refresh_never_shortens_the_session(world):
+    session_id = world.vend("prod", duration=1800).headers["X-Sentinel-Session-ID"]
+    expires = int(session_item(world, session_id)["expires_at"])
+    again = world.call("POST", "/", body={"session_id": session_id})   # default 900 s, inside the 1800 s
+    assert again.status == 200 and world.assumed[-1]["DurationSeconds"] == 900
+    assert int(session_item(world, session_id)["expires_at"]) == expires
+
+
 def test_refresh_is_refused_after_revocation(world):
     from lambdas.common.sessions import SessionStore
     session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
