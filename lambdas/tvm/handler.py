@@ -70,6 +70,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         prefix=environ.get("TVM_SOURCE_IDENTITY_PREFIX", "").strip() or "sentinel",
         default_duration=number("TVM_DEFAULT_DURATION_SECONDS", 900, 900, 43200),
         approval_ttl=number("TVM_APPROVAL_TTL_SECONDS", 3600, 60, 86400),
+        rules_cache_seconds=number("TVM_RULES_CACHE_SECONDS", 30, 0, 3600),
     )
 
 
@@ -97,8 +98,7 @@ def current_tvm() -> Tvm:
         def client(name: str) -> Any:
             return session.client(name, region_name=region, config=CLIENT_CONFIG)
 
-        cache = float(os.environ.get("TVM_RULES_CACHE_SECONDS", "30") or 30)
-        profiles = ProfileSource(client("ssm"), settings.parameter_root, cache,
+        profiles = ProfileSource(client("ssm"), settings.parameter_root, settings.rules_cache_seconds,
                                  **({"clock": _overrides["monotonic"]} if "monotonic" in _overrides else {}))
         dynamodb = client("dynamodb")
         extra = {k: _overrides[k] for k in ("clock", "new_id") if k in _overrides}

@@ -67,6 +67,7 @@ class Settings:
     prefix: str = "sentinel"
     default_duration: int = 900
     approval_ttl: int = 3600
+    rules_cache_seconds: int = 30
 
 
 @dataclass(frozen=True)

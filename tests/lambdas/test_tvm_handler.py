@@ -246,6 +246,39 @@ def test_missing_settings_are_a_config_error(world, monkeypatch):
     assert_refused(world.vend("prod"), 500, "CONFIG_ERROR")
 
 
+@pytest.mark.parametrize("name, value", [("TVM_DEFAULT_DURATION_SECONDS", "60"), ("TVM_APPROVAL_TTL_SECONDS", "x"),
+                                         ("TVM_RULES_CACHE_SECONDS", "-1"), ("TVM_APPROVAL_TABLE", " ")])
+def test_invalid_settings_are_a_config_error(world, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    tvm.reset_state(session=world.session)
+    assert_refused(world.vend("prod"), 500, "CONFIG_ERROR")
+
+
+def test_rules_are_cached_per_container(world, monkeypatch):
+    monkeypatch.setenv("TVM_RULES_CACHE_SECONDS", "30")
+    now = [0.0]
+    tvm.reset_state(session=world.session, clock=world.clock, new_id=world.new_id, monotonic=lambda: now[0])
+    assert world.vend("prod").status == 200
+    world.put_rules("prod", {**PROD_RULES, "rules": [{"name": "closed", "effect": "deny", "users": ["*"]}]})
+    now[0] = 29
+    assert world.vend("prod").status == 200
+    now[0] = 30
+    assert_refused(world.vend("prod"), 403, "POLICY_DENY")
+
+
+def test_one_decision_line_per_request_with_every_field(world, capsys):
+    world.vend("prod")
+    world.vend("prod", "mallory")
+    world.call("GET", "/nope")
+    world.call("GET", "/profiles")
+    lines = decisions(capsys)
+    assert [line["effect"] for line in lines] == ["allow", "deny", "deny", "allow"]
+    fields = {"timestamp", "user", "profile", "effect", "rule", "reason", "request_id", "source_identity", "role_arn",
+              "duration"}
+    assert all(fields <= set(line) for line in lines)
+    assert [line["action"] for line in lines] == ["vend", "vend", "not_found", "profiles"]
+
+
 def test_ssm_failure_is_a_config_error(world):
     world.tvm.profiles.client.meta.events.register("before-call.ssm.GetParameter", _raise("AccessDeniedException"))
     assert_refused(world.vend("prod"), 500, "CONFIG_ERROR")
