@@ -131,8 +131,9 @@ def _route(event: Any, out: Outcome) -> tuple[int, dict, dict]:
     context = context if isinstance(context, Mapping) else {}
     http = context.get("http") if isinstance(context.get("http"), Mapping) else {}
     method, path = http.get("method"), event.get("rawPath")
+    method = method if isinstance(method, str) else ""
     if not isinstance(path, str):
-        path = http.get("path")
+        path = http.get("path") if isinstance(http.get("path"), str) else None
     known = {("GET", "/"), ("POST", "/"), ("GET", "/profiles"), ("POST", "/approvals")}
     decision = _APPROVAL_DECISION.match(path) if isinstance(path, str) else None
     if (method, path) not in known and not (method == "POST" and decision):
