@@ -165,3 +165,30 @@ def test_every_error_code_has_one_clear_line(code):
 def test_region_comes_from_the_endpoint_host():
     assert client._region_of("https://abc123.execute-api.eu-central-1.amazonaws.com") == "eu-central-1"
     assert client._region_of("http://127.0.0.1:8080") is None
+
+
+def test_botocore_runs_it_as_credential_process(world, tmp_path, monkeypatch):
+    """The ~/.aws/config entry from the README, resolved by botocore itself (a real subprocess)."""
+    import shlex
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    command = " ".join(shlex.quote(part) for part in [
+        sys.executable, "-m", "cli.tvm_credentials", "--endpoint", world.gateway.url, "--profile", "prod",
+        "--region", "eu-west-1", "--source-profile", "signer", "--cache-dir", str(tmp_path / "cache")])
+    (tmp_path / "config").write_text(f"[profile signer]\nregion = eu-west-1\n\n"
+                                     f"[profile prod-via-tvm]\ncredential_process = {command}\n")
+    (tmp_path / "credentials").write_text("[signer]\naws_access_key_id = AKIDCAROL\n"
+                                          "aws_secret_access_key = carol-secret\n")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("PYTHONPATH", str(repo))
+    world.put_rules("prod", {"version": 1, "role_arn": "arn:aws:iam::123456789012:role/protected-prod-1a2b3c",
+                             "rules": [{"name": "carol", "effect": "allow", "users": ["carol"]}]})
+    credentials = botocore.session.Session(profile="prod-via-tvm").get_credentials().get_frozen_credentials()
+    assert credentials.access_key.startswith("ASIA") and credentials.token
+    assert world.assumed[-1]["SourceIdentity"].startswith("sentinel.carol.")
+    assert [r["accepted"] for r in world.gateway.requests] == [True]
