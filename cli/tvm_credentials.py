@@ -27,7 +27,7 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence
 from urllib.parse import urlencode, urlsplit
 
 import botocore.session

@@ -19,7 +19,7 @@ from lambdas.tvm.identity import Caller, IdentityError, source_identity
 from lambdas.tvm.profiles import PROFILE_NAME, ProfileSource, RulesUnavailable, UnknownProfile
 from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, MAX_DURATION, MIN_DURATION, RulesDocument, decide, \
     resolve_duration
-from lambdas.common.sessions import ACTIVE, REVOKED, ConditionFailed, Session, SessionStore, StoreError
+from lambdas.common.sessions import ACTIVE, ConditionFailed, Session, SessionStore, StoreError
 
 # Lambda's credentials come from its execution role, so assuming another role is role
 # chaining, which STS limits to one hour whatever the role's MaxSessionDuration.
@@ -289,4 +289,4 @@ def _code(error: Exception) -> str:
     return type(error).__name__
 
 
-__all__ = ["ApiError", "Outcome", "Settings", "Tvm", "VendRequest", "parse_duration", "REVOKED"]
+__all__ = ["ApiError", "Outcome", "Settings", "Tvm", "VendRequest", "parse_duration"]

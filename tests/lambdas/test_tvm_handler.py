@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from lambdas.tvm import handler as tvm
 from lambdas.tvm.service import ROLE_CHAINING_LIMIT
-from tests.lambdas.tvm_world import ACCOUNT_ID, APPROVALS, DEV_RULES, PROD_RULES, ROLE_ARN, ROOT, SESSIONS, Clock, \
+from tests.lambdas.tvm_world import ACCOUNT_ID, APPROVALS, DEV_RULES, PROD_RULES, ROLE_ARN, ROOT, SESSIONS, \
     b64, build_world
 
 CREDENTIAL_KEYS = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
