@@ -28,6 +28,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(PYTHON) bench/preview.py
 	$(PYTHON) bench/tvm.py
+	$(PYTHON) bench/layers.py
 
 clean:
 	rm -rf $(VENV)

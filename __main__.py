@@ -4,7 +4,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import load_stack_config
+from components.external import ExternalSecretReader
 from components.jwks import JwksEndpoint
+from components.layers import ExecutionLayer, VerificationLayer
 from components.notifications import AlarmTopic
 from components.platform import Platform
 from components.tvm import TokenVendingMachine
@@ -31,3 +33,12 @@ if config.tvm.enabled:
     pulumi.export("tvmSessionsTable", tvm.sessions_table.name)
     pulumi.export("tvmProtectedRoleArns", {n: r.arn for n, r in tvm.protected_roles.items()})
     pulumi.export("tvmAuthorizerFunctionArn", tvm.authorizer.function_arn)
+if config.layers.enabled:
+    execution = ExecutionLayer("execution", config.layers, platform, opts=on_aws)
+    verification = VerificationLayer("verification", config.layers, execution, platform, opts=on_aws)
+    pulumi.export("slackEventsUrl", verification.url)
+    pulumi.export("executionApiUrl", execution.api.invoke_url)
+if config.external.enabled:
+    reader = ExternalSecretReader("external-reader", config.external, platform, opts=on_aws)
+    for key, value in reader.exports().items():
+        pulumi.export(f"externalReader{key}", value)

@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _preview(args: argparse.Namespace) -> Preview:
-    from preview.analysis import analyze
+    from preview.analysis import PolicyConfigError, analyze
 
     pack_config = _read_pack_config(args.pack_config)
     if args.state:
@@ -58,7 +58,10 @@ def _preview(args: argparse.Namespace) -> Preview:
             raise UsageError(str(error)) from None
     else:
         records, outputs, source, notes = _run_stack(args.stack)
-    violations = analyze(records, pack_config, use_grpc=args.grpc)
+    try:
+        violations = analyze(records, pack_config, use_grpc=args.grpc)
+    except PolicyConfigError as error:
+        raise UsageError(f"bad pack config: {error}") from None
     return Preview(source, records, violations, outputs, notes)
 
 

@@ -54,7 +54,7 @@ class RecordingMonitor(MockMonitor):
 
     def __init__(self, mocks: Mocks) -> None:
         super().__init__(mocks)
-        self.records: list[dict[str, Any]] = []
+        self.records: dict[str, dict[str, Any]] = {}  # by URN: set_mocks registers its own stack too
         self.stack_outputs: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -83,7 +83,7 @@ class RecordingMonitor(MockMonitor):
             "protect": bool(request.protect),
         }
         with self._lock:
-            self.records.append(record)
+            self.records[record["urn"]] = record
         return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
@@ -101,13 +101,12 @@ def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.settings.ROOT.set(None)  # set_mocks' own stack would adopt this run's resources
-    monitor.records.clear()
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))
 
     # The SDK's own entry point: a Stack resource that collects pulumi.export calls.
     _sync_await(run_in_stack(lambda: runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")))
-    return ProgramRun(sorted(monitor.records, key=lambda r: r["urn"]), monitor.stack_outputs)
+    return ProgramRun([monitor.records[urn] for urn in sorted(monitor.records)], monitor.stack_outputs)
 
 
 def plain(value: Any) -> Any:

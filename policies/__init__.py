@@ -1,0 +1,1 @@
+"""The iam-platform CrossGuard policy pack: rules, their shared helpers, and the pack's list."""

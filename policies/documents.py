@@ -1,0 +1,109 @@
+"""IAM policy documents, parsed and normalised so rules never deal with the JSON's many shapes.
+
+AWS accepts a single value or a list for Statement, Action, Resource and each Principal kind;
+every one of them becomes a list here. ``"Principal": "*"`` means ``{"AWS": "*"}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from policies.props import plain
+
+
+class PolicyDocumentError(ValueError):
+    """The document is not valid JSON or not shaped like an IAM policy."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    index: int
+    sid: str
+    effect: str
+    principals: dict[str, list[str]] = field(default_factory=dict)
+    not_principals: dict[str, list[str]] = field(default_factory=dict)
+    actions: list[str] = field(default_factory=list)
+    not_actions: list[str] = field(default_factory=list)
+    resources: list[str] = field(default_factory=list)
+    conditions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f'statement "{self.sid}"' if self.sid else f"statement [{self.index}]"
+
+    @property
+    def allows(self) -> bool:
+        return self.effect == "Allow"
+
+    def condition_keys(self) -> set[str]:
+        """Every condition key, lower-cased (AWS compares them case-insensitively)."""
+        return {key.lower() for block in self.conditions.values() for key in block}
+
+
+def parse_policy_document(document: Any) -> list[Statement]:
+    """``document`` is a JSON string or a mapping (a plain dict or a policy proxy)."""
+    data = _load(document)
+    statements = data.get("Statement")
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list):
+        raise PolicyDocumentError("Statement must be an object or a list of objects")
+    return [_statement(index, raw) for index, raw in enumerate(statements)]
+
+
+def _load(document: Any) -> dict[str, Any]:
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError as error:
+            raise PolicyDocumentError(f"not valid JSON ({error})") from None
+    data = plain(document)
+    if not isinstance(data, dict):
+        raise PolicyDocumentError("the document must be a JSON object")
+    return data
+
+
+def _statement(index: int, raw: Any) -> Statement:
+    if not isinstance(raw, dict):
+        raise PolicyDocumentError(f"statement [{index}] must be an object")
+    return Statement(
+        index=index,
+        sid=str(raw.get("Sid") or ""),
+        effect=str(raw.get("Effect") or ""),
+        principals=_principals(raw.get("Principal"), index),
+        not_principals=_principals(raw.get("NotPrincipal"), index),
+        actions=_strings(raw.get("Action"), index),
+        not_actions=_strings(raw.get("NotAction"), index),
+        resources=_strings(raw.get("Resource"), index),
+        conditions=_conditions(raw.get("Condition"), index),
+    )
+
+
+def _strings(value: Any, index: int) -> list[str]:
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(item, str) for item in values):
+        raise PolicyDocumentError(f"statement [{index}]: expected a string or a list of strings")
+    return list(values)
+
+
+def _principals(value: Any, index: int) -> dict[str, list[str]]:
+    if value is None:
+        return {}
+    if value == "*":
+        return {"AWS": ["*"]}
+    if not isinstance(value, dict):
+        raise PolicyDocumentError(f'statement [{index}]: a principal must be "*" or an object')
+    return {kind: _strings(ids, index) for kind, ids in value.items()}
+
+
+def _conditions(value: Any, index: int) -> dict[str, dict[str, Any]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(block, dict) for block in value.values()):
+        raise PolicyDocumentError(f"statement [{index}]: Condition must map operators to objects")
+    return value

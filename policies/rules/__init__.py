@@ -1,0 +1,1 @@
+"""One module per area; each exposes its policies as module-level constants."""

@@ -1,0 +1,61 @@
+"""HTTP API (API Gateway v2) routes must authenticate their callers with IAM."""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from policies.settings import policy_settings
+
+ROUTE_TYPE = "aws:apigatewayv2/route:Route"
+
+CONFIG_SCHEMA = PolicyConfigSchema(
+    properties={
+        "allowedAuthorizationTypes": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["AWS_IAM", "CUSTOM", "JWT"]},
+            "default": ["AWS_IAM"],
+            "description": "Authorization types a route may use. NONE cannot be allowed here: "
+                           "name public routes in exemptRouteKeys instead.",
+        },
+        "exemptRouteKeys": {
+            "type": "array",
+            "items": {"type": "string"},
+            # The JWKS endpoint is public on purpose: outside readers fetch the public keys.
+            "default": ["GET /.well-known/jwks.json"],
+            "description": "Route keys (e.g. \"GET /.well-known/jwks.json\") that may have no "
+                           "authorization (NONE).",
+        },
+    },
+)
+
+
+def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != ROUTE_TYPE:
+        return
+    settings = policy_settings(args, CONFIG_SCHEMA)
+    route_key = args.props.get("routeKey")
+    authorization = args.props.get("authorizationType") or "NONE"
+    allowed = settings["allowedAuthorizationTypes"]
+    if authorization in allowed:
+        return
+    if authorization == "NONE" and route_key in settings["exemptRouteKeys"]:
+        return
+    hint = " (a public route must be listed in exemptRouteKeys)" if authorization == "NONE" else ""
+    report_violation(
+        f'route "{route_key}" uses authorization type {authorization}; allowed: {", ".join(allowed)}{hint}'
+    )
+
+
+ROUTE_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
+    name="apigatewayv2-route-requires-iam-auth",
+    description="API Gateway HTTP API routes must require IAM (SigV4) authorization.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=CONFIG_SCHEMA,
+    validate=_validate,
+)

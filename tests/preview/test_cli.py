@@ -1,0 +1,159 @@
+"""The offline preview as users run it: python -m preview."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import preview.__main__ as cli
+from tests.harness import REPO
+
+EXPORT_URN = "urn:pulumi:dev::iam-platform::aws:apigatewayv2/route:Route::{}"
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A copy of the project files whose stack settings a test may break."""
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py"):
+        shutil.copy(REPO / name, tmp_path / name)
+    monkeypatch.setattr(cli, "PROJECT_DIR", tmp_path)
+    return tmp_path
+
+
+def route(name: str, route_key: str, authorization: str) -> dict:
+    inputs = {"apiId": "a1b2c3", "routeKey": route_key, "authorizationType": authorization}
+    return {"urn": EXPORT_URN.format(name), "custom": True, "id": name, "type": "aws:apigatewayv2/route:Route",
+            "inputs": inputs, "outputs": inputs, "parent": "", "dependencies": [], "propertyDependencies": {},
+            "provider": ""}
+
+
+def export_file(tmp_path: Path, *resources: dict) -> Path:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"version": 3, "deployment": {"manifest": {}, "resources": list(resources)}}))
+    return path
+
+
+def test_dev_plan_shows_the_jwks_system_and_passes(capsys):
+    status, out, _ = run_cli(capsys, "dev")
+    assert status == 0
+    assert "iam-platform:jwks:JwksEndpoint" in out and "aws:apigatewayv2/route:Route" in out
+    assert "jwksUrl" in out and out.rstrip().splitlines()[-1].startswith("PASSED")
+
+
+def test_json_format_is_one_document(capsys):
+    status, out, _ = run_cli(capsys, "dev", "--format", "json")
+    document = json.loads(out)
+    assert status == 0 and document["summary"]["mandatory"] == 0
+    assert {"resources", "violations", "summary"} <= document.keys()
+    types = {r["type"] for r in document["resources"]}
+    assert {"aws:lambda/function:Function", "pulumi:pulumi:Stack"} <= types
+
+
+def test_graph_has_parent_and_dependency_edges(capsys, tmp_path):
+    dot = tmp_path / "stack.dot"
+    run_cli(capsys, "dev", "--graph", str(dot))
+    text = dot.read_text()
+    assert text.startswith("digraph") and "style=dashed" in text
+    assert any("->" in line and "style" not in line for line in text.splitlines())
+
+
+def test_unknown_stack_is_a_usage_error(capsys):
+    status, _, err = run_cli(capsys, "qa")
+    assert status == 2 and "unknown stack 'qa'" in err
+
+
+def test_bad_setting_exits_2_naming_the_key(capsys, project):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  iam-platform:jwks:\n    cacheTtlSeconds: -5\n"
+        "  iam-platform:jwkz:\n    enabled: true\n")
+    status, out, err = run_cli(capsys, "dev")
+    assert status == 2 and out == ""
+    assert "iam-platform:jwks.cacheTtlSeconds = -5: " in err
+    assert "iam-platform:jwkz = " in err and "unknown setting" in err
+
+
+def test_secure_values_become_placeholders_and_are_reported(capsys, project):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  iam-platform:notifications:\n"
+        "    email:\n      secure: v1:AAAABBBBCCCC\n")
+    status, out, err = run_cli(capsys, "dev")
+    # The placeholder is not an e-mail address: the settings check says so, naming the key.
+    assert status == 2 and "iam-platform:notifications.email = [secret]" in err
+
+
+def test_state_file_with_unexempted_public_route_fails(capsys, tmp_path):
+    path = export_file(tmp_path, route("public", "POST /orders", "NONE"), route("jwks", "GET /.well-known/jwks.json", "NONE"))
+    status, out, _ = run_cli(capsys, "--state", str(path))
+    assert status == 1
+    assert "apigatewayv2-route-requires-iam-auth" in out
+    assert EXPORT_URN.format("public") in out and EXPORT_URN.format("jwks") not in out
+
+
+def test_state_file_that_complies_passes(capsys, tmp_path):
+    path = export_file(tmp_path, route("private", "POST /orders", "AWS_IAM"))
+    status, _, _ = run_cli(capsys, "--state", str(path))
+    assert status == 0
+
+
+def test_preview_json_file_is_read_too(capsys, tmp_path):
+    path = tmp_path / "preview.json"
+    state = route("public", "POST /orders", "NONE")
+    path.write_text(json.dumps({"steps": [{"op": "create", "urn": state["urn"], "newState": state}]}))
+    status, out, _ = run_cli(capsys, "--state", str(path), "--format", "json")
+    assert status == 1
+    assert [v["policy"] for v in json.loads(out)["violations"]] == ["apigatewayv2-route-requires-iam-auth"]
+
+
+@pytest.mark.parametrize("content", ["not json", '{"version": 2, "deployment": {}}', "[]"])
+def test_unreadable_state_file_is_a_usage_error(capsys, tmp_path, content):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    status, _, err = run_cli(capsys, "--state", str(path))
+    assert status == 2 and str(path) in err
+
+
+def test_secure_value_that_validates_is_previewed_with_a_note(capsys, project):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  iam-platform:tags:\n    owner:\n      secure: v1:AAAABBBBCCCC\n")
+    status, out, _ = run_cli(capsys, "dev")
+    assert status == 0
+    assert "note: iam-platform:tags holds a secure value; the preview used a placeholder" in out
+
+
+def test_encrypted_secrets_in_an_export_are_unknown_not_a_crash(capsys, tmp_path):
+    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:abc"}
+    state = route("public", "POST /orders", "NONE")
+    state["inputs"] = {**state["inputs"], "apiKeyRequired": secret}
+    shown = route("shown", "POST /orders", "AWS_IAM")
+    shown["inputs"] = {**shown["inputs"], "routeKey": {**secret, "plaintext": '"GET /x"'}}
+    status, out, _ = run_cli(capsys, "--state", str(export_file(tmp_path, state, shown)), "--format", "json")
+    document = json.loads(out)
+    assert status == 1 and [v["policy"] for v in document["violations"]] == ["apigatewayv2-route-requires-iam-auth"]
+    assert {r["name"]: r["inputs"]["routeKey"] for r in document["resources"]}["shown"] == "GET /x"
+
+
+def test_bad_pack_config_is_a_usage_error(capsys, tmp_path):
+    config = tmp_path / "pack.json"
+    config.write_text(json.dumps({"apigatewayv2-route-requires-iam-auth": {"exemptRouteKeys": "not a list"}}))
+    status, _, err = run_cli(capsys, "dev", "--pack-config", str(config))
+    assert status == 2 and "bad pack config" in err
+
+
+def test_program_records_one_stack():
+    from tests.harness import run_stack
+    assert len(run_stack("dev").of_type("pulumi:pulumi:Stack")) == 1
+
+
+def test_grpc_transport_reports_the_same(capsys, tmp_path):
+    path = export_file(tmp_path, route("public", "POST /orders", "NONE"))
+    in_process = run_cli(capsys, "--state", str(path), "--format", "json")
+    over_grpc = run_cli(capsys, "--state", str(path), "--format", "json", "--grpc")
+    assert over_grpc[0] == in_process[0] == 1
+    assert json.loads(over_grpc[1])["violations"] == json.loads(in_process[1])["violations"]
