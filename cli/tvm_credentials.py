@@ -4,7 +4,7 @@
                                   [--source-profile NAME] [--approval-id ID] [--no-cache]
 
 Signs ``GET /?profile=P`` (or ``POST /`` with an approval id) with SigV4 for
-``execute-api`` using the caller's current credentials (``--source-profile`` names the AWS
+``execute-api`` (``lambdas.common.sigv4``) using the caller's current credentials (``--source-profile`` names the AWS
 profile to sign with: never the profile that runs this command, or it would call itself),
 and prints ``{"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken",
 "Expiration"}``. Credentials are cached in ``~/.cache/iam-platform-tvm`` (directory 0700,
@@ -23,17 +23,15 @@ import re
 import stat
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 from urllib.parse import urlencode, urlsplit
 
 import botocore.session
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.exceptions import BotoCoreError
+
+from lambdas.common.sigv4 import SigningError, SigV4Client
 
 REFRESH_MARGIN = timedelta(minutes=5)
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "iam-platform-tvm"
@@ -99,45 +97,32 @@ def fetch(args: argparse.Namespace, session: Optional[botocore.session.Session],
     if cached:
         return cached
     session = session or botocore.session.Session(profile=args.source_profile)
-    region = args.region or _region_of(endpoint) or session.get_config_variable("region")
+    try:
+        region = args.region or _region_of(endpoint) or session.get_config_variable("region")
+    except BotoCoreError as error:
+        raise ClientError("USAGE", f"cannot read the AWS configuration ({error})", EXIT_USAGE) from None
     if not region:
         raise ClientError("USAGE", "no region: pass --region", EXIT_USAGE)
-    try:
-        credentials = session.get_credentials()
-        frozen = credentials.get_frozen_credentials() if credentials else None
-    except BotoCoreError as error:
-        raise ClientError("NO_CREDENTIALS", f"cannot load AWS credentials to sign with ({error})", EXIT_USAGE)
-    if frozen is None or not frozen.access_key:
-        raise ClientError("NO_CREDENTIALS", "no AWS credentials to sign with (set --source-profile)", EXIT_USAGE)
+    client = SigV4Client(region, "execute-api", session)
     if args.approval_id:
-        body = {"profile": args.profile, "approval_id": args.approval_id}
-        if args.duration is not None:
-            body["duration"] = args.duration
-        request = AWSRequest(method="POST", url=endpoint + "/", data=json.dumps(body).encode(),
-                             headers={"Content-Type": "application/json"})
+        method, url = "POST", endpoint + "/"
+        body: Optional[dict] = {"profile": args.profile, "approval_id": args.approval_id,
+                                **({"duration": args.duration} if args.duration is not None else {})}
     else:
         query = {"profile": args.profile, **({"duration": str(args.duration)} if args.duration is not None else {})}
-        request = AWSRequest(method="GET", url=f"{endpoint}/?{urlencode(query)}")
-    SigV4Auth(frozen, "execute-api", region).add_auth(request)
-    status, body = _send(request, args.timeout)
-    result = _credentials(status, body, args.profile)
+        method, url, body = "GET", f"{endpoint}/?{urlencode(query)}", None
+    try:
+        status, _, answer = client.request(method, url, json_body=body, timeout=args.timeout)
+    except (SigningError, BotoCoreError) as error:
+        raise ClientError("NO_CREDENTIALS", f"no usable AWS credentials to sign with ({error}); "
+                                            "check --source-profile", EXIT_USAGE) from None
+    except OSError as error:
+        reason = getattr(error, "reason", error)
+        raise ClientError("UNREACHABLE", f"cannot reach the TVM ({reason})", EXIT_UNAVAILABLE) from None
+    result = _credentials(status, answer, args.profile)
     if cache:
         _write_cache(cache, result)
     return result
-
-
-def _send(request: AWSRequest, timeout: float) -> tuple[int, bytes]:
-    prepared = request.prepare()
-    outgoing = urllib.request.Request(prepared.url, data=prepared.body or None, method=prepared.method,
-                                      headers=dict(prepared.headers.items()))
-    try:
-        with urllib.request.urlopen(outgoing, timeout=timeout) as response:   # noqa: S310 - URL from the user
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise ClientError("UNREACHABLE", f"cannot reach the TVM ({reason})", EXIT_UNAVAILABLE) from None
 
 
 def _credentials(status: int, body: bytes, profile: str) -> dict:

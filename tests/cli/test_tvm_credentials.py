@@ -154,6 +154,16 @@ def test_no_local_credentials(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().err.startswith("tvm-credentials: NO_CREDENTIALS: ")
 
 
+@pytest.mark.parametrize("endpoint", ["https://abc.execute-api.eu-west-1.amazonaws.com", "https://tvm.example.com"])
+def test_an_unknown_source_profile_is_one_line(tmp_path, capsys, monkeypatch, endpoint):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    argv = ["--endpoint", endpoint, "--profile", "prod", "--no-cache", "--source-profile", "missing"]
+    assert client.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tvm-credentials: ") and "missing" in err
+
+
 @pytest.mark.parametrize("code", sorted(STATUS))
 def test_every_error_code_has_one_clear_line(code):
     with pytest.raises(client.ClientError) as caught:
