@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/preview.py
 	$(PYTHON) bench/credentials.py
 	$(PYTHON) bench/rotation.py
+	$(PYTHON) bench/tvm.py
 	$(PYTHON) bench/layers.py
 
 clean:

@@ -11,6 +11,7 @@ from components.layers import ExecutionLayer, VerificationLayer
 from components.network import PrivateNetwork
 from components.notifications import AlarmTopic
 from components.platform import Platform
+from components.tvm import TokenVendingMachine
 
 config = load_stack_config()
 provider = aws.Provider(
@@ -33,6 +34,13 @@ if config.database.enabled:
     database = RotatedAuroraSecret("database", config.database, network, platform, opts=on_aws)
     pulumi.export("databaseEndpoint", database.endpoint)
     pulumi.export("databaseSecretArn", database.secret_arn)
+
+if config.tvm.enabled:
+    tvm = TokenVendingMachine("tvm", config.tvm, platform, opts=on_aws)
+    pulumi.export("tvmEndpoint", tvm.endpoint)
+    pulumi.export("tvmSessionsTable", tvm.sessions_table.name)
+    pulumi.export("tvmProtectedRoleArns", {n: r.arn for n, r in tvm.protected_roles.items()})
+    pulumi.export("tvmAuthorizerFunctionArn", tvm.authorizer.function_arn)
 
 if config.layers.enabled:
     execution = ExecutionLayer("execution", config.layers, platform, opts=on_aws)

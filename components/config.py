@@ -17,6 +17,7 @@ import ipaddress
 import json
 import os
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Optional
 
 import pulumi
@@ -221,6 +222,131 @@ class DatabaseSettings(Settings):
         return self
 
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+_PROFILE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+_MANAGED_POLICY_ARN = r"^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/[A-Za-z0-9_+=,.@/-]{1,512}$"
+_PLACEHOLDER_ROLE = "arn:aws:iam::000000000000:role/placeholder"
+
+
+class StatementSettings(Settings):
+    """One identity-policy statement of a protected role."""
+
+    actions: list[str] = Field(min_length=1)
+    resources: list[str] = Field(min_length=1)
+    effect: Literal["Allow", "Deny"] = "Allow"
+    conditions: dict[str, dict[str, Any]] = {}
+    sid: Optional[str] = Field(None, pattern=r"^[A-Za-z0-9]{1,64}$")
+
+    @field_validator("actions")
+    @classmethod
+    def _action_shape(cls, actions: list[str]) -> list[str]:
+        for action in actions:
+            if action != "*" and not re.match(r"^[a-z0-9-]+:[A-Za-z0-9*?]+$", action):
+                raise ValueError(f"{action!r} is not an IAM action such as s3:GetObject")
+        return actions
+
+
+class RolePermissions(Settings):
+    """What a protected role may do: managed policies, inline statements, or both."""
+
+    managed_policy_arns: list[str] = []
+    statements: list[StatementSettings] = []
+
+    @field_validator("managed_policy_arns")
+    @classmethod
+    def _policy_arns(cls, arns: list[str]) -> list[str]:
+        for arn in arns:
+            if not re.match(_MANAGED_POLICY_ARN, arn):
+                raise ValueError(f"{arn!r} is not a managed policy ARN")
+        return arns
+
+    def model_post_init(self, _context: Any) -> None:
+        if not self.managed_policy_arns and not self.statements:
+            raise ValueError("give managedPolicyArns, statements, or both")
+
+
+class TvmProfileSettings(Settings):
+    """One profile: who may get credentials (rules), and what the credentials may do."""
+
+    name: str = Field(pattern=_PROFILE_NAME)
+    rules: Optional[dict[str, Any]] = None
+    rules_file: Optional[str] = None
+    permissions: RolePermissions
+    max_duration_seconds: int = Field(3600, ge=900, le=43200)
+
+    @model_validator(mode="after")
+    def _one_rules_source(self) -> "TvmProfileSettings":
+        if (self.rules is None) == (self.rules_file is None):
+            raise ValueError(f"profile {self.name}: give exactly one of rules and rulesFile")
+        self.rules_document()   # validates now, so a bad rule fails the preview
+        return self
+
+    def rules_document(self, role_arn: str = _PLACEHOLDER_ROLE) -> dict[str, Any]:
+        """The document the TVM reads: the rules, plus this profile's role and maximum."""
+        from lambdas.tvm.rules import RulesDocumentError, validate_rules
+
+        rules = self.rules if self.rules is not None else _read_rules_file(self.rules_file)
+        if not isinstance(rules, dict):
+            raise ValueError(f"profile {self.name}: the rules must be a mapping with a rules list")
+        reserved = sorted({"role_arn", "max_duration"} & rules.keys())
+        if reserved:
+            raise ValueError(f"profile {self.name}: {', '.join(reserved)} come from the profile, not the rules")
+        document = {"version": 1, **rules, "role_arn": _PLACEHOLDER_ROLE, "max_duration": self.max_duration_seconds}
+        try:
+            validate_rules(document)
+        except RulesDocumentError as error:
+            raise ValueError(f"profile {self.name}: {error}") from None
+        return {**document, "role_arn": role_arn}
+
+
+def _read_rules_file(path: Optional[str]) -> Any:
+    import yaml
+
+    file = (PROJECT_DIR / path) if path else None
+    if file is None or not file.is_file():
+        raise ValueError(f"rulesFile {path!r} not found (paths are relative to the project folder)")
+    try:
+        return yaml.safe_load(file.read_text())
+    except yaml.YAMLError as error:
+        raise ValueError(f"rulesFile {path}: not YAML or JSON ({error.__class__.__name__})") from None
+
+
+class TvmAlarmSettings(Settings):
+    error_rate_percent: float = Field(1.0, gt=0, le=100)
+    p99_duration_ms: int = Field(500, ge=1, le=900000)
+    concurrency_percent: float = Field(80.0, gt=0, le=100)
+
+
+class TvmSettings(Settings):
+    """The token vending machine (off unless enabled; it needs at least one profile)."""
+
+    enabled: bool = False
+    profiles: list[TvmProfileSettings] = []
+    default_duration_seconds: int = Field(900, ge=900, le=43200)
+    source_identity_prefix: str = Field("sentinel", pattern=r"^[A-Za-z0-9+=,@_-]{1,20}$")
+    parameter_root: str = Field("/sentinel/policies", pattern=r"^(/[A-Za-z0-9_.-]+){1,10}$")
+    approval_ttl_seconds: int = Field(3600, ge=60, le=86400)
+    rules_cache_seconds: int = Field(30, ge=0, le=3600)
+    reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
+    throttle: ThrottleSettings = ThrottleSettings(rate_limit=10, burst_limit=20)
+    alarms: TvmAlarmSettings = TvmAlarmSettings()
+
+    @field_validator("profiles")
+    @classmethod
+    def _unique_profiles(cls, profiles: list[TvmProfileSettings]) -> list[TvmProfileSettings]:
+        names = [p.name for p in profiles]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"profile names must be unique: {', '.join(duplicates)}")
+        return profiles
+
+    @model_validator(mode="after")
+    def _profiles_when_enabled(self) -> "TvmSettings":
+        if self.enabled and not self.profiles:
+            raise ValueError("an enabled TVM needs at least one profile")
+        return self
+
+
 class RolloutSettings(Settings):
     """Share of Slack conversations the verification layer sends through the REST API."""
 
@@ -348,6 +474,7 @@ class StackConfig(Settings):
     jwks: JwksSettings = JwksSettings()
     network: NetworkSettings = NetworkSettings()
     database: DatabaseSettings = DatabaseSettings()
+    tvm: TvmSettings = TvmSettings()
     layers: LayersSettings = LayersSettings()
     external: ExternalSettings = ExternalSettings()
 

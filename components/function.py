@@ -47,6 +47,7 @@ class FunctionSpec:
     reserved_concurrency: Optional[int] = None
     timeout_seconds: Optional[int] = None
     memory_mb: Optional[int] = None
+    role_tags: Mapping[str, str] = field(default_factory=dict)   # e.g. the tag the pack finds the TVM role by
     # A container image instead of lambdas/<code>: pass code="" with it.
     image: Optional["ContainerImage"] = None
     vpc: Optional[FunctionVpc] = None
@@ -78,6 +79,7 @@ class ServiceFunction(pulumi.ComponentResource):
     def __init__(self, name: str, spec: FunctionSpec, platform: Platform,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("iam-platform:function:ServiceFunction", name, None, opts)
+        self._name = name
         child = pulumi.ResourceOptions(parent=self)
         settings = platform.functions
         self.log_group = aws.cloudwatch.LogGroup(
@@ -86,7 +88,8 @@ class ServiceFunction(pulumi.ComponentResource):
         # in this account whose deployer held iam:PassRole on it.
         self.role = aws.iam.Role(
             f"{name}-role", assume_role_policy=iam.policy_document([iam.service_trust("lambda.amazonaws.com")]),
-            description=f"Execution role of {platform.project}/{platform.stack} {name}", opts=child)
+            description=f"Execution role of {platform.project}/{platform.stack} {name}",
+            tags=dict(spec.role_tags) or None, opts=child)
         policy = aws.iam.RolePolicy(
             f"{name}-policy", role=self.role.id,
             policy=iam.policy_document(self._statements(spec, settings.environment_kms_key_arn)), opts=child)
@@ -117,6 +120,12 @@ class ServiceFunction(pulumi.ComponentResource):
             for metric in ("Errors", "Throttles"):
                 self._alarm(name, metric, platform)
         self.register_outputs({"functionArn": self.function.arn, "roleArn": self.role.arn})
+
+    def grant(self, suffix: str, statements: Sequence[iam.Statement]) -> aws.iam.RolePolicy:
+        """A further inline policy, for grants on resources that need this role to exist first
+        (roles whose trust policy names it)."""
+        return aws.iam.RolePolicy(f"{self._name}-{suffix}", role=self.role.id,
+                                  policy=iam.policy_document(statements), opts=pulumi.ResourceOptions(parent=self))
 
     def _statements(self, spec: FunctionSpec, kms_key_arn: Optional[str]) -> list[iam.Statement]:
         log_streams = pulumi.Output.concat(self.log_group.arn, ":log-stream:*")

@@ -79,6 +79,7 @@ class HttpApi(pulumi.ComponentResource):
     def _route(self, name: str, api: aws.apigatewayv2.Api, integration: aws.apigatewayv2.Integration,
                function: aws.lambda_.Function, route: ApiRoute) -> None:
         slug = route.invoke_path.strip("/").replace("/", "-").replace(".", "").lower() or "root"
+        slug = slug.replace("{", "").replace("}", "").replace("+", "")
         aws.apigatewayv2.Route(
             f"{name}-{slug}", api_id=api.id, route_key=route.route_key,
             authorization_type=route.authorization_type,

@@ -213,6 +213,9 @@ def _random_password(type_, name, physical, inputs, place):
 
 def _event_rule(type_, name, physical, inputs, place):
     return physical, {"arn": _arn("events", place, f"rule/{physical}"), "name": physical}
+def _parameter(type_, name, physical, inputs, place):
+    path = physical if physical.startswith("/") else f"/{physical}"
+    return physical, {"arn": _arn("ssm", place, f"parameter{path}"), "name": physical, "version": 1}
 
 
 _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
@@ -256,6 +259,8 @@ _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "aws:secretsmanager/secretRotation:SecretRotation": _short_id,
     "aws:sns/topicPolicy:TopicPolicy": _short_id,
     "random:index/randomPassword:RandomPassword": _random_password,
+    "aws:ssm/parameter:Parameter": _parameter,
+    "aws:apigatewayv2/authorizer:Authorizer": _short_id,
 }
 
 

@@ -65,7 +65,8 @@ def test_no_alarms_in_dev(dev):
 
 
 def test_alarms_notify_the_stack_topic():
-    run = run_stack("dev", {"iam-platform:observability": {"alarmsEnabled": True}})
+    run = run_stack("dev", {"iam-platform:observability": {"alarmsEnabled": True},
+                            "iam-platform:tvm": {"enabled": False}})
     topic = one(run, "aws:sns/topic:Topic", "alarms-topic")["outputs"]["arn"]
     alarms = {a["name"]: a["inputs"] for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
               if a["name"].startswith("jwks-")}

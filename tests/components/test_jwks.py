@@ -9,7 +9,8 @@ JWKS_ROUTE = "GET /.well-known/jwks.json"
 
 @pytest.fixture(scope="module")
 def dev():
-    return run_stack("dev")
+    # Dev also ships the TVM; leave it out so the graph holds the JWKS system alone.
+    return run_stack("dev", {"iam-platform:tvm": {"enabled": False}})
 
 
 def test_secret_default_name_and_initial_empty_key_set(dev):

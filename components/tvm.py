@@ -1,0 +1,226 @@
+"""TokenVendingMachine: IAM-authenticated HTTP API that vends credentials of protected roles.
+
+Engineer → HTTP API (AWS_IAM) → TVM function → rules (SSM) → session (DynamoDB) →
+``sts:AssumeRole`` with SourceIdentity ``<prefix>.<user>.<8 hex>`` → credentials.
+Protected roles trust the TVM's role alone, and only with that SourceIdentity prefix.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam
+from components.config import TvmProfileSettings, TvmSettings
+from components.function import FunctionSpec, ServiceFunction
+from components.http_api import ApiRoute, HttpApi
+from components.platform import Platform
+
+TVM_ROUTES = ("GET /", "POST /", "GET /profiles", "POST /approvals",
+              "POST /approvals/{id}/approve", "POST /approvals/{id}/deny")
+TRUST_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession")
+PROTECTED_TAG = "iam-platform:protected"   # the policy pack finds protected roles by this tag
+TVM_ROLE_TAG = "iam-platform:tvm"           # ... and the TVM's role by this one
+SESSION_HEADER = "X-Sentinel-Session-ID"
+SSM_STANDARD_LIMIT = 4096
+
+
+def source_identity_condition(prefix: str) -> dict:
+    return {"StringLike": {"sts:SourceIdentity": f"{prefix}.*"}}
+
+
+class ProtectedRole(pulumi.ComponentResource):
+    """The role behind one profile: only the TVM's role may assume it, only with a
+    SourceIdentity of the TVM's prefix. Tagged ``iam-platform:protected = "true"``."""
+
+    arn: pulumi.Output[str]
+    role: aws.iam.Role
+
+    def __init__(self, name: str, profile: TvmProfileSettings, tvm_role_arn: pulumi.Input[str], prefix: str,
+                 platform: Platform, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("iam-platform:tvm:ProtectedRole", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        trust = iam.role_trust([tvm_role_arn], list(TRUST_ACTIONS), source_identity_condition(prefix))
+        self.role = aws.iam.Role(
+            f"{name}-role", assume_role_policy=iam.policy_document([trust]),
+            description=f"{platform.project}/{platform.stack} TVM profile {profile.name}; assumed only by the TVM",
+            # IAM's range is 3600-43200; the TVM itself cuts sessions to the profile's maximum.
+            max_session_duration=max(3600, profile.max_duration_seconds),
+            tags={PROTECTED_TAG: "true", "iam-platform:profile": profile.name}, opts=child)
+        for index, policy_arn in enumerate(profile.permissions.managed_policy_arns):
+            aws.iam.RolePolicyAttachment(f"{name}-managed-{index}", role=self.role.name, policy_arn=policy_arn,
+                                         opts=child)
+        if profile.permissions.statements:
+            statements = [iam.Statement(actions=s.actions, resources=s.resources, conditions=s.conditions,
+                                        effect=s.effect, sid=s.sid) for s in profile.permissions.statements]
+            aws.iam.RolePolicy(f"{name}-policy", role=self.role.id, policy=iam.policy_document(statements),
+                               opts=child)
+        self.arn = self.role.arn
+        self.register_outputs({"arn": self.arn})
+
+
+class SessionAuthorizer(pulumi.ComponentResource):
+    """REQUEST authorizer (payload 2.0, simple responses) for downstream HTTP APIs: allows
+    only active, unexpired TVM sessions named by ``X-Sentinel-Session-ID`` or the
+    ``sentinel_session_id`` query parameter. ``attach`` adds it to another API."""
+
+    function_arn: pulumi.Output[str]
+    invoke_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, sessions_table: aws.dynamodb.Table, platform: Platform,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("iam-platform:tvm:SessionAuthorizer", name, None, opts)
+        self._name = name
+        self._fn = ServiceFunction(f"{name}-fn", FunctionSpec(
+            code="authorizer",
+            description="Allows requests that carry an active TVM session id",
+            statements=[iam.allow(["dynamodb:GetItem"], [sessions_table.arn])],
+            environment={"TVM_SESSION_TABLE": sessions_table.name},
+            timeout_seconds=5, memory_mb=128,
+        ), platform, opts=pulumi.ResourceOptions(parent=self))
+        self.function_arn = self._fn.function.arn
+        self.invoke_arn = self._fn.function.invoke_arn
+        self.register_outputs({"functionArn": self.function_arn, "invokeArn": self.invoke_arn})
+
+    def attach(self, name: str, api_id: pulumi.Input[str], execution_arn: pulumi.Input[str],
+               opts: Optional[pulumi.ResourceOptions] = None) -> aws.apigatewayv2.Authorizer:
+        """Declare this authorizer on another HTTP API; its routes then use
+        ``authorization_type="CUSTOM"`` and ``authorizer_id=<returned>.id``.
+
+        No identity sources and no result cache: the header and the query parameter are
+        alternatives (API Gateway would require both), and a revocation applies at once."""
+        authorizer = aws.apigatewayv2.Authorizer(
+            name, api_id=api_id, authorizer_type="REQUEST", authorizer_uri=self.invoke_arn,
+            authorizer_payload_format_version="2.0", enable_simple_responses=True,
+            authorizer_result_ttl_in_seconds=0, identity_sources=[], opts=opts)
+        aws.lambda_.Permission(
+            f"{name}-invoke", function=self._fn.function.name, action="lambda:InvokeFunction",
+            principal="apigateway.amazonaws.com",
+            source_arn=pulumi.Output.concat(execution_arn, "/authorizers/", authorizer.id), opts=opts)
+        return authorizer
+
+
+class TokenVendingMachine(pulumi.ComponentResource):
+    endpoint: pulumi.Output[str]
+    sessions_table: aws.dynamodb.Table
+    approvals_table: aws.dynamodb.Table
+    breakglass_table: aws.dynamodb.Table
+    protected_roles: dict[str, ProtectedRole]
+    authorizer: SessionAuthorizer
+
+    def __init__(self, name: str, settings: TvmSettings, platform: Platform,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("iam-platform:tvm:TokenVendingMachine", name, None, opts)
+        self.sessions_table = self._table(name, "sessions", "session_id", platform, ttl=True)
+        self.approvals_table = self._table(name, "approvals", "approval_id", platform, ttl=True)
+        self.breakglass_table = self._table(name, "breakglass", "event_id", platform, ttl=False)
+        root = settings.parameter_root
+        parameter_arn = pulumi.Output.concat("arn:", platform.partition, ":ssm:", platform.region, ":",
+                                             platform.account_id, ":parameter", root)
+        tables = [self.sessions_table.arn, self.approvals_table.arn]
+        self.function = ServiceFunction(f"{name}-fn", FunctionSpec(
+            code="tvm",
+            description="Token vending machine: checks access rules and assumes protected roles",
+            statements=[
+                iam.allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], tables,
+                          sid="OwnTables"),
+                iam.allow(["ssm:GetParameter"], [pulumi.Output.concat(parameter_arn, "/*")], sid="ReadRules"),
+                iam.allow(["ssm:GetParametersByPath"], [parameter_arn], sid="ListProfiles"),
+            ],
+            environment={
+                "TVM_PARAMETER_ROOT": root,
+                "TVM_SESSION_TABLE": self.sessions_table.name,
+                "TVM_APPROVAL_TABLE": self.approvals_table.name,
+                "TVM_SOURCE_IDENTITY_PREFIX": settings.source_identity_prefix,
+                "TVM_DEFAULT_DURATION_SECONDS": str(settings.default_duration_seconds),
+                "TVM_APPROVAL_TTL_SECONDS": str(settings.approval_ttl_seconds),
+                "TVM_RULES_CACHE_SECONDS": str(settings.rules_cache_seconds),
+            },
+            reserved_concurrency=settings.reserved_concurrency,
+            role_tags={TVM_ROLE_TAG: "true"},
+        ), platform, opts=pulumi.ResourceOptions(parent=self))
+        self.protected_roles = {}
+        for profile in settings.profiles:
+            role = ProtectedRole(f"{name}-profile-{profile.name}", profile, self.function.role.arn,
+                                 settings.source_identity_prefix, platform,
+                                 opts=pulumi.ResourceOptions(parent=self))
+            self.protected_roles[profile.name] = role
+            self._rules_parameter(name, profile, role.arn, root)
+        # Only this stack's protected roles, only with the TVM's SourceIdentity prefix. A
+        # separate policy: the roles' trust policies need the TVM role first.
+        self.function.grant("assume-policy", [iam.allow(
+            list(TRUST_ACTIONS), [r.arn for r in self.protected_roles.values()],
+            conditions=source_identity_condition(settings.source_identity_prefix), sid="AssumeProtectedRoles")])
+        api = HttpApi(f"{name}-api", self.function.function, [ApiRoute(r) for r in TVM_ROUTES], settings.throttle,
+                      platform, opts=pulumi.ResourceOptions(parent=self))
+        self.authorizer = SessionAuthorizer(f"{name}-authorizer", self.sessions_table, platform,
+                                            opts=pulumi.ResourceOptions(parent=self))
+        if platform.observability.alarms_enabled:
+            self._alarms(name, settings, platform)
+        self.endpoint = api.endpoint
+        self.register_outputs({
+            "endpoint": self.endpoint, "sessionsTable": self.sessions_table.name,
+            "protectedRoleArns": {n: r.arn for n, r in self.protected_roles.items()},
+            "authorizerFunctionArn": self.authorizer.function_arn,
+        })
+
+    def _table(self, name: str, kind: str, key: str, platform: Platform, ttl: bool) -> aws.dynamodb.Table:
+        protected = platform.protection.deletion_protection
+        return aws.dynamodb.Table(
+            f"{name}-{kind}", billing_mode="PAY_PER_REQUEST", hash_key=key,
+            attributes=[aws.dynamodb.TableAttributeArgs(name=key, type="S")],
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name="expires_at", enabled=True) if ttl else None,
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+            deletion_protection_enabled=protected,
+            opts=pulumi.ResourceOptions(parent=self, protect=protected))
+
+    def _rules_parameter(self, name: str, profile: TvmProfileSettings, role_arn: pulumi.Output[str],
+                         root: str) -> aws.ssm.Parameter:
+        document = profile.rules_document()
+        value = role_arn.apply(lambda arn: json.dumps(profile.rules_document(arn), sort_keys=True))
+        # The role ARN is not known yet; leave room for the longest one.
+        tier = "Standard" if len(json.dumps(document)) + 600 <= SSM_STANDARD_LIMIT else "Advanced"
+        return aws.ssm.Parameter(
+            f"{name}-profile-{profile.name}-rules", name=f"{root}/{profile.name}", type="String", tier=tier,
+            value=value, description=f"TVM access rules of profile {profile.name}",
+            opts=pulumi.ResourceOptions(parent=self))
+
+    def _alarms(self, name: str, settings: TvmSettings, platform: Platform) -> None:
+        function_name = self.function.function.name
+        dimensions = {"FunctionName": function_name}
+        common = dict(period=300, evaluation_periods=1, treat_missing_data="notBreaching",
+                      alarm_actions=platform.alarm_actions(), ok_actions=platform.alarm_actions(),
+                      opts=pulumi.ResourceOptions(parent=self))
+
+        def metric(id_: str, metric_name: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+            return aws.cloudwatch.MetricAlarmMetricQueryArgs(id=id_, metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                namespace="AWS/Lambda", metric_name=metric_name, dimensions=dimensions, period=300, stat="Sum"))
+
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-error-rate-alarm",
+            alarm_description=f"{name}: more than {settings.alarms.error_rate_percent} % of invocations failed",
+            comparison_operator="GreaterThanThreshold", threshold=settings.alarms.error_rate_percent,
+            metric_queries=[metric("errors", "Errors"), metric("invocations", "Invocations"),
+                            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                                id="rate", return_data=True, label="Error rate (%)",
+                                expression="IF(invocations > 0, 100 * errors / invocations, 0)")],
+            **common)
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-p99-duration-alarm",
+            alarm_description=f"{name}: p99 duration above {settings.alarms.p99_duration_ms} ms",
+            namespace="AWS/Lambda", metric_name="Duration", extended_statistic="p99", dimensions=dimensions,
+            comparison_operator="GreaterThanThreshold", threshold=settings.alarms.p99_duration_ms, **common)
+        if settings.reserved_concurrency:
+            limit = settings.reserved_concurrency * settings.alarms.concurrency_percent / 100
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-concurrency-alarm",
+                alarm_description=f"{name}: concurrent executions near the reserved limit "
+                                  f"({settings.reserved_concurrency})",
+                namespace="AWS/Lambda", metric_name="ConcurrentExecutions", statistic="Maximum",
+                dimensions=dimensions, comparison_operator="GreaterThanOrEqualToThreshold", threshold=limit,
+                **common)
+

@@ -1,0 +1,98 @@
+"""Session records in DynamoDB. Every failure raises StoreError: callers fail closed.
+
+Item: ``{session_id, user, profile, source_identity, role_arn, issued_at, expires_at,
+status}`` with ``status`` ``active`` or ``revoked`` and times in epoch seconds
+(``expires_at`` is the table's TTL attribute). Revocation adds ``revoked_by``,
+``revoked_at`` and ``revoked_reason``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+ACTIVE, REVOKED = "active", "revoked"
+_NAMES = {"#user": "user", "#status": "status"}
+
+
+class StoreError(Exception):
+    """DynamoDB did not confirm the operation."""
+
+
+class ConditionFailed(StoreError):
+    """The item was not in the state the operation requires."""
+
+
+@dataclass(frozen=True)
+class Session:
+    session_id: str
+    user: str
+    profile: str
+    source_identity: str
+    role_arn: str
+    issued_at: int
+    expires_at: int
+    status: str = ACTIVE
+
+    def item(self) -> dict[str, Any]:
+        return {"session_id": {"S": self.session_id}, "user": {"S": self.user},
+                "profile": {"S": self.profile}, "source_identity": {"S": self.source_identity},
+                "role_arn": {"S": self.role_arn}, "issued_at": {"N": str(self.issued_at)},
+                "expires_at": {"N": str(self.expires_at)}, "status": {"S": self.status}}
+
+    @staticmethod
+    def from_item(item: dict[str, Any]) -> "Session":
+        return Session(session_id=item["session_id"]["S"], user=item["user"]["S"],
+                       profile=item["profile"]["S"], source_identity=item["source_identity"]["S"],
+                       role_arn=item["role_arn"]["S"], issued_at=int(item["issued_at"]["N"]),
+                       expires_at=int(item["expires_at"]["N"]), status=item["status"]["S"])
+
+
+class SessionStore:
+    def __init__(self, client: Any, table: str) -> None:
+        self.client, self.table = client, table
+
+    def create(self, session: Session) -> None:
+        self._call("put_item", TableName=self.table, Item=session.item(),
+                   ConditionExpression="attribute_not_exists(session_id)")
+
+    def get(self, session_id: str) -> Optional[Session]:
+        answer = self._call("get_item", TableName=self.table, Key={"session_id": {"S": session_id}},
+                            ConsistentRead=True)
+        item = answer.get("Item")
+        try:
+            return Session.from_item(item) if item else None
+        except (KeyError, ValueError):
+            raise StoreError("malformed session item") from None
+
+    def extend(self, session_id: str, user: str, expires_at: int, now: int) -> None:
+        """Move expires_at forward, only while the session is active and the caller's."""
+        self._call("update_item", TableName=self.table, Key={"session_id": {"S": session_id}},
+                   UpdateExpression="SET expires_at = :e, refreshed_at = :n",
+                   ConditionExpression="#status = :active AND #user = :u AND expires_at <= :e",
+                   ExpressionAttributeNames=_NAMES,
+                   ExpressionAttributeValues={":e": {"N": str(expires_at)}, ":n": {"N": str(now)},
+                                              ":active": {"S": ACTIVE}, ":u": {"S": user}})
+
+    def revoke(self, session_id: str, by: str, reason: str, now: int) -> None:
+        """Mark an active session revoked, with who, when and why; ConditionFailed if there is
+        no such session or it is not active."""
+        self._call("update_item", TableName=self.table, Key={"session_id": {"S": session_id}},
+                   UpdateExpression="SET #status = :revoked, revoked_by = :by, revoked_at = :at, "
+                                    "revoked_reason = :why",
+                   ConditionExpression="#status = :active",
+                   ExpressionAttributeNames={"#status": "status"},
+                   ExpressionAttributeValues={":revoked": {"S": REVOKED}, ":by": {"S": by}, ":active": {"S": ACTIVE},
+                                              ":at": {"N": str(now)}, ":why": {"S": reason}})
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return getattr(self.client, operation)(**kwargs)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise ConditionFailed(operation) from None
+            raise StoreError(f"{operation}: {error.response.get('Error', {}).get('Code')}") from None
+        except BotoCoreError as error:
+            raise StoreError(f"{operation}: {type(error).__name__}") from None

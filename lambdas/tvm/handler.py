@@ -1,0 +1,249 @@
+"""Token vending machine behind an API Gateway HTTP API (payload 2.0, every route AWS_IAM).
+
+Routes:
+- ``GET /?profile=P&duration=S`` and ``POST /`` with JSON ``{"profile", "duration",
+  "approval_id", "session_id"}``: 200 ``{"AccessKeyId", "SecretAccessKey", "Token",
+  "Expiration"}`` with header ``X-Sentinel-Session-ID``. With ``session_id`` the request
+  refreshes that session (same SourceIdentity) and is refused once it is revoked.
+- ``GET /profiles``: 200 ``{"profiles": [{"name", "policy_path"}], "root"}``.
+- ``POST /approvals`` ``{"profile"}``: 201 a pending approval request.
+- ``POST /approvals/{id}/approve`` and ``/deny``: only an approver of the requester's
+  matching rule, never the requester.
+
+Errors: ``{"error": CODE, "message": ...}``, codes and statuses in ``service.STATUS``.
+One JSON decision line per request goes to stdout (CloudWatch Logs).
+
+Environment (set by the component): ``TVM_PARAMETER_ROOT``, ``TVM_SESSION_TABLE``,
+``TVM_APPROVAL_TABLE``, ``TVM_SOURCE_IDENTITY_PREFIX`` (sentinel),
+``TVM_DEFAULT_DURATION_SECONDS`` (900), ``TVM_APPROVAL_TTL_SECONDS`` (3600),
+``TVM_RULES_CACHE_SECONDS`` (30), ``AWS_REGION``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional
+
+import boto3
+from botocore.config import Config
+
+from lambdas.common.responses import error_response, json_response
+from lambdas.tvm.approvals import ApprovalStore
+from lambdas.tvm.identity import IdentityError, caller_from_arn, source_identity
+from lambdas.tvm.profiles import ProfileSource
+from lambdas.tvm.service import ApiError, Outcome, Settings, Tvm, VendRequest, parse_duration
+from lambdas.common.sessions import SessionStore
+
+SESSION_HEADER = "X-Sentinel-Session-ID"
+NO_STORE = {"Cache-Control": "no-store"}
+CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
+_APPROVAL_DECISION = re.compile(r"^/approvals/([^/]{1,64})/(approve|deny)$")
+_VEND_FIELDS = {"profile", "duration", "approval_id", "session_id"}
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class SettingsError(Exception):
+    pass
+
+
+def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    def number(name: str, default: int, low: int, high: int) -> int:
+        raw = environ.get(name, "").strip() or str(default)
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            raise SettingsError(f"{name} must be a whole number from {low} to {high}")
+        return int(raw)
+
+    missing = [n for n in ("TVM_SESSION_TABLE", "TVM_APPROVAL_TABLE") if not environ.get(n, "").strip()]
+    if missing:
+        raise SettingsError(f"{', '.join(missing)} not set")
+    return Settings(
+        parameter_root=environ.get("TVM_PARAMETER_ROOT", "").strip() or "/sentinel/policies",
+        session_table=environ["TVM_SESSION_TABLE"].strip(),
+        approval_table=environ["TVM_APPROVAL_TABLE"].strip(),
+        prefix=environ.get("TVM_SOURCE_IDENTITY_PREFIX", "").strip() or "sentinel",
+        default_duration=number("TVM_DEFAULT_DURATION_SECONDS", 900, 900, 43200),
+        approval_ttl=number("TVM_APPROVAL_TTL_SECONDS", 3600, 60, 86400),
+        rules_cache_seconds=number("TVM_RULES_CACHE_SECONDS", 30, 0, 3600),
+    )
+
+
+_tvm: Optional[Tvm] = None
+_overrides: dict[str, Any] = {}
+
+
+def reset_state(**overrides: Any) -> None:
+    """Forget the container's clients and caches (tests): overrides may give ``clock``
+    (returns an aware datetime), ``new_id``, ``monotonic``, ``session`` (a boto3 Session)
+    and ``log`` (takes each decision line instead of stdout)."""
+    global _tvm
+    _tvm = None
+    _overrides.clear()
+    _overrides.update(overrides)
+
+
+def current_tvm() -> Tvm:
+    global _tvm
+    if _tvm is None:
+        settings = load_settings()
+        session = _overrides.get("session") or boto3.session.Session()
+        region = os.environ.get("AWS_REGION")
+
+        def client(name: str) -> Any:
+            return session.client(name, region_name=region, config=CLIENT_CONFIG)
+
+        profiles = ProfileSource(client("ssm"), settings.parameter_root, settings.rules_cache_seconds,
+                                 **({"clock": _overrides["monotonic"]} if "monotonic" in _overrides else {}))
+        dynamodb = client("dynamodb")
+        extra = {k: _overrides[k] for k in ("clock", "new_id") if k in _overrides}
+        _tvm = Tvm(settings, profiles, SessionStore(dynamodb, settings.session_table),
+                   ApprovalStore(dynamodb, settings.approval_table), client("sts"), **extra)
+    return _tvm
+
+
+def handler(event: Any, context: Any) -> dict:
+    out = Outcome()
+    request_id = _request_id(event, context)
+    try:
+        status, body, headers = _route(event, out)
+        response = json_response(status, body, {**NO_STORE, **headers})
+    except ApiError as error:
+        out.code, out.reason = error.code, error.reason
+        out.effect = "error" if error.status >= 500 else "deny"
+        response = error_response(error.status, error.code, error.message, NO_STORE)
+    except Exception as error:  # noqa: BLE001 - the caller gets a documented answer, the log the type
+        out.code, out.effect, out.reason = "CREDENTIAL_ERROR", "error", f"unexpected {type(error).__name__}"
+        response = error_response(500, "CREDENTIAL_ERROR", "The request could not be completed.", NO_STORE)
+    log_decision(out, request_id, response["statusCode"], _overrides.get("log", _stdout))
+    return response
+
+
+def _route(event: Any, out: Outcome) -> tuple[int, dict, dict]:
+    if not isinstance(event, Mapping):
+        raise ApiError("INVALID_REQUEST", "Not an HTTP API request.")
+    context = event.get("requestContext")
+    context = context if isinstance(context, Mapping) else {}
+    http = context.get("http") if isinstance(context.get("http"), Mapping) else {}
+    method, path = http.get("method"), event.get("rawPath")
+    method = method if isinstance(method, str) else ""
+    if not isinstance(path, str):
+        path = http.get("path") if isinstance(http.get("path"), str) else None
+    known = {("GET", "/"), ("POST", "/"), ("GET", "/profiles"), ("POST", "/approvals")}
+    decision = _APPROVAL_DECISION.match(path) if isinstance(path, str) else None
+    if (method, path) not in known and not (method == "POST" and decision):
+        out.action = "not_found"
+        raise ApiError("NOT_FOUND", "Unknown API path.")
+    caller = _caller(context, out)
+    try:
+        tvm = current_tvm()
+    except SettingsError as error:
+        raise ApiError("CONFIG_ERROR", "The credential service is not configured correctly.", str(error))
+    if (method, path) == ("GET", "/profiles"):
+        return 200, tvm.list_profiles(out), {}
+    if decision:
+        _json_body(event, allowed=set())
+        return 200, tvm.decide_approval(caller, decision.group(1), decision.group(2) == "approve", out), {}
+    if path == "/approvals":
+        body = _json_body(event, allowed={"profile"})
+        return 201, tvm.request_approval(caller, _profile_field(body.get("profile")), out), {}
+    out.action = "vend"
+    request = _vend_request(event, method)
+    _check_identity(tvm, caller.user)
+    credentials, session_id = tvm.vend(caller, request, out)
+    return 200, credentials, {SESSION_HEADER: session_id}
+
+
+def _caller(context: Mapping, out: Outcome):
+    authorizer = context.get("authorizer")
+    iam = authorizer.get("iam") if isinstance(authorizer, Mapping) else None
+    arn = iam.get("userArn") if isinstance(iam, Mapping) else None
+    try:
+        caller = caller_from_arn(arn)
+    except IdentityError as error:
+        raise ApiError(error.code, str(error)) from None
+    out.user = caller.user
+    api_account = context.get("accountId")
+    if isinstance(api_account, str) and api_account and caller.account != api_account:
+        raise ApiError("POLICY_DENY", "Callers from other accounts are not served.", "foreign account")
+    return caller
+
+
+def _check_identity(tvm: Tvm, user: str) -> None:
+    try:
+        source_identity(tvm.settings.prefix, user, "0" * 8)
+    except IdentityError as error:
+        raise ApiError(error.code, str(error)) from None
+
+
+def _vend_request(event: Mapping, method: str) -> VendRequest:
+    if method == "GET":
+        query = event.get("queryStringParameters")
+        query = query if isinstance(query, Mapping) else {}
+        unknown = set(query) - {"profile", "duration"}
+        if unknown:
+            raise ApiError("INVALID_REQUEST", "Only profile and duration are query parameters.")
+        return VendRequest(_profile_field(query.get("profile")), parse_duration(query.get("duration"), from_query=True))
+    body = _json_body(event, allowed=_VEND_FIELDS)
+    for name in ("approval_id", "session_id"):
+        value = body.get(name)
+        if value is not None and not (isinstance(value, str) and _ID.match(value)):
+            raise ApiError("INVALID_REQUEST", f"{name} must be an id this service issued.")
+    return VendRequest(_profile_field(body.get("profile")), parse_duration(body.get("duration")),
+                       body.get("approval_id"), body.get("session_id"))
+
+
+def _profile_field(value: Any) -> Optional[str]:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ApiError("INVALID_PROFILE", "Not a profile name.")
+    return value
+
+
+def _json_body(event: Mapping, allowed: set[str]) -> dict:
+    raw = event.get("body")
+    if raw is None or raw == "":
+        return {}
+    if not isinstance(raw, str):
+        raise ApiError("INVALID_REQUEST", "The body must be a JSON object.")
+    try:
+        if event.get("isBase64Encoded") is True:
+            raw = base64.b64decode(raw, validate=True).decode("utf-8")
+        body = json.loads(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiError("INVALID_REQUEST", "The body must be a JSON object.") from None
+    if not isinstance(body, dict):
+        raise ApiError("INVALID_REQUEST", "The body must be a JSON object.")
+    unknown = set(body) - allowed
+    if unknown:
+        raise ApiError("INVALID_REQUEST", f"Unknown fields; allowed: {', '.join(sorted(allowed)) or 'none'}.")
+    return body
+
+
+def _request_id(event: Any, context: Any) -> Optional[str]:
+    if isinstance(event, Mapping) and isinstance(event.get("requestContext"), Mapping):
+        value = event["requestContext"].get("requestId")
+        if isinstance(value, str):
+            return value
+    return getattr(context, "aws_request_id", None)
+
+
+def _stdout(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def log_decision(out: Outcome, request_id: Optional[str], status: int, write: Callable[[str], Any] = _stdout) -> None:
+    """One JSON line per request; never credentials."""
+    write(json.dumps({
+        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "user": out.user, "profile": out.profile, "effect": out.effect, "rule": out.rule,
+        "reason": out.reason, "request_id": request_id, "source_identity": out.source_identity,
+        "role_arn": out.role_arn, "duration": out.duration, "action": out.action, "status": status,
+        "code": out.code, "session_id": out.session_id, "approval_id": out.approval_id,
+    }, sort_keys=True))

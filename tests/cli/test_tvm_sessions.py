@@ -1,0 +1,88 @@
+"""Operators list and revoke sessions; the TVM and the authorizer refuse revoked ones at once."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from cli import tvm_sessions
+from lambdas.authorizer import handler as authorizer
+from lambdas.tvm import handler as tvm
+from tests.lambdas.tvm_world import SESSIONS, build_world
+
+
+@pytest.fixture(scope="module")
+def boto_session():
+    return boto3.session.Session(region_name="eu-west-1")
+
+
+@pytest.fixture
+def world(aws_env, monkeypatch, boto_session):
+    with mock_aws():
+        world = build_world(monkeypatch, session=boto_session)
+        tvm._overrides["log"] = world.logs.append
+        yield world
+    tvm.reset_state()
+    authorizer.reset_state()
+
+
+def cli(world, capsys, *argv, clock=None):
+    code = tvm_sessions.main(["--table", SESSIONS, *argv], session=world.session,
+                             clock=clock or (lambda: world.clock.now.timestamp()))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_filters_by_user_and_profile(world, capsys):
+    alice_prod = world.vend("prod").headers["X-Sentinel-Session-ID"]
+    world.vend("dev")
+    world.vend("prod", "ops-anna")
+    code, out, _ = cli(world, capsys, "list", "--json", "--user", "alice", "--profile", "prod")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [r["session_id"] for r in rows] == [alice_prod]
+    assert rows[0]["status"] == "active" and rows[0]["source_identity"].startswith("sentinel.alice.")
+    code, out, _ = cli(world, capsys, "list")
+    assert code == 0 and len(out.splitlines()) == 4 and out.startswith("SESSION")
+
+
+def test_revoke_records_who_when_why_and_everything_refuses_the_session(world, capsys):
+    session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
+    authorizer.reset_state(clock=lambda: world.clock.now.timestamp(), session=world.session)
+    header = {"headers": {"x-sentinel-session-id": session_id}}
+    assert authorizer.handler(header, None)["isAuthorized"] is True
+    code, out, err = cli(world, capsys, "revoke", session_id, "--reason", "laptop stolen")
+    assert code == 0 and "stay valid until they expire" in out
+    item = world.dynamodb.get_item(TableName=SESSIONS, Key={"session_id": {"S": session_id}})["Item"]
+    assert item["status"]["S"] == "revoked" and item["revoked_reason"]["S"] == "laptop stolen"
+    assert item["revoked_by"]["S"].startswith("arn:aws:sts::") or item["revoked_by"]["S"].startswith("arn:aws:iam::")
+    assert int(item["revoked_at"]["N"]) == int(world.clock.now.timestamp())
+    assert authorizer.handler(header, None) == {"isAuthorized": False}
+    refresh = world.call("POST", "/", body={"session_id": session_id})
+    assert (refresh.status, refresh.body["error"]) == (403, "SESSION_REVOKED")
+    code, out, _ = cli(world, capsys, "list")
+    assert "revoked" in out and "laptop stolen" in out
+
+
+def test_revoke_unknown_or_twice(world, capsys):
+    session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
+    assert cli(world, capsys, "revoke", "0" * 32, "--reason", "x")[0] == 1
+    assert cli(world, capsys, "revoke", session_id, "--reason", "first")[0] == 0
+    code, _, err = cli(world, capsys, "revoke", session_id, "--reason", "second")
+    assert code == 1 and "already revoked" in err
+    item = world.dynamodb.get_item(TableName=SESSIONS, Key={"session_id": {"S": session_id}})["Item"]
+    assert item["revoked_reason"]["S"] == "first"
+
+
+def test_revoke_needs_a_reason_and_a_table(world, capsys, monkeypatch):
+    assert cli(world, capsys, "revoke", "0" * 32, "--reason", "  ")[0] == 2
+    monkeypatch.delenv("TVM_SESSION_TABLE", raising=False)
+    assert tvm_sessions.main(["list"], session=world.session) == 2
+
+
+def test_aws_errors_exit_2(world, capsys):
+    world.dynamodb.delete_table(TableName=SESSIONS)
+    code, _, err = cli(world, capsys, "list")
+    assert code == 2 and err.startswith("tvm-sessions: AWS error")

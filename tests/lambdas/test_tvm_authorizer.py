@@ -1,0 +1,88 @@
+"""The session authorizer (REQUEST, payload 2.0, simple responses) against DynamoDB in moto."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from lambdas.authorizer import handler as authorizer
+from lambdas.tvm import handler as tvm
+from lambdas.common.sessions import Session, SessionStore
+from tests.lambdas.tvm_world import SESSIONS, build_world
+
+NOW = 1_800_000_000
+ACTIVE_ID, REVOKED_ID, EXPIRED_ID = "a" * 32, "b" * 32, "c" * 32
+
+
+@pytest.fixture(scope="module")
+def session():
+    return boto3.session.Session(region_name="eu-west-1")
+
+
+@pytest.fixture
+def store(aws_env, monkeypatch, session):
+    with mock_aws():
+        world = build_world(monkeypatch, session=session)
+        store = SessionStore(world.dynamodb, SESSIONS)
+        for session_id, expires in ((ACTIVE_ID, NOW + 600), (REVOKED_ID, NOW + 600), (EXPIRED_ID, NOW - 1)):
+            store.create(Session(session_id, "alice", "prod", f"sentinel.alice.{session_id[:8]}",
+                                 "arn:aws:iam::123456789012:role/p", NOW - 300, expires))
+        store.revoke(REVOKED_ID, "bob", "laptop lost", NOW)
+        authorizer.reset_state(clock=lambda: NOW, session=session)
+        yield store
+    authorizer.reset_state()
+    tvm.reset_state()
+
+
+def request(header=None, query=None, header_name="x-sentinel-session-id"):
+    event = {"version": "2.0", "type": "REQUEST", "routeArn": "arn:aws:execute-api:eu-west-1:123456789012:x/$default/GET/",
+             "routeKey": "GET /", "rawPath": "/", "headers": {"host": "x"}, "requestContext": {}}
+    if header is not None:
+        event["headers"][header_name] = header
+    if query is not None:
+        event["queryStringParameters"] = {"sentinel_session_id": query}
+    return event
+
+
+def test_active_session_is_allowed_with_context(store):
+    answer = authorizer.handler(request(ACTIVE_ID), None)
+    assert answer == {"isAuthorized": True, "context": {"sessionId": ACTIVE_ID, "user": "alice", "profile": "prod",
+                                                        "sourceIdentity": "sentinel.alice.aaaaaaaa"}}
+
+
+def test_query_parameter_and_header_case(store):
+    assert authorizer.handler(request(query=ACTIVE_ID), None)["isAuthorized"] is True
+    assert authorizer.handler(request(ACTIVE_ID, header_name="X-Sentinel-Session-ID"), None)["isAuthorized"] is True
+
+
+@pytest.mark.parametrize("event", [request(REVOKED_ID), request(EXPIRED_ID), request("d" * 32), request(),
+                                   request("not-an-id"), request(query="x' OR 1=1"), {}, None, [], "x"])
+def test_everything_else_is_denied(store, event):
+    assert authorizer.handler(event, None) == {"isAuthorized": False}
+
+
+def test_revocation_takes_effect_at_once(store):
+    assert authorizer.handler(request(ACTIVE_ID), None)["isAuthorized"] is True
+    store.revoke(ACTIVE_ID, "bob", "incident", NOW)
+    assert authorizer.handler(request(ACTIVE_ID), None) == {"isAuthorized": False}
+
+
+def test_dynamodb_errors_deny(store):
+    def fail(**_):
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "GetItem")
+
+    authorizer._current_store().client.meta.events.register("before-call.dynamodb.GetItem", fail)
+    assert authorizer.handler(request(ACTIVE_ID), None) == {"isAuthorized": False}
+
+
+def test_missing_table_setting_denies(store, monkeypatch):
+    monkeypatch.delenv("TVM_SESSION_TABLE")
+    authorizer.reset_state(clock=lambda: NOW)
+    assert authorizer.handler(request(ACTIVE_ID), None) == {"isAuthorized": False}
+
+
+def test_a_deleted_table_denies(store):
+    store.client.delete_table(TableName=SESSIONS)
+    assert authorizer.handler(request(ACTIVE_ID), None) == {"isAuthorized": False}
