@@ -328,6 +328,19 @@ def _value_errors(value: Any, spec: Mapping[str, Any]) -> list[str]:
         return [f" must be one of {', '.join(map(str, spec['enum']))}, not {value!r}"]
     if "pattern" in spec and isinstance(value, str) and not re.search(spec["pattern"], value):
         return [f" must match {spec['pattern']}, not {value!r}"]
+    if isinstance(value, str) and len(value) < spec.get("minLength", 0):
+        return [" must not be empty" if spec["minLength"] == 1 else f" must have at least {spec['minLength']} characters"]
+    if _JSON_TYPES["number"](value):
+        if "minimum" in spec and value < spec["minimum"]:
+            return [f" must be at least {spec['minimum']:g}, not {value:g}"]
+        if "maximum" in spec and value > spec["maximum"]:
+            return [f" must be at most {spec['maximum']:g}, not {value:g}"]
     if isinstance(value, list) and "items" in spec:
         return [f"[{i}]{problem}" for i, item in enumerate(value) for problem in _value_errors(item, spec["items"])]
+    if isinstance(value, dict):
+        errors = [f".{key} is required" for key in spec.get("required", []) if key not in value]
+        for key, item in value.items():
+            if key in spec.get("properties", {}):
+                errors += [f".{key}{problem}" for problem in _value_errors(item, spec["properties"][key])]
+        return errors
     return []

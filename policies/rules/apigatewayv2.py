@@ -8,6 +8,7 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    Severity,
 )
 
 from policies.settings import policy_settings
@@ -56,6 +57,9 @@ ROUTE_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
     name="apigatewayv2-route-requires-iam-auth",
     description="API Gateway HTTP API routes must require IAM (SigV4) authorization.",
     enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps="Set authorizationType=\"AWS_IAM\" on the route and sign calls with SigV4; a route that "
+                      "must stay public (the JWKS document) goes in exemptRouteKeys.",
     config_schema=CONFIG_SCHEMA,
     validate=_validate,
 )
