@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import selectors
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from policies.pack import INITIAL_CONFIG, PACK_ENFORCEMENT_LEVEL, PACK_NAME, build_policies
+from policies.settings import value_errors
 
 DEFAULT_PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
 
@@ -304,43 +304,5 @@ def _config_errors(policy: pb.PolicyInfo, properties: Mapping[str, Any]) -> list
     errors = [f"{policy.name}: {key} is required" for key in policy.configSchema.required if key not in properties]
     for key, value in properties.items():
         if key in schema:
-            errors += [f"{policy.name}: {key}{problem}" for problem in _value_errors(value, schema[key])]
+            errors += [f"{policy.name}: {key}{problem}" for problem in value_errors(value, schema[key])]
     return errors
-
-
-_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "integer": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer(),
-    "array": lambda v: isinstance(v, list),
-    "object": lambda v: isinstance(v, dict),
-    "null": lambda v: v is None,
-}
-
-
-def _value_errors(value: Any, spec: Mapping[str, Any]) -> list[str]:
-    types = spec.get("type")
-    types = [types] if isinstance(types, str) else types or []
-    if types and not any(_JSON_TYPES.get(t, lambda v: True)(value) for t in types):
-        return [f" must be of type {'/'.join(types)}"]
-    if "enum" in spec and value not in spec["enum"]:
-        return [f" must be one of {', '.join(map(str, spec['enum']))}, not {value!r}"]
-    if "pattern" in spec and isinstance(value, str) and not re.search(spec["pattern"], value):
-        return [f" must match {spec['pattern']}, not {value!r}"]
-    if isinstance(value, str) and len(value) < spec.get("minLength", 0):
-        return [" must not be empty" if spec["minLength"] == 1 else f" must have at least {spec['minLength']} characters"]
-    if _JSON_TYPES["number"](value):
-        if "minimum" in spec and value < spec["minimum"]:
-            return [f" must be at least {spec['minimum']:g}, not {value:g}"]
-        if "maximum" in spec and value > spec["maximum"]:
-            return [f" must be at most {spec['maximum']:g}, not {value:g}"]
-    if isinstance(value, list) and "items" in spec:
-        return [f"[{i}]{problem}" for i, item in enumerate(value) for problem in _value_errors(item, spec["items"])]
-    if isinstance(value, dict):
-        errors = [f".{key} is required" for key in spec.get("required", []) if key not in value]
-        for key, item in value.items():
-            if key in spec.get("properties", {}):
-                errors += [f".{key}{problem}" for problem in _value_errors(item, spec["properties"][key])]
-        return errors
-    return []
