@@ -27,6 +27,7 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(PYTHON) bench/preview.py
+	$(PYTHON) bench/layers.py
 
 clean:
 	rm -rf $(VENV)

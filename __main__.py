@@ -4,7 +4,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import load_stack_config
+from components.external import ExternalSecretReader
 from components.jwks import JwksEndpoint
+from components.layers import ExecutionLayer, VerificationLayer
 from components.notifications import AlarmTopic
 from components.platform import Platform
 
@@ -23,3 +25,13 @@ if config.jwks.enabled:
     jwks = JwksEndpoint("jwks", config.jwks, platform, opts=on_aws)
     pulumi.export("jwksUrl", jwks.url)
     pulumi.export("jwksSecretArn", jwks.secret_arn)
+
+if config.layers.enabled:
+    execution = ExecutionLayer("execution", config.layers, platform, opts=on_aws)
+    verification = VerificationLayer("verification", config.layers, execution, platform, opts=on_aws)
+    pulumi.export("slackEventsUrl", verification.url)
+    pulumi.export("executionApiUrl", execution.api.invoke_url)
+if config.external.enabled:
+    reader = ExternalSecretReader("external-reader", config.external, platform, opts=on_aws)
+    for key, value in reader.exports().items():
+        pulumi.export(f"externalReader{key}", value)

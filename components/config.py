@@ -26,6 +26,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -38,6 +39,14 @@ _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}$"
 _SECRET_NAME = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
+# A foundation model id (provider.model[:version]); inference profiles are not supported.
+_INFERENCE_PROFILE_PREFIXES = frozenset({"us", "us-gov", "eu", "apac", "ap", "jp", "au", "ca", "global"})
+_BEDROCK_MODEL_ID = r"^[a-z0-9-]{2,32}\.[A-Za-z0-9.:_-]{1,200}$"
+# A secret-name prefix ending in "/*": at least one path segment, no other wildcard.
+_SECRET_PREFIX = r"^[A-Za-z0-9_+=.@-][A-Za-z0-9/_+=.@-]{0,500}/\*$"
+_ISSUER_URL = r"^https://[a-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$"
+_OIDC_PROVIDER_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/.+$"
+_THUMBPRINT = r"^[0-9a-fA-F]{40}$"
 
 
 class Settings(BaseModel):
@@ -117,6 +126,118 @@ class JwksSettings(Settings):
         return keys
 
 
+class RolloutSettings(Settings):
+    """Share of Slack conversations the verification layer sends through the REST API."""
+
+    api_gateway_percent: int = Field(0, ge=0, le=100)
+
+
+class LayerAlarmSettings(Settings):
+    """Thresholds of the layers' alarms, each over one ``periodSeconds`` window."""
+
+    period_seconds: int = Field(300, ge=60, le=3600, multiple_of=60)
+    client_errors: int = Field(5, ge=1, le=100000)
+    server_errors: int = Field(1, ge=1, le=100000)
+    latency_p99_ms: int = Field(3000, ge=50, le=29000)
+    dead_letters: int = Field(1, ge=1, le=100000)
+
+
+class LayersSettings(Settings):
+    """The Slack app's verification and execution layers (issue 3)."""
+
+    enabled: bool = False
+    rollout: RolloutSettings = RolloutSettings()
+    bedrock_model_id: str = Field("anthropic.claude-3-haiku-20240307-v1:0", pattern=_BEDROCK_MODEL_ID)
+    max_tokens: int = Field(512, ge=1, le=4096)
+    signing_secret_name: Optional[str] = Field(None, pattern=_SECRET_NAME)
+    bot_token_secret_name: Optional[str] = Field(None, pattern=_SECRET_NAME)
+    slack_api_base_url: str = Field("https://slack.com/api", pattern=r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$",
+                                    max_length=200)
+    verification_timeout_seconds: int = Field(5, ge=3, le=30)
+    execution_timeout_seconds: int = Field(60, ge=5, le=900)
+    verification_reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
+    execution_reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
+    async_retry_attempts: int = Field(0, ge=0, le=2)
+    max_event_age_seconds: int = Field(3600, ge=60, le=21600)
+    dead_letter_retention_days: int = Field(14, ge=1, le=14)
+    throttle: ThrottleSettings = ThrottleSettings()
+    alarms: LayerAlarmSettings = LayerAlarmSettings()
+    # API Gateway writes REST API logs only once the account (per region) names a CloudWatch
+    # role. One stack per account and region may manage it; the others leave this false.
+    manage_api_gateway_account: bool = False
+
+    @field_validator("bedrock_model_id")
+    @classmethod
+    def _foundation_model_only(cls, model_id: str) -> str:
+        if model_id.split(".", 1)[0] in _INFERENCE_PROFILE_PREFIXES:
+            raise ValueError("inference profiles are not supported; use a foundation model id "
+                             "such as anthropic.claude-3-haiku-20240307-v1:0")
+        return model_id
+class ExternalSettings(Settings):
+    """Least-privilege read access to secrets under one prefix for a workload outside AWS."""
+
+    enabled: bool = False
+    mode: Literal["oidc", "iam-user"] = "oidc"
+    # oidc: the platform's token issuer (for example https://oidc.fly.io/<org>), the audience
+    # its tokens carry, and the subjects (workloads) that may assume the role.
+    issuer_url: Optional[str] = Field(None, pattern=_ISSUER_URL, max_length=255)
+    audience: str = Field("sts.amazonaws.com", min_length=1, max_length=255)
+    subjects: list[str] = Field(default_factory=list, max_length=20)
+    allow_wildcard_subjects: bool = False
+    provider_arn: Optional[str] = Field(None, pattern=_OIDC_PROVIDER_ARN)
+    thumbprints: list[str] = Field(default_factory=list, max_length=5)
+    max_session_seconds: int = Field(3600, ge=900, le=43200)
+    # Both modes: which secrets may be read, and the customer-managed keys encrypting them.
+    secret_prefix: Optional[str] = Field(None, pattern=_SECRET_PREFIX)
+    kms_key_arns: list[str] = Field(default_factory=list, max_length=10)
+    # iam-user: an access key only when asked; its secret is exported as a Pulumi secret.
+    create_access_key: bool = False
+
+    @field_validator("subjects")
+    @classmethod
+    def _subjects_shape(cls, subjects: list[str]) -> list[str]:
+        for subject in subjects:
+            if not subject or len(subject) > 255 or subject.strip() != subject:
+                raise ValueError(f"subject {subject!r} must be 1-255 characters without surrounding spaces")
+        return subjects
+
+    @field_validator("thumbprints")
+    @classmethod
+    def _thumbprint_shape(cls, thumbprints: list[str]) -> list[str]:
+        for thumbprint in thumbprints:
+            if not re.match(_THUMBPRINT, thumbprint):
+                raise ValueError(f"thumbprint {thumbprint!r} must be 40 hexadecimal characters (SHA-1)")
+        return [t.lower() for t in thumbprints]
+
+    @field_validator("kms_key_arns")
+    @classmethod
+    def _key_arns(cls, arns: list[str]) -> list[str]:
+        for arn in arns:
+            if not re.match(_KMS_KEY_ARN, arn):
+                raise ValueError(f"{arn!r} is not a KMS key ARN")
+        return arns
+
+    @model_validator(mode="after")
+    def _complete_for_its_mode(self) -> "ExternalSettings":
+        if not self.enabled:
+            return self
+        if self.secret_prefix is None:
+            raise ValueError("secretPrefix is required when external access is enabled (e.g. team/app/*)")
+        if self.mode == "oidc":
+            if self.issuer_url is None:
+                raise ValueError("issuerUrl is required in oidc mode")
+            if not self.subjects:
+                raise ValueError("subjects is required in oidc mode: name the workloads that may read")
+            wild = [s for s in self.subjects if "*" in s or "?" in s]
+            if wild and not self.allow_wildcard_subjects:
+                raise ValueError(f"wildcard subject(s) {wild} need allowWildcardSubjects: true")
+        elif self.issuer_url or self.subjects or self.provider_arn:
+            raise ValueError("issuerUrl, subjects and providerArn apply to oidc mode only")
+        if self.create_access_key and self.mode != "iam-user":
+            raise ValueError("createAccessKey applies to iam-user mode only")
+        return self
+
+
 class StackConfig(Settings):
     """All settings of one stack. Sections are what components receive."""
 
@@ -130,6 +251,8 @@ class StackConfig(Settings):
     protection: ProtectionSettings = Field(default_factory=dict, validate_default=True)
     functions: FunctionSettings = FunctionSettings()
     jwks: JwksSettings = JwksSettings()
+    layers: LayersSettings = LayersSettings()
+    external: ExternalSettings = ExternalSettings()
 
     @field_validator("region")
     @classmethod

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
 from components import iam
 from components.platform import Platform
+
+if TYPE_CHECKING:
+    from components.images import ContainerImage
 
 LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 # X-Ray's write actions cannot be scoped to a resource.
@@ -28,6 +31,12 @@ class FunctionSpec:
     reserved_concurrency: Optional[int] = None
     timeout_seconds: Optional[int] = None
     memory_mb: Optional[int] = None
+    # A container image instead of lambdas/<code>: pass code="" with it.
+    image: Optional["ContainerImage"] = None
+
+    def __post_init__(self) -> None:
+        if bool(self.code) == bool(self.image):
+            raise ValueError("a function runs either lambdas/<code> or a container image, exactly one")
 
 
 class ServiceFunction(pulumi.ComponentResource):
@@ -35,7 +44,8 @@ class ServiceFunction(pulumi.ComponentResource):
     what the caller passes, plus its own log group and X-Ray writes.
 
     The role is auto-named: a recreated role gets a new ARN, which updates the function
-    and so renews the KMS grant Lambda holds for it.
+    and so renews the KMS grant Lambda holds for it. A spec with ``image`` runs a container
+    image from an ``ImageRepository`` (components/images.py) instead of lambdas/<code>.
     """
 
     function: aws.lambda_.Function
@@ -61,11 +71,8 @@ class ServiceFunction(pulumi.ComponentResource):
             f"{name}-function",
             description=spec.description,
             role=self.role.arn,
-            runtime=settings.runtime,
             architectures=[settings.architecture],
-            handler=f"lambdas.{spec.code}.handler.handler",
-            code=lambda_archive(spec.code),
-            layers=[platform.powertools_layer_arn(settings.runtime, settings.architecture)],
+            **_package(spec, platform),
             memory_size=spec.memory_mb or settings.memory_mb,
             timeout=spec.timeout_seconds or settings.timeout_seconds,
             reserved_concurrent_executions=spec.reserved_concurrency,
@@ -78,6 +85,8 @@ class ServiceFunction(pulumi.ComponentResource):
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(
                 mode="Active" if platform.observability.tracing else "PassThrough"),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
+        if spec.image:
+            spec.image.repository.allow_pull(f"{name}-pull", self.function, parent=self)
         if platform.observability.alarms_enabled:
             for metric in ("Errors", "Throttles"):
                 self._alarm(name, metric, platform)
@@ -88,6 +97,8 @@ class ServiceFunction(pulumi.ComponentResource):
         statements = [iam.allow(["logs:CreateLogStream", "logs:PutLogEvents"], [log_streams]), XRAY_WRITE]
         if kms_key_arn:
             statements.append(iam.allow(["kms:Decrypt"], [kms_key_arn]))
+        if spec.image:
+            statements.append(iam.allow(["kms:Decrypt"], [spec.image.repository.key_arn]))
         return statements + list(spec.statements)
 
     def _alarm(self, name: str, metric: str, platform: Platform) -> None:
@@ -101,6 +112,16 @@ class ServiceFunction(pulumi.ComponentResource):
             treat_missing_data="notBreaching",
             alarm_actions=platform.alarm_actions(), ok_actions=platform.alarm_actions(),
             opts=pulumi.ResourceOptions(parent=self))
+
+
+def _package(spec: FunctionSpec, platform: Platform) -> dict[str, Any]:
+    """Zip (lambdas/<code> on the Powertools layer) or Image (from an encrypted ECR repository)."""
+    if spec.image:
+        return {"package_type": "Image", "image_uri": spec.image.uri()}
+    settings = platform.functions
+    return {"runtime": settings.runtime, "handler": f"lambdas.{spec.code}.handler.handler",
+            "code": lambda_archive(spec.code),
+            "layers": [platform.powertools_layer_arn(settings.runtime, settings.architecture)]}
 
 
 def lambda_archive(code: str) -> pulumi.AssetArchive:

@@ -60,6 +60,26 @@ def service_trust(service: str, conditions: Optional[Conditions] = None) -> Stat
                      conditions=conditions or {})
 
 
+def web_identity_trust(provider_arn: pulumi.Input[str], issuer_url: str, audience: str,
+                       subjects: Sequence[str]) -> Statement:
+    """Trust tokens of one OIDC provider for one audience and the named subjects.
+
+    The condition keys are the issuer without its scheme (``oidc.fly.io/org:aud``). Subjects are
+    matched with StringEquals, or all with StringLike when one has ``*`` or ``?`` (two
+    operators on one key would be ANDed, not ORed).
+    """
+    if not subjects:
+        raise ValueError("web-identity trust needs at least one subject")
+    issuer = issuer_url.removeprefix("https://").rstrip("/")
+    conditions: dict[str, dict[str, Any]] = {"StringEquals": {f"{issuer}:aud": audience}}
+    if any("*" in s or "?" in s for s in subjects):
+        conditions["StringLike"] = {f"{issuer}:sub": list(subjects)}
+    else:
+        conditions["StringEquals"][f"{issuer}:sub"] = list(subjects)
+    return Statement(actions=["sts:AssumeRoleWithWebIdentity"], principals={"Federated": [provider_arn]},
+                     conditions=conditions)
+
+
 def role_trust(principal_arns: Sequence[pulumi.Input[str]], actions: Sequence[str],
                conditions: Optional[Conditions] = None) -> Statement:
     """Trust specific IAM principals (by ARN), never an account or ``*``."""
@@ -80,6 +100,13 @@ def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
         raise ValueError("a policy document needs at least one statement")
     document = {"Version": POLICY_VERSION, "Statement": [s.to_dict() for s in statements]}
     return pulumi.Output.from_input(document).apply(_serialise)
+
+
+def plain_policy_document(statements: Sequence[Statement]) -> str:
+    """The same document for callers outside a Pulumi program (the CLI): plain strings only."""
+    if not statements:
+        raise ValueError("a policy document needs at least one statement")
+    return _serialise({"Version": POLICY_VERSION, "Statement": [s.to_dict() for s in statements]})
 
 
 def _serialise(document: Mapping[str, Any]) -> str:

@@ -41,8 +41,8 @@ def exemptions_schema(what: str) -> dict[str, Any]:
         },
         "default": [],
         "description": f"{what} this policy skips, each {{\"name\": ..., \"reason\": ...}}. A name matches "
-                       "a resource's logical name, a child of a component of that name "
-                       "(\"<name>-...\"), or a physical name equal to it or auto-named from it.",
+                       "a resource's logical name, or a physical name equal to it or auto-named from it "
+                       "(the name, \"-\", and Pulumi's 7-hex-digit suffix).",
     }
 
 
@@ -54,7 +54,7 @@ def exemption_reason(settings: Mapping[str, Any], *names: Any) -> Optional[str]:
         if not name:
             continue
         for candidate in candidates:
-            if is_name_or_autoname(candidate, name) or candidate.startswith(f"{name}-"):
+            if is_name_or_autoname(candidate, name):
                 return str(entry.get("reason") or "")
     return None
 

@@ -13,44 +13,20 @@ propertyDependencies, provider, protect}``; an unknown value is ``pulumi.runtime
 
 from __future__ import annotations
 
-import contextlib
-import os
-import selectors
-import subprocess
-import sys
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Optional
+from typing import Any, Mapping, Optional
 
-import grpc
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
-from pulumi.runtime.proto import analyzer_pb2_grpc
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from policies.pack import INITIAL_CONFIG, PACK_ENFORCEMENT_LEVEL, PACK_NAME, build_policies
-from policies.settings import value_errors
+from preview.pack_config import LEVEL_NAMES, PolicyConfigError, configure_request
+from preview.transports import DEFAULT_PACK_DIR, Call, analyzer_in_process, analyzer_subprocess
 
-DEFAULT_PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
+__all__ = ["DEFAULT_PACK_DIR", "PolicyConfigError", "Violation", "analyze", "analyze_requests",
+           "analyze_stack_request", "configure_request"]
 
-# PolicyPack always reports this version; the engine shows PulumiPolicy.yaml's instead, except
-# inside the SDK's own "can't run policy ... during preview" messages.
-_SDK_PACK_VERSION = "0.0.1"
-# `python -m pulumi.policy` only parses the engine address; nothing in the analyzer dials it.
-_UNUSED_ENGINE_ADDRESS = "127.0.0.1:0"
-_START_TIMEOUT_SECONDS = 30.0
-_RPC_TIMEOUT_SECONDS = 60.0
-_STOP_TIMEOUT_SECONDS = 5.0
-_GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024)]
-
-_LEVEL_NAMES = {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.REMEDIATE: "remediate", pb.DISABLED: "disabled"}
-_LEVEL_VALUES = {name: value for value, name in _LEVEL_NAMES.items()}
 _LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
-
-Call = Callable[[str, Any], Any]
-"""``call("Analyze", request)``: one analyzer RPC, over whichever transport."""
-
 
 @dataclass(frozen=True)
 class Violation:
@@ -60,10 +36,6 @@ class Violation:
     message: str
 
 
-class PolicyConfigError(ValueError):
-    """The pack config is invalid; the engine would refuse to run the pack."""
-
-
 def analyze(records: list[dict], pack_config: Optional[dict] = None, *, use_grpc: bool = False,
             pack_dir: Path = DEFAULT_PACK_DIR) -> list[Violation]:
     """Every diagnostic the pack reports on ``records``, sorted by level, policy, urn.
@@ -71,7 +43,7 @@ def analyze(records: list[dict], pack_config: Optional[dict] = None, *, use_grpc
     ``pack_config`` is shaped like a ``--policy-pack-config`` file. In-process runs the
     ``policies`` package; ``use_grpc`` starts ``python -m pulumi.policy`` on ``pack_dir``.
     """
-    open_analyzer = _analyzer_subprocess if use_grpc else _analyzer_in_process
+    open_analyzer = analyzer_subprocess if use_grpc else analyzer_in_process
     with open_analyzer(Path(pack_dir)) as call:
         return _run_pack(call, records, pack_config or {})
 
@@ -90,7 +62,7 @@ def _run_pack(call: Call, records: list[dict], pack_config: Mapping[str, Any]) -
 
 
 def _violation(diagnostic: Any, urn: str, resource_check: bool = False) -> Violation:
-    level = _LEVEL_NAMES[diagnostic.enforcementLevel]
+    level = LEVEL_NAMES[diagnostic.enforcementLevel]
     if resource_check and level == "remediate":  # the engine's downgrade: a remediated resource still fails
         level = "mandatory"
     return Violation(diagnostic.policyName, level, urn, diagnostic.message)
@@ -105,68 +77,6 @@ def _stack_diagnostic_urn(urn: str, records: list[dict]) -> str:
     stack, project = records[0]["urn"].removeprefix("urn:pulumi:").split("::")[:2]
     return f"urn:pulumi:{stack}::{project}::pulumi:pulumi:Stack::{project}-{stack}"
 
-
-# --- transports ---------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _analyzer_in_process(pack_dir: Path) -> Iterator[Call]:
-    if pack_dir.resolve() != DEFAULT_PACK_DIR:
-        raise ValueError(f"in-process analysis runs the `policies` package; use use_grpc=True for {pack_dir}")
-    # The arguments PolicyPack passes to the servicer it serves.
-    servicer = _PolicyAnalyzerServicer(PACK_NAME, _SDK_PACK_VERSION, build_policies(),
-                                       PACK_ENFORCEMENT_LEVEL, INITIAL_CONFIG)
-    yield lambda method, request: getattr(servicer, method)(request, None)
-
-
-@contextlib.contextmanager
-def _analyzer_subprocess(pack_dir: Path) -> Iterator[Call]:
-    """The pack started as the Pulumi CLI starts it; always stopped, even on error."""
-    with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi.policy", _UNUSED_ENGINE_ADDRESS, str(pack_dir)],
-            cwd=pack_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
-            # PolicyPack writes its port without flushing: buffered, it would never reach the pipe.
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        try:
-            port = _read_port(process, stderr)
-            with grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS) as channel:
-                grpc.channel_ready_future(channel).result(timeout=_START_TIMEOUT_SECONDS)
-                stub = analyzer_pb2_grpc.AnalyzerStub(channel)
-                yield lambda method, request: getattr(stub, method)(request, timeout=_RPC_TIMEOUT_SECONDS)
-        finally:
-            _stop(process)
-
-
-def _read_port(process: subprocess.Popen, stderr: Any) -> int:
-    """The analyzer prints its port on the first line of stdout once it serves."""
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout=_START_TIMEOUT_SECONDS):
-            raise RuntimeError(f"policy pack did not start within {_START_TIMEOUT_SECONDS:.0f} s")
-    line = process.stdout.readline().strip()
-    if line.isdigit():
-        return int(line)
-    if not line:  # the pack is exiting: let it finish writing its error
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=_STOP_TIMEOUT_SECONDS)
-    stderr.seek(0)
-    detail = stderr.read().decode(errors="replace").strip()
-    raise RuntimeError(f"policy pack in {process.args[-1]} failed to start (stdout {line!r}):\n{detail}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=_STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=_STOP_TIMEOUT_SECONDS)
-    process.stdout.close()
-
-
-# --- requests -----------------------------------------------------------------------------
 
 def analyze_requests(records: list[dict]) -> list[pb.AnalyzeRequest]:
     """One per registered resource (read-only ``external`` resources are not analyzed)."""
@@ -232,77 +142,3 @@ def _without_internal_keys(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_without_internal_keys(v) for v in value]
     return value
-
-
-# --- pack config, reconciled as the engine does -------------------------------------------
-
-@dataclass(frozen=True)
-class _PolicyConfig:
-    level: Optional[str]
-    properties: dict[str, Any] = field(default_factory=dict)
-
-
-def configure_request(info: pb.AnalyzerInfo, pack_config: Mapping[str, Any]) -> pb.ConfigureAnalyzerRequest:
-    request = pb.ConfigureAnalyzerRequest()
-    for name, config in _reconcile(info, pack_config).items():
-        if config.level not in _LEVEL_VALUES:
-            raise PolicyConfigError(f'"{name}": no valid enforcement level')
-        request.policyConfig[name].enforcementLevel = _LEVEL_VALUES[config.level]
-        request.policyConfig[name].properties.update(config.properties)
-    return request
-
-
-def _reconcile(info: pb.AnalyzerInfo, pack_config: Mapping[str, Any]) -> dict[str, _PolicyConfig]:
-    result = {p.name: _PolicyConfig(_LEVEL_NAMES[p.enforcementLevel], _schema_defaults(p)) for p in info.policies}
-    initial = {name: _PolicyConfig(_LEVEL_NAMES[c.enforcementLevel], json_format.MessageToDict(c.properties))
-               for name, c in info.initialConfig.items()}
-    result = _apply(result, initial)
-    result = _apply(result, _parse_pack_config(pack_config))
-    errors = [error for policy in info.policies for error in _config_errors(policy, result[policy.name].properties)]
-    if errors:
-        raise PolicyConfigError("invalid policy pack config: " + "; ".join(errors))
-    return result
-
-
-def _schema_defaults(policy: pb.PolicyInfo) -> dict[str, Any]:
-    schema = json_format.MessageToDict(policy.configSchema.properties)
-    return {key: spec["default"] for key, spec in schema.items() if "default" in spec}
-
-
-def _apply(result: dict[str, _PolicyConfig], given: Mapping[str, _PolicyConfig]) -> dict[str, _PolicyConfig]:
-    result = dict(result)
-    everything = given.get("all")
-    if everything is not None and everything.level:
-        result = {name: _PolicyConfig(everything.level, config.properties) for name, config in result.items()}
-    for name, config in given.items():
-        current = result.get(name, _PolicyConfig(None))
-        result[name] = _PolicyConfig(config.level or current.level, {**current.properties, **config.properties})
-    return result
-
-
-def _parse_pack_config(pack_config: Mapping[str, Any]) -> dict[str, _PolicyConfig]:
-    """``{"policy": "advisory"}`` or ``{"policy": {"enforcementLevel": ..., "setting": ...}}``."""
-    parsed = {}
-    for name, value in pack_config.items():
-        if isinstance(value, str):
-            level, properties = value, {}
-        elif isinstance(value, Mapping):
-            properties = dict(value)
-            level = properties.pop("enforcementLevel", None)
-        else:
-            raise PolicyConfigError(f'"{name}": must be an enforcement level or an object')
-        if level is not None and level not in _LEVEL_VALUES:
-            raise PolicyConfigError(f'"{name}": {level!r} is not a valid enforcement level')
-        if level is not None or properties:
-            parsed[name] = _PolicyConfig(level, properties)
-    return parsed
-
-
-def _config_errors(policy: pb.PolicyInfo, properties: Mapping[str, Any]) -> list[str]:
-    """The engine validates with JSON Schema; this checks the subset the pack's schemas use."""
-    schema = json_format.MessageToDict(policy.configSchema.properties)
-    errors = [f"{policy.name}: {key} is required" for key in policy.configSchema.required if key not in properties]
-    for key, value in properties.items():
-        if key in schema:
-            errors += [f"{policy.name}: {key}{problem}" for problem in value_errors(value, schema[key])]
-    return errors

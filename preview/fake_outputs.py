@@ -53,8 +53,32 @@ def _role(type_, name, physical, inputs, place):
                       "uniqueId": "AROA" + _digest(type_, name, 17).upper()}
 
 
+def _oidc_provider(type_, name, physical, inputs, place):
+    arn = _arn("iam", place, f"oidc-provider/{str(inputs.get('url', physical)).removeprefix('https://')}",
+               region=False)
+    return arn, {"arn": arn, "url": inputs.get("url")}
+
+
+def _user(type_, name, physical, inputs, place):
+    path = inputs.get("path") or "/"
+    return physical, {"arn": _arn("iam", place, f"user{path}{physical}", region=False), "name": physical,
+                      "uniqueId": "AIDA" + _digest(type_, name, 17).upper()}
+
+
+def _access_key(type_, name, physical, inputs, place):
+    key_id = "AKIA" + _digest(type_, name, 16).upper()
+    return key_id, {"user": inputs.get("user"), "status": "Active", "secret": "preview-" + _digest(name, type_, 32),
+                    "sesSmtpPasswordV4": "preview-" + _digest(name, type_, 20)}
+
+
+def _ecr_repository(type_, name, physical, inputs, place):
+    return physical, {"arn": _arn("ecr", place, f"repository/{physical}"), "name": physical,
+                      "registryId": place.account,
+                      "repositoryUrl": f"{place.account}.dkr.ecr.{place.region}.amazonaws.com/{physical}"}
+
+
 def _role_policy(type_, name, physical, inputs, place):
-    return f"{inputs.get('role', '')}:{physical}", {"name": physical}
+    return f"{inputs.get('role') or inputs.get('user', '')}:{physical}", {"name": physical}
 
 
 def _function(type_, name, physical, inputs, place):
@@ -79,6 +103,21 @@ def _rest_api(type_, name, physical, inputs, place):
     api_id = _digest(type_, name, 10)
     return api_id, {"rootResourceId": _digest(name, type_, 10), "executionArn": _arn("execute-api", place, api_id),
                     "arn": _arn("apigateway", place, f"/restapis/{api_id}", account=False), "name": physical}
+
+
+def _function_url(type_, name, physical, inputs, place):
+    url_id = _digest(type_, name, 32)
+    return url_id, {"functionUrl": f"https://{url_id}.lambda-url.{place.region}.on.aws/", "urlId": url_id,
+                    "functionArn": _arn("lambda", place, f"function:{inputs.get('functionName', '')}")}
+
+
+def _rest_stage(type_, name, physical, inputs, place):
+    api = inputs.get("restApi", "")
+    stage = inputs.get("stageName", "")
+    return f"ags-{api}-{stage}", {
+        "invokeUrl": f"https://{api}.execute-api.{place.region}.amazonaws.com/{stage}",
+        "executionArn": _arn("execute-api", place, f"{api}/{stage}"),
+        "arn": _arn("apigateway", place, f"/restapis/{api}/stages/{stage}", account=False)}
 
 
 def _short_id(type_, name, physical, inputs, place):
@@ -116,6 +155,12 @@ _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "pulumi:providers:random": _provider,
     "aws:iam/role:Role": _role,
     "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:iam/userPolicy:UserPolicy": _role_policy,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:iam/user:User": _user,
+    "aws:iam/accessKey:AccessKey": _access_key,
+    "aws:ecr/repository:Repository": _ecr_repository,
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": _short_id,
     "aws:lambda/function:Function": _function,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:apigatewayv2/api:Api": _http_api,
@@ -124,6 +169,8 @@ _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "aws:apigatewayv2/route:Route": _short_id,
     "aws:apigatewayv2/stage:Stage": _short_id,
     "aws:lambda/permission:Permission": _short_id,
+    "aws:lambda/functionUrl:FunctionUrl": _function_url,
+    "aws:apigateway/stage:Stage": _rest_stage,
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:kms/key:Key": _kms_key,
     "aws:sns/topic:Topic": _topic,

@@ -27,7 +27,8 @@ CONFIG_SCHEMA = PolicyConfigSchema(
         "exemptFunctionUrlFunctions": {
             "type": "array",
             "items": {"type": "string"},
-            "default": [],
+            # Slack cannot sign with SigV4: the verification function checks Slack's signature itself.
+            "default": ["verification-fn-function"],
             "description": "Lambda functions that may have a public Function URL (principal \"*\" "
                            "with functionUrlAuthType NONE, or invokedViaFunctionUrl). An entry "
                            "matches a function named exactly so, or auto-named from it "
@@ -103,8 +104,8 @@ FUNCTION_URL_SCHEMA = PolicyConfigSchema(
     properties={
         "exemptions": {
             **exemptions_schema("Function URLs (or their functions) that may use authorizationType NONE"),
-            # The Slack-facing verification function checks Slack's request signature itself.
-            "default": [{"name": "verification",
+            # Slack cannot sign with SigV4: the verification function checks Slack's signature itself.
+            "default": [{"name": "verification-fn-function",
                          "reason": "Slack calls this URL; the function verifies Slack's request signature"}],
         },
     },

@@ -32,7 +32,7 @@ def test_single_public_route_to_the_function(dev):
 
 def test_invoke_permission_is_scoped_to_the_route(dev):
     api = one(dev, "aws:apigatewayv2/api:Api", "jwks-api")
-    [permission] = dev.of_type("aws:lambda/permission:Permission")
+    [permission] = [p for p in dev.of_type("aws:lambda/permission:Permission") if p["name"].startswith("jwks-")]
     assert permission["inputs"]["principal"] == "apigateway.amazonaws.com"
     assert permission["inputs"]["sourceArn"] == api["outputs"]["executionArn"] + "/*/GET/.well-known/jwks.json"
 

@@ -90,13 +90,18 @@ def test_function_url_with_iam_passes():
     assert_passes(run_policy(FUNCTION_URL_REQUIRES_AUTH, url))
 
 
-@pytest.mark.parametrize("name, function", [("verification-url", "anything"),
-                                            ("slack-url", "verification-1a2b3c4"),
-                                            ("slack-url", "arn:aws:lambda:eu-west-1:123456789012:function:verification")])
-def test_the_slack_verification_url_is_exempt_by_default(name, function):
-    url = resource(URL, name, {"functionName": function, "authorizationType": "NONE"})
+@pytest.mark.parametrize("function", ["verification-fn-function-7683123",
+                                      "arn:aws:lambda:eu-west-1:123456789012:function:verification-fn-function-7683123"])
+def test_the_slack_verification_url_is_exempt_by_default(function):
+    url = resource(URL, "verification-url", {"functionName": function, "authorizationType": "NONE"})
 
     assert_passes(run_policy(FUNCTION_URL_REQUIRES_AUTH, url))
+
+
+def test_an_exemption_does_not_cover_names_that_merely_start_with_it():
+    url = resource(URL, "admin-url", {"functionName": "verification-fn-function-admin", "authorizationType": "NONE"})
+
+    assert_violates(run_policy(FUNCTION_URL_REQUIRES_AUTH, url), FUNCTION_URL_REQUIRES_AUTH.name)
 
 
 def test_exemptions_need_a_reason():

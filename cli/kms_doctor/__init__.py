@@ -1,0 +1,1 @@
+"""The Lambda KMS grant doctor: evidence (read-only), verdict (pure), repair (plan, execute)."""

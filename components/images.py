@@ -1,0 +1,75 @@
+"""Container images for Lambda: an ECR repository encrypted with its own customer-managed key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam
+from components.platform import Platform
+
+# What Lambda needs to pull an image (same account).
+ECR_PULL = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+
+
+class ImageRepository(pulumi.ComponentResource):
+    """An auto-named, immutable-tag ECR repository encrypted with a customer-managed key.
+
+    Images are pushed by CI; a function then uses one with ``ContainerImage``. Each
+    repository serves one function: its repository policy lets lambda.amazonaws.com pull
+    only for that function's ARN (``aws:sourceArn``), and a repository has one policy.
+    """
+
+    repository_url: pulumi.Output[str]
+    repository_name: pulumi.Output[str]
+    key_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, platform: Platform, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__("iam-platform:images:ImageRepository", name, None, opts)
+        protected = platform.protection.deletion_protection
+        key = aws.kms.Key(
+            f"{name}-key", description=f"{platform.project}/{platform.stack} {name} container images",
+            enable_key_rotation=True, deletion_window_in_days=30 if protected else 7,
+            policy=iam.policy_document([iam.resource_grant(
+                {"AWS": [platform.root_principal()]}, ["kms:*"], ["*"], sid="AccountAdministersKeyThroughIam")]),
+            opts=pulumi.ResourceOptions(parent=self))
+        repository = aws.ecr.Repository(
+            f"{name}-repo", image_tag_mutability="IMMUTABLE", force_delete=not protected,
+            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+            encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(
+                encryption_type="KMS", kms_key=key.arn)],
+            opts=pulumi.ResourceOptions(parent=self, protect=protected))
+        self.repository_url, self.repository_name, self.key_arn = repository.repository_url, repository.name, key.arn
+        self._puller: Optional[str] = None
+        self.register_outputs({"repositoryUrl": self.repository_url, "keyArn": self.key_arn})
+
+    def allow_pull(self, name: str, function: aws.lambda_.Function, parent: pulumi.Resource) -> None:
+        """Let Lambda pull from this repository for ``function`` only."""
+        if self._puller is not None:
+            raise ValueError(f"repository already serves {self._puller}; give {name} its own ImageRepository")
+        self._puller = name
+        aws.ecr.RepositoryPolicy(
+            name, repository=self.repository_name,
+            policy=iam.policy_document([iam.resource_grant(
+                {"Service": ["lambda.amazonaws.com"]}, ECR_PULL, [], sid="LambdaPullsForOneFunction",
+                conditions={"StringLike": {"aws:sourceArn": function.arn}})]),
+            opts=pulumi.ResourceOptions(parent=parent))
+
+
+@dataclass(frozen=True)
+class ContainerImage:
+    """One image in a repository, by immutable tag or by digest (``sha256:...``)."""
+
+    repository: ImageRepository
+    reference: str
+
+    def __post_init__(self) -> None:
+        if not self.reference or any(c in self.reference for c in "/ @"):
+            raise ValueError(f"image reference {self.reference!r} must be a tag or sha256:<digest>")
+
+    def uri(self) -> pulumi.Output[str]:
+        separator = "@" if self.reference.startswith("sha256:") else ":"
+        return pulumi.Output.concat(self.repository.repository_url, separator, self.reference)

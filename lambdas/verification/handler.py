@@ -1,0 +1,325 @@
+"""Slack's public ingress, behind a Lambda Function URL (payload format 2.0, auth NONE).
+
+Answers (always JSON):
+- 200 ``{"challenge": ...}`` for Slack's ``url_verification``;
+- 200 ``{"ok": true, "dispatched": "api"|"direct"}`` once an event is handed on;
+- 200 ``{"ok": true, "ignored": REASON}`` for events it does not act on (bot messages,
+  other event types) and for Slack retries (``X-Slack-Retry-Num``: the first attempt
+  already dispatched, so a retry is acknowledged and not dispatched again);
+- 400 ``BAD_REQUEST`` (unreadable body), 401 ``MISSING_SIGNATURE``, ``BAD_TIMESTAMP``,
+  ``STALE_REQUEST``, ``BAD_SIGNATURE``, 405 ``METHOD_NOT_ALLOWED``;
+- 500 ``MISCONFIGURED``, 503 ``SECRET_UNAVAILABLE``, 502 ``DISPATCH_FAILED``.
+
+Dispatch: the conversation (channel and thread) picks the path with
+``rollout.routes_to_api``. The API path is a SigV4-signed ``POST`` to the execution API;
+a failed call is logged with its status and, while the rollout is below 100 %, falls back
+to the direct asynchronous invoke. Only ``{channel, text, thread_ts, event_id}`` leaves
+this function: never a token.
+
+Environment (set by the component):
+- ``SLACK_SIGNING_SECRET_ID`` (required): the secret holding the signing secret (plain
+  string, or JSON with ``signingSecret``).
+- ``ROLLOUT_PERCENT``: 0-100, default 0.
+- ``EXECUTION_API_URL``: the API's ``.../prod/execute`` URL (required above 0 %).
+- ``EXECUTION_FUNCTION_ARN``: the direct-invoke target (required below 100 %; absent at 100 %).
+- ``SIGNING_SECRET_TTL_SECONDS``: default 300. ``AWS_REGION``, ``POWERTOOLS_SERVICE_NAME``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import boto3
+from aws_lambda_powertools import Logger
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lambdas.common.responses import error_response, json_response
+from lambdas.common.sigv4 import SigningError, SigV4Client
+from lambdas.verification.rollout import conversation_key, routes_to_api
+from lambdas.verification.slack import SignatureError, verify
+
+HANDLED_EVENTS = frozenset({"app_mention", "message"})
+MAX_BODY_BYTES = 1_000_000
+# Slack waits three seconds: every call this function makes is short.
+CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"})
+API_TIMEOUT_SECONDS = 2
+
+logger = Logger()
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the variable, never its value."""
+
+
+class SecretUnavailable(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Settings:
+    signing_secret_id: str
+    percent: int
+    api_url: Optional[str]
+    function_arn: Optional[str]
+    secret_ttl_seconds: int
+    region: str
+
+
+def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    secret_id = environ.get("SLACK_SIGNING_SECRET_ID", "").strip()
+    if not secret_id:
+        raise SettingsError("SLACK_SIGNING_SECRET_ID is not set")
+    raw_percent = environ.get("ROLLOUT_PERCENT", "0").strip() or "0"
+    if not raw_percent.isdigit() or int(raw_percent) > 100:
+        raise SettingsError("ROLLOUT_PERCENT is not a whole number from 0 to 100")
+    percent = int(raw_percent)
+    api_url = environ.get("EXECUTION_API_URL", "").strip() or None
+    function_arn = environ.get("EXECUTION_FUNCTION_ARN", "").strip() or None
+    if percent > 0 and not api_url:
+        raise SettingsError("EXECUTION_API_URL is required when ROLLOUT_PERCENT is above 0")
+    if percent < 100 and not function_arn:
+        raise SettingsError("EXECUTION_FUNCTION_ARN is required when ROLLOUT_PERCENT is below 100")
+    ttl = environ.get("SIGNING_SECRET_TTL_SECONDS", "300").strip()
+    if not ttl.isdigit():
+        raise SettingsError("SIGNING_SECRET_TTL_SECONDS is not a whole number")
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
+    if not region:
+        raise SettingsError("AWS_REGION is not set")
+    return Settings(secret_id, percent, api_url, function_arn if percent < 100 else None, int(ttl), region)
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """What the execution layer receives: never a token."""
+
+    channel: str
+    text: str
+    thread_ts: str
+    event_id: str
+
+    def payload(self) -> dict[str, str]:
+        return {"channel": self.channel, "text": self.text, "thread_ts": self.thread_ts, "event_id": self.event_id}
+
+
+class Container:
+    """What one Lambda container keeps between invocations."""
+
+    def __init__(self, settings: Settings, secrets: Any, lambda_client: Any, api: Any,
+                 clock: Callable[[], float]) -> None:
+        self.settings, self.secrets, self.lambda_client, self.api, self.clock = (
+            settings, secrets, lambda_client, api, clock)
+        self._secret: Optional[str] = None
+        self._fetched_at = 0.0
+
+    def signing_secret(self) -> str:
+        now = time.monotonic()
+        if self._secret is None or now - self._fetched_at >= self.settings.secret_ttl_seconds:
+            self._secret, self._fetched_at = _read_signing_secret(self.secrets, self.settings.signing_secret_id), now
+        return self._secret
+
+    def dispatch(self, work: Dispatch) -> str:
+        """Hand ``work`` on; returns the path taken. Raises ``DispatchFailed``."""
+        key = conversation_key(work.channel, work.thread_ts)
+        if routes_to_api(key, self.settings.percent):
+            status = self._call_api(work)
+            if status in (200, 202):
+                return "api"
+            logger.warning("execution API call failed", extra={"status": status, "event_id": work.event_id})
+            if self.settings.function_arn is None:
+                raise DispatchFailed(status)
+        self._invoke(work)
+        return "direct"
+
+    def _call_api(self, work: Dispatch) -> int:
+        try:
+            status, _, _ = self.api.request("POST", self.settings.api_url, json_body=work.payload(),
+                                            timeout=API_TIMEOUT_SECONDS)
+            return status
+        except (OSError, SigningError) as error:
+            logger.warning("execution API unreachable", extra={"error_type": type(error).__name__})
+            return 0
+
+    def _invoke(self, work: Dispatch) -> None:
+        try:
+            self.lambda_client.invoke(FunctionName=self.settings.function_arn, InvocationType="Event",
+                                      Payload=json.dumps({"source": "direct", "payload": work.payload()}).encode())
+        except (ClientError, BotoCoreError) as error:
+            code = error.response.get("Error", {}).get("Code", "ClientError") if isinstance(error, ClientError) \
+                else type(error).__name__
+            logger.error("direct invoke failed", extra={"error_code": code, "event_id": work.event_id})
+            raise DispatchFailed(0) from None
+
+
+class DispatchFailed(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _read_signing_secret(client: Any, secret_id: str) -> str:
+    try:
+        response = client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
+    except ClientError as error:
+        raise SecretUnavailable(error.response.get("Error", {}).get("Code", "ClientError")) from None
+    except BotoCoreError as error:
+        raise SecretUnavailable(type(error).__name__) from None
+    value = response.get("SecretString") or ""
+    if value.startswith("{"):
+        try:
+            value = json.loads(value).get("signingSecret") or ""
+        except (ValueError, AttributeError):
+            value = ""
+    if not isinstance(value, str) or not value:
+        raise SecretUnavailable("SECRET_EMPTY")
+    return value
+
+
+_container: Optional[Container] = None
+_overrides: dict[str, Any] = {}
+
+
+def reset_state(**overrides: Any) -> None:
+    """Forget the container (for tests); overrides: secrets, lambda_client, api, clock."""
+    global _container, _overrides
+    _container, _overrides = None, dict(overrides)
+
+
+def _current_container() -> Container:
+    global _container
+    if _container is None:
+        settings = load_settings()
+        secrets = _overrides.get("secrets") or boto3.client("secretsmanager", region_name=settings.region,
+                                                            config=CLIENT_CONFIG)
+        lambda_client = _overrides.get("lambda_client") or boto3.client("lambda", region_name=settings.region,
+                                                                         config=CLIENT_CONFIG)
+        api = _overrides.get("api") or SigV4Client(settings.region)
+        _container = Container(settings, secrets, lambda_client, api, _overrides.get("clock") or time.time)
+    return _container
+
+
+@logger.inject_lambda_context
+def handler(event: Any, context: Any) -> dict:
+    try:
+        return respond(event)
+    except Exception:  # noqa: BLE001 - the last line of defence: Slack gets JSON, logs get the type only
+        logger.exception("unexpected failure")
+        return error_response(500, "INTERNAL", "The request could not be handled.")
+
+
+def respond(event: Any) -> dict:
+    if not isinstance(event, Mapping):
+        return error_response(400, "BAD_REQUEST", "Not an HTTP request.")
+    method = _method(event)
+    if method != "POST":
+        return error_response(405, "METHOD_NOT_ALLOWED", "Use POST.", {"Allow": "POST"})
+    headers = _headers(event)
+    body = _body(event)
+    if body is None:
+        return error_response(400, "BAD_REQUEST", "The request body is unreadable.")
+    try:
+        container = _current_container()
+    except SettingsError as error:
+        logger.error("verification layer misconfigured", extra={"problem": str(error)})
+        return error_response(500, "MISCONFIGURED", "The service is not configured correctly.")
+    timestamp, signature = headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")
+    if not timestamp or not signature:
+        return error_response(401, "MISSING_SIGNATURE", "X-Slack-Signature and X-Slack-Request-Timestamp are required.")
+    try:
+        verify(container.signing_secret(), timestamp, body, signature, container.clock())
+    except SecretUnavailable as error:
+        logger.error("signing secret unavailable", extra={"error_code": error.code})
+        return error_response(503, "SECRET_UNAVAILABLE", "Try again later.")
+    except SignatureError as error:
+        logger.info("rejected request", extra={"error_code": error.code})
+        return error_response(401, error.code, error.message)
+    return _handle_slack(container, body, headers)
+
+
+def _handle_slack(container: Container, body: bytes, headers: Mapping[str, str]) -> dict:
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return error_response(400, "BAD_REQUEST", "The body is not JSON (only the Events API is supported).")
+    if not isinstance(document, dict):
+        return error_response(400, "BAD_REQUEST", "The body is not a JSON object.")
+    kind = document.get("type")
+    if kind == "url_verification":
+        challenge = document.get("challenge")
+        if not isinstance(challenge, str) or not challenge or len(challenge) > 1024:
+            return error_response(400, "BAD_REQUEST", "The challenge is missing.")
+        return json_response(200, {"challenge": challenge})
+    if kind != "event_callback":
+        return _ignored("unsupported_type")
+    if headers.get("x-slack-retry-num"):
+        logger.info("acknowledged Slack retry", extra={"retry_num": headers.get("x-slack-retry-num")[:8],
+                                                      "retry_reason": headers.get("x-slack-retry-reason", "")[:64]})
+        return _ignored("retry")
+    work = _work_of(document)
+    if isinstance(work, str):
+        return _ignored(work)
+    try:
+        path = container.dispatch(work)
+    except DispatchFailed:
+        return error_response(502, "DISPATCH_FAILED", "The request could not be handed on.")
+    logger.info("dispatched", extra={"path": path, "event_id": work.event_id})
+    return json_response(200, {"ok": True, "dispatched": path})
+
+
+def _work_of(document: Mapping[str, Any]) -> Dispatch | str:
+    """The work in an event callback, or the reason it is ignored."""
+    event, event_id = document.get("event"), document.get("event_id")
+    if not isinstance(event, dict) or not isinstance(event_id, str) or not event_id:
+        return "malformed_event"
+    if event.get("type") not in HANDLED_EVENTS:
+        return "unsupported_event"
+    if event.get("bot_id") or event.get("subtype"):
+        return "bot_or_system_message"  # never answer ourselves
+    channel, text = event.get("channel"), event.get("text")
+    thread_ts = event.get("thread_ts") or event.get("ts")
+    if not all(isinstance(v, str) and v for v in (channel, text, thread_ts)):
+        return "malformed_event"
+    return Dispatch(channel=channel, text=text, thread_ts=thread_ts, event_id=event_id)
+
+
+def _ignored(reason: str) -> dict:
+    return json_response(200, {"ok": True, "ignored": reason})
+
+
+def _method(event: Mapping[str, Any]) -> Optional[str]:
+    context = event.get("requestContext")
+    http = context.get("http") if isinstance(context, Mapping) else None
+    method = http.get("method") if isinstance(http, Mapping) else None
+    return method.upper() if isinstance(method, str) else None
+
+
+def _headers(event: Mapping[str, Any]) -> dict[str, str]:
+    headers = event.get("headers")
+    if not isinstance(headers, Mapping):
+        return {}
+    return {str(k).lower(): v for k, v in headers.items() if isinstance(v, str)}
+
+
+def _body(event: Mapping[str, Any]) -> Optional[bytes]:
+    body = event.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        return None
+    if event.get("isBase64Encoded") is True:
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+    else:
+        raw = body.encode("utf-8", "surrogatepass")
+    return raw if len(raw) <= MAX_BODY_BYTES else None

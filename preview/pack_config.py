@@ -1,0 +1,91 @@
+"""The pack's configuration, reconciled as the engine does: each policy's schema defaults,
+then the pack's initial config, then a ``--policy-pack-config`` document, validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+from google.protobuf import json_format
+from pulumi.runtime.proto import analyzer_pb2 as pb
+
+from policies.settings import value_errors
+
+LEVEL_NAMES = {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.REMEDIATE: "remediate", pb.DISABLED: "disabled"}
+_LEVEL_VALUES = {name: value for value, name in LEVEL_NAMES.items()}
+
+
+class PolicyConfigError(ValueError):
+    """The pack config is invalid; the engine would refuse to run the pack."""
+
+
+@dataclass(frozen=True)
+class _PolicyConfig:
+    level: Optional[str]
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+def configure_request(info: pb.AnalyzerInfo, pack_config: Mapping[str, Any]) -> pb.ConfigureAnalyzerRequest:
+    request = pb.ConfigureAnalyzerRequest()
+    for name, config in _reconcile(info, pack_config).items():
+        if config.level not in _LEVEL_VALUES:
+            raise PolicyConfigError(f'"{name}": no valid enforcement level')
+        request.policyConfig[name].enforcementLevel = _LEVEL_VALUES[config.level]
+        request.policyConfig[name].properties.update(config.properties)
+    return request
+
+
+def _reconcile(info: pb.AnalyzerInfo, pack_config: Mapping[str, Any]) -> dict[str, _PolicyConfig]:
+    result = {p.name: _PolicyConfig(LEVEL_NAMES[p.enforcementLevel], _schema_defaults(p)) for p in info.policies}
+    initial = {name: _PolicyConfig(LEVEL_NAMES[c.enforcementLevel], json_format.MessageToDict(c.properties))
+               for name, c in info.initialConfig.items()}
+    result = _apply(result, initial)
+    result = _apply(result, _parse_pack_config(pack_config))
+    errors = [error for policy in info.policies for error in _config_errors(policy, result[policy.name].properties)]
+    if errors:
+        raise PolicyConfigError("invalid policy pack config: " + "; ".join(errors))
+    return result
+
+
+def _schema_defaults(policy: pb.PolicyInfo) -> dict[str, Any]:
+    schema = json_format.MessageToDict(policy.configSchema.properties)
+    return {key: spec["default"] for key, spec in schema.items() if "default" in spec}
+
+
+def _apply(result: dict[str, _PolicyConfig], given: Mapping[str, _PolicyConfig]) -> dict[str, _PolicyConfig]:
+    result = dict(result)
+    everything = given.get("all")
+    if everything is not None and everything.level:
+        result = {name: _PolicyConfig(everything.level, config.properties) for name, config in result.items()}
+    for name, config in given.items():
+        current = result.get(name, _PolicyConfig(None))
+        result[name] = _PolicyConfig(config.level or current.level, {**current.properties, **config.properties})
+    return result
+
+
+def _parse_pack_config(pack_config: Mapping[str, Any]) -> dict[str, _PolicyConfig]:
+    """``{"policy": "advisory"}`` or ``{"policy": {"enforcementLevel": ..., "setting": ...}}``."""
+    parsed = {}
+    for name, value in pack_config.items():
+        if isinstance(value, str):
+            level, properties = value, {}
+        elif isinstance(value, Mapping):
+            properties = dict(value)
+            level = properties.pop("enforcementLevel", None)
+        else:
+            raise PolicyConfigError(f'"{name}": must be an enforcement level or an object')
+        if level is not None and level not in _LEVEL_VALUES:
+            raise PolicyConfigError(f'"{name}": {level!r} is not a valid enforcement level')
+        if level is not None or properties:
+            parsed[name] = _PolicyConfig(level, properties)
+    return parsed
+
+
+def _config_errors(policy: pb.PolicyInfo, properties: Mapping[str, Any]) -> list[str]:
+    """The engine validates with JSON Schema; this checks the subset the pack's schemas use."""
+    schema = json_format.MessageToDict(policy.configSchema.properties)
+    errors = [f"{policy.name}: {key} is required" for key in policy.configSchema.required if key not in properties]
+    for key, value in properties.items():
+        if key in schema:
+            errors += [f"{policy.name}: {key}{problem}" for problem in value_errors(value, schema[key])]
+    return errors

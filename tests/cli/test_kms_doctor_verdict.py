@@ -1,0 +1,158 @@
+"""The verdict as a pure function of the evidence: every verdict and every rule's order."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from cli.kms_doctor.evidence import Evidence, FunctionFacts, GrantFacts, KeyFacts, RoleFacts
+from cli.kms_doctor.permissions import check_decrypt
+from cli.kms_doctor.verdict import PROPAGATION_WINDOW, classify_grants, diagnose
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+ACCOUNT = "123456789012"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/app-role"
+KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/0b5b7a8e-9c3a-4b6f-8d2e-1f0a9c8b7d6e"
+FUNCTION_ARN = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:app"
+DELEGATING_KEY_POLICY = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                                        "Action": "kms:*", "Resource": "*"}]}
+ROLE_DECRYPTS = {"Statement": [{"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [KEY_ARN]}]}
+ROLE_CREATED = NOW - timedelta(days=1)
+
+
+def evidence(state="Active", update="Successful", reason=None, key=True, role_exists=True,
+             key_policy=DELEGATING_KEY_POLICY, role_policies=(ROLE_DECRYPTS,), grants=()):
+    function = FunctionFacts(name="app", arn=FUNCTION_ARN, package_type="Zip", role_arn=ROLE_ARN, state=state,
+                             state_reason_code=reason, last_update_status=update,
+                             environment_key_arn=KEY_ARN if key else None)
+    role = (RoleFacts(arn=ROLE_ARN, name="app-role", exists=True, role_id="AROACURRENT00000000000",
+                      create_date=ROLE_CREATED, policies=tuple(role_policies))
+            if role_exists else RoleFacts(arn=ROLE_ARN, name="app-role", exists=False))
+    return Evidence(function=function, role=role,
+                    key=KeyFacts(arn=KEY_ARN, source="environment", policy=key_policy) if key else None,
+                    grants=tuple(grants))
+
+
+def grant(grant_id, grantee=ROLE_ARN, age=timedelta(hours=1), **kw):
+    return GrantFacts(grant_id=grant_id, grantee=grantee, operations=("Decrypt",),
+                      creation_date=NOW - age if age is not None else None, **kw)
+
+
+def test_ok_with_a_current_grant():
+    verdict = diagnose(evidence(grants=[grant("g1")]), NOW)
+    assert verdict.name == "ok" and [g.grant_id for g in verdict.current_grants] == ["g1"]
+    assert any("grant g1 for the current role" in fact for fact in verdict.evidence)
+
+
+def test_ok_without_a_customer_managed_key():
+    assert diagnose(evidence(key=False), NOW).name == "ok"
+
+
+def test_unhealthy_function_without_a_key_is_unknown():
+    assert diagnose(evidence(key=False, state="Failed", reason="SubnetOutOfIPAddresses"), NOW).name == "unknown"
+
+
+def test_grant_older_than_the_role_is_stale():
+    verdict = diagnose(evidence(grants=[grant("old", age=timedelta(days=2))]), NOW)
+    assert verdict.name == "stale-grant"
+    assert [g.grant_id for g in verdict.stale_grants] == ["old"]
+    assert "recreated" in verdict.summary
+    assert any("stale grant old" in fact and "earlier role" in fact for fact in verdict.evidence)
+
+
+def test_no_grant_at_all_is_stale():
+    verdict = diagnose(evidence(grants=[]), NOW)
+    assert (verdict.name, verdict.stale_grants) == ("stale-grant", ())
+
+
+def test_grant_to_a_deleted_principal_naming_the_function_is_stale():
+    old = grant("ghost", grantee="AROAOLDROLE0000000000", age=None,
+                constraints={"EncryptionContextEquals": {"aws:lambda:FunctionArn": FUNCTION_ARN}})
+    unrelated = grant("other", grantee="AROASOMEONEELSE000000", age=None)
+    current, stale = classify_grants(evidence(grants=[old, unrelated]))
+    assert (current, [g.grant_id for g in stale]) == ((), ["ghost"])
+
+
+def test_grant_by_role_id_counts_as_current_and_unknown_age_is_not_stale():
+    current, stale = classify_grants(evidence(grants=[grant("by-id", grantee="AROACURRENT00000000000"),
+                                                      grant("no-date", age=None)]))
+    assert ([g.grant_id for g in current], stale) == (["by-id", "no-date"], ())
+
+
+def test_missing_decrypt_in_role_policy():
+    verdict = diagnose(evidence(role_policies=(), grants=[grant("g1")]), NOW)
+    assert verdict.name == "missing-permission"
+    assert any("no policy of the role allows kms:Decrypt" in fact for fact in verdict.evidence)
+
+
+def test_missing_permission_wins_over_stale_grant():
+    assert diagnose(evidence(role_policies=(), grants=[]), NOW).name == "missing-permission"
+
+
+def test_key_policy_without_the_role_or_delegation():
+    policy = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
+                             "Action": "kms:*", "Resource": "*"}]}
+    verdict = diagnose(evidence(key_policy=policy, grants=[grant("g1")]), NOW)
+    assert verdict.name == "missing-permission"
+    assert any("neither names the role nor delegates" in fact for fact in verdict.evidence)
+
+
+def test_pending_function_is_propagating():
+    assert diagnose(evidence(state="Pending", grants=[]), NOW).name == "propagating"
+    assert diagnose(evidence(update="InProgress", grants=[]), NOW).name == "propagating"
+
+
+def test_fresh_grant_is_propagating():
+    verdict = diagnose(evidence(grants=[grant("new", age=timedelta(seconds=30))]), NOW)
+    assert verdict.name == "propagating" and "30 s old" in verdict.summary
+    assert diagnose(evidence(grants=[grant("new", age=PROPAGATION_WINDOW)]), NOW).name == "ok"
+
+
+def test_gone_role_is_unknown():
+    verdict = diagnose(evidence(role_exists=False), NOW)
+    assert verdict.name == "unknown" and any("no longer exists" in fact for fact in verdict.evidence)
+
+
+def test_failing_function_with_a_current_grant_is_unknown():
+    verdict = diagnose(evidence(state="Inactive", reason="KMSKeyAccessDenied", grants=[grant("g1")]), NOW)
+    assert verdict.name == "unknown"
+    assert any("KMSKeyAccessDenied" in fact for fact in verdict.evidence)
+
+
+def test_ok_mentions_leftover_stale_grants():
+    verdict = diagnose(evidence(grants=[grant("g1"), grant("old", age=timedelta(days=3))]), NOW)
+    assert verdict.name == "ok" and "1 leftover stale grant" in verdict.summary
+
+
+@pytest.mark.parametrize("key_policy, role_policies, allowed", [
+    ({"Statement": {"Effect": "Allow", "Principal": {"AWS": ROLE_ARN}, "Action": "kms:Decrypt", "Resource": "*"}},
+     (), True),
+    ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}]}, (), True),
+    (DELEGATING_KEY_POLICY, ({"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]},), True),
+    (DELEGATING_KEY_POLICY, ({"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt",
+                                             "Resource": "arn:aws:kms:*:*:key/other"}]},), False),
+    (DELEGATING_KEY_POLICY, (ROLE_DECRYPTS, {"Statement": [{"Effect": "Deny", "Action": "kms:*",
+                                                            "Resource": "*"}]}), False),
+    ({"Statement": [*DELEGATING_KEY_POLICY["Statement"],
+                    {"Effect": "Deny", "Principal": {"AWS": ROLE_ARN}, "Action": "kms:Decrypt", "Resource": "*"}]},
+     (ROLE_DECRYPTS,), False),
+    (None, (), None),
+])
+def test_decrypt_check(key_policy, role_policies, allowed):
+    assert check_decrypt(KEY_ARN, key_policy, ROLE_ARN, "AROA1", ACCOUNT, role_policies).allowed is allowed
+
+
+def test_notes_are_evidence_whatever_the_verdict():
+    unreadable = Evidence(function=evidence().function, role=evidence().role,
+                          key=KeyFacts(arn=KEY_ARN, source="environment", policy=None),
+                          notes=("could not read key x: AccessDeniedException",))
+    verdict = diagnose(unreadable, NOW)
+    assert verdict.name == "stale-grant"   # permissions undetermined, and no grant seen
+    assert "note: could not read key x: AccessDeniedException" in verdict.evidence
+    assert "the key policy could not be read" in verdict.evidence
+
+
+def test_unlisted_grants_are_unknown_not_stale():
+    unlisted = Evidence(function=evidence().function, role=evidence().role, key=evidence().key,
+                        grants_listed=False, notes=("could not list the key's grants: AccessDeniedException",))
+    verdict = diagnose(unlisted, NOW)
+    assert verdict.name == "unknown" and "kms:ListGrants" in verdict.summary

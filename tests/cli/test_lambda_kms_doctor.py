@@ -1,0 +1,370 @@
+"""The doctor end to end against moto (IAM, KMS grants, Lambda configuration, ECR).
+
+moto's ListGrants has no CreationDate and its functions never carry a state reason: a hook
+adds the creation dates real KMS returns, and botocore's Stubber plays Lambda's states.
+"""
+
+import io
+import json
+import zipfile
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from cli.lambda_kms_doctor import main
+from cli.kms_doctor.repair import TEMP_ROLE_PREFIX, Waits
+
+REGION = "eu-west-1"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+class World:
+    """A function, its role and key in moto, plus what real KMS would say about grant ages."""
+
+    def __init__(self, session):
+        self.session = session
+        self.iam, self.kms, self.lam = session.client("iam"), session.client("kms"), session.client("lambda")
+        self.grant_dates: dict[str, datetime] = {}
+        self.updates: list[str] = []
+        session.events.register("after-call.kms.ListGrants", self._dates)
+        session.events.register("provide-client-params.lambda.UpdateFunctionConfiguration", self._record_update)
+        self.key_arn = self.kms.create_key(Description="app key")["KeyMetadata"]["Arn"]
+
+    def _dates(self, parsed, **_):
+        for grant in parsed.get("Grants", []):
+            if grant["GrantId"] in self.grant_dates:
+                grant["CreationDate"] = self.grant_dates[grant["GrantId"]]
+
+    def _record_update(self, params, **_):
+        self.updates.append(params["Role"])
+
+    def role(self, name="app-role", decrypt=True):
+        arn = self.iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+        if decrypt:
+            self.iam.put_role_policy(RoleName=name, PolicyName="kms", PolicyDocument=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": self.key_arn}]}))
+        return arn
+
+    def recreate_role(self, name="app-role"):
+        self.iam.delete_role_policy(RoleName=name, PolicyName="kms")
+        self.iam.delete_role(RoleName=name)
+        return self.role(name)
+
+    def function(self, role_arn, name="app", tags=None):
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zf:
+            zf.writestr("handler.py", "def handler(event, context):\n    return {}\n")
+        return self.lam.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn,
+                                        Handler="handler.handler", Code={"ZipFile": archive.getvalue()},
+                                        KMSKeyArn=self.key_arn, Tags=tags or {})["FunctionArn"]
+
+    def grant(self, grantee, shift=timedelta(0), key_arn=None):
+        """A grant made now (plus ``shift``: a negative one backdates it before the role)."""
+        grant_id = self.kms.create_grant(KeyId=key_arn or self.key_arn, GranteePrincipal=grantee,
+                                         Operations=["Decrypt"], RetiringPrincipal="lambda.amazonaws.com")["GrantId"]
+        self.grant_dates[grant_id] = datetime.now(timezone.utc) + shift
+        return grant_id
+
+    def grant_ids(self, key_arn=None):
+        return [g["GrantId"] for g in self.kms.list_grants(KeyId=key_arn or self.key_arn)["Grants"]]
+
+    def temp_roles(self):
+        return [r["RoleName"] for r in self.iam.list_roles()["Roles"] if r["RoleName"].startswith(TEMP_ROLE_PREFIX)]
+
+    def function_role(self, name="app"):
+        return self.lam.get_function_configuration(FunctionName=name)["Role"]
+
+
+class Overriding:
+    """A session whose clients come from moto, except those a test stubs."""
+
+    def __init__(self, session, **clients):
+        self.session, self.clients = session, clients
+
+    def client(self, name, **kwargs):
+        return self.clients.get(name) or self.session.client(name, **kwargs)
+
+
+@pytest.fixture
+def world(aws_env):
+    with mock_aws():
+        yield World(boto3.Session(region_name=REGION))
+
+
+def run(world, *argv, session=None, later=timedelta(hours=1)):
+    """Run the command as if ``later`` had passed since the world was built."""
+    lines: list[str] = []
+    clock = FakeClock()
+    code = main(list(argv), session=session or world.session, out=lines.append,
+                now=lambda: datetime.now(timezone.utc) + later,
+                waits=Waits(interval_seconds=1, sleep=clock.sleep, clock=clock))
+    return code, "\n".join(lines)
+
+
+# ---- diagnose: one test per verdict, through moto -----------------------------------------
+
+def test_ok(world):
+    role_arn = world.role()
+    world.grant(role_arn)
+    world.function(role_arn)
+    code, text = run(world, "diagnose", "--function", "app")
+    assert code == 0 and text.startswith("verdict: ok")
+    assert "the key policy delegates to IAM and the role allows kms:Decrypt" in text
+
+
+def test_recreated_role_is_a_stale_grant(world):
+    old_grant = world.grant(world.role(), shift=-timedelta(days=1))
+    role_arn = world.recreate_role()
+    world.function(role_arn, tags={"managed-by": "pulumi", "stack": "dev", "project": "iam-platform"})
+    code, text = run(world, "diagnose", "--function", "app")
+    assert code == 3 and text.startswith("verdict: stale-grant")
+    assert f"stale grant {old_grant}" in text and "earlier role of the same name" in text
+    assert "pulumi up --stack dev --replace" in text and "grep app-role" in text
+
+
+def test_no_grant_is_a_stale_grant_and_json_lists_nothing_to_retire(world):
+    world.function(world.role())
+    code, text = run(world, "diagnose", "--function", "app", "--json")
+    report = json.loads(text)
+    assert (code, report["verdict"], report["staleGrants"], report["pulumiHint"]) == (3, "stale-grant", [], None)
+
+
+def test_missing_permission(world):
+    role_arn = world.role(decrypt=False)
+    world.grant(role_arn)
+    world.function(role_arn)
+    code, text = run(world, "diagnose", "--function", "app")
+    assert code == 4 and text.startswith("verdict: missing-permission")
+
+
+def test_fresh_grant_is_propagating(world):
+    role_arn = world.role()
+    world.grant(role_arn)
+    world.function(role_arn)
+    code, text = run(world, "diagnose", "--function", "app", later=timedelta(seconds=20))
+    assert code == 5 and text.startswith("verdict: propagating") and "20 s old" in text
+
+
+def test_failing_function_with_a_valid_grant_is_unknown(world):
+    role_arn = world.role()
+    world.grant(role_arn)
+    world.function(role_arn)
+    lam = world.session.client("lambda")
+    real = world.lam.get_function(FunctionName="app")
+    real["Configuration"].update(State="Failed", StateReasonCode="KMSKeyAccessDenied",
+                                 StateReason="Lambda was unable to decrypt the environment variables")
+    with Stubber(lam) as stub:
+        stub.add_response("get_function", {k: v for k, v in real.items() if k != "ResponseMetadata"},
+                          {"FunctionName": "app"})
+        code, text = run(world, "diagnose", "--function", "app", session=Overriding(world.session, **{"lambda": lam}))
+    assert code == 6 and text.startswith("verdict: unknown")
+    assert "StateReasonCode KMSKeyAccessDenied" in text and "Lambda reports a KMS problem" in text
+
+
+def test_function_being_updated_is_propagating(world):
+    role_arn = world.role()
+    world.function(role_arn)
+    lam = world.session.client("lambda")
+    real = world.lam.get_function(FunctionName="app")
+    real["Configuration"].update(LastUpdateStatus="InProgress", LastUpdateStatusReasonCode="Creating")
+    with Stubber(lam) as stub:
+        stub.add_response("get_function", {k: v for k, v in real.items() if k != "ResponseMetadata"})
+        code, text = run(world, "diagnose", "--function", "app", session=Overriding(world.session, **{"lambda": lam}))
+    assert code == 5 and "LastUpdateStatus InProgress, LastUpdateStatusReasonCode Creating" in text
+
+
+def test_deleted_role_is_unknown(world):
+    role_arn = world.role()
+    world.function(role_arn)
+    world.iam.delete_role_policy(RoleName="app-role", PolicyName="kms")
+    world.iam.delete_role(RoleName="app-role")
+    code, text = run(world, "diagnose", "--function", "app")
+    assert code == 6 and "no longer exists" in text
+
+
+def test_missing_function(world):
+    code, text = run(world, "diagnose", "--function", "nope")
+    assert code == 1 and "not found" in text
+
+
+def test_image_function_reads_the_key_of_its_repository(world):
+    ecr = world.session.client("ecr")
+    key_arn = world.kms.create_key(Description="ecr key")["KeyMetadata"]["Arn"]
+    uri = ecr.create_repository(repositoryName="app", encryptionConfiguration={
+        "encryptionType": "KMS", "kmsKey": key_arn})["repository"]["repositoryUri"]
+    old = world.grant(world.role(), shift=-timedelta(days=1), key_arn=key_arn)
+    role_arn = world.recreate_role()
+    world.iam.put_role_policy(RoleName="app-role", PolicyName="ecr-kms", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn}]}))
+    world.lam.create_function(FunctionName="img", Role=role_arn, PackageType="Image",
+                              Code={"ImageUri": f"{uri}:latest"})
+    code, text = run(world, "diagnose", "--function", "img")
+    assert code == 3 and f"KMS key: {key_arn} (from the image repository app)" in text
+    assert f"stale grant {old}" in text
+
+
+# ---- repair ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def stale(world):
+    old_grant = world.grant(world.role(), shift=-timedelta(days=1))
+    role_arn = world.recreate_role()
+    world.function(role_arn)
+    return role_arn, old_grant
+
+
+def test_repair_without_yes_only_prints_the_plan(world, stale):
+    role_arn, old_grant = stale
+    code, text = run(world, "repair", "--function", "app")
+    assert code == 0 and "plan:" in text and "run again with --yes" in text
+    assert f"retire stale grant {old_grant}" in text
+    assert world.updates == [] and world.temp_roles() == [] and old_grant in world.grant_ids()
+
+
+def test_repair_swaps_roles_retires_the_stale_grant_and_deletes_the_temporary_role(world, stale):
+    role_arn, old_grant = stale
+    code, text = run(world, "repair", "--function", "app", "--yes")
+    assert code == 0, text
+    [temp_arn, back] = world.updates
+    assert temp_arn.split("/")[-1].startswith(TEMP_ROLE_PREFIX + "app-") and back == role_arn
+    assert world.function_role() == role_arn
+    assert world.temp_roles() == []
+    assert old_grant not in world.grant_ids()
+    assert "LastUpdateStatus Successful" in text and "deleted temporary role" in text
+    assert "verdict now:" in text
+
+
+def test_repair_waits_for_updates_with_visible_progress(world, stale):
+    role_arn, _ = stale
+    lam = world.session.client("lambda")
+    statuses = iter(["InProgress", "InProgress", "Successful"])
+
+    def status(parsed, **_):
+        parsed["LastUpdateStatus"] = next(statuses, "Successful")
+
+    lam.meta.events.register("after-call.lambda.GetFunctionConfiguration", status)
+    code, text = run(world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam}))
+    assert code == 0, text
+    assert "waiting for LastUpdateStatus Successful: InProgress (0s of 180s)" in text
+    assert "InProgress (1s of 180s)" in text
+
+
+def test_failure_midway_restores_the_role_and_leaves_no_temporary_role(world, stale):
+    role_arn, old_grant = stale
+    lam = world.session.client("lambda")
+    calls = []
+
+    def as_client_error(params, **_):
+        calls.append(params["Role"])
+        if len(calls) == 2:
+            raise ClientError({"Error": {"Code": "ServiceException", "Message": "boom"}}, "UpdateFunctionConfiguration")
+
+    lam.meta.events.register("provide-client-params.lambda.UpdateFunctionConfiguration", as_client_error)
+    code, text = run(world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam}))
+    assert code == 1 and "repair failed" in text and "ServiceException" in text
+    assert calls[0].split("/")[-1].startswith(TEMP_ROLE_PREFIX) and calls[1:] == [role_arn, role_arn]
+    assert world.function_role() == role_arn
+    assert world.temp_roles() == []
+    assert old_grant in world.grant_ids()   # nothing retired when the swap failed
+
+
+def test_timeout_still_deletes_the_temporary_role(world, stale):
+    lam = world.session.client("lambda")
+    lam.meta.events.register("after-call.lambda.GetFunctionConfiguration",
+                             lambda parsed, **_: parsed.update(LastUpdateStatus="InProgress"))
+    code, text = run(world, "repair", "--function", "app", "--yes", "--timeout", "5",
+                     session=Overriding(world.session, **{"lambda": lam}))
+    assert code == 1 and "still InProgress after 5s" in text
+    assert world.temp_roles() == [] and "deleted temporary role" in text
+
+
+def test_health_payload_is_invoked(world, stale):
+    invoked = []
+
+    def answer(params, **_):
+        invoked.append(json.loads(params["body"]))
+        return AWSResponse("https://lambda", 200, {}, None), {"StatusCode": 200, "Payload": io.BytesIO(b"{}")}
+
+    world.session.events.register("before-call.lambda.Invoke", answer)
+    code, text = run(world, "repair", "--function", "app", "--yes", "--health-payload", '{"health": true}')
+    assert code == 0, text
+    assert invoked == [{"health": True}] and "health invocation answered 200" in text
+
+
+def test_repair_refuses_what_a_role_swap_cannot_fix(world):
+    role_arn = world.role(decrypt=False)
+    world.function(role_arn)
+    code, text = run(world, "repair", "--function", "app", "--yes")
+    assert code == 4 and "not repairing" in text
+    assert world.updates == [] and world.temp_roles() == []
+
+
+def test_repair_of_a_healthy_function_does_nothing(world):
+    role_arn = world.role()
+    world.grant(role_arn)
+    world.function(role_arn)
+    code, text = run(world, "repair", "--function", "app", "--yes")
+    assert code == 0 and "nothing to repair" in text and world.updates == []
+
+
+def test_commands_run_as_modules():
+    import subprocess
+    import sys
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[2]
+    for module in ("cli.lambda_kms_doctor", "cli.validate_jwks"):
+        done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=60,
+                              cwd=repo)
+        assert done.returncode == 0 and "usage: python -m " + module in done.stdout
+    done = subprocess.run([sys.executable, "-m", "cli.lambda_kms_doctor", "repair"], capture_output=True, text=True,
+                          timeout=60, cwd=repo)
+    assert done.returncode == 2 and "--function" in done.stderr
+
+
+def test_refused_list_grants_is_unknown(world):
+    role_arn = world.role()
+    world.function(role_arn)
+    kms = world.session.client("kms")
+    with Stubber(kms) as stub:
+        stub.add_response("describe_key", {"KeyMetadata": {"KeyId": "k", "Arn": world.key_arn}})
+        stub.add_response("get_key_policy", {"Policy": world.kms.get_key_policy(
+            KeyId=world.key_arn, PolicyName="default")["Policy"]})
+        stub.add_client_error("list_grants", "AccessDeniedException", "not allowed")
+        code, text = run(world, "diagnose", "--function", "app", session=Overriding(world.session, kms=kms))
+    assert code == 6 and "could not list the key's grants: AccessDeniedException" in text
+
+
+def test_unassumable_new_role_is_retried_within_the_bound(world, stale):
+    lam = world.session.client("lambda")
+    calls = []
+
+    def not_yet(params, **_):
+        calls.append(params["Role"])
+        if len(calls) == 1:
+            raise ClientError({"Error": {"Code": "InvalidParameterValueException",
+                                         "Message": "The role defined for the function cannot be assumed by Lambda."}},
+                              "UpdateFunctionConfiguration")
+
+    lam.meta.events.register("provide-client-params.lambda.UpdateFunctionConfiguration", not_yet)
+    code, text = run(world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam}))
+    assert code == 0, text
+    assert "waiting: InvalidParameterValueException (0s of 180s)" in text
+    assert len(calls) == 3 and calls[0] == calls[1] and world.temp_roles() == []

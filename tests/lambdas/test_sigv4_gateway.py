@@ -1,0 +1,114 @@
+"""SigV4Client against the local SigV4-verifying gateway, and the gateway's refusals."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+import botocore.session
+import pytest
+from botocore.credentials import Credentials, RefreshableCredentials
+
+from lambdas.common.sigv4 import SigningError, SigV4Client
+from tests.lambdas.layers_support import REGION, Identity, SigV4Gateway, serve
+
+ROLE = "arn:aws:sts::123456789012:assumed-role/verification-fn-role-abc/verification"
+GOOD = Identity("ASIAGOOD", "good-secret", "good-token", ROLE)
+OTHER = Identity("ASIAOTHER", "other-secret", "other-token", "arn:aws:sts::123456789012:assumed-role/other/x")
+PAYLOAD = {"channel": "C1", "text": "hi", "thread_ts": "1.2", "event_id": "Ev1"}
+
+
+class StaticSession:
+    """A session whose credentials the test controls."""
+
+    def __init__(self, credentials):
+        self.credentials = credentials
+
+    def get_credentials(self):
+        return self.credentials
+
+
+@pytest.fixture
+def gateway():
+    gw = SigV4Gateway(identities={i.access_key: i for i in (GOOD, OTHER)}, allowed_arn=ROLE, target=lambda e: None)
+    with serve(gw.handle) as url:
+        gw.url = url + "/prod/execute"
+        yield gw
+
+
+def client_for(identity, secret=None):
+    return SigV4Client(REGION, session=StaticSession(Credentials(identity.access_key, secret or identity.secret_key,
+                                                                 identity.token)))
+
+
+def test_signed_request_is_accepted_with_202_and_becomes_the_integration_event(gateway):
+    status, headers, body = client_for(GOOD).request("POST", gateway.url, json_body=PAYLOAD)
+    assert status == 202 and json.loads(body)["accepted"] is True
+    [event] = gateway.received
+    assert (event["source"], event["payload"], event["caller"]) == ("api", PAYLOAD, ROLE)
+
+
+def test_wrong_secret_is_refused(gateway):
+    status, _, body = client_for(GOOD, secret="wrong").request("POST", gateway.url, json_body=PAYLOAD)
+    assert status == 403 and "does not match" in json.loads(body)["message"]
+    assert gateway.received == []
+
+
+def test_changed_body_is_refused(gateway):
+    client = client_for(GOOD)
+    signed = client.sign("POST", gateway.url, json.dumps(PAYLOAD).encode())
+    tampered = json.dumps({**PAYLOAD, "text": "rm -rf"}).encode()
+    headers = {**dict(signed.headers.items()), "Host": urlsplit(gateway.url).netloc}
+    status, answer = gateway.handle("POST", "/prod/execute", headers, tampered)
+    assert status == 403 and "does not match" in answer["message"]
+    assert gateway.handle("POST", "/prod/execute", headers, json.dumps(PAYLOAD).encode())[0] == 202
+
+
+def test_six_minute_old_request_is_refused(gateway):
+    gateway.clock = lambda: time.time() + 360
+    status, _, body = client_for(GOOD).request("POST", gateway.url, json_body=PAYLOAD)
+    assert (status, json.loads(body)["message"]) == (403, "Signature expired")
+
+
+def test_unsigned_request_and_other_principal_are_refused(gateway):
+    import urllib.request
+    request = urllib.request.Request(gateway.url, data=b"{}", method="POST")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        opener.open(request, timeout=5)
+    assert caught.value.code == 403
+    status, _, body = client_for(OTHER).request("POST", gateway.url, json_body=PAYLOAD)
+    assert (status, json.loads(body)["message"]) == (403, "User is not authorized to access this resource")
+
+
+def test_every_request_uses_fresh_credentials():
+    # Credentials about to expire: botocore refreshes them; each request signs with the new trio.
+    issued = iter([("ASIAONE", "one-secret", "one-token"), ("ASIATWO", "two-secret", "two-token"),
+                   ("ASIATHREE", "three-secret", "three-token")])
+
+    def refresh():
+        key, secret, token = next(issued)
+        expiry = datetime.now(timezone.utc) + timedelta(seconds=60)
+        return {"access_key": key, "secret_key": secret, "token": token, "expiry_time": expiry.isoformat()}
+
+    refreshable = RefreshableCredentials.create_from_metadata(refresh(), refresh, "test")
+    client = SigV4Client(REGION, session=StaticSession(refreshable))
+    first = client.sign("POST", "https://a.example/prod/execute", b"{}")
+    second = client.sign("POST", "https://a.example/prod/execute", b"{}")
+    assert "Credential=ASIATWO/" in first.headers["Authorization"]
+    assert first.headers["X-Amz-Security-Token"] == "two-token"
+    assert "Credential=ASIATHREE/" in second.headers["Authorization"]
+    assert second.headers["X-Amz-Security-Token"] == "three-token"
+
+
+def test_without_credentials_it_refuses_to_send():
+    with pytest.raises(SigningError):
+        SigV4Client(REGION, session=StaticSession(None)).request("POST", "http://127.0.0.1:9/x", json_body={})
+
+
+def test_default_session_reads_the_environment(aws_env, gateway):
+    gateway.identities["testing"] = Identity("testing", "testing", "testing", ROLE)
+    status, _, _ = SigV4Client(REGION).request("POST", gateway.url, json_body=PAYLOAD)
+    assert status == 202
