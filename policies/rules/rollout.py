@@ -9,7 +9,7 @@ Tag contract (set by the layers' components):
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 from pulumi_policy import (
     EnforcementLevel,

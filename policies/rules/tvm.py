@@ -22,9 +22,7 @@ from pulumi_policy import (
 from policies.common import (
     ROLE_TYPE,
     granted_actions,
-    resource_matches,
     role_identity_documents,
-    safe_get,
     tags_of,
 )
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
@@ -48,6 +46,10 @@ SCHEMA = PolicyConfigSchema(
                                                 "StringLike sts:SourceIdentity \"<prefix>.*\"."},
     },
 )
+
+
+# The TVM's own permissions can only be checked on a TVM role declared in this stack.
+SCOPE_SCHEMA = PolicyConfigSchema(properties={k: v for k, v in SCHEMA.properties.items() if k != "tvmRoleArns"})
 
 
 def _roles(args: StackValidationArgs, tag: str) -> list[PolicyResource]:
@@ -133,7 +135,7 @@ PROTECTED_ROLE_TRUSTS_ONLY_TVM = StackValidationPolicy(
 # --- tvm-role-assume-scope ---------------------------------------------------------------
 
 def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    settings = policy_settings(args, SCHEMA)
+    settings = policy_settings(args, SCOPE_SCHEMA)
     tvm_roles = _roles(args, settings["tvmRoleTag"])
     if not tvm_roles:
         return
@@ -187,6 +189,6 @@ TVM_ROLE_ASSUME_SCOPE = StackValidationPolicy(
     remediation_steps="Grant the TVM role sts:AssumeRole (with sts:SetSourceIdentity, sts:TagSession) on the "
                       "protected roles' ARNs only, never a wildcard, with Condition {\"StringLike\": "
                       "{\"sts:SourceIdentity\": \"sentinel.*\"}}.",
-    config_schema=SCHEMA,
+    config_schema=SCOPE_SCHEMA,
     validate=_validate_assume_scope,
 )
