@@ -28,6 +28,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(PYTHON) bench/preview.py
 	$(PYTHON) bench/layers.py
+	$(PYTHON) bench/policies.py
 
 clean:
 	rm -rf $(VENV)
