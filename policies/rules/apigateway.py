@@ -34,6 +34,7 @@ CONFIG_SCHEMA = PolicyConfigSchema(
             "description": "Resource names (the last part of the URN, e.g. \"health-get\") of "
                            "aws:apigateway/method:Method resources that may use any authorization.",
         },
+        "exemptions": exemptions_schema("Methods that may use any authorization, by resource name,"),
     },
 )
 
@@ -45,7 +46,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     if http_method == "OPTIONS":  # CORS preflight requests never carry credentials
         return
     settings = policy_settings(args, CONFIG_SCHEMA)
-    if args.name in settings["exemptMethods"]:
+    if args.name in settings["exemptMethods"] or exemption_reason(settings, args.name) is not None:
         return
     authorization = args.props.get("authorization") or "NONE"
     allowed = settings["allowedAuthorizationTypes"]

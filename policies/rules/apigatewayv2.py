@@ -11,6 +11,7 @@ from pulumi_policy import (
     Severity,
 )
 
+from policies.common import exemption_reason, exemptions_schema
 from policies.settings import policy_settings
 
 ROUTE_TYPE = "aws:apigatewayv2/route:Route"
@@ -32,6 +33,7 @@ CONFIG_SCHEMA = PolicyConfigSchema(
             "description": "Route keys (e.g. \"GET /.well-known/jwks.json\") that may have no "
                            "authorization (NONE).",
         },
+        "exemptions": exemptions_schema("Public routes (NONE allowed), by route key or resource name,"),
     },
 )
 
@@ -45,12 +47,18 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     allowed = settings["allowedAuthorizationTypes"]
     if authorization in allowed:
         return
-    if authorization == "NONE" and route_key in settings["exemptRouteKeys"]:
+    if authorization == "NONE" and (route_key in settings["exemptRouteKeys"]
+                                    or _exempt(settings, route_key, args.name)):
         return
-    hint = " (a public route must be listed in exemptRouteKeys)" if authorization == "NONE" else ""
+    hint = " (a public route must be listed in exemptRouteKeys)" if authorization == "NONE" else ""  # or exemptions
     report_violation(
         f'route "{route_key}" uses authorization type {authorization}; allowed: {", ".join(allowed)}{hint}'
     )
+
+
+def _exempt(settings: dict, route_key: object, name: str) -> bool:
+    keys = {entry.get("name") for entry in settings.get("exemptions") or []}
+    return route_key in keys or exemption_reason(settings, name) is not None
 
 
 ROUTE_REQUIRES_IAM_AUTH = ResourceValidationPolicy(

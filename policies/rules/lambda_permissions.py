@@ -34,6 +34,7 @@ CONFIG_SCHEMA = PolicyConfigSchema(
                            "matches a function named exactly so, or auto-named from it "
                            "(the entry, \"-\", and Pulumi's 7-hex-digit suffix).",
         },
+        "exemptions": exemptions_schema("Functions whose Function URL may be public,"),
     },
 )
 
@@ -54,8 +55,9 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
 def _check_public_permission(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if _is_function_url_permission(args.props):
         function = _function_name(args.props["function"])
-        exempt = policy_settings(args, CONFIG_SCHEMA)["exemptFunctionUrlFunctions"]
-        if any(is_name_or_autoname(function, entry) for entry in exempt):
+        settings = policy_settings(args, CONFIG_SCHEMA)
+        if any(is_name_or_autoname(function, entry) for entry in settings["exemptFunctionUrlFunctions"]) \
+                or exemption_reason(settings, function) is not None:
             return
         report_violation(
             f'permission "{args.name}" makes the Function URL of "{function}" public; '

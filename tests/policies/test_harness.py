@@ -47,7 +47,8 @@ def test_reading_an_unknown_value_raises_like_in_the_analyzer():
 def test_schema_defaults_apply_and_config_overrides_them():
     args = resource_args(resource(ROUTE, "r"), policy=ROUTE_REQUIRES_IAM_AUTH, config={"exemptRouteKeys": ["GET /"]})
 
-    assert dict(args.get_config()) == {"allowedAuthorizationTypes": ["AWS_IAM"], "exemptRouteKeys": ["GET /"]}
+    assert dict(args.get_config()) == {"allowedAuthorizationTypes": ["AWS_IAM"], "exemptRouteKeys": ["GET /"],
+                                       "exemptions": []}
 
 
 def test_a_setting_the_schema_refuses_raises():

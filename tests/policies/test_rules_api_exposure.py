@@ -135,3 +135,34 @@ def test_stage_with_a_destination_but_no_format_fires():
     stage = resource("aws:apigatewayv2/stage:Stage", "s", {"accessLogSettings": {"destinationArn": LOGS["destinationArn"]}})
 
     assert_violates(run_policy(APIGATEWAY_STAGE_ACCESS_LOGGING, stage), APIGATEWAY_STAGE_ACCESS_LOGGING.name)
+
+
+# --- exemptions with a reason on the first three policies (their older keys keep working) ----
+
+def test_a_public_route_exempted_with_a_reason():
+    from policies.rules.apigatewayv2 import ROUTE_REQUIRES_IAM_AUTH
+
+    route = resource("aws:apigatewayv2/route:Route", "status-route", {"routeKey": "GET /status"})
+    assert_violates(run_policy(ROUTE_REQUIRES_IAM_AUTH, route), ROUTE_REQUIRES_IAM_AUTH.name)
+    config = {"exemptions": [{"name": "GET /status", "reason": "load balancer health check"}]}
+    assert_passes(run_policy(ROUTE_REQUIRES_IAM_AUTH, route, config))
+
+
+def test_a_public_method_exempted_with_a_reason():
+    from policies.rules.apigateway import METHOD_REQUIRES_IAM_AUTH
+
+    method = resource("aws:apigateway/method:Method", "health-get", {"httpMethod": "GET", "authorization": "NONE"})
+    assert_violates(run_policy(METHOD_REQUIRES_IAM_AUTH, method), METHOD_REQUIRES_IAM_AUTH.name)
+    config = {"exemptions": [{"name": "health-get", "reason": "health check"}]}
+    assert_passes(run_policy(METHOD_REQUIRES_IAM_AUTH, method, config))
+
+
+def test_a_public_function_url_permission_exempted_with_a_reason():
+    from policies.rules.lambda_permissions import PERMISSION_HAS_SOURCE_ARN
+
+    permission = resource("aws:lambda/permission:Permission", "hook-url-public", {
+        "function": "hook-fn-1a2b3c4", "principal": "*", "functionUrlAuthType": "NONE",
+        "action": "lambda:InvokeFunctionUrl"})
+    assert_violates(run_policy(PERMISSION_HAS_SOURCE_ARN, permission), PERMISSION_HAS_SOURCE_ARN.name)
+    config = {"exemptions": [{"name": "hook-fn", "reason": "GitHub webhook; the function checks the HMAC"}]}
+    assert_passes(run_policy(PERMISSION_HAS_SOURCE_ARN, permission, config))
