@@ -48,8 +48,8 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 from policies.settings import config_errors, schema_defaults
 
 __all__ = [
-    "UNKNOWN", "PolicyConfigError", "Resource", "Violation", "assert_passes", "assert_violates", "remediate",
-    "resource", "resource_args", "run_pack", "run_policy", "stack_args",
+    "UNKNOWN", "PolicyConfigError", "Resource", "Violation", "assert_passes", "assert_violates", "from_record",
+    "from_stack_export", "remediate", "resource", "resource_args", "run_pack", "run_policy", "stack_args",
 ]
 
 PROJECT = "iam-platform"
@@ -109,6 +109,23 @@ def resource(type_: str, name: str, props: Optional[dict[str, Any]] = None, *,
         dependencies=[_urn(d) for d in dependencies],
         property_dependencies={k: [_urn(d) for d in v] for k, v in (property_dependencies or {}).items()},
         protect=protect, stack=stack, project=project)
+
+
+def from_record(record: Mapping[str, Any]) -> Resource:
+    """A resource from a preview record or a ``pulumi stack export`` resource (``type, urn, inputs,
+    outputs, parent, dependencies, propertyDependencies, protect``)."""
+    urn = str(record["urn"])
+    stack, project = urn.removeprefix("urn:pulumi:").split("::")[:2]
+    return Resource(type=record["type"], name=record.get("name") or urn.rsplit("::", 1)[-1],
+                    props=dict(record.get("inputs") or {}), outputs=dict(record.get("outputs") or {}), urn=urn,
+                    parent=record.get("parent") or None, dependencies=list(record.get("dependencies") or []),
+                    property_dependencies={k: list(v) for k, v in (record.get("propertyDependencies") or {}).items()},
+                    protect=bool(record.get("protect")), stack=stack, project=project)
+
+
+def from_stack_export(document: Mapping[str, Any]) -> list[Resource]:
+    """Every resource of a parsed ``pulumi stack export`` (version 3) document."""
+    return [from_record(r) for r in document["deployment"]["resources"] if not r.get("delete")]
 
 
 def _urn(value: Union[Resource, str]) -> str:

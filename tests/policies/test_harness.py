@@ -124,3 +124,17 @@ def test_assert_helpers_explain_what_they_got():
 def test_every_policy_has_description_severity_and_remediation_steps():
     for policy in build_policies():
         assert policy.description and policy.severity is not None and policy.remediation_steps, policy.name
+
+
+def test_a_stack_export_runs_through_the_harness_like_through_the_analyzer():
+    from pathlib import Path
+
+    from policies.testing import from_stack_export
+    from preview.state_files import read_state_file
+
+    path = Path(__file__).resolve().parent / "corpus" / "tvm-role-assume-scope.json"
+    resources = from_stack_export(json.loads(path.read_text()))
+
+    ours = sorted((v.policy, v.urn, v.message) for v in run_pack(resources))
+    engine = sorted((v.policy, v.urn, v.message.split("\n", 1)[1]) for v in analyze(read_state_file(path)))
+    assert ours == engine and {p for p, _, _ in ours} == {"tvm-role-assume-scope"}
