@@ -67,12 +67,14 @@ def _wildcard_principal(statement: Statement) -> Iterator[str]:
     for kind, ids in statement.principals.items():
         if "*" in ids:
             shown = '"*"' if kind == "AWS" else f'{kind} "*"'
-            yield f"{statement.label} trusts any principal ({shown})"
+            yield (f"{statement.label} trusts any principal ({shown}); name the roles, accounts or services "
+                   "that may assume the role")
 
 
 def _not_principal(statement: Statement) -> Iterator[str]:
     if statement.not_principals:
-        yield f"{statement.label} uses NotPrincipal with Allow, which trusts every principal it does not list"
+        yield (f"{statement.label} uses NotPrincipal with Allow, which trusts every principal it does not list; "
+               "list the trusted principals in Principal instead")
 
 
 def _wildcard_action(statement: Statement) -> Iterator[str]:
@@ -83,7 +85,8 @@ def _wildcard_action(statement: Statement) -> Iterator[str]:
 
 def _not_action(statement: Statement) -> Iterator[str]:
     if statement.not_actions:
-        yield f"{statement.label} uses NotAction with Allow, which allows every action it does not list"
+        yield (f"{statement.label} uses NotAction with Allow, which allows every action it does not list; "
+               "list the sts actions in Action instead")
 
 
 def _unguarded_foreign_accounts(statement: Statement, own_accounts: set[str]) -> Iterator[str]:
@@ -93,7 +96,8 @@ def _unguarded_foreign_accounts(statement: Statement, own_accounts: set[str]) ->
         account = _account_of(principal)
         if account and account not in own_accounts:
             yield (f"{statement.label} trusts {principal} in account {account}, outside accountIds, "
-                   f"without an sts:ExternalId or aws:PrincipalOrgID condition")
+                   f"without an sts:ExternalId or aws:PrincipalOrgID condition; add one (or add the account "
+                   f"to accountIds if it is yours)")
 
 
 def _account_of(principal: str) -> Optional[str]:

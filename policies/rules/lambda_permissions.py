@@ -48,7 +48,8 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     elif _is_service_principal(principal) and not is_set(args.props, "sourceArn"):
         report_violation(
             f'permission "{args.name}" lets {principal} invoke the function without a sourceArn, '
-            f"so any {principal} resource in any account could invoke it"
+            f"so any {principal} resource in any account could invoke it; set source_arn to the calling "
+            f"resource's ARN"
         )
 
 
@@ -64,7 +65,8 @@ def _check_public_permission(args: ResourceValidationArgs, report_violation: Rep
             f"list the function in exemptFunctionUrlFunctions if that is intended"
         )
         return
-    report_violation(f'permission "{args.name}" lets any principal ("*") invoke the function')
+    report_violation(f'permission "{args.name}" lets any principal ("*") invoke the function; name the caller '
+                     "(a service principal with source_arn, a role or an account)")
 
 
 def _is_function_url_permission(props: Mapping[str, Any]) -> bool:
