@@ -43,7 +43,9 @@ SCHEMA = PolicyConfigSchema(
             "default": CHECKED_FINDINGS,
             "description": "Parliament issue codes that are violations. Left out by default: RESOURCE_STAR "
                            "and RESOURCE_EFFECTIVELY_STAR (iam-policy-scoped-resources judges scope), "
-                           "MISMATCHED_TYPE_BUT_USABLE, NO_VERSION, OLD_VERSION.",
+                           "MISMATCHED_TYPE_BUT_USABLE, NO_VERSION, OLD_VERSION, "
+                           "RESOURCE_POLICY_PRIVILEGE_ESCALATION (resource policies are not linted) and "
+                           "EXCEPTION (parliament's own errors).",
         },
         "exemptions": exemptions_schema("Roles and policies"),
     },
