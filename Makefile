@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/rotation.py
 	$(PYTHON) bench/tvm.py
 	$(PYTHON) bench/layers.py
+	$(PYTHON) bench/policies.py
 
 clean:
 	rm -rf $(VENV)

@@ -34,6 +34,10 @@ class JwksEndpoint(pulumi.ComponentResource):
             name=settings.secret_name or f"{platform.project}/{platform.stack}/jwt/public-keys",
             description="Public JWT signing keys (JWKS or an object keyed by kid); never private keys",
             recovery_window_in_days=platform.protection.secret_recovery_days,
+            # Public keys are replaced by publishing a new kid, not by a Secrets Manager rotation;
+            # the policy pack's secret-rotation-enabled accepts this tag's value as the reason.
+            tags={"iam-platform:rotation-exempt":
+                  "public keys only - rotated by publishing a new kid, not by Secrets Manager"},
             opts=pulumi.ResourceOptions(parent=self, protect=protected))
         # An empty key set makes a fresh stack answer 200; operators put the real keys,
         # which later updates must not overwrite.

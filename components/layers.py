@@ -301,6 +301,10 @@ def _secret(parent: pulumi.Resource, resource_name: str, secret_name: str, descr
     return aws.secretsmanager.Secret(
         resource_name, name=secret_name, description=description,
         recovery_window_in_days=platform.protection.secret_recovery_days,
+        # Slack issues these values; Secrets Manager cannot rotate them. The policy pack's
+        # secret-rotation-enabled takes this tag's value as the reason for the exemption.
+        tags={"iam-platform:rotation-exempt":
+              "issued by Slack - rotate it in the Slack app then put-secret-value"},
         opts=pulumi.ResourceOptions(parent=parent, protect=platform.protection.deletion_protection))
 
 

@@ -28,6 +28,7 @@ class Statement:
     actions: list[str] = field(default_factory=list)
     not_actions: list[str] = field(default_factory=list)
     resources: list[str] = field(default_factory=list)
+    not_resources: list[str] = field(default_factory=list)
     conditions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -78,6 +79,7 @@ def _statement(index: int, raw: Any) -> Statement:
         actions=_strings(raw.get("Action"), index),
         not_actions=_strings(raw.get("NotAction"), index),
         resources=_strings(raw.get("Resource"), index),
+        not_resources=_strings(raw.get("NotResource"), index),
         conditions=_conditions(raw.get("Condition"), index),
     )
 

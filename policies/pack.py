@@ -6,7 +6,20 @@ from typing import Any, Optional
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from policies.rules import apigateway, apigatewayv2, execution_roles, iam_trust, lambda_permissions
+from policies.rules import (
+    apigateway,
+    apigatewayv2,
+    data_stores,
+    execution_roles,
+    iam_policies,
+    iam_trust,
+    iam_validity,
+    lambda_permissions,
+    observability,
+    rollout,
+    secrets_kms,
+    tvm,
+)
 from policies.settings import schema_defaults
 
 PACK_NAME = "iam-platform-guardrails"
@@ -19,12 +32,32 @@ INITIAL_CONFIG: Optional[dict[str, Any]] = None
 
 
 def build_policies() -> list[Policy]:
+    """Every policy of the pack, in the order of policies/README.md."""
     return [
         apigateway.METHOD_REQUIRES_IAM_AUTH,
         apigatewayv2.ROUTE_REQUIRES_IAM_AUTH,
+        apigateway.RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL,
         lambda_permissions.PERMISSION_HAS_SOURCE_ARN,
+        lambda_permissions.FUNCTION_URL_REQUIRES_AUTH,
         iam_trust.TRUST_NO_WILDCARD,
+        iam_trust.TRUST_SERVICE_CONDITIONS,
+        iam_policies.NO_WILDCARD_ACTIONS,
+        iam_policies.SCOPED_RESOURCES,
+        iam_validity.DOCUMENT_VALID,
+        iam_policies.NO_LIST_SECRETS,
+        iam_policies.USER_ACCESS_KEY_PRESENT,
         execution_roles.EXECUTION_ROLE_AUTONAMED,
+        tvm.PROTECTED_ROLE_TRUSTS_ONLY_TVM,
+        tvm.TVM_ROLE_ASSUME_SCOPE,
+        secrets_kms.SECRET_ROTATION_ENABLED,
+        secrets_kms.SECRET_ENCRYPTED_WITH_CMK,
+        secrets_kms.KMS_KEY_ROTATION_ENABLED,
+        secrets_kms.KMS_KEY_POLICY_NO_PUBLIC_PRINCIPAL,
+        data_stores.RDS_CLUSTER_ENCRYPTED_PRIVATE,
+        data_stores.DYNAMODB_TABLE_PROTECTED,
+        observability.LOG_GROUP_RETENTION_SET,
+        observability.APIGATEWAY_STAGE_ACCESS_LOGGING,
+        rollout.ROLLOUT_CLEANUP_COMPLETE,
     ]
 
 

@@ -3,12 +3,13 @@ then the pack's initial config, then a ``--policy-pack-config`` document, valida
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2 as pb
+
+from policies.settings import value_errors
 
 LEVEL_NAMES = {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.REMEDIATE: "remediate", pb.DISABLED: "disabled"}
 _LEVEL_VALUES = {name: value for value, name in LEVEL_NAMES.items()}
@@ -86,30 +87,5 @@ def _config_errors(policy: pb.PolicyInfo, properties: Mapping[str, Any]) -> list
     errors = [f"{policy.name}: {key} is required" for key in policy.configSchema.required if key not in properties]
     for key, value in properties.items():
         if key in schema:
-            errors += [f"{policy.name}: {key}{problem}" for problem in _value_errors(value, schema[key])]
+            errors += [f"{policy.name}: {key}{problem}" for problem in value_errors(value, schema[key])]
     return errors
-
-
-_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "integer": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer(),
-    "array": lambda v: isinstance(v, list),
-    "object": lambda v: isinstance(v, dict),
-    "null": lambda v: v is None,
-}
-
-
-def _value_errors(value: Any, spec: Mapping[str, Any]) -> list[str]:
-    types = spec.get("type")
-    types = [types] if isinstance(types, str) else types or []
-    if types and not any(_JSON_TYPES.get(t, lambda v: True)(value) for t in types):
-        return [f" must be of type {'/'.join(types)}"]
-    if "enum" in spec and value not in spec["enum"]:
-        return [f" must be one of {', '.join(map(str, spec['enum']))}, not {value!r}"]
-    if "pattern" in spec and isinstance(value, str) and not re.search(spec["pattern"], value):
-        return [f" must match {spec['pattern']}, not {value!r}"]
-    if isinstance(value, list) and "items" in spec:
-        return [f"[{i}]{problem}" for i, item in enumerate(value) for problem in _value_errors(item, spec["items"])]
-    return []

@@ -1,4 +1,4 @@
-"""REST API (API Gateway v1) methods must authenticate their callers with IAM."""
+"""REST APIs (API Gateway v1): methods authenticate callers with IAM; resource policies are never public."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    Severity,
 )
 
+from policies.common import exemption_reason, exemptions_schema
+from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.props import known_or_none
 from policies.settings import policy_settings
 
 METHOD_TYPE = "aws:apigateway/method:Method"
@@ -30,6 +34,7 @@ CONFIG_SCHEMA = PolicyConfigSchema(
             "description": "Resource names (the last part of the URN, e.g. \"health-get\") of "
                            "aws:apigateway/method:Method resources that may use any authorization.",
         },
+        "exemptions": exemptions_schema("Methods that may use any authorization, by resource name,"),
     },
 )
 
@@ -41,7 +46,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     if http_method == "OPTIONS":  # CORS preflight requests never carry credentials
         return
     settings = policy_settings(args, CONFIG_SCHEMA)
-    if args.name in settings["exemptMethods"]:
+    if args.name in settings["exemptMethods"] or exemption_reason(settings, args.name) is not None:
         return
     authorization = args.props.get("authorization") or "NONE"
     allowed = settings["allowedAuthorizationTypes"]
@@ -56,6 +61,88 @@ METHOD_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
     name="apigateway-method-requires-iam-auth",
     description="API Gateway REST API methods must require IAM (SigV4) authorization.",
     enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps="Set authorization=\"AWS_IAM\" on the method and sign calls with SigV4; a method that "
+                      "must stay public goes in exemptMethods by resource name.",
     config_schema=CONFIG_SCHEMA,
     validate=_validate,
+)
+
+
+# --- resource policies ----------------------------------------------------------------------
+
+REST_API_TYPE = "aws:apigateway/restApi:RestApi"
+REST_API_POLICY_TYPE = "aws:apigateway/restApiPolicy:RestApiPolicy"
+
+RESOURCE_POLICY_SCHEMA = PolicyConfigSchema(
+    properties={
+        "restrictingConditionKeys": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp", "aws:PrincipalOrgID"],
+            "description": "Condition keys that make an Allow to principal \"*\" acceptable: on the "
+                           "statement itself, or negated (StringNotEquals, NotIpAddress, ...) on a Deny "
+                           "to \"*\" in the same document.",
+        },
+        "exemptions": exemptions_schema("REST APIs (or RestApiPolicy resources)"),
+    },
+)
+
+
+def _validate_resource_policy(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in (REST_API_TYPE, REST_API_POLICY_TYPE):
+        return
+    document = args.props.get("policy")
+    if document in (None, ""):
+        return
+    settings = policy_settings(args, RESOURCE_POLICY_SCHEMA)
+    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+        return
+    try:
+        statements = parse_policy_document(document)
+    except PolicyDocumentError as error:
+        report_violation(f"the resource policy of \"{args.name}\" is not a valid policy document: {error}; "
+                         "fix the JSON")
+        return
+    keys = {k.lower() for k in settings["restrictingConditionKeys"]}
+    denied_unless = set().union(*[_negated_keys(s) for s in statements if _denies_everyone(s)] or [set()])
+    for statement in statements:
+        if not statement.allows:
+            continue
+        if statement.not_principals:
+            report_violation(f"{statement.label} of the resource policy of \"{args.name}\" uses NotPrincipal "
+                             "with Allow, which lets every principal it does not list call the API; name the "
+                             "callers in Principal instead")
+        if _is_public(statement) and not (statement.condition_keys() & keys) and not (denied_unless & keys):
+            report_violation(
+                f"{statement.label} of the resource policy of \"{args.name}\" allows principal \"*\" without a "
+                f"restricting condition; add a condition on one of {', '.join(settings['restrictingConditionKeys'])} "
+                "or name the calling roles as principals")
+
+
+def _is_public(statement: Statement) -> bool:
+    return any("*" in ids for ids in statement.principals.values())
+
+
+def _denies_everyone(statement: Statement) -> bool:
+    return statement.effect == "Deny" and _is_public(statement)
+
+
+def _negated_keys(statement: Statement) -> set[str]:
+    """Keys of a Deny's negated conditions: "deny unless the request comes from X"."""
+    return {key.lower() for operator, block in statement.conditions.items()
+            if "Not" in operator for key in block}
+
+
+RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL = ResourceValidationPolicy(
+    name="apigateway-resource-policy-no-public-principal",
+    description="A REST API resource policy must not allow principal \"*\" without a restricting condition "
+                "(source VPC endpoint, VPC, IP range or organisation).",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps="Name the calling roles as principals (e.g. the verification role's ARN), or add a "
+                      "condition on aws:SourceVpce, aws:SourceVpc, aws:SourceIp or aws:PrincipalOrgID to the "
+                      "Allow, or add a Deny to \"*\" unless that condition holds.",
+    config_schema=RESOURCE_POLICY_SCHEMA,
+    validate=_validate_resource_policy,
 )

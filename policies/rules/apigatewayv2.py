@@ -8,8 +8,10 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    Severity,
 )
 
+from policies.common import exemption_reason, exemptions_schema
 from policies.settings import policy_settings
 
 ROUTE_TYPE = "aws:apigatewayv2/route:Route"
@@ -31,6 +33,7 @@ CONFIG_SCHEMA = PolicyConfigSchema(
             "description": "Route keys (e.g. \"GET /.well-known/jwks.json\") that may have no "
                            "authorization (NONE).",
         },
+        "exemptions": exemptions_schema("Public routes (NONE allowed), by route key or resource name,"),
     },
 )
 
@@ -44,18 +47,27 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     allowed = settings["allowedAuthorizationTypes"]
     if authorization in allowed:
         return
-    if authorization == "NONE" and route_key in settings["exemptRouteKeys"]:
+    if authorization == "NONE" and (route_key in settings["exemptRouteKeys"]
+                                    or _exempt(settings, route_key, args.name)):
         return
-    hint = " (a public route must be listed in exemptRouteKeys)" if authorization == "NONE" else ""
+    hint = " (a public route must be listed in exemptRouteKeys)" if authorization == "NONE" else ""  # or exemptions
     report_violation(
         f'route "{route_key}" uses authorization type {authorization}; allowed: {", ".join(allowed)}{hint}'
     )
+
+
+def _exempt(settings: dict, route_key: object, name: str) -> bool:
+    keys = {entry.get("name") for entry in settings.get("exemptions") or []}
+    return route_key in keys or exemption_reason(settings, name) is not None
 
 
 ROUTE_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
     name="apigatewayv2-route-requires-iam-auth",
     description="API Gateway HTTP API routes must require IAM (SigV4) authorization.",
     enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps="Set authorizationType=\"AWS_IAM\" on the route and sign calls with SigV4; a route that "
+                      "must stay public (the JWKS document) goes in exemptRouteKeys.",
     config_schema=CONFIG_SCHEMA,
     validate=_validate,
 )

@@ -15,6 +15,7 @@ from pulumi_policy import (
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
+    Severity,
 )
 
 from policies.autonames import is_autoname
@@ -60,5 +61,8 @@ EXECUTION_ROLE_AUTONAMED = StackValidationPolicy(
     description="Lambda execution roles must be auto-named (no fixed name), so a recreated role "
                 "gets a new ARN and its functions are updated.",
     enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    remediation_steps="Remove name= from the role (or use namePrefix) so Pulumi auto-names it; a recreated "
+                      "role then gets a new ARN, its functions are updated and Lambda renews its KMS grant.",
     validate=_validate,
 )

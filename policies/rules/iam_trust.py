@@ -11,6 +11,7 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    Severity,
 )
 
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
@@ -66,12 +67,14 @@ def _wildcard_principal(statement: Statement) -> Iterator[str]:
     for kind, ids in statement.principals.items():
         if "*" in ids:
             shown = '"*"' if kind == "AWS" else f'{kind} "*"'
-            yield f"{statement.label} trusts any principal ({shown})"
+            yield (f"{statement.label} trusts any principal ({shown}); name the roles, accounts or services "
+                   "that may assume the role")
 
 
 def _not_principal(statement: Statement) -> Iterator[str]:
     if statement.not_principals:
-        yield f"{statement.label} uses NotPrincipal with Allow, which trusts every principal it does not list"
+        yield (f"{statement.label} uses NotPrincipal with Allow, which trusts every principal it does not list; "
+               "list the trusted principals in Principal instead")
 
 
 def _wildcard_action(statement: Statement) -> Iterator[str]:
@@ -82,7 +85,8 @@ def _wildcard_action(statement: Statement) -> Iterator[str]:
 
 def _not_action(statement: Statement) -> Iterator[str]:
     if statement.not_actions:
-        yield f"{statement.label} uses NotAction with Allow, which allows every action it does not list"
+        yield (f"{statement.label} uses NotAction with Allow, which allows every action it does not list; "
+               "list the sts actions in Action instead")
 
 
 def _unguarded_foreign_accounts(statement: Statement, own_accounts: set[str]) -> Iterator[str]:
@@ -92,7 +96,8 @@ def _unguarded_foreign_accounts(statement: Statement, own_accounts: set[str]) ->
         account = _account_of(principal)
         if account and account not in own_accounts:
             yield (f"{statement.label} trusts {principal} in account {account}, outside accountIds, "
-                   f"without an sts:ExternalId or aws:PrincipalOrgID condition")
+                   f"without an sts:ExternalId or aws:PrincipalOrgID condition; add one (or add the account "
+                   f"to accountIds if it is yours)")
 
 
 def _account_of(principal: str) -> Optional[str]:
@@ -105,6 +110,81 @@ TRUST_NO_WILDCARD = ResourceValidationPolicy(
     description="IAM role trust policies must not trust any principal, allow every action, or trust "
                 "another account without an external id or organisation condition.",
     enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation_steps="Name the exact principals that may assume the role (a role ARN or a service), allow "
+                      "only the sts actions they need, and condition another account's principal on "
+                      "sts:ExternalId or aws:PrincipalOrgID.",
     config_schema=CONFIG_SCHEMA,
     validate=_validate,
+)
+
+
+# --- confused deputy ------------------------------------------------------------------------
+
+DEPUTY_SCHEMA = PolicyConfigSchema(
+    properties={
+        "servicePrincipals": {
+            "type": "array",
+            "items": {"type": "string"},
+            # Services that act for many accounts with a role a customer hands them. Not lambda,
+            # ec2 or ecs-tasks: they assume a role only for this account's own function/instance/task.
+            "default": ["apigateway.amazonaws.com", "cloudtrail.amazonaws.com", "config.amazonaws.com",
+                        "delivery.logs.amazonaws.com", "events.amazonaws.com", "firehose.amazonaws.com",
+                        "logs.amazonaws.com", "pipes.amazonaws.com", "scheduler.amazonaws.com",
+                        "sns.amazonaws.com", "states.amazonaws.com", "s3.amazonaws.com",
+                        "backup.amazonaws.com", "ssm.amazonaws.com"],
+            "description": "Service principals that act for other accounts. logs.amazonaws.com also "
+                           "matches regional forms (logs.<region>.amazonaws.com).",
+        },
+        "guardConditionKeys": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths"],
+            "description": "Condition keys that tie the service's request to this account's resources.",
+        },
+    },
+)
+
+
+def _validate_service_conditions(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != ROLE_TYPE:
+        return
+    document = args.props.get("assumeRolePolicy")
+    if document in (None, ""):
+        return
+    try:
+        statements = parse_policy_document(document)
+    except PolicyDocumentError:
+        return  # iam-role-trust-no-wildcard reports it
+    settings = policy_settings(args, DEPUTY_SCHEMA)
+    guards = {key.lower() for key in settings["guardConditionKeys"]}
+    for statement in statements:
+        if not statement.allows or statement.condition_keys() & guards:
+            continue
+        for service in statement.principals.get("Service", []):
+            if _acts_for_others(service, settings["servicePrincipals"]):
+                report_violation(
+                    f"{statement.label} lets {service} assume the role for any account's resources "
+                    f"(confused deputy); add a condition on aws:SourceAccount (this account) or aws:SourceArn "
+                    f"(the resource that uses the role)")
+
+
+def _acts_for_others(service: str, listed: list[str]) -> bool:
+    for entry in listed:
+        prefix, _, domain = entry.partition(".")
+        if service == entry or re.fullmatch(re.escape(prefix) + r"\.[a-z0-9-]+\." + re.escape(domain), service):
+            return True
+    return False
+
+
+TRUST_SERVICE_CONDITIONS = ResourceValidationPolicy(
+    name="iam-role-trust-service-conditions",
+    description="A role trusted by a service that acts for other accounts must condition the trust on "
+                "aws:SourceAccount or aws:SourceArn (confused deputy).",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation_steps="Add \"Condition\": {\"StringEquals\": {\"aws:SourceAccount\": \"<account>\"}} or "
+                      "{\"ArnLike\": {\"aws:SourceArn\": \"<resource ARN>\"}} to the statement trusting the service.",
+    config_schema=DEPUTY_SCHEMA,
+    validate=_validate_service_conditions,
 )

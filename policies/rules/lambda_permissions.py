@@ -1,4 +1,5 @@
-"""Who may invoke a Lambda function: services only for a named source, anyone only via an exempt URL."""
+"""Who may invoke a Lambda function: services only for a named source, anyone only via an exempt URL,
+and Function URLs authenticate their callers unless exempted."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    Severity,
 )
 
 from policies.autonames import is_name_or_autoname
+from policies.common import exemption_reason, exemptions_schema
 from policies.props import is_set
 from policies.settings import policy_settings
 
@@ -31,6 +34,7 @@ CONFIG_SCHEMA = PolicyConfigSchema(
                            "matches a function named exactly so, or auto-named from it "
                            "(the entry, \"-\", and Pulumi's 7-hex-digit suffix).",
         },
+        "exemptions": exemptions_schema("Functions whose Function URL may be public,"),
     },
 )
 
@@ -44,22 +48,25 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     elif _is_service_principal(principal) and not is_set(args.props, "sourceArn"):
         report_violation(
             f'permission "{args.name}" lets {principal} invoke the function without a sourceArn, '
-            f"so any {principal} resource in any account could invoke it"
+            f"so any {principal} resource in any account could invoke it; set source_arn to the calling "
+            f"resource's ARN"
         )
 
 
 def _check_public_permission(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if _is_function_url_permission(args.props):
         function = _function_name(args.props["function"])
-        exempt = policy_settings(args, CONFIG_SCHEMA)["exemptFunctionUrlFunctions"]
-        if any(is_name_or_autoname(function, entry) for entry in exempt):
+        settings = policy_settings(args, CONFIG_SCHEMA)
+        if any(is_name_or_autoname(function, entry) for entry in settings["exemptFunctionUrlFunctions"]) \
+                or exemption_reason(settings, function) is not None:
             return
         report_violation(
             f'permission "{args.name}" makes the Function URL of "{function}" public; '
             f"list the function in exemptFunctionUrlFunctions if that is intended"
         )
         return
-    report_violation(f'permission "{args.name}" lets any principal ("*") invoke the function')
+    report_violation(f'permission "{args.name}" lets any principal ("*") invoke the function; name the caller '
+                     "(a service principal with source_arn, a role or an account)")
 
 
 def _is_function_url_permission(props: Mapping[str, Any]) -> bool:
@@ -84,6 +91,55 @@ PERMISSION_HAS_SOURCE_ARN = ResourceValidationPolicy(
     description="Lambda permissions must name their caller: a service principal needs a sourceArn, "
                 "and \"*\" is only for an exempt public Function URL.",
     enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps="Set source_arn to the calling resource's ARN (for API Gateway, the execution ARN with "
+                      "stage, method and path); a public Function URL permission needs its function listed in "
+                      "exemptFunctionUrlFunctions.",
     config_schema=CONFIG_SCHEMA,
     validate=_validate,
+)
+
+
+# --- function URLs --------------------------------------------------------------------------
+
+FUNCTION_URL_TYPE = "aws:lambda/functionUrl:FunctionUrl"
+
+FUNCTION_URL_SCHEMA = PolicyConfigSchema(
+    properties={
+        "exemptions": {
+            **exemptions_schema("Function URLs (or their functions) that may use authorizationType NONE"),
+            # Slack cannot sign with SigV4: the verification function checks Slack's signature itself.
+            "default": [{"name": "verification-fn-function",
+                         "reason": "Slack calls this URL; the function verifies Slack's request signature"}],
+        },
+    },
+)
+
+
+def _validate_function_url(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != FUNCTION_URL_TYPE:
+        return
+    authorization = args.props.get("authorizationType") or "NONE"
+    if authorization == "AWS_IAM":
+        return
+    function = args.props.get("functionName")
+    function_name = _function_name(function) if isinstance(function, str) else None
+    settings = policy_settings(args, FUNCTION_URL_SCHEMA)
+    if exemption_reason(settings, args.name, function_name) is not None:
+        return
+    report_violation(
+        f'Function URL "{args.name}" of function "{function_name or "?"}" uses authorization type {authorization}, '
+        "so anyone on the internet can invoke it; set authorizationType=\"AWS_IAM\", or add the URL or its "
+        "function to exemptions with the reason it must be public")
+
+
+FUNCTION_URL_REQUIRES_AUTH = ResourceValidationPolicy(
+    name="lambda-function-url-requires-auth",
+    description="Lambda Function URLs must use AWS_IAM authorization unless exempted with a reason.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps="Set authorization_type=\"AWS_IAM\" and sign requests with SigV4; a URL that must be "
+                      "public (a webhook that verifies its caller's signature) goes in exemptions with a reason.",
+    config_schema=FUNCTION_URL_SCHEMA,
+    validate=_validate_function_url,
 )

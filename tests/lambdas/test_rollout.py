@@ -32,10 +32,13 @@ def test_ends_route_everything_or_nothing(key):
 
 @settings(max_examples=15, deadline=None)
 @given(st.integers(min_value=1, max_value=99), st.integers(min_value=0, max_value=10**6))
-def test_proportional_within_a_point(percent, salt):
+def test_proportional_within_a_point_and_a_half(percent, salt):
+    # A fair hash routes a binomial share: for 20,000 keys one standard deviation is at most
+    # 0.35 points, so 1 point (2.8 sd) failed about once in 200 examples (percent=49,
+    # salt=1802 gives 50.06 %); 1.5 points is 4.2 sd.
     total = 20_000
     routed = sum(routes_to_api(f"C{salt}:{i}.000100", percent) for i in range(total))
-    assert abs(routed / total * 100 - percent) < 1.0
+    assert abs(routed / total * 100 - percent) < 1.5
 
 
 def test_same_answer_in_another_process():

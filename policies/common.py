@@ -1,0 +1,206 @@
+"""Helpers the rules share: exemptions, tags, stacks, identity documents and IAM action matching."""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Optional
+
+from policies.autonames import is_name_or_autoname
+from policies.props import plain
+
+IDENTITY_POLICY_TYPES = {
+    "aws:iam/policy:Policy": "policy",
+    "aws:iam/rolePolicy:RolePolicy": "policy",
+    "aws:iam/userPolicy:UserPolicy": "policy",
+    "aws:iam/groupPolicy:GroupPolicy": "policy",
+}
+ROLE_TYPE = "aws:iam/role:Role"
+FUNCTION_TYPE = "aws:lambda/function:Function"
+ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
+ROLE_POLICY_ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+POLICY_TYPE = "aws:iam/policy:Policy"
+
+
+# --- exemptions ---------------------------------------------------------------------------
+
+def exemptions_schema(what: str) -> dict[str, Any]:
+    """The ``exemptions`` setting: resources a policy skips, each with the reason why."""
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "reason": {"type": "string", "minLength": 1},
+            },
+            "required": ["name", "reason"],
+        },
+        "default": [],
+        "description": f"{what} this policy skips, each {{\"name\": ..., \"reason\": ...}}. A name matches "
+                       "a resource's logical name, or a physical name equal to it or auto-named from it "
+                       "(the name, \"-\", and Pulumi's 7-hex-digit suffix).",
+    }
+
+
+def exemption_reason(settings: Mapping[str, Any], *names: Any) -> Optional[str]:
+    """The reason of the first exemption matching any of ``names`` (logical or physical names)."""
+    candidates = [n for n in names if isinstance(n, str) and n]
+    for entry in settings.get("exemptions") or []:
+        name = entry.get("name") if isinstance(entry, Mapping) else None
+        if not name:
+            continue
+        for candidate in candidates:
+            if is_name_or_autoname(candidate, name):
+                return str(entry.get("reason") or "")
+    return None
+
+
+# --- tags, stacks -------------------------------------------------------------------------
+
+def tags_of(props: Mapping[str, Any]) -> dict[str, str]:
+    """Explicit ``tags`` over the provider's ``tagsAll``; unknown or absent tag maps count as empty."""
+    merged: dict[str, str] = {}
+    for key in ("tagsAll", "tags"):
+        value = safe_get(props, key)
+        if isinstance(value, Mapping):
+            for tag, tag_value in value.items():
+                tag_value = safe_get(value, tag)
+                if isinstance(tag_value, str):
+                    merged[tag] = tag_value
+    return merged
+
+
+def safe_get(props: Mapping[str, Any], key: str) -> Any:
+    """``props[key]`` or None when absent or unknown (for lookups that must not stop a policy)."""
+    from pulumi_policy.proxy import UnknownValueError
+    try:
+        return props.get(key)
+    except UnknownValueError:
+        return None
+
+
+def stack_of(urn: str) -> str:
+    """``urn:pulumi:<stack>::<project>::...`` → ``<stack>``."""
+    return urn.removeprefix("urn:pulumi:").split("::", 1)[0]
+
+
+# --- IAM actions --------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=4096)
+def expand_action(pattern: str) -> frozenset[str]:
+    """Every known IAM action (``service:Action``, lower-cased) an action pattern grants.
+
+    Uses parliament's bundled IAM definitions. An unknown service or action expands to the
+    pattern itself, lower-cased, so a policy still sees what was written.
+    """
+    import parliament
+    if pattern == "*":
+        pattern = "*:*"
+    try:
+        expanded = parliament.expand_action(pattern)
+    except Exception:  # parliament raises for an unknown prefix or action
+        return frozenset({pattern.lower()})
+    return frozenset(f"{item['service']}:{item['action']}".lower() for item in expanded) or frozenset({pattern.lower()})
+
+
+def grants(action_patterns: Iterable[str], wanted: Iterable[str]) -> set[str]:
+    """Which ``wanted`` patterns (globs, case-insensitive) the statement's actions grant."""
+    granted = set()
+    for action in action_patterns:
+        for concrete in expand_action(action):
+            granted.update(w for w in wanted if fnmatch.fnmatchcase(concrete, w.lower()))
+    return granted
+
+
+def granted_actions(action_patterns: Iterable[str], wanted: Iterable[str]) -> set[str]:
+    """The concrete actions (lower-cased) of the statement matching any ``wanted`` glob."""
+    wanted = [w.lower() for w in wanted]
+    return {concrete for action in action_patterns for concrete in expand_action(action)
+            if any(fnmatch.fnmatchcase(concrete, w) for w in wanted)}
+
+
+def resource_matches(pattern: str, arn: str) -> bool:
+    """Whether an IAM Resource pattern (``*`` and ``?`` wildcards) covers ``arn``."""
+    return fnmatch.fnmatchcase(arn, pattern)
+
+
+_ARN = re.compile(r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):(?P<account>[^:]*):(?P<resource>.*)")
+
+
+def is_effectively_star(resource: str) -> bool:
+    """``*``, or an ARN whose account and resource are wildcards (``arn:aws:kms:*:*:key/*``)."""
+    if resource == "*":
+        return True
+    match = _ARN.fullmatch(resource)
+    if not match:
+        return False
+    return match["account"] in ("*", "") and re.fullmatch(r"[\w-]*[/:]?\*", match["resource"]) is not None
+
+
+# --- identity policy documents ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Document:
+    """One IAM policy document a resource carries, and where it sits on the resource."""
+
+    where: str     # "policy", "inlinePolicies[0].policy", "assumeRolePolicy"
+    text: Any      # the JSON string (or mapping) as given
+    kind: str      # "identity" | "trust"
+
+
+def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[Document]:
+    """The identity policies of a Policy, RolePolicy, UserPolicy, GroupPolicy or Role (inline)."""
+    key = IDENTITY_POLICY_TYPES.get(resource_type)
+    if key is not None:
+        document = props.get(key)
+        if document not in (None, ""):
+            yield Document(key, document, "identity")
+    elif resource_type == ROLE_TYPE:
+        inline = props.get("inlinePolicies")
+        for index, entry in enumerate(inline or []):
+            document = entry.get("policy") if isinstance(entry, Mapping) else None
+            if document not in (None, ""):
+                yield Document(f"inlinePolicies[{index}].policy", document, "identity")
+
+
+def trust_document(resource_type: str, props: Mapping[str, Any]) -> Optional[Document]:
+    if resource_type != ROLE_TYPE:
+        return None
+    document = props.get("assumeRolePolicy")
+    return None if document in (None, "") else Document("assumeRolePolicy", document, "trust")
+
+
+def role_identity_documents(role: Any, resources: list[Any]) -> Iterator[tuple[Any, Document]]:
+    """Every identity document granting to ``role`` (a PolicyResource): inline policies, RolePolicy
+    resources naming it, and Policy resources attached to it with a RolePolicyAttachment."""
+    for document in identity_documents(ROLE_TYPE, role.props):
+        yield role, document
+    role_refs = {v for v in (safe_get(role.props, "name"), safe_get(role.props, "id"), safe_get(role.props, "arn"))
+                 if isinstance(v, str) and v}
+    policies_by_arn = {safe_get(r.props, "arn"): r for r in resources if r.resource_type == POLICY_TYPE}
+    for resource in resources:
+        if resource.resource_type not in (ROLE_POLICY_TYPE, ROLE_POLICY_ATTACHMENT_TYPE):
+            continue
+        if not (_linked(resource, "role", role) or safe_get(resource.props, "role") in role_refs):
+            continue
+        if resource.resource_type == ROLE_POLICY_TYPE:
+            for document in identity_documents(ROLE_POLICY_TYPE, resource.props):
+                yield resource, document
+        else:
+            linked = [p for p in resource.property_dependencies.get("policyArn", []) if p.resource_type == POLICY_TYPE]
+            policy = linked[0] if linked else policies_by_arn.get(safe_get(resource.props, "policyArn"))
+            if policy is not None:
+                for document in identity_documents(POLICY_TYPE, policy.props):
+                    yield policy, document
+
+
+def _linked(resource: Any, key: str, target: Any) -> bool:
+    return any(dep.urn == target.urn for dep in resource.property_dependencies.get(key, []))
+
+
+def as_plain(value: Any) -> Any:
+    return plain(value)

@@ -1,0 +1,198 @@
+"""Identity policies: no wildcard actions, sensitive actions scoped, no ListSecrets, no long-lived keys."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from policies.common import (
+    Document,
+    exemption_reason,
+    exemptions_schema,
+    granted_actions,
+    identity_documents,
+    is_effectively_star,
+)
+from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.props import known_or_none
+from policies.settings import policy_settings
+
+ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey"
+_SERVICE_WILDCARD = re.compile(r"[A-Za-z0-9-]+:\*")
+
+
+def _statements(args: ResourceValidationArgs, report_violation: ReportViolation,
+                settings: dict[str, Any]) -> Iterator[tuple[Document, Statement]]:
+    """Every statement of the resource's identity documents, unless the resource is exempt."""
+    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+        return
+    for document in identity_documents(args.resource_type, args.props):
+        try:
+            statements = parse_policy_document(document.text)
+        except PolicyDocumentError:
+            continue  # iam-policy-document-valid reports it
+        for statement in statements:
+            yield document, statement
+
+
+def _where(args: ResourceValidationArgs, document: Document, statement: Statement) -> str:
+    return f'{statement.label} of {document.where} on "{args.name}"'
+
+
+# --- iam-policy-no-wildcard-actions -----------------------------------------------------
+
+WILDCARD_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Identity policies")})
+
+
+def _validate_wildcards(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, WILDCARD_SCHEMA)
+    for document, statement in _statements(args, report_violation, settings):
+        if not statement.allows:
+            continue
+        for action in statement.actions:
+            if action == "*" or _SERVICE_WILDCARD.fullmatch(action):
+                report_violation(f'{_where(args, document, statement)} allows "{action}"; list the actions '
+                                 "the principal needs (e.g. secretsmanager:GetSecretValue)")
+        if statement.not_actions:
+            report_violation(f"{_where(args, document, statement)} uses NotAction with Allow, which grants "
+                             "every other action, including ones AWS adds later; list the allowed actions in Action")
+
+
+NO_WILDCARD_ACTIONS = ResourceValidationPolicy(
+    name="iam-policy-no-wildcard-actions",
+    description="Identity policies must not allow \"*\" or \"service:*\" actions, nor Allow with NotAction.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps="Replace \"*\" and \"service:*\" with the actions the principal calls; replace an "
+                      "Allow with NotAction by an Allow listing actions.",
+    config_schema=WILDCARD_SCHEMA,
+    validate=_validate_wildcards,
+)
+
+
+# --- iam-policy-scoped-resources ---------------------------------------------------------
+
+SENSITIVE_ACTIONS = [
+    "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret*",
+    "secretsmanager:RotateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret",
+    "kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant",
+    "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML", "sts:SetSourceIdentity",
+    "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory",
+    "ssm:PutParameter", "ssm:DeleteParameter*",
+    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+    "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:Scan",
+    "dynamodb:ConditionCheckItem", "dynamodb:PartiQL*",
+    "lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:InvokeAsync",
+    "execute-api:Invoke", "execute-api:ManageConnections",
+]
+
+SCOPED_SCHEMA = PolicyConfigSchema(
+    properties={
+        "sensitiveActions": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": SENSITIVE_ACTIONS,
+            "description": "Actions (globs, case-insensitive) that must name their resources. Every one "
+                           "supports resource-level permissions; actions AWS cannot scope (xray:PutTraceSegments, "
+                           "secretsmanager:ListSecrets, ...) may stay on \"*\".",
+        },
+        "exemptions": exemptions_schema("Identity policies"),
+    },
+)
+
+
+def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, SCOPED_SCHEMA)
+    for document, statement in _statements(args, report_violation, settings):
+        if not statement.allows:
+            continue
+        broad = [r for r in statement.resources if is_effectively_star(r)]
+        if statement.not_actions:
+            continue  # iam-policy-no-wildcard-actions reports it
+        if not broad and not statement.not_resources:
+            continue
+        sensitive = granted_actions(statement.actions, settings["sensitiveActions"])
+        if not sensitive:
+            continue
+        scope = f'Resource "{broad[0]}"' if broad else "NotResource"
+        shown = ", ".join(sorted(sensitive)[:5]) + (f" and {len(sensitive) - 5} more" if len(sensitive) > 5 else "")
+        report_violation(f"{_where(args, document, statement)} grants {shown} on {scope}; name the secrets, "
+                         "keys, roles, parameters, tables, functions or APIs in Resource")
+
+
+SCOPED_RESOURCES = ResourceValidationPolicy(
+    name="iam-policy-scoped-resources",
+    description="Sensitive actions (secrets, KMS, STS assume, SSM parameters, DynamoDB items, Lambda invoke, "
+                "execute-api) must name their resources, never \"*\".",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps="Put the ARNs of the resources the principal uses in Resource (build them from the "
+                      "resources' outputs); keep \"*\" only for actions AWS cannot scope.",
+    config_schema=SCOPED_SCHEMA,
+    validate=_validate_scoped,
+)
+
+
+# --- iam-no-list-secrets -----------------------------------------------------------------
+
+LIST_SECRETS_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Identity policies")})
+
+
+def _validate_list_secrets(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, LIST_SECRETS_SCHEMA)
+    for document, statement in _statements(args, report_violation, settings):
+        if statement.allows and not statement.not_actions and granted_actions(
+                statement.actions, ["secretsmanager:ListSecrets"]):
+            report_violation(f"{_where(args, document, statement)} grants secretsmanager:ListSecrets, which "
+                             "lists every secret's name and metadata in the account and is never needed to read "
+                             "a known secret; remove it and read the secret by its ARN")
+
+
+NO_LIST_SECRETS = ResourceValidationPolicy(
+    name="iam-no-list-secrets",
+    description="Identity policies should not grant secretsmanager:ListSecrets.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.LOW,
+    remediation_steps="Remove secretsmanager:ListSecrets (and wildcards that include it); pass the secret's "
+                      "ARN to the code that reads it.",
+    config_schema=LIST_SECRETS_SCHEMA,
+    validate=_validate_list_secrets,
+)
+
+
+# --- iam-user-access-key-present ---------------------------------------------------------
+
+ACCESS_KEY_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Access keys (or their users)")})
+
+
+def _validate_access_key(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != ACCESS_KEY_TYPE:
+        return
+    user = known_or_none(args.props, "user")
+    if exemption_reason(policy_settings(args, ACCESS_KEY_SCHEMA), args.name, user) is not None:
+        return
+    report_violation(f'access key "{args.name}" gives user "{user or "?"}" long-lived credentials that never '
+                     "expire; let the outside workload federate (IAM OIDC provider and a role) or use the TVM, "
+                     "or exempt the key with a reason and rotate it")
+
+
+USER_ACCESS_KEY_PRESENT = ResourceValidationPolicy(
+    name="iam-user-access-key-present",
+    description="Long-lived IAM user access keys should not be declared.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.MEDIUM,
+    remediation_steps="Replace the user and key by a role the workload assumes through web identity federation "
+                      "(aws:iam/openIdConnectProvider) or the TVM; if a key is unavoidable, exempt it with a "
+                      "reason and rotate it.",
+    config_schema=ACCESS_KEY_SCHEMA,
+    validate=_validate_access_key,
+)

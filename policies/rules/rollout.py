@@ -1,0 +1,140 @@
+"""A finished rollout leaves nothing behind: at 100 % nothing grants the verification role
+lambda:InvokeFunction on the execution function (the direct path the rollout replaced).
+
+Tag contract (set by the layers' components):
+- the verification function: ``iam-platform:rollout-percent`` = "0".."100" (``rolloutPercentTag``);
+- the execution function: ``iam-platform:role`` = "execution" (``executionFunctionTag`` =
+  ``executionFunctionTagValue``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies.common import (
+    FUNCTION_TYPE,
+    ROLE_TYPE,
+    granted_actions,
+    resource_matches,
+    role_identity_documents,
+    safe_get,
+    tags_of,
+)
+from policies.documents import PolicyDocumentError, parse_policy_document
+from policies.settings import policy_settings
+
+PERMISSION_TYPE = "aws:lambda/permission:Permission"
+INVOKE_ACTIONS = ["lambda:InvokeFunction", "lambda:InvokeAsync"]
+
+SCHEMA = PolicyConfigSchema(
+    properties={
+        "rolloutPercentTag": {"type": "string", "default": "iam-platform:rollout-percent",
+                              "description": "Tag on the verification function: the rollout percentage, 0-100."},
+        "executionFunctionTag": {"type": "string", "default": "iam-platform:role",
+                                 "description": "Tag key that marks the execution function."},
+        "executionFunctionTagValue": {"type": "string", "default": "execution",
+                                      "description": "Value of executionFunctionTag on the execution function."},
+    },
+)
+
+
+def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, SCHEMA)
+    functions = [r for r in args.resources if r.resource_type == FUNCTION_TYPE]
+    executions = [f for f in functions
+                  if tags_of(f.props).get(settings["executionFunctionTag"]) == settings["executionFunctionTagValue"]]
+    for verification in functions:
+        percent = tags_of(verification.props).get(settings["rolloutPercentTag"])
+        if percent is None:
+            continue
+        if not (percent.isdigit() and 0 <= int(percent) <= 100):
+            report_violation(f'function "{verification.name}" has {settings["rolloutPercentTag"]} = "{percent}"; '
+                             "the tag must be a whole number from 0 to 100", verification.urn)
+            continue
+        if int(percent) != 100 or not executions:
+            continue
+        for role in _roles_of(verification, args.resources):
+            for execution in executions:
+                for urn, message in _leftovers(role, execution, args.resources):
+                    report_violation(
+                        f'rollout of "{verification.name}" is at 100 % but {message}; the direct-invoke path is '
+                        "no longer used: remove it (the layers component drops it at 100 %)", urn)
+
+
+def _roles_of(function: PolicyResource, resources: list[PolicyResource]) -> list[PolicyResource]:
+    linked = [r for r in function.property_dependencies.get("role", []) if r.resource_type == ROLE_TYPE]
+    if linked:
+        return linked
+    role_arn = safe_get(function.props, "role")
+    return [r for r in resources if r.resource_type == ROLE_TYPE and safe_get(r.props, "arn") == role_arn]
+
+
+def _function_refs(function: PolicyResource) -> set[str]:
+    return {v for v in (safe_get(function.props, k) for k in ("arn", "name", "id", "qualifiedArn", "invokeArn"))
+            if isinstance(v, str) and v}
+
+
+def _leftovers(role: PolicyResource, execution: PolicyResource,
+               resources: list[PolicyResource]) -> Iterator[tuple[str, str]]:
+    role_arn = safe_get(role.props, "arn")
+    refs = _function_refs(execution)
+    arn = safe_get(execution.props, "arn") or ""
+    # 1. a resource-based permission on the execution function for the verification role
+    for permission in resources:
+        if permission.resource_type != PERMISSION_TYPE:
+            continue
+        targets = any(dep.urn == execution.urn for dep in permission.property_dependencies.get("function", [])) \
+            or _names_function(safe_get(permission.props, "function"), refs)
+        if targets and safe_get(permission.props, "principal") in (role_arn, role.name) \
+                and (safe_get(permission.props, "action") or "").lower() in {a.lower() for a in INVOKE_ACTIONS}:
+            yield permission.urn, (f'permission "{permission.name}" still lets role "{role.name}" invoke '
+                                   f'"{execution.name}"')
+    # 2. an identity policy of the verification role allowing invoke on the execution function
+    for source, document in role_identity_documents(role, resources):
+        try:
+            statements = parse_policy_document(document.text)
+        except PolicyDocumentError:
+            continue
+        for statement in statements:
+            if not statement.allows or not granted_actions(statement.actions, INVOKE_ACTIONS):
+                continue
+            covering = [r for r in statement.resources if arn and _covers(r, arn)]
+            if covering:
+                yield source.urn, (f'{statement.label} of {document.where} on "{source.name}" still grants role '
+                                   f'"{role.name}" lambda:InvokeFunction on "{execution.name}" ({covering[0]})')
+
+
+def _names_function(function: Any, refs: set[str]) -> bool:
+    if not isinstance(function, str):
+        return False
+    name = function.split(":function:", 1)[1] if ":function:" in function else function
+    name = name.split(":", 1)[0]
+    return function in refs or name in refs
+
+
+def _covers(pattern: str, arn: str) -> bool:
+    return resource_matches(pattern, arn) or resource_matches(pattern, f"{arn}:$LATEST") or pattern.startswith(f"{arn}:")
+
+
+ROLLOUT_CLEANUP_COMPLETE = StackValidationPolicy(
+    name="rollout-cleanup-complete",
+    description="When the verification layer's rollout is at 100 %, nothing may grant its role "
+                "lambda:InvokeFunction on the execution function.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    remediation_steps="Remove the aws.lambda_.Permission and the identity-policy statement that let the "
+                      "verification role invoke the execution function directly; at 100 % all traffic goes "
+                      "through the SigV4-signed REST API.",
+    config_schema=SCHEMA,
+    validate=_validate,
+)

@@ -1,0 +1,247 @@
+"""Secrets rotate and use customer-managed keys; KMS keys rotate and are never public."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies.common import exemption_reason, exemptions_schema, safe_get, tags_of
+from policies.documents import PolicyDocumentError, parse_policy_document
+from policies.props import known_or_none
+from policies.settings import policy_settings
+
+SECRET_TYPE = "aws:secretsmanager/secret:Secret"
+ROTATION_TYPE = "aws:secretsmanager/secretRotation:SecretRotation"
+KEY_TYPE = "aws:kms/key:Key"
+KEY_POLICY_TYPE = "aws:kms/keyPolicy:KeyPolicy"
+AWS_MANAGED_SECRETS_KEY = "alias/aws/secretsmanager"
+# Secrets Manager tags a secret another service owns (RDS manage_master_user_password, ...).
+OWNING_SERVICE_TAG = "aws:secretsmanager:owningService"
+
+
+# --- secret-rotation-enabled -------------------------------------------------------------
+
+ROTATION_SCHEMA = PolicyConfigSchema(
+    properties={
+        "maxRotationDays": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 30,
+                            "description": "Longest allowed time between rotations, in days."},
+        "exemptTag": {"type": "string", "default": "iam-platform:rotation-exempt",
+                      "description": "A secret carrying this tag is exempt; the tag's value is the reason "
+                                     "and must not be empty."},
+        "exemptions": exemptions_schema("Secrets"),
+    },
+)
+
+
+def _validate_rotation(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, ROTATION_SCHEMA)
+    secrets = [r for r in args.resources if r.resource_type == SECRET_TYPE]
+    if not secrets:
+        return
+    rotations = [r for r in args.resources if r.resource_type == ROTATION_TYPE]
+    limit = int(settings["maxRotationDays"])
+    for secret in secrets:
+        tags = tags_of(secret.props)
+        if OWNING_SERVICE_TAG in tags:
+            continue  # managed (and rotated) by RDS or another service
+        if settings["exemptTag"] in tags:
+            if tags[settings["exemptTag"]].strip():
+                continue
+            report_violation(f'secret "{secret.name}" is tagged {settings["exemptTag"]} without a reason; put '
+                             "the reason in the tag's value, or add a rotation", secret.urn)
+            continue
+        if exemption_reason(settings, secret.name, safe_get(secret.props, "name")) is not None:
+            continue
+        rotation = next((r for r in rotations if _rotates(r, secret)), None)
+        if rotation is None:
+            report_violation(
+                f'secret "{secret.name}" has no rotation; add an aws.secretsmanager.SecretRotation with '
+                f"rotation_rules.automatically_after_days <= {limit} (or let RDS manage the password with "
+                f"manage_master_user_password), or tag it {settings['exemptTag']} = \"<reason>\"", secret.urn)
+            continue
+        days = _interval_days(rotation.props.get("rotationRules"))
+        if days is None or days > limit:
+            shown = "an interval it cannot determine" if days is None else f"every {days:g} days"
+            report_violation(
+                f'secret "{secret.name}" rotates {shown} (rotation "{rotation.name}"); set '
+                f"rotation_rules.automatically_after_days (or a schedule_expression) to at most {limit} days",
+                rotation.urn)
+
+
+def _rotates(rotation: PolicyResource, secret: PolicyResource) -> bool:
+    if any(dep.urn == secret.urn for dep in rotation.property_dependencies.get("secretId", [])):
+        return True
+    refs = {safe_get(secret.props, k) for k in ("arn", "id", "name")} - {None, ""}
+    return safe_get(rotation.props, "secretId") in refs
+
+
+_RATE = re.compile(r"rate\((\d+)\s+(hour|hours|day|days)\)")
+
+
+def _interval_days(rules: Any) -> Optional[float]:
+    """The longest time between two rotations, in days; None when it cannot tell."""
+    if not rules:
+        return None
+    after = rules.get("automaticallyAfterDays")
+    if isinstance(after, (int, float)) and not isinstance(after, bool):
+        return float(after)
+    expression = rules.get("scheduleExpression")
+    if not isinstance(expression, str):
+        return None
+    rate = _RATE.fullmatch(expression.strip())
+    if rate:
+        count = int(rate.group(1))
+        return count / 24 if rate.group(2).startswith("hour") else float(count)
+    return _cron_interval_days(expression.strip())
+
+
+def _cron_interval_days(expression: str) -> Optional[float]:
+    """``cron(min hour day-of-month month day-of-week year)``: daily, weekly or given days of the month."""
+    match = re.fullmatch(r"cron\((.+)\)", expression)
+    fields = match.group(1).split() if match else []
+    if len(fields) != 6:
+        return None
+    day_of_month, month, day_of_week = fields[2], fields[3], fields[4]
+    if month not in ("*", "?"):
+        return None  # specific months: at least a month apart, often far more
+    if day_of_month in ("*", "?"):
+        return 1.0 if day_of_week in ("*", "?") else 7.0
+    if day_of_month.startswith("*/") or re.fullmatch(r"\d+/\d+", day_of_month):
+        return float(day_of_month.split("/")[1]) + 1  # the step, plus the month-end wrap
+    days = sorted({int(d) for d in re.findall(r"\d+", day_of_month)}) if re.fullmatch(r"[\d,]+", day_of_month) else []
+    if not days:
+        return None
+    gaps = [b - a for a, b in zip(days, days[1:])] + [31 - days[-1] + days[0]]
+    return float(max(gaps))
+
+
+SECRET_ROTATION_ENABLED = StackValidationPolicy(
+    name="secret-rotation-enabled",
+    description="Every Secrets Manager secret must rotate at least every maxRotationDays days, unless RDS "
+                "manages it or it is exempt with a reason.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps="Add aws.secretsmanager.SecretRotation(secret_id=secret.id, rotation_lambda_arn=..., "
+                      "rotation_rules={\"automatically_after_days\": 30}); for a database master password use "
+                      "manage_master_user_password=True; for a secret that cannot rotate (public keys) tag it "
+                      "iam-platform:rotation-exempt = \"<reason>\".",
+    config_schema=ROTATION_SCHEMA,
+    validate=_validate_rotation,
+)
+
+
+# --- secret-encrypted-with-cmk -----------------------------------------------------------
+
+CMK_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Secrets")})
+
+
+def _validate_cmk(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != SECRET_TYPE:
+        return
+    if exemption_reason(policy_settings(args, CMK_SCHEMA), args.name, known_or_none(args.props, "name")) is not None:
+        return
+    key = args.props.get("kmsKeyId")
+    if key in (None, "", AWS_MANAGED_SECRETS_KEY):
+        report_violation(f'secret "{args.name}" is encrypted with the AWS managed key aws/secretsmanager, whose '
+                         "policy you cannot restrict and which cannot be shared with other accounts; set kms_key_id "
+                         "to a customer-managed key")
+
+
+SECRET_ENCRYPTED_WITH_CMK = ResourceValidationPolicy(
+    name="secret-encrypted-with-cmk",
+    description="Secrets should be encrypted with a customer-managed KMS key.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    severity=Severity.LOW,
+    remediation_steps="Create an aws.kms.Key (with rotation) and pass its ARN as kms_key_id; grant readers "
+                      "kms:Decrypt on it.",
+    config_schema=CMK_SCHEMA,
+    validate=_validate_cmk,
+)
+
+
+# --- kms-key-rotation-enabled ------------------------------------------------------------
+
+def _validate_key_rotation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != KEY_TYPE:
+        return
+    spec = args.props.get("keySpec") or args.props.get("customerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+    usage = args.props.get("keyUsage") or "ENCRYPT_DECRYPT"
+    if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
+        return  # AWS rotates only symmetric encryption keys automatically
+    if args.props.get("enableKeyRotation") is not True:
+        report_violation(f'KMS key "{args.name}" does not rotate its key material; set enable_key_rotation=True '
+                         "(optionally rotation_period_in_days)")
+
+
+KMS_KEY_ROTATION_ENABLED = ResourceValidationPolicy(
+    name="kms-key-rotation-enabled",
+    description="Symmetric customer-managed KMS keys must rotate their key material.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    remediation_steps="Set enable_key_rotation=True on the aws.kms.Key.",
+    validate=_validate_key_rotation,
+)
+
+
+# --- kms-key-policy-no-public-principal ---------------------------------------------------
+
+KEY_POLICY_SCHEMA = PolicyConfigSchema(
+    properties={
+        "restrictingConditionKeys": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["kms:CallerAccount", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalArn",
+                        "aws:SourceAccount", "aws:SourceArn", "aws:SourceVpce", "aws:SourceVpc"],
+            "description": "Condition keys that make an Allow to principal \"*\" acceptable.",
+        },
+    },
+)
+
+
+def _validate_key_policy(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in (KEY_TYPE, KEY_POLICY_TYPE):
+        return
+    document = args.props.get("policy")
+    if document in (None, ""):
+        return
+    try:
+        statements = parse_policy_document(document)
+    except PolicyDocumentError as error:
+        report_violation(f'the key policy of "{args.name}" is not a valid policy document: {error}; fix the JSON')
+        return
+    keys = {k.lower() for k in policy_settings(args, KEY_POLICY_SCHEMA)["restrictingConditionKeys"]}
+    for statement in statements:
+        if not statement.allows:
+            continue
+        if statement.not_principals:
+            report_violation(f'{statement.label} of the key policy of "{args.name}" uses NotPrincipal with Allow, '
+                             "which opens the key to every principal it does not list; name the principals")
+        public = any("*" in ids for ids in statement.principals.values())
+        if public and not statement.condition_keys() & keys:
+            report_violation(f'{statement.label} of the key policy of "{args.name}" allows principal "*" without '
+                             "a restricting condition; name the account root or roles as principals, or add a "
+                             "condition on kms:CallerAccount or aws:PrincipalOrgID")
+
+
+KMS_KEY_POLICY_NO_PUBLIC_PRINCIPAL = ResourceValidationPolicy(
+    name="kms-key-policy-no-public-principal",
+    description="A KMS key policy must not allow principal \"*\" without a restricting condition.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation_steps="Name the principals (the account root, roles, services) in the key policy, or condition "
+                      "the \"*\" statement on kms:CallerAccount / aws:PrincipalOrgID.",
+    config_schema=KEY_POLICY_SCHEMA,
+    validate=_validate_key_policy,
+)

@@ -1,0 +1,194 @@
+"""The token vending machine's contract: protected roles trust the TVM alone, with a SourceIdentity;
+the TVM may assume nothing but the stack's protected roles, with that SourceIdentity.
+
+Roles are recognised by tag: the TVM role by ``tvmRoleTag`` = "true" (or its ARN in
+``tvmRoleArns``), protected roles by ``protectedRoleTag`` = "true".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies.common import (
+    ROLE_TYPE,
+    granted_actions,
+    role_identity_documents,
+    tags_of,
+)
+from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.settings import policy_settings
+
+REQUIRED_TRUST_ACTIONS = {"sts:assumerole", "sts:setsourceidentity"}
+ALLOWED_TRUST_ACTIONS = REQUIRED_TRUST_ACTIONS | {"sts:tagsession"}
+ASSUME_ACTIONS = ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"]
+
+SCHEMA = PolicyConfigSchema(
+    properties={
+        "tvmRoleTag": {"type": "string", "default": "iam-platform:tvm",
+                       "description": "Tag whose value \"true\" marks the TVM's role."},
+        "tvmRoleArns": {"type": "array", "items": {"type": "string"}, "default": [],
+                        "description": "ARNs of TVM roles outside this stack (or instead of the tag)."},
+        "protectedRoleTag": {"type": "string", "default": "iam-platform:protected",
+                             "description": "Tag whose value \"true\" marks a role only the TVM may assume."},
+        "sourceIdentityPrefix": {"type": "string", "default": "sentinel", "pattern": r"^[\w+=,.@-]+$",
+                                 "description": "Prefix of every SourceIdentity the TVM sets "
+                                                "(\"<prefix>.<user>.<id>\"); the trust condition is "
+                                                "StringLike sts:SourceIdentity \"<prefix>.*\"."},
+    },
+)
+
+
+# The TVM's own permissions can only be checked on a TVM role declared in this stack.
+SCOPE_SCHEMA = PolicyConfigSchema(properties={k: v for k, v in SCHEMA.properties.items() if k != "tvmRoleArns"})
+
+
+def _roles(args: StackValidationArgs, tag: str) -> list[PolicyResource]:
+    return [r for r in args.resources if r.resource_type == ROLE_TYPE and tags_of(r.props).get(tag) == "true"]
+
+
+def _tvm_arns(args: StackValidationArgs, settings: dict[str, Any]) -> list[str]:
+    arns = [r.props["arn"] for r in _roles(args, settings["tvmRoleTag"])]  # unknown: can't run yet
+    return [a for a in arns if isinstance(a, str)] + list(settings["tvmRoleArns"])
+
+
+def _source_identity_ok(statement: Statement, prefix: str) -> bool:
+    expected = f"{prefix}.*"
+    for operator, block in statement.conditions.items():
+        if operator != "StringLike":
+            continue
+        for key, value in block.items():
+            if key.lower() == "sts:sourceidentity":
+                values = value if isinstance(value, list) else [value]
+                return values == [expected]
+    return False
+
+
+# --- protected-role-trusts-only-tvm ------------------------------------------------------
+
+def _validate_protected(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, SCHEMA)
+    protected = _roles(args, settings["protectedRoleTag"])
+    if not protected:
+        return
+    tvm_arns = _tvm_arns(args, settings)
+    prefix = settings["sourceIdentityPrefix"]
+    for role in protected:
+        for problem in _trust_problems(role, tvm_arns, prefix, settings):
+            report_violation(f'protected role "{role.name}": {problem}', role.urn)
+
+
+def _trust_problems(role: PolicyResource, tvm_arns: list[str], prefix: str, settings: dict[str, Any]) -> Iterable[str]:
+    if not tvm_arns:
+        yield (f"no TVM role in the stack (a role tagged {settings['tvmRoleTag']} = \"true\") and no tvmRoleArns; "
+               "tag the TVM role or name its ARN in the pack config")
+        return
+    try:
+        statements = parse_policy_document(role.props.get("assumeRolePolicy") or "{}")
+    except PolicyDocumentError as error:
+        yield f"the trust policy is not a valid policy document ({error})"
+        return
+    allows = [s for s in statements if s.allows]
+    if not allows:
+        yield "the trust policy allows nobody; allow the TVM role"
+    fix = (f"trust only the TVM role ({', '.join(tvm_arns)}) with sts:AssumeRole and sts:SetSourceIdentity "
+           f"(and sts:TagSession) on condition StringLike sts:SourceIdentity \"{prefix}.*\"")
+    for statement in allows:
+        principals = {(kind, p) for kind, ids in statement.principals.items() for p in ids}
+        others = sorted(f"{p}" for kind, p in principals if not (kind == "AWS" and p in tvm_arns))
+        if others or statement.not_principals or not principals:
+            yield f"{statement.label} trusts {', '.join(others) or 'principals other than the TVM'}; {fix}"
+        actions = {a.lower() for a in statement.actions}
+        if statement.not_actions or actions - ALLOWED_TRUST_ACTIONS:
+            extra = sorted(actions - ALLOWED_TRUST_ACTIONS) or ["NotAction"]
+            yield f"{statement.label} allows {', '.join(extra)}; {fix}"
+        missing = REQUIRED_TRUST_ACTIONS - actions
+        if missing:
+            yield f"{statement.label} lacks {', '.join(sorted(missing))}; {fix}"
+        if not _source_identity_ok(statement, prefix):
+            yield f"{statement.label} has no StringLike sts:SourceIdentity \"{prefix}.*\" condition; {fix}"
+
+
+PROTECTED_ROLE_TRUSTS_ONLY_TVM = StackValidationPolicy(
+    name="protected-role-trusts-only-tvm",
+    description="A protected role must trust exactly the TVM role, with sts:AssumeRole and sts:SetSourceIdentity "
+                "and a StringLike sts:SourceIdentity \"<prefix>.*\" condition, and nothing else.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation_steps="Make the protected role's trust policy one statement: Principal {\"AWS\": <TVM role ARN>}, "
+                      "Action [sts:AssumeRole, sts:SetSourceIdentity, sts:TagSession], Condition "
+                      "{\"StringLike\": {\"sts:SourceIdentity\": \"sentinel.*\"}} (components/iam.py builds it).",
+    config_schema=SCHEMA,
+    validate=_validate_protected,
+)
+
+
+# --- tvm-role-assume-scope ---------------------------------------------------------------
+
+def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, SCOPE_SCHEMA)
+    tvm_roles = _roles(args, settings["tvmRoleTag"])
+    if not tvm_roles:
+        return
+    protected_arns = [r.props["arn"] for r in _roles(args, settings["protectedRoleTag"])]
+    prefix = settings["sourceIdentityPrefix"]
+    for tvm in tvm_roles:
+        for source, document in role_identity_documents(tvm, args.resources):
+            try:
+                statements = parse_policy_document(document.text)
+            except PolicyDocumentError:
+                continue  # iam-policy-document-valid reports it
+            for statement in statements:
+                problem = _scope_problem(statement, protected_arns, prefix)
+                if problem:
+                    report_violation(f'TVM role "{tvm.name}", {statement.label} of {document.where} on '
+                                     f'"{source.name}": {problem}', source.urn)
+
+
+def _scope_problem(statement: Statement, protected_arns: list[str], prefix: str) -> Optional[str]:
+    if not statement.allows:
+        return None
+    if statement.not_actions:
+        return ("NotAction with Allow lets the TVM assume any role; allow sts:AssumeRole on the protected "
+                "roles' ARNs only")
+    assumes = granted_actions(statement.actions, ASSUME_ACTIONS)
+    if not assumes:
+        return None
+    fix = (f"allow sts:AssumeRole only on the stack's protected roles ({', '.join(protected_arns) or 'none'}) "
+           f"on condition StringLike sts:SourceIdentity \"{prefix}.*\"")
+    if statement.not_resources:
+        return f"grants {', '.join(sorted(assumes))} with NotResource; {fix}"
+    outside = [r for r in statement.resources if not _only_protected(r, protected_arns)]
+    if outside:
+        return f"grants {', '.join(sorted(assumes))} on {', '.join(outside)}, not only protected roles; {fix}"
+    if not _source_identity_ok(statement, prefix):
+        return f"grants {', '.join(sorted(assumes))} without a StringLike sts:SourceIdentity \"{prefix}.*\" condition; {fix}"
+    return None
+
+
+def _only_protected(resource: str, protected_arns: list[str]) -> bool:
+    """The resource names protected roles only: an exact ARN, or a pattern matching only protected ARNs
+    (a pattern with a wildcard could match roles created later, so it must equal one protected ARN)."""
+    return resource in protected_arns
+
+
+TVM_ROLE_ASSUME_SCOPE = StackValidationPolicy(
+    name="tvm-role-assume-scope",
+    description="The TVM role may assume only the stack's protected roles, with the SourceIdentity condition.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation_steps="Grant the TVM role sts:AssumeRole (with sts:SetSourceIdentity, sts:TagSession) on the "
+                      "protected roles' ARNs only, never a wildcard, with Condition {\"StringLike\": "
+                      "{\"sts:SourceIdentity\": \"sentinel.*\"}}.",
+    config_schema=SCOPE_SCHEMA,
+    validate=_validate_assume_scope,
+)

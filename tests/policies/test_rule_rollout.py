@@ -1,0 +1,77 @@
+"""rollout-cleanup-complete — through policies.testing."""
+
+import json
+
+import pytest
+
+from policies.rules.rollout import ROLLOUT_CLEANUP_COMPLETE
+from policies.testing import assert_passes, assert_violates, resource, run_policy
+
+ACCOUNT = "123456789012"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/verification-fn-role-1a2b3c4"
+EXECUTION_ARN = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:execution-fn-function-5d6e7f8"
+
+
+def stack(percent="100", permission=True, statement=None, tag_key="iam-platform:rollout-percent"):
+    role_props = {"name": "verification-fn-role-1a2b3c4"}
+    if statement is not None:
+        role_props["inlinePolicies"] = [{"name": "direct", "policy": json.dumps(
+            {"Version": "2012-10-17", "Statement": [statement]})}]
+    role = resource("aws:iam/role:Role", "verification-fn-role", role_props, outputs={**role_props, "arn": ROLE_ARN})
+    verification = resource("aws:lambda/function:Function", "verification-fn-function",
+                            outputs={"role": ROLE_ARN, "tags": {tag_key: percent},
+                                     "arn": f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:verification-fn-function-1"},
+                            property_dependencies={"role": [role]})
+    execution = resource("aws:lambda/function:Function", "execution-fn-function",
+                         outputs={"name": "execution-fn-function-5d6e7f8", "arn": EXECUTION_ARN,
+                                  "tagsAll": {"iam-platform:role": "execution"}})
+    resources = [role, verification, execution]
+    if permission:
+        resources.append(resource("aws:lambda/permission:Permission", "execution-direct-invoke",
+                                  {"function": "execution-fn-function-5d6e7f8", "principal": ROLE_ARN,
+                                   "action": "lambda:InvokeFunction"}))
+    return resources
+
+
+def test_direct_invoke_permission_left_at_100_fires():
+    resources = stack("100")
+    violation = assert_violates(run_policy(ROLLOUT_CLEANUP_COMPLETE, resources), "rollout-cleanup-complete",
+                                urn=resources[-1].urn, count=1)
+    assert 'permission "execution-direct-invoke"' in violation.message and "remove it" in violation.message
+
+
+@pytest.mark.parametrize("percent", ["0", "10", "50"])
+def test_direct_invoke_permission_during_the_rollout_passes(percent):
+    assert_passes(run_policy(ROLLOUT_CLEANUP_COMPLETE, stack(percent)))
+
+
+def test_clean_stack_at_100_passes():
+    assert_passes(run_policy(ROLLOUT_CLEANUP_COMPLETE, stack("100", permission=False)))
+
+
+@pytest.mark.parametrize("resources_", [EXECUTION_ARN, f"{EXECUTION_ARN}:*", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:execution-*"])
+def test_identity_policy_granting_invoke_at_100_fires(resources_):
+    statement = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": resources_}
+    resources = stack("100", permission=False, statement=statement)
+
+    violation = assert_violates(run_policy(ROLLOUT_CLEANUP_COMPLETE, resources), ROLLOUT_CLEANUP_COMPLETE.name,
+                                urn=resources[0].urn)
+    assert "inlinePolicies[0].policy" in violation.message
+
+
+def test_identity_policy_for_another_function_passes():
+    statement = {"Effect": "Allow", "Action": "lambda:InvokeFunction",
+                 "Resource": f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:reports"}
+    assert_passes(run_policy(ROLLOUT_CLEANUP_COMPLETE, stack("100", permission=False, statement=statement)))
+
+
+def test_a_bad_percent_tag_fires():
+    assert_violates(run_policy(ROLLOUT_CLEANUP_COMPLETE, stack("full")), ROLLOUT_CLEANUP_COMPLETE.name,
+                    contains="whole number from 0 to 100")
+
+
+def test_tag_names_come_from_config():
+    resources = stack("100", tag_key="team:rollout")
+    assert_passes(run_policy(ROLLOUT_CLEANUP_COMPLETE, resources))
+    assert_violates(run_policy(ROLLOUT_CLEANUP_COMPLETE, resources, {"rolloutPercentTag": "team:rollout"}),
+                    ROLLOUT_CLEANUP_COMPLETE.name)
