@@ -47,6 +47,7 @@ class FunctionSpec:
     reserved_concurrency: Optional[int] = None
     timeout_seconds: Optional[int] = None
     memory_mb: Optional[int] = None
+    tags: Mapping[str, str] = field(default_factory=dict)        # on the function, e.g. for the pack
     role_tags: Mapping[str, str] = field(default_factory=dict)   # e.g. the tag the pack finds the TVM role by
     # A container image instead of lambdas/<code>: pass code="" with it.
     image: Optional["ContainerImage"] = None
@@ -96,6 +97,7 @@ class ServiceFunction(pulumi.ComponentResource):
         self.function = aws.lambda_.Function(
             f"{name}-function",
             description=spec.description,
+            tags=dict(spec.tags) or None,
             role=self.role.arn,
             architectures=[settings.architecture],
             **_package(spec, platform),

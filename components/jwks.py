@@ -8,7 +8,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import iam
+from components import iam, tags
 from components.config import JwksSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.http_api import ApiRoute, HttpApi
@@ -36,7 +36,7 @@ class JwksEndpoint(pulumi.ComponentResource):
             recovery_window_in_days=platform.protection.secret_recovery_days,
             # Public keys are replaced by publishing a new kid, not by a Secrets Manager rotation;
             # the policy pack's secret-rotation-enabled accepts this tag's value as the reason.
-            tags={"iam-platform:rotation-exempt":
+            tags={tags.ROTATION_EXEMPT:
                   "public keys only - rotated by publishing a new kid, not by Secrets Manager"},
             opts=pulumi.ResourceOptions(parent=self, protect=protected))
         # An empty key set makes a fresh stack answer 200; operators put the real keys,

@@ -19,7 +19,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import iam
+from components import iam, tags
 from components.config import LayerAlarmSettings, LayersSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.platform import Platform
@@ -204,6 +204,7 @@ class ExecutionLayer(pulumi.ComponentResource):
         self.fn = ServiceFunction(f"{name}-fn", FunctionSpec(
             code="execution",
             description="Answers verified Slack messages with a Bedrock model",
+            tags={tags.FUNCTION_ROLE: tags.EXECUTION},
             statements=[
                 iam.allow(["secretsmanager:GetSecretValue"], [bot_token.arn]),
                 iam.allow(["bedrock:InvokeModel"], [model_arn]),
@@ -271,6 +272,7 @@ class VerificationLayer(pulumi.ComponentResource):
         self.fn = ServiceFunction(f"{name}-fn", FunctionSpec(
             code="verification",
             description="Verifies Slack request signatures and hands events to the execution layer",
+            tags={tags.ROLLOUT_PERCENT: str(settings.rollout.api_gateway_percent)},
             statements=statements, environment=environment,
             reserved_concurrency=settings.verification_reserved_concurrency,
             timeout_seconds=settings.verification_timeout_seconds,
@@ -303,7 +305,7 @@ def _secret(parent: pulumi.Resource, resource_name: str, secret_name: str, descr
         recovery_window_in_days=platform.protection.secret_recovery_days,
         # Slack issues these values; Secrets Manager cannot rotate them. The policy pack's
         # secret-rotation-enabled takes this tag's value as the reason for the exemption.
-        tags={"iam-platform:rotation-exempt":
+        tags={tags.ROTATION_EXEMPT:
               "issued by Slack - rotate it in the Slack app then put-secret-value"},
         opts=pulumi.ResourceOptions(parent=parent, protect=platform.protection.deletion_protection))
 

@@ -13,7 +13,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import iam
+from components import iam, tags
 from components.config import TvmProfileSettings, TvmSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.http_api import ApiRoute, HttpApi
@@ -22,8 +22,6 @@ from components.platform import Platform
 TVM_ROUTES = ("GET /", "POST /", "GET /profiles", "POST /approvals",
               "POST /approvals/{id}/approve", "POST /approvals/{id}/deny")
 TRUST_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession")
-PROTECTED_TAG = "iam-platform:protected"   # the policy pack finds protected roles by this tag
-TVM_ROLE_TAG = "iam-platform:tvm"           # ... and the TVM's role by this one
 SESSION_HEADER = "X-Sentinel-Session-ID"
 SSM_STANDARD_LIMIT = 4096
 
@@ -49,7 +47,7 @@ class ProtectedRole(pulumi.ComponentResource):
             description=f"{platform.project}/{platform.stack} TVM profile {profile.name}; assumed only by the TVM",
             # IAM's range is 3600-43200; the TVM itself cuts sessions to the profile's maximum.
             max_session_duration=max(3600, profile.max_duration_seconds),
-            tags={PROTECTED_TAG: "true", "iam-platform:profile": profile.name}, opts=child)
+            tags={tags.PROTECTED_ROLE: "true", "iam-platform:profile": profile.name}, opts=child)
         for index, policy_arn in enumerate(profile.permissions.managed_policy_arns):
             aws.iam.RolePolicyAttachment(f"{name}-managed-{index}", role=self.role.name, policy_arn=policy_arn,
                                          opts=child)
@@ -140,7 +138,7 @@ class TokenVendingMachine(pulumi.ComponentResource):
                 "TVM_RULES_CACHE_SECONDS": str(settings.rules_cache_seconds),
             },
             reserved_concurrency=settings.reserved_concurrency,
-            role_tags={TVM_ROLE_TAG: "true"},
+            role_tags={tags.TVM_ROLE: "true"},
         ), platform, opts=pulumi.ResourceOptions(parent=self))
         self.protected_roles = {}
         for profile in settings.profiles:
