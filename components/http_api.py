@@ -7,6 +7,7 @@ policy pack then has to name it as an exemption too.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -26,6 +27,7 @@ ACCESS_LOG_FORMAT = json.dumps({
     "responseLength": "$context.responseLength",
     "integrationError": "$context.integrationErrorMessage",
 }, sort_keys=True)
+PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,18 @@ class ApiRoute:
 
     @property
     def invoke_path(self) -> str:
-        """The ``METHOD/path`` part of an execute-api source ARN."""
+        """The ``METHOD/path`` part of an execute-api source ARN. A path parameter
+        (``{id}``, ``{proxy+}``) becomes ``*``: the ARN API Gateway presents carries the
+        value, so a literal ``{id}`` would never match and every call would fail."""
         method, path = self.route_key.split(" ", 1)
-        return f"{method}{path}"
+        return method + PATH_PARAMETER.sub("*", path)
+
+    @property
+    def slug(self) -> str:
+        """A resource-name fragment: ``POST /approvals/{id}/approve`` → ``post-approvals-id-approve``."""
+        method, path = self.route_key.split(" ", 1)
+        words = re.sub(r"[{}+.]", "", method + path).strip("/").replace("/", "-").lower()
+        return words or "root"
 
 
 class HttpApi(pulumi.ComponentResource):
@@ -78,8 +89,7 @@ class HttpApi(pulumi.ComponentResource):
 
     def _route(self, name: str, api: aws.apigatewayv2.Api, integration: aws.apigatewayv2.Integration,
                function: aws.lambda_.Function, route: ApiRoute) -> None:
-        slug = route.invoke_path.strip("/").replace("/", "-").replace(".", "").lower() or "root"
-        slug = slug.replace("{", "").replace("}", "").replace("+", "")
+        slug = route.slug
         aws.apigatewayv2.Route(
             f"{name}-{slug}", api_id=api.id, route_key=route.route_key,
             authorization_type=route.authorization_type,

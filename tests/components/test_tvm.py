@@ -2,10 +2,12 @@
 
 import json
 import textwrap
+from fnmatch import fnmatchcase
 
 import pytest
 
 from components.config import StackConfigError
+from components.http_api import ApiRoute
 from lambdas.tvm.rules import parse_rules_document
 from preview.recorder import run_program
 from tests.harness import one, policy_of, run_stack
@@ -50,8 +52,17 @@ def test_invoke_permissions_name_this_api(dev):
     api = one(dev, "aws:apigatewayv2/api:Api", "tvm-api")["outputs"]["executionArn"]
     permissions = tvm_records(dev, "aws:lambda/permission:Permission")
     assert len(permissions) == len(ROUTES)
-    assert {p["inputs"]["sourceArn"] for p in permissions} == {
-        f"{api}/*/{key.replace(' ', '')}" for key in ROUTES}
+    assert {p["inputs"]["sourceArn"] for p in permissions} == {f"{api}/*/{path}" for path in (
+        "GET/", "POST/", "GET/profiles", "POST/approvals", "POST/approvals/*/approve", "POST/approvals/*/deny")}
+
+
+def test_invoke_permission_matches_the_arn_api_gateway_presents_for_a_path_parameter():
+    """API Gateway calls Lambda with the request's own path (``.../POST/approvals/ab12/approve``);
+    a permission written with a literal ``{id}`` never matches it."""
+    pattern = ApiRoute("POST /approvals/{id}/approve").invoke_path
+    assert fnmatchcase("POST/approvals/ab12/approve", pattern)
+    assert not fnmatchcase("POST/approvals/ab12/deny", pattern)
+    assert ApiRoute("ANY /files/{proxy+}").invoke_path == "ANY/files/*"
 
 
 def test_stage_auto_deploys_with_logs_and_throttling(dev):
