@@ -383,9 +383,23 @@ class LayersSettings(Settings):
     dead_letter_retention_days: int = Field(14, ge=1, le=14)
     throttle: ThrottleSettings = ThrottleSettings()
     alarms: LayerAlarmSettings = LayerAlarmSettings()
-    # API Gateway writes REST API logs only once the account (per region) names a CloudWatch
-    # role. One stack per account and region may manage it; the others leave this false.
+    # API Gateway refuses REST API access and execution logs until the account (per region)
+    # names a CloudWatch role. One stack per account and region may manage that role
+    # (manageApiGatewayAccount); restApiLogging: true says the role is already there.
+    # Unset, logging follows manageApiGatewayAccount, so a fresh account deploys.
     manage_api_gateway_account: bool = False
+    rest_api_logging: Optional[bool] = None
+
+    @property
+    def logs_rest_api(self) -> bool:
+        return self.manage_api_gateway_account if self.rest_api_logging is None else self.rest_api_logging
+
+    @model_validator(mode="after")
+    def _logging_consistent(self) -> "LayersSettings":
+        if self.manage_api_gateway_account and self.rest_api_logging is False:
+            raise ValueError("restApiLogging: false contradicts manageApiGatewayAccount: true (the account role "
+                             "exists only for REST API logs); drop one of them")
+        return self
 
     @field_validator("bedrock_model_id")
     @classmethod

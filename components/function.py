@@ -94,6 +94,8 @@ class ServiceFunction(pulumi.ComponentResource):
         policy = aws.iam.RolePolicy(
             f"{name}-policy", role=self.role.id,
             policy=iam.policy_document(self._statements(spec, settings.environment_kms_key_arn)), opts=child)
+        image_pull = [spec.image.repository.allow_pull(f"{name}-pull", f"{name}-function", platform, parent=self)
+                      ] if spec.image else []
         self.function = aws.lambda_.Function(
             f"{name}-function",
             description=spec.description,
@@ -115,9 +117,7 @@ class ServiceFunction(pulumi.ComponentResource):
             vpc_config=aws.lambda_.FunctionVpcConfigArgs(
                 subnet_ids=list(spec.vpc.subnet_ids),
                 security_group_ids=list(spec.vpc.security_group_ids)) if spec.vpc else None,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
-        if spec.image:
-            spec.image.repository.allow_pull(f"{name}-pull", self.function, parent=self)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, *image_pull]))
         if platform.observability.alarms_enabled:
             for metric in ("Errors", "Throttles"):
                 self._alarm(name, metric, platform)

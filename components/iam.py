@@ -94,6 +94,15 @@ def resource_grant(principals: Mapping[str, Sequence[pulumi.Input[str]]], action
                      conditions=conditions or {}, sid=sid)
 
 
+def deny_all_principals_but(principal_arns: Sequence[pulumi.Input[str]], actions: Sequence[str],
+                            resources: Sequence[pulumi.Input[str]], sid: Optional[str] = None) -> Statement:
+    """A resource-policy Deny of ``actions`` to every principal whose ARN is not listed.
+
+    ``aws:PrincipalArn`` is the role's ARN for its sessions too, so listed roles pass."""
+    return Statement(actions=actions, resources=resources, principals={"AWS": ["*"]}, effect="Deny",
+                     conditions={"StringNotEquals": {"aws:PrincipalArn": list(principal_arns)}}, sid=sid)
+
+
 def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
     """Serialise statements into a policy JSON string, resolving any Pulumi inputs."""
     if not statements:

@@ -20,7 +20,7 @@ class ImageRepository(pulumi.ComponentResource):
 
     Images are pushed by CI; a function then uses one with ``ContainerImage``. Each
     repository serves one function: its repository policy lets lambda.amazonaws.com pull
-    only for that function's ARN (``aws:sourceArn``), and a repository has one policy.
+    only for that function (``aws:SourceArn``), and a repository has one policy.
     """
 
     repository_url: pulumi.Output[str]
@@ -46,16 +46,23 @@ class ImageRepository(pulumi.ComponentResource):
         self._puller: Optional[str] = None
         self.register_outputs({"repositoryUrl": self.repository_url, "keyArn": self.key_arn})
 
-    def allow_pull(self, name: str, function: aws.lambda_.Function, parent: pulumi.Resource) -> None:
-        """Let Lambda pull from this repository for ``function`` only."""
+    def allow_pull(self, name: str, function_resource_name: str, platform: Platform,
+                   parent: pulumi.Resource) -> aws.ecr.RepositoryPolicy:
+        """Let Lambda pull from this repository for the function Pulumi will auto-name from
+        ``function_resource_name`` (``<resource name>-<7 hex>``). Lambda checks the pull when
+        the function is created, so this policy must exist first: it names the function by
+        its ARN pattern, not by an ARN that does not exist yet."""
         if self._puller is not None:
             raise ValueError(f"repository already serves {self._puller}; give {name} its own ImageRepository")
         self._puller = name
-        aws.ecr.RepositoryPolicy(
+        function_arns = pulumi.Output.concat("arn:", platform.partition, ":lambda:", platform.region, ":",
+                                             platform.account_id, ":function:", function_resource_name, "-*")
+        return aws.ecr.RepositoryPolicy(
             name, repository=self.repository_name,
             policy=iam.policy_document([iam.resource_grant(
                 {"Service": ["lambda.amazonaws.com"]}, ECR_PULL, [], sid="LambdaPullsForOneFunction",
-                conditions={"StringLike": {"aws:sourceArn": function.arn}})]),
+                conditions={"ArnLike": {"aws:SourceArn": function_arns},
+                            "StringEquals": {"aws:SourceAccount": platform.account_id}})]),
             opts=pulumi.ResourceOptions(parent=parent))
 
 

@@ -108,11 +108,17 @@ class ExecutionApi(pulumi.ComponentResource):
             raise RuntimeError(f"{self._name} already admits its one caller")
         name, settings, platform = self._name, self._settings, self._platform
         child = pulumi.ResourceOptions(parent=self)
+        # The Deny matters: in the same account an identity policy alone would otherwise
+        # let any principal with execute-api:Invoke through.
         policy = aws.apigateway.RestApiPolicy(
             f"{name}-policy", rest_api_id=self.api.id,
-            policy=iam.policy_document([iam.resource_grant(
-                {"AWS": [caller_role_arn]}, ["execute-api:Invoke"], [self.execute_arn],
-                sid="VerificationLayerOnly")]),
+            policy=iam.policy_document([
+                iam.resource_grant({"AWS": [caller_role_arn]}, ["execute-api:Invoke"], [self.execute_arn],
+                                   sid="VerificationLayerOnly"),
+                iam.deny_all_principals_but([caller_role_arn], ["execute-api:Invoke"],
+                                            [pulumi.Output.concat(self.api.execution_arn, "/*")],
+                                            sid="NoOtherCaller"),
+            ]),
             opts=child)
         deployed = [self.resource, self.method, self.integration, self.method_response,
                     self.integration_response, policy]
@@ -121,31 +127,38 @@ class ExecutionApi(pulumi.ComponentResource):
             description=f"{platform.project}/{platform.stack} execution API",
             triggers={"redeployment": self._fingerprint(policy)},
             opts=pulumi.ResourceOptions(parent=self, depends_on=deployed))
-        access_logs = aws.cloudwatch.LogGroup(
-            f"{name}-access-logs", retention_in_days=platform.observability.log_retention_days, opts=child)
         logging_ready = [self._account_logging_role()] if settings.manage_api_gateway_account else []
         self.stage = aws.apigateway.Stage(
             f"{name}-stage", rest_api=self.api.id, deployment=deployment.id, stage_name=STAGE,
             xray_tracing_enabled=platform.observability.tracing,
-            access_log_settings=aws.apigateway.StageAccessLogSettingsArgs(
-                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT),
+            access_log_settings=self._access_logs() if settings.logs_rest_api else None,
             opts=pulumi.ResourceOptions(parent=self, depends_on=logging_ready))
         aws.apigateway.MethodSettings(
             f"{name}-settings", rest_api=self.api.id, stage_name=self.stage.stage_name, method_path="*/*",
             settings=aws.apigateway.MethodSettingsSettingsArgs(
-                metrics_enabled=True, logging_level="ERROR", data_trace_enabled=False,
+                metrics_enabled=True, logging_level="ERROR" if settings.logs_rest_api else "OFF",
+                data_trace_enabled=False,
                 throttling_rate_limit=settings.throttle.rate_limit,
                 throttling_burst_limit=settings.throttle.burst_limit),
-            opts=child)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=logging_ready))
         if platform.observability.alarms_enabled:
             self._alarms(settings.alarms)
         return self.stage
+
+    def _access_logs(self) -> aws.apigateway.StageAccessLogSettingsArgs:
+        access_logs = aws.cloudwatch.LogGroup(
+            f"{self._name}-access-logs", retention_in_days=self._platform.observability.log_retention_days,
+            opts=pulumi.ResourceOptions(parent=self))
+        return aws.apigateway.StageAccessLogSettingsArgs(destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT)
 
     def _account_logging_role(self) -> aws.apigateway.Account:
         """The region's API Gateway account setting: the role API Gateway logs with."""
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{self._name}-cloudwatch-role",
+            # Unconditioned on purpose: AWS documents no source keys for the account logging role,
+            # and API Gateway checks the role when the account setting changes, so a condition
+            # it does not satisfy fails the deployment (the pack's advisory deputy rule says so).
             assume_role_policy=iam.policy_document([iam.service_trust("apigateway.amazonaws.com")]),
             description="API Gateway account role: writes REST API access and execution logs", opts=child)
         attachment = aws.iam.RolePolicyAttachment(

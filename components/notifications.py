@@ -17,8 +17,8 @@ class AlarmTopic(pulumi.ComponentResource):
 
     CloudWatch cannot publish to a topic encrypted with the AWS-managed ``aws/sns`` key,
     hence the customer-managed key and its CloudWatch grant. EventBridge rules (rotation
-    failures) publish too: the key policy and the topic policy allow both services, for
-    sources in this account only.
+    failures) publish too: the key policy allows both services, and the topic policy
+    admits their publications from this account only.
     """
 
     topic_arn: pulumi.Output[str]
@@ -52,9 +52,11 @@ def _key_policy(platform: Platform) -> list[iam.Statement]:
                            ["kms:Decrypt", "kms:GenerateDataKey*"], ["*"],
                            conditions={"StringEquals": {"aws:SourceAccount": platform.account_id}},
                            sid="CloudWatchAlarmsPublishToTopic"),
+        # No source condition here: the KMS request SNS makes for an EventBridge delivery is
+        # not documented to carry aws:SourceAccount, and a condition that fails drops events
+        # silently. The topic policy below keeps EventBridge to this account's rules.
         iam.resource_grant({"Service": ["events.amazonaws.com"]},
                            ["kms:Decrypt", "kms:GenerateDataKey*"], ["*"],
-                           conditions={"StringEquals": {"aws:SourceAccount": platform.account_id}},
                            sid="EventBridgeRulesPublishToTopic"),
     ]
 

@@ -182,7 +182,9 @@ def test_eventbridge_may_publish_to_the_encrypted_topic(dev):
     key = policy_of(one(dev, KEY, "alarms-key"), "policy")["Statement"]
     events = [s for s in key if s["Principal"].get("Service") == ["events.amazonaws.com"]]
     assert [s["Action"] for s in events] == [["kms:Decrypt", "kms:GenerateDataKey*"]]
-    assert events[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    # No source condition on the key: SNS's KMS call for an EventBridge delivery is not
+    # documented to carry one, and a failed condition drops events. The topic policy guards.
+    assert "Condition" not in events[0]
     topic = one(dev, "aws:sns/topic:Topic", "alarms-topic")["outputs"]["arn"]
     policy = one(dev, "aws:sns/topicPolicy:TopicPolicy", "alarms-topic-policy")
     assert policy["inputs"]["arn"] == topic

@@ -1,5 +1,6 @@
 """ServiceFunction from a container image in a KMS-encrypted ECR repository."""
 
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
@@ -43,12 +44,23 @@ def test_lambda_may_pull_for_this_function_only(program):
     function = one(program, FUNCTION, "app-function")
     policy = one(program, "aws:ecr/repositoryPolicy:RepositoryPolicy", "app-pull")
     assert policy["inputs"]["repository"] == one(program, REPO, "app-images-repo")["outputs"]["name"]
-    assert policy_of(policy, "policy")["Statement"] == [{
+    [statement] = policy_of(policy, "policy")["Statement"]
+    assert statement == {
         "Sid": "LambdaPullsForOneFunction", "Effect": "Allow",
         "Principal": {"Service": ["lambda.amazonaws.com"]},
         "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-        "Condition": {"StringLike": {"aws:sourceArn": function["outputs"]["arn"]}}}]
-    assert function["urn"] in policy["propertyDependencies"]["policy"]
+        "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:lambda:eu-west-1:123456789012:function:app-function-*"},
+                      "StringEquals": {"aws:SourceAccount": "123456789012"}}}
+    # The pattern admits the name Pulumi gives the function, and not another function's.
+    pattern = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert fnmatchcase(function["outputs"]["arn"], pattern)
+    assert not fnmatchcase(function["outputs"]["arn"].replace("app-function", "other-function"), pattern)
+
+
+def test_the_pull_policy_exists_before_lambda_checks_the_image(program):
+    """CreateFunction checks that Lambda may pull the image: the function waits for the policy."""
+    function = one(program, FUNCTION, "app-function")
+    assert one(program, "aws:ecr/repositoryPolicy:RepositoryPolicy", "app-pull")["urn"] in function["dependencies"]
 
 
 def test_role_may_decrypt_with_the_repository_key(program):

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from components.config import StackConfigError
 from components.layers import ACCESS_LOG_FORMAT, fingerprint
 from tests.harness import one, policy_of, run_stack
 
@@ -64,11 +65,18 @@ def test_resource_policy_allows_the_verification_role_on_post_execute_only(dev):
     role = one(dev, ROLE, "verification-fn-role")
     record = one(dev, "aws:apigateway/restApiPolicy:RestApiPolicy", "execution-api-policy")
     assert record["inputs"]["restApiId"] == api["id"]
-    [statement] = policy_of(record, "policy")["Statement"]
-    assert statement == {
+    allow, deny = policy_of(record, "policy")["Statement"]
+    assert allow == {
         "Sid": "VerificationLayerOnly", "Effect": "Allow", "Action": ["execute-api:Invoke"],
         "Principal": {"AWS": [role["outputs"]["arn"]]},
         "Resource": [api["outputs"]["executionArn"] + "/prod/POST/execute"],
+    }
+    # Without the Deny, a same-account principal whose identity policy allows
+    # execute-api:Invoke would get through (the resource policy alone does not exclude it).
+    assert deny == {
+        "Sid": "NoOtherCaller", "Effect": "Deny", "Action": ["execute-api:Invoke"], "Principal": {"AWS": ["*"]},
+        "Resource": [api["outputs"]["executionArn"] + "/*"],
+        "Condition": {"StringNotEquals": {"aws:PrincipalArn": [role["outputs"]["arn"]]}},
     }
     assert "policy" not in api["inputs"]
 
@@ -114,17 +122,31 @@ def test_deployment_trigger_covers_ids_templates_and_the_resource_policy(dev):
     assert fingerprint({**parts, "method": "other"}) != fingerprint(parts)
 
 
-def test_prod_stage_is_logged_traced_and_throttled(dev):
+def test_prod_stage_is_traced_throttled_and_unlogged_until_the_account_has_a_logging_role(dev):
+    """A fresh account has no API Gateway CloudWatch role, and API Gateway refuses stage
+    logging without one: by default the stage deploys with metrics but no logs."""
     deployment = one(dev, "aws:apigateway/deployment:Deployment", "execution-api-deployment")
     stage = one(dev, "aws:apigateway/stage:Stage", "execution-api-stage")["inputs"]
-    logs = one(dev, "aws:cloudwatch/logGroup:LogGroup", "execution-api-access-logs")
     assert (stage["stageName"], stage["deployment"], stage["xrayTracingEnabled"]) == ("prod", deployment["id"], True)
-    assert stage["accessLogSettings"] == {"destinationArn": logs["outputs"]["arn"], "format": ACCESS_LOG_FORMAT}
-    assert "$context.identity.userArn" in json.loads(ACCESS_LOG_FORMAT).values()
+    assert "accessLogSettings" not in stage
+    assert not [r for r in dev.of_type("aws:cloudwatch/logGroup:LogGroup") if r["name"] == "execution-api-access-logs"]
     settings = one(dev, "aws:apigateway/methodSettings:MethodSettings", "execution-api-settings")["inputs"]
     assert (settings["stageName"], settings["methodPath"]) == ("prod", "*/*")
     assert settings["settings"]["throttlingRateLimit"] == 50 and settings["settings"]["throttlingBurstLimit"] == 100
-    assert settings["settings"]["metricsEnabled"] is True
+    assert (settings["settings"]["metricsEnabled"], settings["settings"]["loggingLevel"]) == (True, "OFF")
+
+
+@pytest.mark.parametrize("extra", [{"restApiLogging": True}, {"manageApiGatewayAccount": True}],
+                         ids=["role-already-set", "role-managed-here"])
+def test_stage_writes_access_and_error_logs_once_the_account_has_a_logging_role(extra):
+    run = run_stack("dev", layers(10, **extra))
+    stage = one(run, "aws:apigateway/stage:Stage", "execution-api-stage")["inputs"]
+    logs = one(run, "aws:cloudwatch/logGroup:LogGroup", "execution-api-access-logs")
+    assert stage["accessLogSettings"] == {"destinationArn": logs["outputs"]["arn"], "format": ACCESS_LOG_FORMAT}
+    assert "$context.identity.userArn" in json.loads(ACCESS_LOG_FORMAT).values()
+    settings = one(run, "aws:apigateway/methodSettings:MethodSettings", "execution-api-settings")["inputs"]
+    assert settings["settings"]["loggingLevel"] == "ERROR"
+    assert bool(run.of_type("aws:apigateway/account:Account")) == ("manageApiGatewayAccount" in extra)
 
 
 def test_throttle_setting_reaches_the_stage():
@@ -289,3 +311,11 @@ def test_account_logging_role_only_when_asked(dev):
     attachment = one(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "execution-api-cloudwatch-logs")
     assert attachment["inputs"]["policyArn"].endswith(":policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
     assert account["urn"] in one(run, "aws:apigateway/stage:Stage", "execution-api-stage")["dependencies"]
+    assert account["urn"] in one(run, "aws:apigateway/methodSettings:MethodSettings",
+                                 "execution-api-settings")["dependencies"]
+
+
+def test_turning_logs_off_while_managing_the_account_role_is_refused():
+    with pytest.raises(StackConfigError) as error:
+        run_stack("dev", layers(10, manageApiGatewayAccount=True, restApiLogging=False))
+    assert "iam-platform:layers" in str(error.value) and "restApiLogging" in str(error.value)

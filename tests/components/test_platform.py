@@ -30,3 +30,4 @@ def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use():
 
 def test_no_subscription_without_an_address():
     assert run_stack("dev").of_type("aws:sns/topicSubscription:TopicSubscription") == []
+
