@@ -34,6 +34,7 @@ import pulumi_random as random
 from components import iam
 from components.config import RDS_FORBIDDEN_PASSWORD_CHARACTERS, DatabaseSettings
 from components.function import FunctionSpec, FunctionVpc, ServiceFunction
+from components.kms import customer_managed_key, decrypt_via_secrets_manager
 from components.network import MYSQL_PORT, PrivateNetwork
 from components.platform import Platform
 
@@ -72,12 +73,8 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
         protected = platform.protection.deletion_protection
         strategy = settings.rotation.strategy
 
-        key = aws.kms.Key(
-            f"{name}-key", description=f"{platform.project}/{platform.stack} database storage and credentials",
-            enable_key_rotation=True, deletion_window_in_days=30 if protected else 7,
-            policy=iam.policy_document([iam.resource_grant(
-                {"AWS": [platform.root_principal()]}, ["kms:*"], ["*"], sid="AccountAdministersKeyThroughIam")]),
-            opts=pulumi.ResourceOptions(parent=self, protect=protected))
+        key = customer_managed_key(f"{name}-key", "database storage and credentials", platform, self,
+                                   protect=protected)
         subnets = aws.rds.SubnetGroup(f"{name}-subnets", subnet_ids=network.subnet_ids,
                                       description=f"{platform.project}/{platform.stack} database subnets", opts=child)
 
@@ -251,7 +248,5 @@ def consumer_statements(secret_arn: pulumi.Input[str], key_arn: pulumi.Input[str
     return [
         iam.allow(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [secret_arn],
                   sid="ReadTheDatabaseSecret"),
-        iam.allow(["kms:Decrypt"], [key_arn],
-                  conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
-                  sid="DecryptItThroughSecretsManager"),
+        decrypt_via_secrets_manager([key_arn], region, sid="DecryptItThroughSecretsManager"),
     ]

@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from components import iam
 from components.config import ExternalSettings
+from components.kms import decrypt_via_secrets_manager
 from components.platform import Platform
 
 READ_ACTIONS = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
@@ -94,8 +95,6 @@ def read_statements(settings: ExternalSettings, platform: Platform,
         "arn:", platform.partition, ":kms:", platform.region, ":", platform.account_id, ":key/*")]
     return [
         iam.allow(READ_ACTIONS, [secrets_arn], sid="ReadSecretsUnderPrefix"),
-        iam.allow(["kms:Decrypt"], keys, sid="DecryptThroughSecretsManagerOnly", conditions={
-            "StringEquals": {"kms:ViaService": f"secretsmanager.{platform.region}.amazonaws.com"},
-            "StringLike": {"kms:EncryptionContext:SecretARN": secrets_arn},
-        }),
+        decrypt_via_secrets_manager(keys, platform.region, conditions={
+            "StringLike": {"kms:EncryptionContext:SecretARN": secrets_arn}}),
     ]

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam
+from components.kms import customer_managed_key
 from components.platform import Platform
 
 # What Lambda needs to pull an image (same account).
@@ -30,12 +31,7 @@ class ImageRepository(pulumi.ComponentResource):
     def __init__(self, name: str, platform: Platform, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("iam-platform:images:ImageRepository", name, None, opts)
         protected = platform.protection.deletion_protection
-        key = aws.kms.Key(
-            f"{name}-key", description=f"{platform.project}/{platform.stack} {name} container images",
-            enable_key_rotation=True, deletion_window_in_days=30 if protected else 7,
-            policy=iam.policy_document([iam.resource_grant(
-                {"AWS": [platform.root_principal()]}, ["kms:*"], ["*"], sid="AccountAdministersKeyThroughIam")]),
-            opts=pulumi.ResourceOptions(parent=self))
+        key = customer_managed_key(f"{name}-key", f"{name} container images", platform, self)
         repository = aws.ecr.Repository(
             f"{name}-repo", image_tag_mutability="IMMUTABLE", force_delete=not protected,
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),

@@ -8,11 +8,11 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import iam, tags
 from components.config import JwksSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.http_api import ApiRoute, HttpApi
 from components.platform import Platform
+from components.secrets import OperatorSecret
 
 JWKS_ROUTE = "GET /.well-known/jwks.json"
 EMPTY_KEY_SET = json.dumps({"keys": []})
@@ -28,26 +28,17 @@ class JwksEndpoint(pulumi.ComponentResource):
     def __init__(self, name: str, settings: JwksSettings, platform: Platform,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("iam-platform:jwks:JwksEndpoint", name, None, opts)
-        protected = platform.protection.deletion_protection
-        secret = aws.secretsmanager.Secret(
-            f"{name}-keys",
-            name=settings.secret_name or f"{platform.project}/{platform.stack}/jwt/public-keys",
-            description="Public JWT signing keys (JWKS or an object keyed by kid); never private keys",
-            recovery_window_in_days=platform.protection.secret_recovery_days,
-            # Public keys are replaced by publishing a new kid, not by a Secrets Manager rotation;
-            # the policy pack's secret-rotation-enabled accepts this tag's value as the reason.
-            tags={tags.ROTATION_EXEMPT:
-                  "public keys only - rotated by publishing a new kid, not by Secrets Manager"},
-            opts=pulumi.ResourceOptions(parent=self, protect=protected))
-        # An empty key set makes a fresh stack answer 200; operators put the real keys,
-        # which later updates must not overwrite.
-        aws.secretsmanager.SecretVersion(
-            f"{name}-keys-initial", secret_id=secret.id, secret_string=EMPTY_KEY_SET,
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]))
+        # An empty key set makes a fresh stack answer 200; operators put the real keys.
+        secret = OperatorSecret(
+            settings.secret_name or f"{platform.project}/{platform.stack}/jwt/public-keys",
+            "Public JWT signing keys (JWKS or an object keyed by kid); never private keys",
+            "public keys only - rotated by publishing a new kid, not by Secrets Manager",
+            initial_value=EMPTY_KEY_SET,
+        ).declare(f"{name}-keys", platform, self)
         function = ServiceFunction(f"{name}-fn", FunctionSpec(
             code="jwks",
             description="Serves the public JWKS from Secrets Manager",
-            statements=[iam.allow(["secretsmanager:GetSecretValue"], [secret.arn])],
+            statements=secret.read_statements(),
             environment=_environment(settings, secret.arn),
             reserved_concurrency=settings.reserved_concurrency,
         ), platform, opts=pulumi.ResourceOptions(parent=self))

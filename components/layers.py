@@ -23,6 +23,7 @@ from components import iam, tags
 from components.config import LayerAlarmSettings, LayersSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.platform import Platform
+from components.secrets import DeclaredSecret, OperatorSecret
 
 STAGE = "prod"
 EXECUTE_PATH = "execute"
@@ -206,9 +207,9 @@ class ExecutionLayer(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("iam-platform:layers:ExecutionLayer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        bot_token = _secret(self, f"{name}-bot-token",
-                            settings.bot_token_secret_name or f"{platform.project}/{platform.stack}/slack/bot-token",
-                            "Slack bot token (xoxb-...) the execution layer posts replies with", platform)
+        bot_token = _slack_secret(self, f"{name}-bot-token",
+                                  settings.bot_token_secret_name or f"{platform.project}/{platform.stack}/slack/bot-token",
+                                  "Slack bot token (xoxb-...) the execution layer posts replies with", platform)
         dead_letters = aws.sqs.Queue(
             f"{name}-dlq", sqs_managed_sse_enabled=True,
             message_retention_seconds=settings.dead_letter_retention_days * 86400, opts=child)
@@ -219,7 +220,7 @@ class ExecutionLayer(pulumi.ComponentResource):
             description="Answers verified Slack messages with a Bedrock model",
             tags={tags.FUNCTION_ROLE: tags.EXECUTION},
             statements=[
-                iam.allow(["secretsmanager:GetSecretValue"], [bot_token.arn]),
+                *bot_token.read_statements(),
                 iam.allow(["bedrock:InvokeModel"], [model_arn]),
                 iam.allow(["sqs:SendMessage"], [dead_letters.arn]),  # the on-failure destination
             ],
@@ -265,13 +266,13 @@ class VerificationLayer(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("iam-platform:layers:VerificationLayer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        signing_secret = _secret(
+        signing_secret = _slack_secret(
             self, f"{name}-signing-secret",
             settings.signing_secret_name or f"{platform.project}/{platform.stack}/slack/signing-secret",
             "Slack app signing secret the verification layer checks requests with", platform)
         percent = settings.rollout.api_gateway_percent
         statements = [
-            iam.allow(["secretsmanager:GetSecretValue"], [signing_secret.arn]),
+            *signing_secret.read_statements(),
             iam.allow(["execute-api:Invoke"], [execution.api.execute_arn]),
         ]
         environment: dict[str, pulumi.Input[str]] = {
@@ -310,17 +311,12 @@ def fingerprint(parts: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _secret(parent: pulumi.Resource, resource_name: str, secret_name: str, description: str,
-            platform: Platform) -> aws.secretsmanager.Secret:
-    """A secret whose value operators put (`aws secretsmanager put-secret-value`)."""
-    return aws.secretsmanager.Secret(
-        resource_name, name=secret_name, description=description,
-        recovery_window_in_days=platform.protection.secret_recovery_days,
-        # Slack issues these values; Secrets Manager cannot rotate them. The policy pack's
-        # secret-rotation-enabled takes this tag's value as the reason for the exemption.
-        tags={tags.ROTATION_EXEMPT:
-              "issued by Slack - rotate it in the Slack app then put-secret-value"},
-        opts=pulumi.ResourceOptions(parent=parent, protect=platform.protection.deletion_protection))
+def _slack_secret(parent: pulumi.Resource, resource_name: str, secret_name: str, description: str,
+                  platform: Platform) -> DeclaredSecret:
+    """A Slack credential operators put (`aws secretsmanager put-secret-value`)."""
+    return OperatorSecret(secret_name, description,
+                          "issued by Slack - rotate it in the Slack app then put-secret-value",
+                          ).declare(resource_name, platform, parent)
 
 
 def _alarm(parent: pulumi.Resource, name: str, description: str, namespace: str, metric: str,

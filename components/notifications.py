@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from components import iam
 from components.config import NotificationSettings
+from components.kms import customer_managed_key
 from components.platform import Platform
 
 
@@ -27,13 +28,8 @@ class AlarmTopic(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("iam-platform:notifications:AlarmTopic", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        key = aws.kms.Key(
-            f"{name}-key",
-            description=f"{platform.project}/{platform.stack} alarm notifications",
-            enable_key_rotation=True,
-            deletion_window_in_days=30 if platform.protection.deletion_protection else 7,
-            policy=iam.policy_document(_key_policy(platform)),
-            opts=child)
+        key = customer_managed_key(f"{name}-key", "alarm notifications", platform, self,
+                                   statements=_publisher_key_grants(platform))
         topic = aws.sns.Topic(f"{name}-topic", kms_master_key_id=key.arn, opts=child)
         aws.sns.TopicPolicy(f"{name}-topic-policy", arn=topic.arn,
                             policy=iam.policy_document(_topic_policy(platform, topic.arn)), opts=child)
@@ -44,10 +40,8 @@ class AlarmTopic(pulumi.ComponentResource):
         self.register_outputs({"topicArn": self.topic_arn})
 
 
-def _key_policy(platform: Platform) -> list[iam.Statement]:
+def _publisher_key_grants(platform: Platform) -> list[iam.Statement]:
     return [
-        iam.resource_grant({"AWS": [platform.root_principal()]}, ["kms:*"], ["*"],
-                           sid="AccountAdministersKeyThroughIam"),
         iam.resource_grant({"Service": ["cloudwatch.amazonaws.com"]},
                            ["kms:Decrypt", "kms:GenerateDataKey*"], ["*"],
                            conditions={"StringEquals": {"aws:SourceAccount": platform.account_id}},

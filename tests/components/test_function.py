@@ -40,7 +40,10 @@ def test_policy_grants_logs_on_its_own_group_and_callers_statements(dev):
     assert by_action[("xray:PutTelemetryRecords", "xray:PutTraceSegments")] == ["*"]
     secret = one(dev, "aws:secretsmanager/secret:Secret", "jwks-keys")
     assert by_action[("secretsmanager:GetSecretValue",)] == [secret["outputs"]["arn"]]
-    assert len(statements) == 3
+    [decrypt] = [s for s in statements if s["Action"] == ["kms:Decrypt"]]
+    assert decrypt["Resource"] == [one(dev, "aws:kms/key:Key", "jwks-keys-key")["outputs"]["arn"]]
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}
+    assert len(statements) == 4
 
 
 def test_function_defaults_logging_and_tracing(dev):
