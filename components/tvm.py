@@ -190,7 +190,8 @@ class TokenVendingMachine(pulumi.ComponentResource):
     def _alarms(self, name: str, settings: TvmSettings, platform: Platform) -> None:
         function_name = self.function.function.name
         dimensions = {"FunctionName": function_name}
-        common = dict(period=300, evaluation_periods=1, treat_missing_data="notBreaching",
+        # No top-level period here: the provider refuses it beside metric_queries.
+        common = dict(evaluation_periods=1, treat_missing_data="notBreaching",
                       alarm_actions=platform.alarm_actions(), ok_actions=platform.alarm_actions(),
                       opts=pulumi.ResourceOptions(parent=self))
 
@@ -211,7 +212,7 @@ class TokenVendingMachine(pulumi.ComponentResource):
             f"{name}-p99-duration-alarm",
             alarm_description=f"{name}: p99 duration above {settings.alarms.p99_duration_ms} ms",
             namespace="AWS/Lambda", metric_name="Duration", extended_statistic="p99", dimensions=dimensions,
-            comparison_operator="GreaterThanThreshold", threshold=settings.alarms.p99_duration_ms, **common)
+            period=300, comparison_operator="GreaterThanThreshold", threshold=settings.alarms.p99_duration_ms, **common)
         if settings.reserved_concurrency:
             limit = settings.reserved_concurrency * settings.alarms.concurrency_percent / 100
             aws.cloudwatch.MetricAlarm(
@@ -219,6 +220,6 @@ class TokenVendingMachine(pulumi.ComponentResource):
                 alarm_description=f"{name}: concurrent executions near the reserved limit "
                                   f"({settings.reserved_concurrency})",
                 namespace="AWS/Lambda", metric_name="ConcurrentExecutions", statistic="Maximum",
-                dimensions=dimensions, comparison_operator="GreaterThanOrEqualToThreshold", threshold=limit,
-                **common)
+                dimensions=dimensions, period=300, comparison_operator="GreaterThanOrEqualToThreshold",
+                threshold=limit, **common)
 
