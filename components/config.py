@@ -163,6 +163,9 @@ class NetworkSettings(Settings):
             raise ValueError("set vpcId and subnetIds together, or neither (a private VPC is created)")
         if self.subnet_ids is not None and len(set(self.subnet_ids)) != len(self.subnet_ids):
             raise ValueError("subnetIds must not repeat a subnet")
+        if not self.secrets_manager_endpoint and self.vpc_id is None:
+            raise ValueError("secretsManagerEndpoint: false needs vpcId and subnetIds: the VPC this program "
+                             "creates has no internet route, so only its own endpoint reaches Secrets Manager")
         return self
 
 

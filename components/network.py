@@ -95,6 +95,14 @@ class PrivateNetwork(pulumi.ComponentResource):
                     sid="OnlyThisAccountsPrincipals")]),
                 opts=child)
             self.secrets_manager_dns = endpoint.dns_entries.apply(lambda entries: entries[0]["dns_name"])
+        else:
+            # The VPC's own endpoint (its security group is not ours to name) or a NAT route
+            # reaches Secrets Manager: allow HTTPS out, or the functions reach nothing but MySQL.
+            for client, source in (("rotation", rotation), ("app", app)):
+                aws.vpc.SecurityGroupEgressRule(
+                    f"{name}-{client}-to-secretsmanager", security_group_id=source.id, cidr_ipv4="0.0.0.0/0",
+                    ip_protocol="tcp", from_port=HTTPS_PORT, to_port=HTTPS_PORT,
+                    description="HTTPS to Secrets Manager (the VPC's endpoint or NAT)", opts=child)
 
         self.db_security_group_id = db.id
         self.rotation_security_group_id = rotation.id

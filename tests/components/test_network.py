@@ -2,6 +2,7 @@
 
 import pytest
 
+from components.config import StackConfigError
 from tests.harness import one, policy_of, run_stack
 
 VPC, SUBNET, SG = "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/securityGroup:SecurityGroup"
@@ -89,6 +90,25 @@ def test_without_an_endpoint_the_rotation_uses_the_regional_name():
     assert run.of_type(ENDPOINT) == [] and not [g for g in run.of_type(SG) if g["name"] == "network-endpoint-sg"]
     sar = one(run, SAR, "database-rotation-app")["inputs"]["parameters"]
     assert sar["endpoint"] == "https://secretsmanager.eu-west-1.amazonaws.com"
+    # New security groups lose AWS's allow-all egress: without this rule the rotation
+    # function and the app could reach nothing but MySQL.
+    for client in ("rotation", "app"):
+        rule = one(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+                   f"network-{client}-to-secretsmanager")["inputs"]
+        assert rule["securityGroupId"] == one(run, SG, f"network-{client}-sg")["id"]
+        assert (rule["cidrIpv4"], rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("0.0.0.0/0", "tcp", 443, 443)
+
+
+def test_with_our_endpoint_the_functions_reach_https_only_through_it():
+    run = run_stack("dev")
+    egress = [r["inputs"] for r in run.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")]
+    assert egress and not [r for r in egress if "cidrIpv4" in r]
+
+
+def test_no_endpoint_in_the_vpc_this_program_creates_is_refused():
+    with pytest.raises(StackConfigError) as error:
+        run_stack("dev", {"iam-platform:network": {"secretsManagerEndpoint": False}})
+    assert "iam-platform:network" in str(error.value) and "no internet route" in str(error.value)
 
 
 def test_three_zones_and_a_smaller_range():
