@@ -99,12 +99,16 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
             enabled_cloudwatch_logs_exports=list(settings.log_exports),
             # The rotation owns the password from the first rotation on.
             opts=pulumi.ResourceOptions(parent=self, protect=protected, ignore_changes=["masterPassword"]))
+        # Rotation is switched on only once there is a database to rotate against: Secrets
+        # Manager tests the rotation function when rotation is configured.
+        self._ready_to_rotate: list[pulumi.Resource] = []
         for index in range(1 + settings.readers):
             role = "writer" if index == 0 else f"reader-{index}"
-            aws.rds.ClusterInstance(
+            instance = aws.rds.ClusterInstance(
                 f"{name}-{role}", cluster_identifier=cluster.id, instance_class="db.serverless",
                 engine=cluster.engine, engine_version=cluster.engine_version, publicly_accessible=False,
                 promotion_tier=index, db_subnet_group_name=subnets.name, opts=child)
+            self._ready_to_rotate.append(instance)
 
         self.rotation_function_arn = None
         if strategy == "rds-managed":
@@ -165,9 +169,10 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
                 "password": args[2], "dbname": self._settings.database_name, "dbClusterIdentifier": args[1],
                 **args[3]}, sort_keys=True))
         # Written once; from then on the rotation owns the value.
-        aws.secretsmanager.SecretVersion(
+        initial = aws.secretsmanager.SecretVersion(
             f"{self._name}-{suffix}-initial", secret_id=secret.id, secret_string=pulumi.Output.secret(value),
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]))
+        self._ready_to_rotate.append(initial)
         return secret
 
     def _rotation_application(self, key: aws.kms.Key, network: PrivateNetwork,
@@ -203,7 +208,7 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
             rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
                 schedule_expression=rotation.schedule_expression, duration=rotation.duration),
             rotate_immediately=False,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on or []))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._ready_to_rotate, *(depends_on or [])]))
 
     def _failure_alerts(self, secret_arn: pulumi.Output[str]) -> None:
         pattern = secret_arn.apply(lambda arn: json.dumps({

@@ -158,6 +158,20 @@ def test_rotation_uses_the_applications_function_every_30_days(dev):
     assert stack["urn"] in rotation["dependencies"]
 
 
+@pytest.mark.parametrize("strategy", ["single-user", "alternating-users", "rds-managed"])
+def test_rotation_starts_once_the_secrets_hold_values_and_the_instances_exist(strategy):
+    """Configuring rotation makes Secrets Manager test the function against the database:
+    before the first value or the writer exists that test fails (RotationFailed, AWSPENDING left)."""
+    run = database(rotation={"strategy": strategy})
+    dependencies = one(run, ROTATION, "database-rotation")["dependencies"]
+    instances = [r["urn"] for r in run.of_type("aws:rds/clusterInstance:ClusterInstance")]
+    versions = [r["urn"] for r in run.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+                if r["name"].startswith("database-")]
+    assert instances and set(instances) <= set(dependencies)
+    assert set(versions) <= set(dependencies)
+    assert len(versions) == {"single-user": 1, "alternating-users": 2, "rds-managed": 0}[strategy]
+
+
 def test_every_days_setting():
     run = database(rotation={"everyDays": 7})
     assert one(run, ROTATION, "database-rotation")["inputs"]["rotationRules"] == {
