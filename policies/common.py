@@ -1,4 +1,4 @@
-"""Helpers the rules share: exemptions, tags, stacks, identity documents and IAM action matching."""
+"""Helpers the rules share: exemption matching, tags, stacks, identity documents and IAM action matching."""
 
 from __future__ import annotations
 
@@ -26,25 +26,6 @@ POLICY_TYPE = "aws:iam/policy:Policy"
 
 
 # --- exemptions ---------------------------------------------------------------------------
-
-def exemptions_schema(what: str) -> dict[str, Any]:
-    """The ``exemptions`` setting: resources a policy skips, each with the reason why."""
-    return {
-        "type": "array",
-        "items": {
-            "type": "object",
-            "properties": {
-                "name": {"type": "string", "minLength": 1},
-                "reason": {"type": "string", "minLength": 1},
-            },
-            "required": ["name", "reason"],
-        },
-        "default": [],
-        "description": f"{what} this policy skips, each {{\"name\": ..., \"reason\": ...}}. A name matches "
-                       "a resource's logical name, or a physical name equal to it or auto-named from it "
-                       "(the name, \"-\", and Pulumi's 7-hex-digit suffix).",
-    }
-
 
 def exemption_reason(settings: Mapping[str, Any], *names: Any) -> Optional[str]:
     """The reason of the first exemption matching any of ``names`` (logical or physical names)."""

@@ -11,29 +11,25 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason, exemptions_schema
+from policies.common import exemption_reason
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.props import known_or_none
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 METHOD_TYPE = "aws:apigateway/method:Method"
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
-        "allowedAuthorizationTypes": {
-            "type": "array",
-            "items": {"type": "string", "enum": ["AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"]},
-            "default": ["AWS_IAM"],
-            "description": "Authorization types a method may use. NONE cannot be allowed here: "
-                           "name public methods in exemptMethods instead.",
-        },
-        "exemptMethods": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Resource names (the last part of the URN, e.g. \"health-get\") of "
-                           "aws:apigateway/method:Method resources that may use any authorization.",
-        },
+        "allowedAuthorizationTypes": string_list(
+            ["AWS_IAM"],
+            "Authorization types a method may use. NONE cannot be allowed here: "
+            "name public methods in exemptMethods instead.",
+            enum=["AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"]),
+        "exemptMethods": string_list(
+            [],
+            "Resource names (the last part of the URN, e.g. \"health-get\") of "
+            "aws:apigateway/method:Method resources that may use any authorization."),
         "exemptions": exemptions_schema("Methods that may use any authorization, by resource name,"),
     },
 )
@@ -76,14 +72,10 @@ REST_API_POLICY_TYPE = "aws:apigateway/restApiPolicy:RestApiPolicy"
 
 RESOURCE_POLICY_SCHEMA = PolicyConfigSchema(
     properties={
-        "restrictingConditionKeys": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp", "aws:PrincipalOrgID"],
-            "description": "Condition keys that make an Allow to principal \"*\" acceptable: on the "
-                           "statement itself, or negated (StringNotEquals, NotIpAddress, ...) on a Deny "
-                           "to \"*\" in the same document.",
-        },
+        "restrictingConditionKeys": string_list(
+            ["aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp", "aws:PrincipalOrgID"],
+            "Condition keys that make an Allow to principal \"*\" acceptable: on the statement itself, "
+            "or negated (StringNotEquals, NotIpAddress, ...) on a Deny to \"*\" in the same document."),
         "exemptions": exemptions_schema("REST APIs (or RestApiPolicy resources)"),
     },
 )

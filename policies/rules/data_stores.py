@@ -13,8 +13,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason, exemptions_schema, stack_of
+from policies.common import exemption_reason, stack_of
 from policies.props import known_or_none, plain
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 CLUSTER_TYPE = "aws:rds/cluster:Cluster"
@@ -29,9 +30,10 @@ RDS_SCHEMA = PolicyConfigSchema(
     properties={
         "requireDeletionProtection": {"type": "boolean", "default": False,
                                       "description": "Require deletion_protection on every cluster and instance."},
-        "deletionProtectionStacks": {"type": "array", "items": {"type": "string"}, "default": ["prod"],
-                                     "description": "Stacks (from the resource URN) where deletion_protection is "
-                                                    "required even when requireDeletionProtection is false."},
+        "deletionProtectionStacks": string_list(
+            ["prod"],
+            "Stacks (from the resource URN) where deletion_protection is required even when "
+            "requireDeletionProtection is false."),
     },
 )
 

@@ -17,13 +17,13 @@ from pulumi_policy import (
 from policies.common import (
     Document,
     exemption_reason,
-    exemptions_schema,
     granted_actions,
     identity_documents,
     is_effectively_star,
 )
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.props import known_or_none
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey"
@@ -97,14 +97,11 @@ SENSITIVE_ACTIONS = [
 
 SCOPED_SCHEMA = PolicyConfigSchema(
     properties={
-        "sensitiveActions": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": SENSITIVE_ACTIONS,
-            "description": "Actions (globs, case-insensitive) that must name their resources. Every one "
-                           "supports resource-level permissions; actions AWS cannot scope (xray:PutTraceSegments, "
-                           "secretsmanager:ListSecrets, ...) may stay on \"*\".",
-        },
+        "sensitiveActions": string_list(
+            SENSITIVE_ACTIONS,
+            "Actions (globs, case-insensitive) that must name their resources. Every one supports "
+            "resource-level permissions; actions AWS cannot scope (xray:PutTraceSegments, "
+            "secretsmanager:ListSecrets, ...) may stay on \"*\"."),
         "exemptions": exemptions_schema("Identity policies"),
     },
 )

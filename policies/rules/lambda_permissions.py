@@ -15,8 +15,9 @@ from pulumi_policy import (
 )
 
 from policies.autonames import is_name_or_autoname
-from policies.common import exemption_reason, exemptions_schema
+from policies.common import exemption_reason
 from policies.props import is_set
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 PERMISSION_TYPE = "aws:lambda/permission:Permission"
@@ -24,16 +25,12 @@ SERVICE_PRINCIPAL_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
-        "exemptFunctionUrlFunctions": {
-            "type": "array",
-            "items": {"type": "string"},
+        "exemptFunctionUrlFunctions": string_list(
             # Slack cannot sign with SigV4: the verification function checks Slack's signature itself.
-            "default": ["verification-fn-function"],
-            "description": "Lambda functions that may have a public Function URL (principal \"*\" "
-                           "with functionUrlAuthType NONE, or invokedViaFunctionUrl). An entry "
-                           "matches a function named exactly so, or auto-named from it "
-                           "(the entry, \"-\", and Pulumi's 7-hex-digit suffix).",
-        },
+            ["verification-fn-function"],
+            "Lambda functions that may have a public Function URL (principal \"*\" with functionUrlAuthType "
+            "NONE, or invokedViaFunctionUrl). An entry matches a function named exactly so, or auto-named "
+            "from it (the entry, \"-\", and Pulumi's 7-hex-digit suffix)."),
         "exemptions": exemptions_schema("Functions whose Function URL may be public,"),
     },
 )

@@ -13,8 +13,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason, exemptions_schema
+from policies.common import exemption_reason
 from policies.props import known_or_none, plain
+from policies.schemas import exemptions_schema
 from policies.settings import policy_settings
 
 LOG_GROUP_TYPE = "aws:cloudwatch/logGroup:LogGroup"

@@ -17,9 +17,10 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import exemption_reason, exemptions_schema, safe_get, tags_of
+from policies.common import exemption_reason, safe_get, tags_of
 from policies.documents import PolicyDocumentError, parse_policy_document
 from policies.props import known_or_none
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 SECRET_TYPE = "aws:secretsmanager/secret:Secret"
@@ -199,13 +200,10 @@ KMS_KEY_ROTATION_ENABLED = ResourceValidationPolicy(
 
 KEY_POLICY_SCHEMA = PolicyConfigSchema(
     properties={
-        "restrictingConditionKeys": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["kms:CallerAccount", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalArn",
-                        "aws:SourceAccount", "aws:SourceArn", "aws:SourceVpce", "aws:SourceVpc"],
-            "description": "Condition keys that make an Allow to principal \"*\" acceptable.",
-        },
+        "restrictingConditionKeys": string_list(
+            ["kms:CallerAccount", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalArn",
+             "aws:SourceAccount", "aws:SourceArn", "aws:SourceVpce", "aws:SourceVpc"],
+            "Condition keys that make an Allow to principal \"*\" acceptable."),
     },
 )
 
