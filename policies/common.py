@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional
 
 from policies.autonames import is_name_or_autoname
-from policies.props import plain
+from policies.props import known_or_none, plain
 
 IDENTITY_POLICY_TYPES = {
     "aws:iam/policy:Policy": "policy",
@@ -46,22 +46,13 @@ def tags_of(props: Mapping[str, Any]) -> dict[str, str]:
     """Explicit ``tags`` over the provider's ``tagsAll``; unknown or absent tag maps count as empty."""
     merged: dict[str, str] = {}
     for key in ("tagsAll", "tags"):
-        value = safe_get(props, key)
+        value = known_or_none(props, key)
         if isinstance(value, Mapping):
             for tag, tag_value in value.items():
-                tag_value = safe_get(value, tag)
+                tag_value = known_or_none(value, tag)
                 if isinstance(tag_value, str):
                     merged[tag] = tag_value
     return merged
-
-
-def safe_get(props: Mapping[str, Any], key: str) -> Any:
-    """``props[key]`` or None when absent or unknown (for lookups that must not stop a policy)."""
-    from pulumi_policy.proxy import UnknownValueError
-    try:
-        return props.get(key)
-    except UnknownValueError:
-        return None
 
 
 def stack_of(urn: str) -> str:
@@ -160,20 +151,20 @@ def role_identity_documents(role: Any, resources: list[Any]) -> Iterator[tuple[A
     resources naming it, and Policy resources attached to it with a RolePolicyAttachment."""
     for document in identity_documents(ROLE_TYPE, role.props):
         yield role, document
-    role_refs = {v for v in (safe_get(role.props, "name"), safe_get(role.props, "id"), safe_get(role.props, "arn"))
+    role_refs = {v for v in (known_or_none(role.props, "name"), known_or_none(role.props, "id"), known_or_none(role.props, "arn"))
                  if isinstance(v, str) and v}
-    policies_by_arn = {safe_get(r.props, "arn"): r for r in resources if r.resource_type == POLICY_TYPE}
+    policies_by_arn = {known_or_none(r.props, "arn"): r for r in resources if r.resource_type == POLICY_TYPE}
     for resource in resources:
         if resource.resource_type not in (ROLE_POLICY_TYPE, ROLE_POLICY_ATTACHMENT_TYPE):
             continue
-        if not (_linked(resource, "role", role) or safe_get(resource.props, "role") in role_refs):
+        if not (_linked(resource, "role", role) or known_or_none(resource.props, "role") in role_refs):
             continue
         if resource.resource_type == ROLE_POLICY_TYPE:
             for document in identity_documents(ROLE_POLICY_TYPE, resource.props):
                 yield resource, document
         else:
             linked = [p for p in resource.property_dependencies.get("policyArn", []) if p.resource_type == POLICY_TYPE]
-            policy = linked[0] if linked else policies_by_arn.get(safe_get(resource.props, "policyArn"))
+            policy = linked[0] if linked else policies_by_arn.get(known_or_none(resource.props, "policyArn"))
             if policy is not None:
                 for document in identity_documents(POLICY_TYPE, policy.props):
                     yield policy, document

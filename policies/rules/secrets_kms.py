@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import exemption_reason, safe_get, tags_of
+from policies.common import exemption_reason, tags_of
 from policies.documents import PolicyDocumentError, parse_policy_document
 from policies.props import known_or_none
 from policies.schemas import exemptions_schema, string_list
@@ -63,7 +63,7 @@ def _validate_rotation(args: StackValidationArgs, report_violation: ReportViolat
             report_violation(f'secret "{secret.name}" is tagged {settings["exemptTag"]} without a reason; put '
                              "the reason in the tag's value, or add a rotation", secret.urn)
             continue
-        if exemption_reason(settings, secret.name, safe_get(secret.props, "name")) is not None:
+        if exemption_reason(settings, secret.name, known_or_none(secret.props, "name")) is not None:
             continue
         rotation = next((r for r in rotations if _rotates(r, secret)), None)
         if rotation is None:
@@ -84,8 +84,8 @@ def _validate_rotation(args: StackValidationArgs, report_violation: ReportViolat
 def _rotates(rotation: PolicyResource, secret: PolicyResource) -> bool:
     if any(dep.urn == secret.urn for dep in rotation.property_dependencies.get("secretId", [])):
         return True
-    refs = {safe_get(secret.props, k) for k in ("arn", "id", "name")} - {None, ""}
-    return safe_get(rotation.props, "secretId") in refs
+    refs = {known_or_none(secret.props, k) for k in ("arn", "id", "name")} - {None, ""}
+    return known_or_none(rotation.props, "secretId") in refs
 
 
 _RATE = re.compile(r"rate\((\d+)\s+(hour|hours|day|days)\)")
