@@ -20,6 +20,7 @@ IDENTITY_POLICY_TYPES = {
 }
 ROLE_TYPE = "aws:iam/role:Role"
 FUNCTION_TYPE = "aws:lambda/function:Function"
+PERMISSION_TYPE = "aws:lambda/permission:Permission"
 ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 POLICY_TYPE = "aws:iam/policy:Policy"

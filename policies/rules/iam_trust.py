@@ -14,11 +14,11 @@ from pulumi_policy import (
     Severity,
 )
 
+from policies.common import ROLE_TYPE
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.schemas import string_list
 from policies.settings import policy_settings
 
-ROLE_TYPE = "aws:iam/role:Role"
 WILDCARD_ACTIONS = {"*", "sts:*"}
 CROSS_ACCOUNT_GUARDS = {"sts:externalid", "aws:principalorgid"}
 _ACCOUNT_ID = re.compile(r"(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):.*")

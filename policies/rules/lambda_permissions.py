@@ -15,12 +15,11 @@ from pulumi_policy import (
 )
 
 from policies.autonames import is_name_or_autoname
-from policies.common import exemption_reason
+from policies.common import PERMISSION_TYPE, exemption_reason
 from policies.props import is_set
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
-PERMISSION_TYPE = "aws:lambda/permission:Permission"
 SERVICE_PRINCIPAL_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 
 CONFIG_SCHEMA = PolicyConfigSchema(

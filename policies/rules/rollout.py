@@ -23,6 +23,7 @@ from pulumi_policy import (
 
 from policies.common import (
     FUNCTION_TYPE,
+    PERMISSION_TYPE,
     ROLE_TYPE,
     granted_actions,
     resource_matches,
@@ -33,7 +34,6 @@ from policies.documents import PolicyDocumentError, parse_policy_document
 from policies.props import known_or_none
 from policies.settings import policy_settings
 
-PERMISSION_TYPE = "aws:lambda/permission:Permission"
 INVOKE_ACTIONS = ["lambda:InvokeFunction", "lambda:InvokeAsync"]
 
 SCHEMA = PolicyConfigSchema(
