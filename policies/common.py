@@ -1,4 +1,4 @@
-"""Helpers the rules share: exemption matching, tags, stacks, identity documents and IAM action matching."""
+"""Helpers the rules share: exemption matching, tags, stacks, function names, identity documents and IAM action matching."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def exemption_reason(settings: Mapping[str, Any], *names: Any) -> Optional[str]:
     return None
 
 
-# --- tags, stacks -------------------------------------------------------------------------
+# --- tags, stacks, names ------------------------------------------------------------------
 
 def tags_of(props: Mapping[str, Any]) -> dict[str, str]:
     """Explicit ``tags`` over the provider's ``tagsAll``; unknown or absent tag maps count as empty."""
@@ -59,6 +59,13 @@ def tags_of(props: Mapping[str, Any]) -> dict[str, str]:
 def stack_of(urn: str) -> str:
     """``urn:pulumi:<stack>::<project>::...`` → ``<stack>``."""
     return urn.removeprefix("urn:pulumi:").split("::", 1)[0]
+
+
+def function_name(function: str) -> str:
+    """``function`` is a name, ``name:qualifier``, or a (partial) ARN ending in ``function:name[:qualifier]``."""
+    if ":function:" in function:
+        function = function.split(":function:", 1)[1]
+    return function.split(":", 1)[0]
 
 
 # --- IAM actions --------------------------------------------------------------------------

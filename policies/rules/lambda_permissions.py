@@ -15,7 +15,7 @@ from pulumi_policy import (
 )
 
 from policies.autonames import is_name_or_autoname
-from policies.common import PERMISSION_TYPE, exemption_reason
+from policies.common import PERMISSION_TYPE, exemption_reason, function_name
 from policies.props import is_set
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
@@ -51,7 +51,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
 
 def _check_public_permission(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if _is_function_url_permission(args.props):
-        function = _function_name(args.props["function"])
+        function = function_name(args.props["function"])
         settings = policy_settings(args, CONFIG_SCHEMA)
         if any(is_name_or_autoname(function, entry) for entry in settings["exemptFunctionUrlFunctions"]) \
                 or exemption_reason(settings, function) is not None:
@@ -73,13 +73,6 @@ def _is_function_url_permission(props: Mapping[str, Any]) -> bool:
 
 def _is_service_principal(principal: Any) -> bool:
     return isinstance(principal, str) and principal.endswith(SERVICE_PRINCIPAL_SUFFIXES)
-
-
-def _function_name(function: str) -> str:
-    """``function`` is a name, ``name:qualifier``, or a (partial) ARN ending in ``function:name[:qualifier]``."""
-    if ":function:" in function:
-        function = function.split(":function:", 1)[1]
-    return function.split(":", 1)[0]
 
 
 PERMISSION_HAS_SOURCE_ARN = ResourceValidationPolicy(
@@ -119,12 +112,12 @@ def _validate_function_url(args: ResourceValidationArgs, report_violation: Repor
     if authorization == "AWS_IAM":
         return
     function = args.props.get("functionName")
-    function_name = _function_name(function) if isinstance(function, str) else None
+    name = function_name(function) if isinstance(function, str) else None
     settings = policy_settings(args, FUNCTION_URL_SCHEMA)
-    if exemption_reason(settings, args.name, function_name) is not None:
+    if exemption_reason(settings, args.name, name) is not None:
         return
     report_violation(
-        f'Function URL "{args.name}" of function "{function_name or "?"}" uses authorization type {authorization}, '
+        f'Function URL "{args.name}" of function "{name or "?"}" uses authorization type {authorization}, '
         "so anyone on the internet can invoke it; set authorizationType=\"AWS_IAM\", or add the URL or its "
         "function to exemptions with the reason it must be public")
 

@@ -25,6 +25,7 @@ from policies.common import (
     FUNCTION_TYPE,
     PERMISSION_TYPE,
     ROLE_TYPE,
+    function_name,
     granted_actions,
     resource_matches,
     role_identity_documents,
@@ -117,9 +118,7 @@ def _leftovers(role: PolicyResource, execution: PolicyResource,
 def _names_function(function: Any, refs: set[str]) -> bool:
     if not isinstance(function, str):
         return False
-    name = function.split(":function:", 1)[1] if ":function:" in function else function
-    name = name.split(":", 1)[0]
-    return function in refs or name in refs
+    return function in refs or function_name(function) in refs
 
 
 def _covers(pattern: str, arn: str) -> bool:
