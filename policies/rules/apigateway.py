@@ -105,19 +105,15 @@ def _validate_resource_policy(args: ResourceValidationArgs, report_violation: Re
             report_violation(f"{statement.label} of the resource policy of \"{args.name}\" uses NotPrincipal "
                              "with Allow, which lets every principal it does not list call the API; name the "
                              "callers in Principal instead")
-        if _is_public(statement) and not (statement.condition_keys() & keys) and not (denied_unless & keys):
+        if statement.is_public and not (statement.condition_keys() & keys) and not (denied_unless & keys):
             report_violation(
                 f"{statement.label} of the resource policy of \"{args.name}\" allows principal \"*\" without a "
                 f"restricting condition; add a condition on one of {', '.join(settings['restrictingConditionKeys'])} "
                 "or name the calling roles as principals")
 
 
-def _is_public(statement: Statement) -> bool:
-    return any("*" in ids for ids in statement.principals.values())
-
-
 def _denies_everyone(statement: Statement) -> bool:
-    return statement.effect == "Deny" and _is_public(statement)
+    return statement.effect == "Deny" and statement.is_public
 
 
 def _negated_keys(statement: Statement) -> set[str]:
