@@ -1,4 +1,4 @@
-"""Helpers the rules share: exemption matching, tags, stacks, function names, identity documents and IAM action matching."""
+"""Helpers the rules share: exemptions, tags, stacks, function names, IAM actions, identity documents."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional, Protocol
 
 from policies.autonames import is_name_or_autoname
 from policies.props import known_or_none, plain
@@ -39,6 +39,18 @@ def exemption_reason(settings: Mapping[str, Any], *names: Any) -> Optional[str]:
             if is_name_or_autoname(candidate, name):
                 return str(entry.get("reason") or "")
     return None
+
+
+class NamedResource(Protocol):
+    """A resource as a rule sees it: ResourceValidationArgs, or a PolicyResource of a stack policy."""
+
+    name: str
+    props: Mapping[str, Any]
+
+
+def is_exempt(settings: Mapping[str, Any], resource: NamedResource) -> bool:
+    """Whether an exemption names the resource: its logical name, or its physical ``name`` property."""
+    return exemption_reason(settings, resource.name, known_or_none(resource.props, "name")) is not None
 
 
 # --- tags, stacks, names ------------------------------------------------------------------

@@ -11,9 +11,8 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason
+from policies.common import exemption_reason, is_exempt
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
-from policies.props import known_or_none
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -88,7 +87,7 @@ def _validate_resource_policy(args: ResourceValidationArgs, report_violation: Re
     if document in (None, ""):
         return
     settings = policy_settings(args, RESOURCE_POLICY_SCHEMA)
-    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(settings, args):
         return
     try:
         statements = parse_policy_document(document)

@@ -13,8 +13,8 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason, stack_of
-from policies.props import known_or_none, plain
+from policies.common import is_exempt, stack_of
+from policies.props import plain
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -104,7 +104,7 @@ def _validate_table(args: ResourceValidationArgs, report_violation: ReportViolat
     if args.resource_type != TABLE_TYPE:
         return
     settings = policy_settings(args, TABLE_SCHEMA)
-    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(settings, args):
         return
     for problem in _table_problems(args.props, settings):
         report_violation(f'table "{args.name}": {problem}')
@@ -114,7 +114,7 @@ def _remediate_table(args: ResourceValidationArgs) -> Optional[dict[str, Any]]:
     if args.resource_type != TABLE_TYPE:
         return None
     settings = policy_settings(args, TABLE_SCHEMA)
-    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(settings, args):
         return None
     if not _table_problems(args.props, settings):
         return None

@@ -20,6 +20,7 @@ from policies.common import (
     granted_actions,
     identity_documents,
     is_effectively_star,
+    is_exempt,
 )
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.props import known_or_none
@@ -33,7 +34,7 @@ _SERVICE_WILDCARD = re.compile(r"[A-Za-z0-9-]+:\*")
 def _statements(args: ResourceValidationArgs, report_violation: ReportViolation,
                 settings: dict[str, Any]) -> Iterator[tuple[Document, Statement]]:
     """Every statement of the resource's identity documents, unless the resource is exempt."""
-    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(settings, args):
         return
     for document in identity_documents(args.resource_type, args.props):
         try:

@@ -24,8 +24,8 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import Document, exemption_reason, identity_documents, trust_document
-from policies.props import known_or_none, plain
+from policies.common import Document, identity_documents, is_exempt, trust_document
+from policies.props import plain
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -60,7 +60,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     if not documents:
         return
     settings = policy_settings(args, SCHEMA)
-    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(settings, args):
         return
     checked = set(settings["findings"])
     for document in documents:

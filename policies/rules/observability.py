@@ -13,7 +13,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason
+from policies.common import exemption_reason, is_exempt
 from policies.props import known_or_none, plain
 from policies.schemas import exemptions_schema
 from policies.settings import policy_settings
@@ -41,8 +41,7 @@ RETENTION_SCHEMA = PolicyConfigSchema(
 def _missing_retention(args: ResourceValidationArgs) -> bool:
     if args.resource_type != LOG_GROUP_TYPE:
         return False
-    if exemption_reason(policy_settings(args, RETENTION_SCHEMA), args.name,
-                        known_or_none(args.props, "name")) is not None:
+    if is_exempt(policy_settings(args, RETENTION_SCHEMA), args):
         return False
     return not args.props.get("retentionInDays")  # absent or 0: kept forever
 

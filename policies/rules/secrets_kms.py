@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import exemption_reason, tags_of
+from policies.common import is_exempt, tags_of
 from policies.documents import PolicyDocumentError, parse_policy_document
 from policies.props import known_or_none
 from policies.schemas import exemptions_schema, string_list
@@ -63,7 +63,7 @@ def _validate_rotation(args: StackValidationArgs, report_violation: ReportViolat
             report_violation(f'secret "{secret.name}" is tagged {settings["exemptTag"]} without a reason; put '
                              "the reason in the tag's value, or add a rotation", secret.urn)
             continue
-        if exemption_reason(settings, secret.name, known_or_none(secret.props, "name")) is not None:
+        if is_exempt(settings, secret):
             continue
         rotation = next((r for r in rotations if _rotates(r, secret)), None)
         if rotation is None:
@@ -151,7 +151,7 @@ CMK_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Sec
 def _validate_cmk(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != SECRET_TYPE:
         return
-    if exemption_reason(policy_settings(args, CMK_SCHEMA), args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(policy_settings(args, CMK_SCHEMA), args):
         return
     key = args.props.get("kmsKeyId")
     if key in (None, "", AWS_MANAGED_SECRETS_KEY):
