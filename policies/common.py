@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional, Protocol
 
 from policies.autonames import is_name_or_autoname
+from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.props import known_or_none, plain
 
 IDENTITY_POLICY_TYPES = {
@@ -142,6 +143,13 @@ class Document:
     where: str     # "policy", "inlinePolicies[0].policy", "assumeRolePolicy"
     text: Any      # the JSON string (or mapping) as given
     kind: str      # "identity" | "trust"
+
+    def statements(self) -> list[Statement]:
+        """The document's statements; none when it does not parse (iam-policy-document-valid reports that)."""
+        try:
+            return parse_policy_document(self.text)
+        except PolicyDocumentError:
+            return []
 
 
 def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[Document]:

@@ -22,7 +22,7 @@ from policies.common import (
     is_effectively_star,
     is_exempt,
 )
-from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.documents import Statement
 from policies.props import known_or_none
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
@@ -31,17 +31,12 @@ ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey"
 _SERVICE_WILDCARD = re.compile(r"[A-Za-z0-9-]+:\*")
 
 
-def _statements(args: ResourceValidationArgs, report_violation: ReportViolation,
-                settings: dict[str, Any]) -> Iterator[tuple[Document, Statement]]:
+def _statements(args: ResourceValidationArgs, settings: dict[str, Any]) -> Iterator[tuple[Document, Statement]]:
     """Every statement of the resource's identity documents, unless the resource is exempt."""
     if is_exempt(settings, args):
         return
     for document in identity_documents(args.resource_type, args.props):
-        try:
-            statements = parse_policy_document(document.text)
-        except PolicyDocumentError:
-            continue  # iam-policy-document-valid reports it
-        for statement in statements:
+        for statement in document.statements():
             yield document, statement
 
 
@@ -56,7 +51,7 @@ WILDCARD_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema
 
 def _validate_wildcards(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, WILDCARD_SCHEMA)
-    for document, statement in _statements(args, report_violation, settings):
+    for document, statement in _statements(args, settings):
         if not statement.allows:
             continue
         for action in statement.actions:
@@ -110,7 +105,7 @@ SCOPED_SCHEMA = PolicyConfigSchema(
 
 def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, SCOPED_SCHEMA)
-    for document, statement in _statements(args, report_violation, settings):
+    for document, statement in _statements(args, settings):
         if not statement.allows:
             continue
         broad = [r for r in statement.resources if is_effectively_star(r)]
@@ -147,7 +142,7 @@ LIST_SECRETS_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_sc
 
 def _validate_list_secrets(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, LIST_SECRETS_SCHEMA)
-    for document, statement in _statements(args, report_violation, settings):
+    for document, statement in _statements(args, settings):
         if statement.allows and not statement.not_actions and granted_actions(
                 statement.actions, ["secretsmanager:ListSecrets"]):
             report_violation(f"{_where(args, document, statement)} grants secretsmanager:ListSecrets, which "

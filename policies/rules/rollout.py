@@ -31,7 +31,6 @@ from policies.common import (
     role_identity_documents,
     tags_of,
 )
-from policies.documents import PolicyDocumentError, parse_policy_document
 from policies.props import known_or_none
 from policies.settings import policy_settings
 
@@ -102,11 +101,7 @@ def _leftovers(role: PolicyResource, execution: PolicyResource,
                                    f'"{execution.name}"')
     # 2. an identity policy of the verification role allowing invoke on the execution function
     for source, document in role_identity_documents(role, resources):
-        try:
-            statements = parse_policy_document(document.text)
-        except PolicyDocumentError:
-            continue
-        for statement in statements:
+        for statement in document.statements():
             if not statement.allows or not granted_actions(statement.actions, INVOKE_ACTIONS):
                 continue
             covering = [r for r in statement.resources if arn and _covers(r, arn)]

@@ -143,11 +143,7 @@ def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportVi
     prefix = settings["sourceIdentityPrefix"]
     for tvm in tvm_roles:
         for source, document in role_identity_documents(tvm, args.resources):
-            try:
-                statements = parse_policy_document(document.text)
-            except PolicyDocumentError:
-                continue  # iam-policy-document-valid reports it
-            for statement in statements:
+            for statement in document.statements():
                 problem = _scope_problem(statement, protected_arns, prefix)
                 if problem:
                     report_violation(f'TVM role "{tvm.name}", {statement.label} of {document.where} on '
