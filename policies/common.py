@@ -1,4 +1,4 @@
-"""Helpers the rules share: exemptions, tags, stacks, function names, IAM actions, identity documents."""
+"""Helpers the rules share: resource types, exemptions, tags, stacks, function names, IAM actions, identity documents."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Optional, Protocol
+from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, TypeVar, cast
 
 from policies.autonames import is_name_or_autoname
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
@@ -25,6 +25,18 @@ PERMISSION_TYPE = "aws:lambda/permission:Permission"
 ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 POLICY_TYPE = "aws:iam/policy:Policy"
+
+_Check = TypeVar("_Check", bound=Callable[..., Any])
+
+
+def applies_to(*resource_types: str) -> Callable[[_Check], _Check]:
+    """Run the decorated validation or remediation only on resources of these types (None for others)."""
+    def decorate(check: _Check) -> _Check:
+        @functools.wraps(check)
+        def checked(args: Any, *rest: Any) -> Any:
+            return check(args, *rest) if args.resource_type in resource_types else None
+        return cast(_Check, checked)
+    return decorate
 
 
 # --- exemptions ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason, is_exempt
+from policies.common import applies_to, exemption_reason, is_exempt
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
@@ -34,9 +34,8 @@ CONFIG_SCHEMA = PolicyConfigSchema(
 )
 
 
+@applies_to(METHOD_TYPE)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != METHOD_TYPE:
-        return
     http_method = args.props.get("httpMethod")
     if http_method == "OPTIONS":  # CORS preflight requests never carry credentials
         return
@@ -80,9 +79,8 @@ RESOURCE_POLICY_SCHEMA = PolicyConfigSchema(
 )
 
 
+@applies_to(REST_API_TYPE, REST_API_POLICY_TYPE)
 def _validate_resource_policy(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in (REST_API_TYPE, REST_API_POLICY_TYPE):
-        return
     document = args.props.get("policy")
     if document in (None, ""):
         return

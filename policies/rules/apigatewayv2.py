@@ -11,7 +11,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason
+from policies.common import applies_to, exemption_reason
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -33,9 +33,8 @@ CONFIG_SCHEMA = PolicyConfigSchema(
 )
 
 
+@applies_to(ROUTE_TYPE)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ROUTE_TYPE:
-        return
     settings = policy_settings(args, CONFIG_SCHEMA)
     route_key = args.props.get("routeKey")
     authorization = args.props.get("authorizationType") or "NONE"

@@ -13,7 +13,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import is_exempt, stack_of
+from policies.common import applies_to, is_exempt, stack_of
 from policies.props import plain
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
@@ -38,9 +38,8 @@ RDS_SCHEMA = PolicyConfigSchema(
 )
 
 
+@applies_to(CLUSTER_TYPE, CLUSTER_INSTANCE_TYPE, INSTANCE_TYPE)
 def _validate_rds(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in (CLUSTER_TYPE, CLUSTER_INSTANCE_TYPE, INSTANCE_TYPE):
-        return
     props = args.props
     if args.resource_type in (CLUSTER_TYPE, INSTANCE_TYPE):
         # Aurora Serverless v1 clusters are always encrypted; everything else defaults to unencrypted.
@@ -100,9 +99,8 @@ def _enabled(props: Mapping[str, Any], block: str) -> bool:
     return bool(value) and value.get("enabled") is True
 
 
+@applies_to(TABLE_TYPE)
 def _validate_table(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != TABLE_TYPE:
-        return
     settings = policy_settings(args, TABLE_SCHEMA)
     if is_exempt(settings, args):
         return
@@ -110,9 +108,8 @@ def _validate_table(args: ResourceValidationArgs, report_violation: ReportViolat
         report_violation(f'table "{args.name}": {problem}')
 
 
+@applies_to(TABLE_TYPE)
 def _remediate_table(args: ResourceValidationArgs) -> Optional[dict[str, Any]]:
-    if args.resource_type != TABLE_TYPE:
-        return None
     settings = policy_settings(args, TABLE_SCHEMA)
     if is_exempt(settings, args):
         return None

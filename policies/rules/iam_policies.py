@@ -16,6 +16,7 @@ from pulumi_policy import (
 
 from policies.common import (
     Document,
+    applies_to,
     exemption_reason,
     granted_actions,
     identity_documents,
@@ -167,9 +168,8 @@ NO_LIST_SECRETS = ResourceValidationPolicy(
 ACCESS_KEY_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Access keys (or their users)")})
 
 
+@applies_to(ACCESS_KEY_TYPE)
 def _validate_access_key(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ACCESS_KEY_TYPE:
-        return
     user = known_or_none(args.props, "user")
     if exemption_reason(policy_settings(args, ACCESS_KEY_SCHEMA), args.name, user) is not None:
         return

@@ -14,7 +14,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import ROLE_TYPE
+from policies.common import ROLE_TYPE, applies_to
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.schemas import string_list
 from policies.settings import policy_settings
@@ -35,9 +35,8 @@ CONFIG_SCHEMA = PolicyConfigSchema(
 )
 
 
+@applies_to(ROLE_TYPE)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ROLE_TYPE:
-        return
     document = args.props.get("assumeRolePolicy")
     if document is None:
         return
@@ -139,9 +138,8 @@ DEPUTY_SCHEMA = PolicyConfigSchema(
 )
 
 
+@applies_to(ROLE_TYPE)
 def _validate_service_conditions(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ROLE_TYPE:
-        return
     document = args.props.get("assumeRolePolicy")
     if document in (None, ""):
         return

@@ -15,7 +15,7 @@ from pulumi_policy import (
 )
 
 from policies.autonames import is_name_or_autoname
-from policies.common import PERMISSION_TYPE, exemption_reason, function_name
+from policies.common import PERMISSION_TYPE, applies_to, exemption_reason, function_name
 from policies.props import is_set
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
@@ -35,9 +35,8 @@ CONFIG_SCHEMA = PolicyConfigSchema(
 )
 
 
+@applies_to(PERMISSION_TYPE)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != PERMISSION_TYPE:
-        return
     principal = args.props.get("principal")
     if principal == "*":
         _check_public_permission(args, report_violation)
@@ -105,9 +104,8 @@ FUNCTION_URL_SCHEMA = PolicyConfigSchema(
 )
 
 
+@applies_to(FUNCTION_URL_TYPE)
 def _validate_function_url(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != FUNCTION_URL_TYPE:
-        return
     authorization = args.props.get("authorizationType") or "NONE"
     if authorization == "AWS_IAM":
         return

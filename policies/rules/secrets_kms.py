@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import is_exempt, tags_of
+from policies.common import applies_to, is_exempt, tags_of
 from policies.documents import PolicyDocumentError, parse_policy_document
 from policies.props import known_or_none
 from policies.schemas import exemptions_schema, string_list
@@ -148,9 +148,8 @@ SECRET_ROTATION_ENABLED = StackValidationPolicy(
 CMK_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Secrets")})
 
 
+@applies_to(SECRET_TYPE)
 def _validate_cmk(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != SECRET_TYPE:
-        return
     if is_exempt(policy_settings(args, CMK_SCHEMA), args):
         return
     key = args.props.get("kmsKeyId")
@@ -174,9 +173,8 @@ SECRET_ENCRYPTED_WITH_CMK = ResourceValidationPolicy(
 
 # --- kms-key-rotation-enabled ------------------------------------------------------------
 
+@applies_to(KEY_TYPE)
 def _validate_key_rotation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != KEY_TYPE:
-        return
     spec = args.props.get("keySpec") or args.props.get("customerMasterKeySpec") or "SYMMETRIC_DEFAULT"
     usage = args.props.get("keyUsage") or "ENCRYPT_DECRYPT"
     if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
@@ -208,9 +206,8 @@ KEY_POLICY_SCHEMA = PolicyConfigSchema(
 )
 
 
+@applies_to(KEY_TYPE, KEY_POLICY_TYPE)
 def _validate_key_policy(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in (KEY_TYPE, KEY_POLICY_TYPE):
-        return
     document = args.props.get("policy")
     if document in (None, ""):
         return
