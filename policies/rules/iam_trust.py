@@ -14,7 +14,7 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import ROLE_TYPE, applies_to
+from policies.common import ROLE_TYPE, applies_to, trust_document
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.schemas import string_list
 from policies.settings import policy_settings
@@ -140,16 +140,12 @@ DEPUTY_SCHEMA = PolicyConfigSchema(
 
 @applies_to(ROLE_TYPE)
 def _validate_service_conditions(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    document = args.props.get("assumeRolePolicy")
-    if document in (None, ""):
+    trust = trust_document(args.resource_type, args.props)
+    if trust is None:
         return
-    try:
-        statements = parse_policy_document(document)
-    except PolicyDocumentError:
-        return  # iam-role-trust-no-wildcard reports it
     settings = policy_settings(args, DEPUTY_SCHEMA)
     guards = {key.lower() for key in settings["guardConditionKeys"]}
-    for statement in statements:
+    for statement in trust.statements():
         if not statement.allows or statement.condition_keys() & guards:
             continue
         for service in statement.principals.get("Service", []):
