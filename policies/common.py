@@ -1,4 +1,4 @@
-"""Helpers the rules share: resource types, exemptions, tags, stacks, function names, IAM actions, identity documents."""
+"""Helpers the rules share: resource types, exemptions, tags, stacks, function names, IAM actions, documents."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ def is_effectively_star(resource: str) -> bool:
     return match["account"] in ("*", "") and re.fullmatch(r"[\w-]*[/:]?\*", match["resource"]) is not None
 
 
-# --- identity policy documents ------------------------------------------------------------
+# --- policy documents ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Document:
@@ -162,6 +162,16 @@ class Document:
             return parse_policy_document(self.text)
         except PolicyDocumentError:
             return []
+
+
+def statements_or_report(document: Any, what: str,
+                         report_violation: Callable[[str], None]) -> Optional[list[Statement]]:
+    """A resource policy's statements; None once reported as unparsable (``what``: 'the key policy of "k"')."""
+    try:
+        return parse_policy_document(document)
+    except PolicyDocumentError as error:
+        report_violation(f"{what} is not a valid policy document: {error}; fix the JSON")
+        return None
 
 
 def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[Document]:

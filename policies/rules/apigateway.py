@@ -11,8 +11,8 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import applies_to, exemption_reason, is_exempt
-from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.common import applies_to, exemption_reason, is_exempt, statements_or_report
+from policies.documents import Statement
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -87,11 +87,8 @@ def _validate_resource_policy(args: ResourceValidationArgs, report_violation: Re
     settings = policy_settings(args, RESOURCE_POLICY_SCHEMA)
     if is_exempt(settings, args):
         return
-    try:
-        statements = parse_policy_document(document)
-    except PolicyDocumentError as error:
-        report_violation(f"the resource policy of \"{args.name}\" is not a valid policy document: {error}; "
-                         "fix the JSON")
+    statements = statements_or_report(document, f'the resource policy of "{args.name}"', report_violation)
+    if statements is None:
         return
     keys = {k.lower() for k in settings["restrictingConditionKeys"]}
     denied_unless = set().union(*[_negated_keys(s) for s in statements if _denies_everyone(s)] or [set()])

@@ -17,8 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import applies_to, is_exempt, tags_of
-from policies.documents import PolicyDocumentError, parse_policy_document
+from policies.common import applies_to, is_exempt, statements_or_report, tags_of
 from policies.props import known_or_none
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
@@ -211,10 +210,8 @@ def _validate_key_policy(args: ResourceValidationArgs, report_violation: ReportV
     document = args.props.get("policy")
     if document in (None, ""):
         return
-    try:
-        statements = parse_policy_document(document)
-    except PolicyDocumentError as error:
-        report_violation(f'the key policy of "{args.name}" is not a valid policy document: {error}; fix the JSON')
+    statements = statements_or_report(document, f'the key policy of "{args.name}"', report_violation)
+    if statements is None:
         return
     keys = {k.lower() for k in policy_settings(args, KEY_POLICY_SCHEMA)["restrictingConditionKeys"]}
     for statement in statements:
