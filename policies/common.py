@@ -201,8 +201,7 @@ def role_identity_documents(role: Any, resources: list[Any]) -> Iterator[tuple[A
     resources naming it, and Policy resources attached to it with a RolePolicyAttachment."""
     for document in identity_documents(ROLE_TYPE, role.props):
         yield role, document
-    role_refs = {v for v in (known_or_none(role.props, "name"), known_or_none(role.props, "id"), known_or_none(role.props, "arn"))
-                 if isinstance(v, str) and v}
+    role_refs = {v for v in (known_or_none(role.props, k) for k in ("name", "id", "arn")) if isinstance(v, str) and v}
     policies_by_arn = {known_or_none(r.props, "arn"): r for r in resources if r.resource_type == POLICY_TYPE}
     for resource in resources:
         if resource.resource_type not in (ROLE_POLICY_TYPE, ROLE_POLICY_ATTACHMENT_TYPE):
