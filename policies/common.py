@@ -1,4 +1,4 @@
-"""Helpers the rules share: exemptions, tags, stacks, identity documents and IAM action matching."""
+"""Helpers the rules share: resource types, exemptions, tags, stacks, function names, IAM actions, documents."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, TypeVar, cast
 
 from policies.autonames import is_name_or_autoname
-from policies.props import plain
+from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.props import known_or_none, plain
 
 IDENTITY_POLICY_TYPES = {
     "aws:iam/policy:Policy": "policy",
@@ -20,31 +21,25 @@ IDENTITY_POLICY_TYPES = {
 }
 ROLE_TYPE = "aws:iam/role:Role"
 FUNCTION_TYPE = "aws:lambda/function:Function"
+PERMISSION_TYPE = "aws:lambda/permission:Permission"
 ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 POLICY_TYPE = "aws:iam/policy:Policy"
 
+_Check = TypeVar("_Check", bound=Callable[..., Any])
+
+
+def applies_to(*resource_types: str) -> Callable[[_Check], _Check]:
+    """Run the decorated validation or remediation only on resources of these types (None for others)."""
+    def decorate(check: _Check) -> _Check:
+        @functools.wraps(check)
+        def checked(args: Any, *rest: Any) -> Any:
+            return check(args, *rest) if args.resource_type in resource_types else None
+        return cast(_Check, checked)
+    return decorate
+
 
 # --- exemptions ---------------------------------------------------------------------------
-
-def exemptions_schema(what: str) -> dict[str, Any]:
-    """The ``exemptions`` setting: resources a policy skips, each with the reason why."""
-    return {
-        "type": "array",
-        "items": {
-            "type": "object",
-            "properties": {
-                "name": {"type": "string", "minLength": 1},
-                "reason": {"type": "string", "minLength": 1},
-            },
-            "required": ["name", "reason"],
-        },
-        "default": [],
-        "description": f"{what} this policy skips, each {{\"name\": ..., \"reason\": ...}}. A name matches "
-                       "a resource's logical name, or a physical name equal to it or auto-named from it "
-                       "(the name, \"-\", and Pulumi's 7-hex-digit suffix).",
-    }
-
 
 def exemption_reason(settings: Mapping[str, Any], *names: Any) -> Optional[str]:
     """The reason of the first exemption matching any of ``names`` (logical or physical names)."""
@@ -59,33 +54,43 @@ def exemption_reason(settings: Mapping[str, Any], *names: Any) -> Optional[str]:
     return None
 
 
-# --- tags, stacks -------------------------------------------------------------------------
+class NamedResource(Protocol):
+    """A resource as a rule sees it: ResourceValidationArgs, or a PolicyResource of a stack policy."""
+
+    name: str
+    props: Mapping[str, Any]
+
+
+def is_exempt(settings: Mapping[str, Any], resource: NamedResource) -> bool:
+    """Whether an exemption names the resource: its logical name, or its physical ``name`` property."""
+    return exemption_reason(settings, resource.name, known_or_none(resource.props, "name")) is not None
+
+
+# --- tags, stacks, names ------------------------------------------------------------------
 
 def tags_of(props: Mapping[str, Any]) -> dict[str, str]:
     """Explicit ``tags`` over the provider's ``tagsAll``; unknown or absent tag maps count as empty."""
     merged: dict[str, str] = {}
     for key in ("tagsAll", "tags"):
-        value = safe_get(props, key)
+        value = known_or_none(props, key)
         if isinstance(value, Mapping):
             for tag, tag_value in value.items():
-                tag_value = safe_get(value, tag)
+                tag_value = known_or_none(value, tag)
                 if isinstance(tag_value, str):
                     merged[tag] = tag_value
     return merged
 
 
-def safe_get(props: Mapping[str, Any], key: str) -> Any:
-    """``props[key]`` or None when absent or unknown (for lookups that must not stop a policy)."""
-    from pulumi_policy.proxy import UnknownValueError
-    try:
-        return props.get(key)
-    except UnknownValueError:
-        return None
-
-
 def stack_of(urn: str) -> str:
     """``urn:pulumi:<stack>::<project>::...`` → ``<stack>``."""
     return urn.removeprefix("urn:pulumi:").split("::", 1)[0]
+
+
+def function_name(function: str) -> str:
+    """``function`` is a name, ``name:qualifier``, or a (partial) ARN ending in ``function:name[:qualifier]``."""
+    if ":function:" in function:
+        function = function.split(":function:", 1)[1]
+    return function.split(":", 1)[0]
 
 
 # --- IAM actions --------------------------------------------------------------------------
@@ -141,7 +146,7 @@ def is_effectively_star(resource: str) -> bool:
     return match["account"] in ("*", "") and re.fullmatch(r"[\w-]*[/:]?\*", match["resource"]) is not None
 
 
-# --- identity policy documents ------------------------------------------------------------
+# --- policy documents ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Document:
@@ -150,6 +155,23 @@ class Document:
     where: str     # "policy", "inlinePolicies[0].policy", "assumeRolePolicy"
     text: Any      # the JSON string (or mapping) as given
     kind: str      # "identity" | "trust"
+
+    def statements(self) -> list[Statement]:
+        """The document's statements; none when it does not parse (iam-policy-document-valid reports that)."""
+        try:
+            return parse_policy_document(self.text)
+        except PolicyDocumentError:
+            return []
+
+
+def statements_or_report(document: Any, what: str,
+                         report_violation: Callable[[str], None]) -> Optional[list[Statement]]:
+    """A resource policy's statements; None once reported as unparsable (``what``: 'the key policy of "k"')."""
+    try:
+        return parse_policy_document(document)
+    except PolicyDocumentError as error:
+        report_violation(f"{what} is not a valid policy document: {error}; fix the JSON")
+        return None
 
 
 def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[Document]:
@@ -179,20 +201,19 @@ def role_identity_documents(role: Any, resources: list[Any]) -> Iterator[tuple[A
     resources naming it, and Policy resources attached to it with a RolePolicyAttachment."""
     for document in identity_documents(ROLE_TYPE, role.props):
         yield role, document
-    role_refs = {v for v in (safe_get(role.props, "name"), safe_get(role.props, "id"), safe_get(role.props, "arn"))
-                 if isinstance(v, str) and v}
-    policies_by_arn = {safe_get(r.props, "arn"): r for r in resources if r.resource_type == POLICY_TYPE}
+    role_refs = {v for v in (known_or_none(role.props, k) for k in ("name", "id", "arn")) if isinstance(v, str) and v}
+    policies_by_arn = {known_or_none(r.props, "arn"): r for r in resources if r.resource_type == POLICY_TYPE}
     for resource in resources:
         if resource.resource_type not in (ROLE_POLICY_TYPE, ROLE_POLICY_ATTACHMENT_TYPE):
             continue
-        if not (_linked(resource, "role", role) or safe_get(resource.props, "role") in role_refs):
+        if not (_linked(resource, "role", role) or known_or_none(resource.props, "role") in role_refs):
             continue
         if resource.resource_type == ROLE_POLICY_TYPE:
             for document in identity_documents(ROLE_POLICY_TYPE, resource.props):
                 yield resource, document
         else:
             linked = [p for p in resource.property_dependencies.get("policyArn", []) if p.resource_type == POLICY_TYPE]
-            policy = linked[0] if linked else policies_by_arn.get(safe_get(resource.props, "policyArn"))
+            policy = linked[0] if linked else policies_by_arn.get(known_or_none(resource.props, "policyArn"))
             if policy is not None:
                 for document in identity_documents(POLICY_TYPE, policy.props):
                     yield policy, document

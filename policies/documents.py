@@ -39,6 +39,11 @@ class Statement:
     def allows(self) -> bool:
         return self.effect == "Allow"
 
+    @property
+    def is_public(self) -> bool:
+        """Whether a principal is ``*``: anyone (``"Principal": "*"``, ``{"AWS": "*"}``, ...)."""
+        return any("*" in ids for ids in self.principals.values())
+
     def condition_keys(self) -> set[str]:
         """Every condition key, lower-cased (AWS compares them case-insensitively)."""
         return {key.lower() for block in self.conditions.values() for key in block}

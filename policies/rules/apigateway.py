@@ -11,37 +11,31 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason, exemptions_schema
-from policies.documents import PolicyDocumentError, Statement, parse_policy_document
-from policies.props import known_or_none
+from policies.common import applies_to, exemption_reason, is_exempt, statements_or_report
+from policies.documents import Statement
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 METHOD_TYPE = "aws:apigateway/method:Method"
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
-        "allowedAuthorizationTypes": {
-            "type": "array",
-            "items": {"type": "string", "enum": ["AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"]},
-            "default": ["AWS_IAM"],
-            "description": "Authorization types a method may use. NONE cannot be allowed here: "
-                           "name public methods in exemptMethods instead.",
-        },
-        "exemptMethods": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": [],
-            "description": "Resource names (the last part of the URN, e.g. \"health-get\") of "
-                           "aws:apigateway/method:Method resources that may use any authorization.",
-        },
+        "allowedAuthorizationTypes": string_list(
+            ["AWS_IAM"],
+            "Authorization types a method may use. NONE cannot be allowed here: "
+            "name public methods in exemptMethods instead.",
+            enum=["AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"]),
+        "exemptMethods": string_list(
+            [],
+            "Resource names (the last part of the URN, e.g. \"health-get\") of "
+            "aws:apigateway/method:Method resources that may use any authorization."),
         "exemptions": exemptions_schema("Methods that may use any authorization, by resource name,"),
     },
 )
 
 
+@applies_to(METHOD_TYPE)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != METHOD_TYPE:
-        return
     http_method = args.props.get("httpMethod")
     if http_method == "OPTIONS":  # CORS preflight requests never carry credentials
         return
@@ -76,33 +70,25 @@ REST_API_POLICY_TYPE = "aws:apigateway/restApiPolicy:RestApiPolicy"
 
 RESOURCE_POLICY_SCHEMA = PolicyConfigSchema(
     properties={
-        "restrictingConditionKeys": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp", "aws:PrincipalOrgID"],
-            "description": "Condition keys that make an Allow to principal \"*\" acceptable: on the "
-                           "statement itself, or negated (StringNotEquals, NotIpAddress, ...) on a Deny "
-                           "to \"*\" in the same document.",
-        },
+        "restrictingConditionKeys": string_list(
+            ["aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp", "aws:PrincipalOrgID"],
+            "Condition keys that make an Allow to principal \"*\" acceptable: on the statement itself, "
+            "or negated (StringNotEquals, NotIpAddress, ...) on a Deny to \"*\" in the same document."),
         "exemptions": exemptions_schema("REST APIs (or RestApiPolicy resources)"),
     },
 )
 
 
+@applies_to(REST_API_TYPE, REST_API_POLICY_TYPE)
 def _validate_resource_policy(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in (REST_API_TYPE, REST_API_POLICY_TYPE):
-        return
     document = args.props.get("policy")
     if document in (None, ""):
         return
     settings = policy_settings(args, RESOURCE_POLICY_SCHEMA)
-    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(settings, args):
         return
-    try:
-        statements = parse_policy_document(document)
-    except PolicyDocumentError as error:
-        report_violation(f"the resource policy of \"{args.name}\" is not a valid policy document: {error}; "
-                         "fix the JSON")
+    statements = statements_or_report(document, f'the resource policy of "{args.name}"', report_violation)
+    if statements is None:
         return
     keys = {k.lower() for k in settings["restrictingConditionKeys"]}
     denied_unless = set().union(*[_negated_keys(s) for s in statements if _denies_everyone(s)] or [set()])
@@ -113,19 +99,15 @@ def _validate_resource_policy(args: ResourceValidationArgs, report_violation: Re
             report_violation(f"{statement.label} of the resource policy of \"{args.name}\" uses NotPrincipal "
                              "with Allow, which lets every principal it does not list call the API; name the "
                              "callers in Principal instead")
-        if _is_public(statement) and not (statement.condition_keys() & keys) and not (denied_unless & keys):
+        if statement.is_public and not (statement.condition_keys() & keys) and not (denied_unless & keys):
             report_violation(
                 f"{statement.label} of the resource policy of \"{args.name}\" allows principal \"*\" without a "
                 f"restricting condition; add a condition on one of {', '.join(settings['restrictingConditionKeys'])} "
                 "or name the calling roles as principals")
 
 
-def _is_public(statement: Statement) -> bool:
-    return any("*" in ids for ids in statement.principals.values())
-
-
 def _denies_everyone(statement: Statement) -> bool:
-    return statement.effect == "Deny" and _is_public(statement)
+    return statement.effect == "Deny" and statement.is_public
 
 
 def _negated_keys(statement: Statement) -> set[str]:

@@ -11,36 +11,30 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason, exemptions_schema
+from policies.common import applies_to, exemption_reason
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 ROUTE_TYPE = "aws:apigatewayv2/route:Route"
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
-        "allowedAuthorizationTypes": {
-            "type": "array",
-            "items": {"type": "string", "enum": ["AWS_IAM", "CUSTOM", "JWT"]},
-            "default": ["AWS_IAM"],
-            "description": "Authorization types a route may use. NONE cannot be allowed here: "
-                           "name public routes in exemptRouteKeys instead.",
-        },
-        "exemptRouteKeys": {
-            "type": "array",
-            "items": {"type": "string"},
+        "allowedAuthorizationTypes": string_list(
+            ["AWS_IAM"],
+            "Authorization types a route may use. NONE cannot be allowed here: "
+            "name public routes in exemptRouteKeys instead.",
+            enum=["AWS_IAM", "CUSTOM", "JWT"]),
+        "exemptRouteKeys": string_list(
             # The JWKS endpoint is public on purpose: outside readers fetch the public keys.
-            "default": ["GET /.well-known/jwks.json"],
-            "description": "Route keys (e.g. \"GET /.well-known/jwks.json\") that may have no "
-                           "authorization (NONE).",
-        },
+            ["GET /.well-known/jwks.json"],
+            "Route keys (e.g. \"GET /.well-known/jwks.json\") that may have no authorization (NONE)."),
         "exemptions": exemptions_schema("Public routes (NONE allowed), by route key or resource name,"),
     },
 )
 
 
+@applies_to(ROUTE_TYPE)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ROUTE_TYPE:
-        return
     settings = policy_settings(args, CONFIG_SCHEMA)
     route_key = args.props.get("routeKey")
     authorization = args.props.get("authorizationType") or "NONE"

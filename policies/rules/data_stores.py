@@ -13,8 +13,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason, exemptions_schema, stack_of
-from policies.props import known_or_none, plain
+from policies.common import applies_to, is_exempt, stack_of
+from policies.props import plain
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 CLUSTER_TYPE = "aws:rds/cluster:Cluster"
@@ -29,16 +30,16 @@ RDS_SCHEMA = PolicyConfigSchema(
     properties={
         "requireDeletionProtection": {"type": "boolean", "default": False,
                                       "description": "Require deletion_protection on every cluster and instance."},
-        "deletionProtectionStacks": {"type": "array", "items": {"type": "string"}, "default": ["prod"],
-                                     "description": "Stacks (from the resource URN) where deletion_protection is "
-                                                    "required even when requireDeletionProtection is false."},
+        "deletionProtectionStacks": string_list(
+            ["prod"],
+            "Stacks (from the resource URN) where deletion_protection is required even when "
+            "requireDeletionProtection is false."),
     },
 )
 
 
+@applies_to(CLUSTER_TYPE, CLUSTER_INSTANCE_TYPE, INSTANCE_TYPE)
 def _validate_rds(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in (CLUSTER_TYPE, CLUSTER_INSTANCE_TYPE, INSTANCE_TYPE):
-        return
     props = args.props
     if args.resource_type in (CLUSTER_TYPE, INSTANCE_TYPE):
         # Aurora Serverless v1 clusters are always encrypted; everything else defaults to unencrypted.
@@ -98,21 +99,19 @@ def _enabled(props: Mapping[str, Any], block: str) -> bool:
     return bool(value) and value.get("enabled") is True
 
 
+@applies_to(TABLE_TYPE)
 def _validate_table(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != TABLE_TYPE:
-        return
     settings = policy_settings(args, TABLE_SCHEMA)
-    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(settings, args):
         return
     for problem in _table_problems(args.props, settings):
         report_violation(f'table "{args.name}": {problem}')
 
 
+@applies_to(TABLE_TYPE)
 def _remediate_table(args: ResourceValidationArgs) -> Optional[dict[str, Any]]:
-    if args.resource_type != TABLE_TYPE:
-        return None
     settings = policy_settings(args, TABLE_SCHEMA)
-    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(settings, args):
         return None
     if not _table_problems(args.props, settings):
         return None

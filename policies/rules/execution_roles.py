@@ -19,10 +19,8 @@ from pulumi_policy import (
 )
 
 from policies.autonames import is_autoname
+from policies.common import FUNCTION_TYPE, ROLE_TYPE
 from policies.props import is_set, known_or_none
-
-FUNCTION_TYPE = "aws:lambda/function:Function"
-ROLE_TYPE = "aws:iam/role:Role"
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:

@@ -16,31 +16,28 @@ from pulumi_policy import (
 
 from policies.common import (
     Document,
+    applies_to,
     exemption_reason,
-    exemptions_schema,
     granted_actions,
     identity_documents,
     is_effectively_star,
+    is_exempt,
 )
-from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.documents import Statement
 from policies.props import known_or_none
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey"
 _SERVICE_WILDCARD = re.compile(r"[A-Za-z0-9-]+:\*")
 
 
-def _statements(args: ResourceValidationArgs, report_violation: ReportViolation,
-                settings: dict[str, Any]) -> Iterator[tuple[Document, Statement]]:
+def _statements(args: ResourceValidationArgs, settings: dict[str, Any]) -> Iterator[tuple[Document, Statement]]:
     """Every statement of the resource's identity documents, unless the resource is exempt."""
-    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(settings, args):
         return
     for document in identity_documents(args.resource_type, args.props):
-        try:
-            statements = parse_policy_document(document.text)
-        except PolicyDocumentError:
-            continue  # iam-policy-document-valid reports it
-        for statement in statements:
+        for statement in document.statements():
             yield document, statement
 
 
@@ -55,7 +52,7 @@ WILDCARD_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema
 
 def _validate_wildcards(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, WILDCARD_SCHEMA)
-    for document, statement in _statements(args, report_violation, settings):
+    for document, statement in _statements(args, settings):
         if not statement.allows:
             continue
         for action in statement.actions:
@@ -97,14 +94,11 @@ SENSITIVE_ACTIONS = [
 
 SCOPED_SCHEMA = PolicyConfigSchema(
     properties={
-        "sensitiveActions": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": SENSITIVE_ACTIONS,
-            "description": "Actions (globs, case-insensitive) that must name their resources. Every one "
-                           "supports resource-level permissions; actions AWS cannot scope (xray:PutTraceSegments, "
-                           "secretsmanager:ListSecrets, ...) may stay on \"*\".",
-        },
+        "sensitiveActions": string_list(
+            SENSITIVE_ACTIONS,
+            "Actions (globs, case-insensitive) that must name their resources. Every one supports "
+            "resource-level permissions; actions AWS cannot scope (xray:PutTraceSegments, "
+            "secretsmanager:ListSecrets, ...) may stay on \"*\"."),
         "exemptions": exemptions_schema("Identity policies"),
     },
 )
@@ -112,7 +106,7 @@ SCOPED_SCHEMA = PolicyConfigSchema(
 
 def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, SCOPED_SCHEMA)
-    for document, statement in _statements(args, report_violation, settings):
+    for document, statement in _statements(args, settings):
         if not statement.allows:
             continue
         broad = [r for r in statement.resources if is_effectively_star(r)]
@@ -149,7 +143,7 @@ LIST_SECRETS_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_sc
 
 def _validate_list_secrets(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, LIST_SECRETS_SCHEMA)
-    for document, statement in _statements(args, report_violation, settings):
+    for document, statement in _statements(args, settings):
         if statement.allows and not statement.not_actions and granted_actions(
                 statement.actions, ["secretsmanager:ListSecrets"]):
             report_violation(f"{_where(args, document, statement)} grants secretsmanager:ListSecrets, which "
@@ -174,9 +168,8 @@ NO_LIST_SECRETS = ResourceValidationPolicy(
 ACCESS_KEY_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Access keys (or their users)")})
 
 
+@applies_to(ACCESS_KEY_TYPE)
 def _validate_access_key(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ACCESS_KEY_TYPE:
-        return
     user = known_or_none(args.props, "user")
     if exemption_reason(policy_settings(args, ACCESS_KEY_SCHEMA), args.name, user) is not None:
         return

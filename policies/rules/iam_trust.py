@@ -14,31 +14,29 @@ from pulumi_policy import (
     Severity,
 )
 
+from policies.common import ROLE_TYPE, applies_to, trust_document
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.schemas import string_list
 from policies.settings import policy_settings
 
-ROLE_TYPE = "aws:iam/role:Role"
 WILDCARD_ACTIONS = {"*", "sts:*"}
 CROSS_ACCOUNT_GUARDS = {"sts:externalid", "aws:principalorgid"}
 _ACCOUNT_ID = re.compile(r"(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):.*")
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
-        "accountIds": {
-            "type": "array",
-            "items": {"type": "string", "pattern": "^[0-9]{12}$"},
-            "default": [],
-            "description": "This organisation's own AWS account ids. A principal in any other "
-                           "account needs an sts:ExternalId or aws:PrincipalOrgID condition. "
-                           "While the list is empty, that cross-account check is skipped.",
-        },
+        "accountIds": string_list(
+            [],
+            "This organisation's own AWS account ids. A principal in any other account needs an "
+            "sts:ExternalId or aws:PrincipalOrgID condition. While the list is empty, that cross-account "
+            "check is skipped.",
+            pattern="^[0-9]{12}$"),
     },
 )
 
 
+@applies_to(ROLE_TYPE)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ROLE_TYPE:
-        return
     document = args.props.get("assumeRolePolicy")
     if document is None:
         return
@@ -123,42 +121,31 @@ TRUST_NO_WILDCARD = ResourceValidationPolicy(
 
 DEPUTY_SCHEMA = PolicyConfigSchema(
     properties={
-        "servicePrincipals": {
-            "type": "array",
-            "items": {"type": "string"},
+        "servicePrincipals": string_list(
             # Services that act for many accounts with a role a customer hands them. Not lambda,
             # ec2 or ecs-tasks: they assume a role only for this account's own function/instance/task.
-            "default": ["apigateway.amazonaws.com", "cloudtrail.amazonaws.com", "config.amazonaws.com",
-                        "delivery.logs.amazonaws.com", "events.amazonaws.com", "firehose.amazonaws.com",
-                        "logs.amazonaws.com", "pipes.amazonaws.com", "scheduler.amazonaws.com",
-                        "sns.amazonaws.com", "states.amazonaws.com", "s3.amazonaws.com",
-                        "backup.amazonaws.com", "ssm.amazonaws.com"],
-            "description": "Service principals that act for other accounts. logs.amazonaws.com also "
-                           "matches regional forms (logs.<region>.amazonaws.com).",
-        },
-        "guardConditionKeys": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths"],
-            "description": "Condition keys that tie the service's request to this account's resources.",
-        },
+            ["apigateway.amazonaws.com", "cloudtrail.amazonaws.com", "config.amazonaws.com",
+             "delivery.logs.amazonaws.com", "events.amazonaws.com", "firehose.amazonaws.com",
+             "logs.amazonaws.com", "pipes.amazonaws.com", "scheduler.amazonaws.com",
+             "sns.amazonaws.com", "states.amazonaws.com", "s3.amazonaws.com",
+             "backup.amazonaws.com", "ssm.amazonaws.com"],
+            "Service principals that act for other accounts. logs.amazonaws.com also matches regional "
+            "forms (logs.<region>.amazonaws.com)."),
+        "guardConditionKeys": string_list(
+            ["aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths"],
+            "Condition keys that tie the service's request to this account's resources."),
     },
 )
 
 
+@applies_to(ROLE_TYPE)
 def _validate_service_conditions(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != ROLE_TYPE:
+    trust = trust_document(args.resource_type, args.props)
+    if trust is None:
         return
-    document = args.props.get("assumeRolePolicy")
-    if document in (None, ""):
-        return
-    try:
-        statements = parse_policy_document(document)
-    except PolicyDocumentError:
-        return  # iam-role-trust-no-wildcard reports it
     settings = policy_settings(args, DEPUTY_SCHEMA)
     guards = {key.lower() for key in settings["guardConditionKeys"]}
-    for statement in statements:
+    for statement in trust.statements():
         if not statement.allows or statement.condition_keys() & guards:
             continue
         for service in statement.principals.get("Service", []):

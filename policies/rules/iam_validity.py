@@ -24,8 +24,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import Document, exemption_reason, exemptions_schema, identity_documents, trust_document
-from policies.props import known_or_none, plain
+from policies.common import Document, identity_documents, is_exempt, trust_document
+from policies.props import plain
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 CHECKED_FINDINGS = [
@@ -37,16 +38,12 @@ CHECKED_FINDINGS = [
 
 SCHEMA = PolicyConfigSchema(
     properties={
-        "findings": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": CHECKED_FINDINGS,
-            "description": "Parliament issue codes that are violations. Left out by default: RESOURCE_STAR "
-                           "and RESOURCE_EFFECTIVELY_STAR (iam-policy-scoped-resources judges scope), "
-                           "MISMATCHED_TYPE_BUT_USABLE, NO_VERSION, OLD_VERSION, "
-                           "RESOURCE_POLICY_PRIVILEGE_ESCALATION (resource policies are not linted) and "
-                           "EXCEPTION (parliament's own errors).",
-        },
+        "findings": string_list(
+            CHECKED_FINDINGS,
+            "Parliament issue codes that are violations. Left out by default: RESOURCE_STAR and "
+            "RESOURCE_EFFECTIVELY_STAR (iam-policy-scoped-resources judges scope), MISMATCHED_TYPE_BUT_USABLE, "
+            "NO_VERSION, OLD_VERSION, RESOURCE_POLICY_PRIVILEGE_ESCALATION (resource policies are not linted) "
+            "and EXCEPTION (parliament's own errors)."),
         "exemptions": exemptions_schema("Roles and policies"),
     },
 )
@@ -63,7 +60,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     if not documents:
         return
     settings = policy_settings(args, SCHEMA)
-    if exemption_reason(settings, args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(settings, args):
         return
     checked = set(settings["findings"])
     for document in documents:

@@ -15,33 +15,28 @@ from pulumi_policy import (
 )
 
 from policies.autonames import is_name_or_autoname
-from policies.common import exemption_reason, exemptions_schema
+from policies.common import PERMISSION_TYPE, applies_to, exemption_reason, function_name
 from policies.props import is_set
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
-PERMISSION_TYPE = "aws:lambda/permission:Permission"
 SERVICE_PRINCIPAL_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
-        "exemptFunctionUrlFunctions": {
-            "type": "array",
-            "items": {"type": "string"},
+        "exemptFunctionUrlFunctions": string_list(
             # Slack cannot sign with SigV4: the verification function checks Slack's signature itself.
-            "default": ["verification-fn-function"],
-            "description": "Lambda functions that may have a public Function URL (principal \"*\" "
-                           "with functionUrlAuthType NONE, or invokedViaFunctionUrl). An entry "
-                           "matches a function named exactly so, or auto-named from it "
-                           "(the entry, \"-\", and Pulumi's 7-hex-digit suffix).",
-        },
+            ["verification-fn-function"],
+            "Lambda functions that may have a public Function URL (principal \"*\" with functionUrlAuthType "
+            "NONE, or invokedViaFunctionUrl). An entry matches a function named exactly so, or auto-named "
+            "from it (the entry, \"-\", and Pulumi's 7-hex-digit suffix)."),
         "exemptions": exemptions_schema("Functions whose Function URL may be public,"),
     },
 )
 
 
+@applies_to(PERMISSION_TYPE)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != PERMISSION_TYPE:
-        return
     principal = args.props.get("principal")
     if principal == "*":
         _check_public_permission(args, report_violation)
@@ -55,7 +50,7 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
 
 def _check_public_permission(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if _is_function_url_permission(args.props):
-        function = _function_name(args.props["function"])
+        function = function_name(args.props["function"])
         settings = policy_settings(args, CONFIG_SCHEMA)
         if any(is_name_or_autoname(function, entry) for entry in settings["exemptFunctionUrlFunctions"]) \
                 or exemption_reason(settings, function) is not None:
@@ -77,13 +72,6 @@ def _is_function_url_permission(props: Mapping[str, Any]) -> bool:
 
 def _is_service_principal(principal: Any) -> bool:
     return isinstance(principal, str) and principal.endswith(SERVICE_PRINCIPAL_SUFFIXES)
-
-
-def _function_name(function: str) -> str:
-    """``function`` is a name, ``name:qualifier``, or a (partial) ARN ending in ``function:name[:qualifier]``."""
-    if ":function:" in function:
-        function = function.split(":function:", 1)[1]
-    return function.split(":", 1)[0]
 
 
 PERMISSION_HAS_SOURCE_ARN = ResourceValidationPolicy(
@@ -116,19 +104,18 @@ FUNCTION_URL_SCHEMA = PolicyConfigSchema(
 )
 
 
+@applies_to(FUNCTION_URL_TYPE)
 def _validate_function_url(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != FUNCTION_URL_TYPE:
-        return
     authorization = args.props.get("authorizationType") or "NONE"
     if authorization == "AWS_IAM":
         return
     function = args.props.get("functionName")
-    function_name = _function_name(function) if isinstance(function, str) else None
+    name = function_name(function) if isinstance(function, str) else None
     settings = policy_settings(args, FUNCTION_URL_SCHEMA)
-    if exemption_reason(settings, args.name, function_name) is not None:
+    if exemption_reason(settings, args.name, name) is not None:
         return
     report_violation(
-        f'Function URL "{args.name}" of function "{function_name or "?"}" uses authorization type {authorization}, '
+        f'Function URL "{args.name}" of function "{name or "?"}" uses authorization type {authorization}, '
         "so anyone on the internet can invoke it; set authorizationType=\"AWS_IAM\", or add the URL or its "
         "function to exemptions with the reason it must be public")
 

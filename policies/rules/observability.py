@@ -13,8 +13,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import exemption_reason, exemptions_schema
+from policies.common import applies_to, exemption_reason, is_exempt
 from policies.props import known_or_none, plain
+from policies.schemas import exemptions_schema
 from policies.settings import policy_settings
 
 LOG_GROUP_TYPE = "aws:cloudwatch/logGroup:LogGroup"
@@ -38,14 +39,12 @@ RETENTION_SCHEMA = PolicyConfigSchema(
 
 
 def _missing_retention(args: ResourceValidationArgs) -> bool:
-    if args.resource_type != LOG_GROUP_TYPE:
-        return False
-    if exemption_reason(policy_settings(args, RETENTION_SCHEMA), args.name,
-                        known_or_none(args.props, "name")) is not None:
+    if is_exempt(policy_settings(args, RETENTION_SCHEMA), args):
         return False
     return not args.props.get("retentionInDays")  # absent or 0: kept forever
 
 
+@applies_to(LOG_GROUP_TYPE)
 def _validate_retention(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if _missing_retention(args):
         report_violation(f'log group "{args.name}" keeps its logs forever (no retentionInDays), which costs more '
@@ -53,6 +52,7 @@ def _validate_retention(args: ResourceValidationArgs, report_violation: ReportVi
                          "stack's observability.logRetentionDays)")
 
 
+@applies_to(LOG_GROUP_TYPE)
 def _remediate_retention(args: ResourceValidationArgs) -> Optional[dict[str, Any]]:
     if not _missing_retention(args):
         return None
@@ -77,9 +77,8 @@ LOG_GROUP_RETENTION_SET = ResourceValidationPolicy(
 STAGE_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Stages")})
 
 
+@applies_to(REST_STAGE_TYPE, HTTP_STAGE_TYPE)
 def _validate_stage(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in (REST_STAGE_TYPE, HTTP_STAGE_TYPE):
-        return
     stage = known_or_none(args.props, "stageName") or known_or_none(args.props, "name")
     if exemption_reason(policy_settings(args, STAGE_SCHEMA), args.name) is not None:
         return

@@ -23,17 +23,17 @@ from pulumi_policy import (
 
 from policies.common import (
     FUNCTION_TYPE,
+    PERMISSION_TYPE,
     ROLE_TYPE,
+    function_name,
     granted_actions,
     resource_matches,
     role_identity_documents,
-    safe_get,
     tags_of,
 )
-from policies.documents import PolicyDocumentError, parse_policy_document
+from policies.props import known_or_none
 from policies.settings import policy_settings
 
-PERMISSION_TYPE = "aws:lambda/permission:Permission"
 INVOKE_ACTIONS = ["lambda:InvokeFunction", "lambda:InvokeAsync"]
 
 SCHEMA = PolicyConfigSchema(
@@ -75,37 +75,33 @@ def _roles_of(function: PolicyResource, resources: list[PolicyResource]) -> list
     linked = [r for r in function.property_dependencies.get("role", []) if r.resource_type == ROLE_TYPE]
     if linked:
         return linked
-    role_arn = safe_get(function.props, "role")
-    return [r for r in resources if r.resource_type == ROLE_TYPE and safe_get(r.props, "arn") == role_arn]
+    role_arn = known_or_none(function.props, "role")
+    return [r for r in resources if r.resource_type == ROLE_TYPE and known_or_none(r.props, "arn") == role_arn]
 
 
 def _function_refs(function: PolicyResource) -> set[str]:
-    return {v for v in (safe_get(function.props, k) for k in ("arn", "name", "id", "qualifiedArn", "invokeArn"))
+    return {v for v in (known_or_none(function.props, k) for k in ("arn", "name", "id", "qualifiedArn", "invokeArn"))
             if isinstance(v, str) and v}
 
 
 def _leftovers(role: PolicyResource, execution: PolicyResource,
                resources: list[PolicyResource]) -> Iterator[tuple[str, str]]:
-    role_arn = safe_get(role.props, "arn")
+    role_arn = known_or_none(role.props, "arn")
     refs = _function_refs(execution)
-    arn = safe_get(execution.props, "arn") or ""
+    arn = known_or_none(execution.props, "arn") or ""
     # 1. a resource-based permission on the execution function for the verification role
     for permission in resources:
         if permission.resource_type != PERMISSION_TYPE:
             continue
         targets = any(dep.urn == execution.urn for dep in permission.property_dependencies.get("function", [])) \
-            or _names_function(safe_get(permission.props, "function"), refs)
-        if targets and safe_get(permission.props, "principal") in (role_arn, role.name) \
-                and (safe_get(permission.props, "action") or "").lower() in {a.lower() for a in INVOKE_ACTIONS}:
+            or _names_function(known_or_none(permission.props, "function"), refs)
+        if targets and known_or_none(permission.props, "principal") in (role_arn, role.name) \
+                and (known_or_none(permission.props, "action") or "").lower() in {a.lower() for a in INVOKE_ACTIONS}:
             yield permission.urn, (f'permission "{permission.name}" still lets role "{role.name}" invoke '
                                    f'"{execution.name}"')
     # 2. an identity policy of the verification role allowing invoke on the execution function
     for source, document in role_identity_documents(role, resources):
-        try:
-            statements = parse_policy_document(document.text)
-        except PolicyDocumentError:
-            continue
-        for statement in statements:
+        for statement in document.statements():
             if not statement.allows or not granted_actions(statement.actions, INVOKE_ACTIONS):
                 continue
             covering = [r for r in statement.resources if arn and _covers(r, arn)]
@@ -117,9 +113,7 @@ def _leftovers(role: PolicyResource, execution: PolicyResource,
 def _names_function(function: Any, refs: set[str]) -> bool:
     if not isinstance(function, str):
         return False
-    name = function.split(":function:", 1)[1] if ":function:" in function else function
-    name = name.split(":", 1)[0]
-    return function in refs or name in refs
+    return function in refs or function_name(function) in refs
 
 
 def _covers(pattern: str, arn: str) -> bool:

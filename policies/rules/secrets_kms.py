@@ -17,9 +17,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import exemption_reason, exemptions_schema, safe_get, tags_of
-from policies.documents import PolicyDocumentError, parse_policy_document
+from policies.common import applies_to, is_exempt, statements_or_report, tags_of
 from policies.props import known_or_none
+from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 SECRET_TYPE = "aws:secretsmanager/secret:Secret"
@@ -62,7 +62,7 @@ def _validate_rotation(args: StackValidationArgs, report_violation: ReportViolat
             report_violation(f'secret "{secret.name}" is tagged {settings["exemptTag"]} without a reason; put '
                              "the reason in the tag's value, or add a rotation", secret.urn)
             continue
-        if exemption_reason(settings, secret.name, safe_get(secret.props, "name")) is not None:
+        if is_exempt(settings, secret):
             continue
         rotation = next((r for r in rotations if _rotates(r, secret)), None)
         if rotation is None:
@@ -83,8 +83,8 @@ def _validate_rotation(args: StackValidationArgs, report_violation: ReportViolat
 def _rotates(rotation: PolicyResource, secret: PolicyResource) -> bool:
     if any(dep.urn == secret.urn for dep in rotation.property_dependencies.get("secretId", [])):
         return True
-    refs = {safe_get(secret.props, k) for k in ("arn", "id", "name")} - {None, ""}
-    return safe_get(rotation.props, "secretId") in refs
+    refs = {known_or_none(secret.props, k) for k in ("arn", "id", "name")} - {None, ""}
+    return known_or_none(rotation.props, "secretId") in refs
 
 
 _RATE = re.compile(r"rate\((\d+)\s+(hour|hours|day|days)\)")
@@ -147,10 +147,9 @@ SECRET_ROTATION_ENABLED = StackValidationPolicy(
 CMK_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Secrets")})
 
 
+@applies_to(SECRET_TYPE)
 def _validate_cmk(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != SECRET_TYPE:
-        return
-    if exemption_reason(policy_settings(args, CMK_SCHEMA), args.name, known_or_none(args.props, "name")) is not None:
+    if is_exempt(policy_settings(args, CMK_SCHEMA), args):
         return
     key = args.props.get("kmsKeyId")
     if key in (None, "", AWS_MANAGED_SECRETS_KEY):
@@ -173,9 +172,8 @@ SECRET_ENCRYPTED_WITH_CMK = ResourceValidationPolicy(
 
 # --- kms-key-rotation-enabled ------------------------------------------------------------
 
+@applies_to(KEY_TYPE)
 def _validate_key_rotation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type != KEY_TYPE:
-        return
     spec = args.props.get("keySpec") or args.props.get("customerMasterKeySpec") or "SYMMETRIC_DEFAULT"
     usage = args.props.get("keyUsage") or "ENCRYPT_DECRYPT"
     if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
@@ -199,27 +197,21 @@ KMS_KEY_ROTATION_ENABLED = ResourceValidationPolicy(
 
 KEY_POLICY_SCHEMA = PolicyConfigSchema(
     properties={
-        "restrictingConditionKeys": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["kms:CallerAccount", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalArn",
-                        "aws:SourceAccount", "aws:SourceArn", "aws:SourceVpce", "aws:SourceVpc"],
-            "description": "Condition keys that make an Allow to principal \"*\" acceptable.",
-        },
+        "restrictingConditionKeys": string_list(
+            ["kms:CallerAccount", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalArn",
+             "aws:SourceAccount", "aws:SourceArn", "aws:SourceVpce", "aws:SourceVpc"],
+            "Condition keys that make an Allow to principal \"*\" acceptable."),
     },
 )
 
 
+@applies_to(KEY_TYPE, KEY_POLICY_TYPE)
 def _validate_key_policy(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in (KEY_TYPE, KEY_POLICY_TYPE):
-        return
     document = args.props.get("policy")
     if document in (None, ""):
         return
-    try:
-        statements = parse_policy_document(document)
-    except PolicyDocumentError as error:
-        report_violation(f'the key policy of "{args.name}" is not a valid policy document: {error}; fix the JSON')
+    statements = statements_or_report(document, f'the key policy of "{args.name}"', report_violation)
+    if statements is None:
         return
     keys = {k.lower() for k in policy_settings(args, KEY_POLICY_SCHEMA)["restrictingConditionKeys"]}
     for statement in statements:
@@ -228,8 +220,7 @@ def _validate_key_policy(args: ResourceValidationArgs, report_violation: ReportV
         if statement.not_principals:
             report_violation(f'{statement.label} of the key policy of "{args.name}" uses NotPrincipal with Allow, '
                              "which opens the key to every principal it does not list; name the principals")
-        public = any("*" in ids for ids in statement.principals.values())
-        if public and not statement.condition_keys() & keys:
+        if statement.is_public and not statement.condition_keys() & keys:
             report_violation(f'{statement.label} of the key policy of "{args.name}" allows principal "*" without '
                              "a restricting condition; name the account root or roles as principals, or add a "
                              "condition on kms:CallerAccount or aws:PrincipalOrgID")

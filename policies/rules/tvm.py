@@ -26,6 +26,7 @@ from policies.common import (
     tags_of,
 )
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.schemas import string_list
 from policies.settings import policy_settings
 
 REQUIRED_TRUST_ACTIONS = {"sts:assumerole", "sts:setsourceidentity"}
@@ -36,8 +37,7 @@ SCHEMA = PolicyConfigSchema(
     properties={
         "tvmRoleTag": {"type": "string", "default": "iam-platform:tvm",
                        "description": "Tag whose value \"true\" marks the TVM's role."},
-        "tvmRoleArns": {"type": "array", "items": {"type": "string"}, "default": [],
-                        "description": "ARNs of TVM roles outside this stack (or instead of the tag)."},
+        "tvmRoleArns": string_list([], "ARNs of TVM roles outside this stack (or instead of the tag)."),
         "protectedRoleTag": {"type": "string", "default": "iam-platform:protected",
                              "description": "Tag whose value \"true\" marks a role only the TVM may assume."},
         "sourceIdentityPrefix": {"type": "string", "default": "sentinel", "pattern": r"^[\w+=,.@-]+$",
@@ -143,11 +143,7 @@ def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportVi
     prefix = settings["sourceIdentityPrefix"]
     for tvm in tvm_roles:
         for source, document in role_identity_documents(tvm, args.resources):
-            try:
-                statements = parse_policy_document(document.text)
-            except PolicyDocumentError:
-                continue  # iam-policy-document-valid reports it
-            for statement in statements:
+            for statement in document.statements():
                 problem = _scope_problem(statement, protected_arns, prefix)
                 if problem:
                     report_violation(f'TVM role "{tvm.name}", {statement.label} of {document.where} on '
