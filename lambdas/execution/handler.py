@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -38,7 +37,10 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lambdas.common.cache import TtlCache
+from lambdas.common.errors import aws_error_code
 from lambdas.common.responses import error_response, json_response
+from lambdas.common.secrets import SECRET_EMPTY, SecretReadError, read_secret_field
 
 SLACK_TIMEOUT_SECONDS = 10
 MAX_REPLY_CHARACTERS = 3900  # Slack truncates message text at 40,000; keep replies readable
@@ -100,15 +102,11 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
 class Container:
     def __init__(self, settings: Settings, secrets: Any, bedrock: Any) -> None:
         self.settings, self.secrets, self.bedrock = settings, secrets, bedrock
-        self._token: Optional[str] = None
-        self._fetched_at = 0.0
+        self._token = TtlCache(lambda: _read_token(secrets, settings.token_secret_id), settings.token_ttl_seconds)
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def bot_token(self) -> str:
-        now = time.monotonic()
-        if self._token is None or now - self._fetched_at >= self.settings.token_ttl_seconds:
-            self._token, self._fetched_at = _read_token(self.secrets, self.settings.token_secret_id), now
-        return self._token
+        return self._token.get()
 
     def answer(self, text: str) -> str:
         try:
@@ -116,10 +114,8 @@ class Container:
                 modelId=self.settings.model_id,
                 messages=[{"role": "user", "content": [{"text": text}]}],
                 inferenceConfig={"maxTokens": self.settings.max_tokens})
-        except ClientError as error:
-            raise ExecutionFailed(f"BEDROCK_{error.response.get('Error', {}).get('Code', 'ClientError')}") from None
-        except BotoCoreError as error:
-            raise ExecutionFailed(f"BEDROCK_{type(error).__name__}") from None
+        except (ClientError, BotoCoreError) as error:
+            raise ExecutionFailed(f"BEDROCK_{aws_error_code(error)}") from None
         parts = response.get("output", {}).get("message", {}).get("content", [])
         reply = "".join(part.get("text", "") for part in parts if isinstance(part, dict)).strip()
         if not reply:
@@ -144,19 +140,9 @@ class Container:
 
 def _read_token(client: Any, secret_id: str) -> str:
     try:
-        value = client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT").get("SecretString") or ""
-    except ClientError as error:
-        raise ExecutionFailed(f"TOKEN_{error.response.get('Error', {}).get('Code', 'ClientError')}") from None
-    except BotoCoreError as error:
-        raise ExecutionFailed(f"TOKEN_{type(error).__name__}") from None
-    if value.startswith("{"):
-        try:
-            value = json.loads(value).get("botToken") or ""
-        except (ValueError, AttributeError):
-            value = ""
-    if not isinstance(value, str) or not value:
-        raise ExecutionFailed("TOKEN_EMPTY")
-    return value
+        return read_secret_field(client, secret_id, "botToken")
+    except SecretReadError as error:
+        raise ExecutionFailed(f"TOKEN_{'EMPTY' if error.code == SECRET_EMPTY else error.code}") from None
 
 
 _container: Optional[Container] = None

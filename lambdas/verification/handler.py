@@ -41,7 +41,10 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdas.common.cache import TtlCache
+from lambdas.common.errors import aws_error_code
 from lambdas.common.responses import error_response, json_response
+from lambdas.common.secrets import SecretReadError, read_secret_field
 from lambdas.common.sigv4 import SigningError, SigV4Client
 from lambdas.verification.rollout import conversation_key, routes_to_api
 from lambdas.verification.slack import SignatureError, verify
@@ -59,10 +62,8 @@ class SettingsError(Exception):
     """A setting is missing or invalid; the message names the variable, never its value."""
 
 
-class SecretUnavailable(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+# The signing secret could not be read; ``code`` is safe to log (an AWS code or SECRET_EMPTY).
+SecretUnavailable = SecretReadError
 
 
 @dataclass(frozen=True)
@@ -118,14 +119,11 @@ class Container:
                  clock: Callable[[], float]) -> None:
         self.settings, self.secrets, self.lambda_client, self.api, self.clock = (
             settings, secrets, lambda_client, api, clock)
-        self._secret: Optional[str] = None
-        self._fetched_at = 0.0
+        self._secret = TtlCache(lambda: read_secret_field(secrets, settings.signing_secret_id, "signingSecret"),
+                                settings.secret_ttl_seconds)
 
     def signing_secret(self) -> str:
-        now = time.monotonic()
-        if self._secret is None or now - self._fetched_at >= self.settings.secret_ttl_seconds:
-            self._secret, self._fetched_at = _read_signing_secret(self.secrets, self.settings.signing_secret_id), now
-        return self._secret
+        return self._secret.get()
 
     def dispatch(self, work: Dispatch) -> str:
         """Hand ``work`` on; returns the path taken. Raises ``DispatchFailed``."""
@@ -154,9 +152,7 @@ class Container:
             self.lambda_client.invoke(FunctionName=self.settings.function_arn, InvocationType="Event",
                                       Payload=json.dumps({"source": "direct", "payload": work.payload()}).encode())
         except (ClientError, BotoCoreError) as error:
-            code = error.response.get("Error", {}).get("Code", "ClientError") if isinstance(error, ClientError) \
-                else type(error).__name__
-            logger.error("direct invoke failed", extra={"error_code": code, "event_id": work.event_id})
+            logger.error("direct invoke failed", extra={"error_code": aws_error_code(error), "event_id": work.event_id})
             raise DispatchFailed(0) from None
 
 
@@ -164,24 +160,6 @@ class DispatchFailed(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
-
-
-def _read_signing_secret(client: Any, secret_id: str) -> str:
-    try:
-        response = client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
-    except ClientError as error:
-        raise SecretUnavailable(error.response.get("Error", {}).get("Code", "ClientError")) from None
-    except BotoCoreError as error:
-        raise SecretUnavailable(type(error).__name__) from None
-    value = response.get("SecretString") or ""
-    if value.startswith("{"):
-        try:
-            value = json.loads(value).get("signingSecret") or ""
-        except (ValueError, AttributeError):
-            value = ""
-    if not isinstance(value, str) or not value:
-        raise SecretUnavailable("SECRET_EMPTY")
-    return value
 
 
 _container: Optional[Container] = None
