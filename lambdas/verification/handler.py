@@ -45,6 +45,7 @@ from lambdas.common.cache import TtlCache
 from lambdas.common.errors import aws_error_code
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.secrets import SecretReadError, read_secret_field
+from lambdas.common.settings import SettingsError, aws_region, required
 from lambdas.common.sigv4 import SigningError, SigV4Client
 from lambdas.verification.rollout import conversation_key, routes_to_api
 from lambdas.verification.slack import SignatureError, verify
@@ -56,10 +57,6 @@ CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts
 API_TIMEOUT_SECONDS = 2
 
 logger = Logger()
-
-
-class SettingsError(Exception):
-    """A setting is missing or invalid; the message names the variable, never its value."""
 
 
 # The signing secret could not be read; ``code`` is safe to log (an AWS code or SECRET_EMPTY).
@@ -77,9 +74,7 @@ class Settings:
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
-    secret_id = environ.get("SLACK_SIGNING_SECRET_ID", "").strip()
-    if not secret_id:
-        raise SettingsError("SLACK_SIGNING_SECRET_ID is not set")
+    secret_id = required(environ, "SLACK_SIGNING_SECRET_ID")
     raw_percent = environ.get("ROLLOUT_PERCENT", "0").strip() or "0"
     if not raw_percent.isdigit() or int(raw_percent) > 100:
         raise SettingsError("ROLLOUT_PERCENT is not a whole number from 0 to 100")
@@ -93,9 +88,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     ttl = environ.get("SIGNING_SECRET_TTL_SECONDS", "300").strip()
     if not ttl.isdigit():
         raise SettingsError("SIGNING_SECRET_TTL_SECONDS is not a whole number")
-    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
-    if not region:
-        raise SettingsError("AWS_REGION is not set")
+    region = aws_region(environ)
     return Settings(secret_id, percent, api_url, function_arn if percent < 100 else None, int(ttl), region)
 
 
