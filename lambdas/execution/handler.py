@@ -29,7 +29,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -38,6 +38,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lambdas.common.cache import TtlCache
+from lambdas.common.container import ContainerState
 from lambdas.common.errors import aws_error_code
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.secrets import SECRET_EMPTY, SecretReadError, read_secret_field
@@ -145,26 +146,26 @@ def _read_token(client: Any, secret_id: str) -> str:
         raise ExecutionFailed(f"TOKEN_{'EMPTY' if error.code == SECRET_EMPTY else error.code}") from None
 
 
-_container: Optional[Container] = None
-_overrides: dict[str, Any] = {}
+def _build_container(overrides: Mapping[str, Any]) -> Container:
+    settings = load_settings()
+    secrets = overrides.get("secrets") or boto3.client("secretsmanager", region_name=settings.region,
+                                                       config=SECRETS_CONFIG)
+    bedrock = overrides.get("bedrock") or boto3.client("bedrock-runtime", region_name=settings.region,
+                                                       config=BEDROCK_CONFIG)
+    return Container(settings, secrets, bedrock)
+
+
+_state: ContainerState[Container] = ContainerState(_build_container)
+_overrides = _state.overrides
 
 
 def reset_state(**overrides: Any) -> None:
     """Forget the container (for tests); overrides: secrets, bedrock."""
-    global _container, _overrides
-    _container, _overrides = None, dict(overrides)
+    _state.reset(**overrides)
 
 
 def _current_container() -> Container:
-    global _container
-    if _container is None:
-        settings = load_settings()
-        secrets = _overrides.get("secrets") or boto3.client("secretsmanager", region_name=settings.region,
-                                                            config=SECRETS_CONFIG)
-        bedrock = _overrides.get("bedrock") or boto3.client("bedrock-runtime", region_name=settings.region,
-                                                            config=BEDROCK_CONFIG)
-        _container = Container(settings, secrets, bedrock)
-    return _container
+    return _state.get()
 
 
 def parse_request(event: Any) -> ExecutionRequest:

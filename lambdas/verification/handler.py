@@ -42,6 +42,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.common.cache import TtlCache
+from lambdas.common.container import ContainerState
 from lambdas.common.errors import aws_error_code
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.secrets import SecretReadError, read_secret_field
@@ -155,27 +156,27 @@ class DispatchFailed(Exception):
         self.status = status
 
 
-_container: Optional[Container] = None
-_overrides: dict[str, Any] = {}
+def _build_container(overrides: Mapping[str, Any]) -> Container:
+    settings = load_settings()
+    secrets = overrides.get("secrets") or boto3.client("secretsmanager", region_name=settings.region,
+                                                       config=CLIENT_CONFIG)
+    lambda_client = overrides.get("lambda_client") or boto3.client("lambda", region_name=settings.region,
+                                                                    config=CLIENT_CONFIG)
+    api = overrides.get("api") or SigV4Client(settings.region)
+    return Container(settings, secrets, lambda_client, api, overrides.get("clock") or time.time)
+
+
+_state: ContainerState[Container] = ContainerState(_build_container)
+_overrides = _state.overrides
 
 
 def reset_state(**overrides: Any) -> None:
     """Forget the container (for tests); overrides: secrets, lambda_client, api, clock."""
-    global _container, _overrides
-    _container, _overrides = None, dict(overrides)
+    _state.reset(**overrides)
 
 
 def _current_container() -> Container:
-    global _container
-    if _container is None:
-        settings = load_settings()
-        secrets = _overrides.get("secrets") or boto3.client("secretsmanager", region_name=settings.region,
-                                                            config=CLIENT_CONFIG)
-        lambda_client = _overrides.get("lambda_client") or boto3.client("lambda", region_name=settings.region,
-                                                                         config=CLIENT_CONFIG)
-        api = _overrides.get("api") or SigV4Client(settings.region)
-        _container = Container(settings, secrets, lambda_client, api, _overrides.get("clock") or time.time)
-    return _container
+    return _state.get()
 
 
 @logger.inject_lambda_context
