@@ -164,10 +164,6 @@ def reset_state(**overrides: Any) -> None:
     _state.reset(**overrides)
 
 
-def _current_container() -> Container:
-    return _state.get()
-
-
 def parse_request(event: Any) -> ExecutionRequest:
     """The payload of any accepted event shape; raises ``ValueError`` (incl. ValidationError)."""
     if not isinstance(event, Mapping):
@@ -195,7 +191,7 @@ def handler(event: Any, context: Any) -> dict:
     source = event.get("source", "proxy") if isinstance(event, Mapping) else "?"
     logger.append_keys(event_id=request.event_id, source=str(source)[:16])
     try:
-        container = _current_container()
+        container = _state.get()
         token = container.bot_token()
         reply = container.answer(request.text)
     except ExecutionFailed as error:

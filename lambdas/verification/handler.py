@@ -175,10 +175,6 @@ def reset_state(**overrides: Any) -> None:
     _state.reset(**overrides)
 
 
-def _current_container() -> Container:
-    return _state.get()
-
-
 @logger.inject_lambda_context
 def handler(event: Any, context: Any) -> dict:
     try:
@@ -199,7 +195,7 @@ def respond(event: Any) -> dict:
     if body is None:
         return error_response(400, "BAD_REQUEST", "The request body is unreadable.")
     try:
-        container = _current_container()
+        container = _state.get()
     except SettingsError as error:
         logger.error("verification layer misconfigured", extra={"problem": str(error)})
         return error_response(500, "MISCONFIGURED", "The service is not configured correctly.")
