@@ -23,12 +23,8 @@ def dev():
 
 
 @pytest.fixture
-def deployed(dev, monkeypatch):
+def deployed(dev, aws_env, monkeypatch):
     """The dev graph, 'deployed' into moto: tables, parameters, protected roles, function settings."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "eu-west-1",
-                        "AWS_REGION": "eu-west-1"}.items():
-        monkeypatch.setenv(name, value)
     with mock_aws():
         session = boto3.session.Session(region_name="eu-west-1")
         dynamodb, ssm, iam = (session.client(n) for n in ("dynamodb", "ssm", "iam"))

@@ -37,15 +37,12 @@ from lambdas.common.database import (
     rotation_health,
 )
 from lambdas.common.responses import error_response, json_response
+from lambdas.common.settings import SettingsError, required
 
 DEFAULT_TTL_SECONDS = 300
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 5
 
 logger = Logger()
-
-
-class SettingsError(Exception):
-    """A setting is missing or invalid; the message names the variable, never its value."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +54,7 @@ class Settings:
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
-    secret_id = environ.get("DB_SECRET_ARN", "").strip()
-    if not secret_id:
-        raise SettingsError("DB_SECRET_ARN is not set")
+    secret_id = required(environ, "DB_SECRET_ARN")
     defaults: dict = {}
     if environ.get("DB_HOST", "").strip():
         defaults["host"] = environ["DB_HOST"].strip()

@@ -37,6 +37,8 @@ import pymysql
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdas.common.errors import aws_error_code
+
 AWSCURRENT = "AWSCURRENT"
 AWSPENDING = "AWSPENDING"
 ACCESS_DENIED = 1045  # ER_ACCESS_DENIED_ERROR: wrong user or password
@@ -147,11 +149,8 @@ class DatabaseCredentials:
     def _via_api(self, stage: str) -> Mapping[str, Any]:
         try:
             return self.secrets_client().get_secret_value(SecretId=self.secret_id, VersionStage=stage)
-        except ClientError as error:
-            raise SecretFetchError(self.secret_id, stage,
-                                   error.response.get("Error", {}).get("Code", "ClientError")) from None
-        except BotoCoreError as error:
-            raise SecretFetchError(self.secret_id, stage, type(error).__name__) from None
+        except (ClientError, BotoCoreError) as error:
+            raise SecretFetchError(self.secret_id, stage, aws_error_code(error)) from None
 
     def _via_extension(self, stage: str) -> Mapping[str, Any] | None:
         """The extension's answer; None when it is not configured or not listening."""
@@ -266,11 +265,8 @@ def rotation_health(secret_id: str, secrets_client: Any = None) -> dict[str, Any
                                             config=SECRETS_CLIENT_CONFIG)
     try:
         secret = client.describe_secret(SecretId=secret_id)
-    except ClientError as error:
-        raise SecretFetchError(secret_id, "DescribeSecret",
-                               error.response.get("Error", {}).get("Code", "ClientError")) from None
-    except BotoCoreError as error:
-        raise SecretFetchError(secret_id, "DescribeSecret", type(error).__name__) from None
+    except (ClientError, BotoCoreError) as error:
+        raise SecretFetchError(secret_id, "DescribeSecret", aws_error_code(error)) from None
     stages = secret.get("VersionIdsToStages") or {}
     current = {version for version, labels in stages.items() if AWSCURRENT in labels}
     pending = {version for version, labels in stages.items() if AWSPENDING in labels}

@@ -11,18 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from botocore.exceptions import BotoCoreError, ClientError
+from lambdas.common.dynamodb import ConditionFailed, StoreError, call
+
+__all__ = ["ACTIVE", "REVOKED", "ConditionFailed", "Session", "SessionStore", "StoreError"]
 
 ACTIVE, REVOKED = "active", "revoked"
 _NAMES = {"#user": "user", "#status": "status"}
-
-
-class StoreError(Exception):
-    """DynamoDB did not confirm the operation."""
-
-
-class ConditionFailed(StoreError):
-    """The item was not in the state the operation requires."""
 
 
 @dataclass(frozen=True)
@@ -88,11 +82,4 @@ class SessionStore:
                                               ":at": {"N": str(now)}, ":why": {"S": reason}})
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            return getattr(self.client, operation)(**kwargs)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise ConditionFailed(operation) from None
-            raise StoreError(f"{operation}: {error.response.get('Error', {}).get('Code')}") from None
-        except BotoCoreError as error:
-            raise StoreError(f"{operation}: {type(error).__name__}") from None
+        return call(self.client, operation, **kwargs)

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -38,7 +37,11 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lambdas.common.cache import TtlCache
+from lambdas.common.container import ContainerState
+from lambdas.common.errors import aws_error_code
 from lambdas.common.responses import error_response, json_response
+from lambdas.common.secrets import SECRET_EMPTY, SecretReadError, read_secret_field
 
 SLACK_TIMEOUT_SECONDS = 10
 MAX_REPLY_CHARACTERS = 3900  # Slack truncates message text at 40,000; keep replies readable
@@ -100,15 +103,11 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
 class Container:
     def __init__(self, settings: Settings, secrets: Any, bedrock: Any) -> None:
         self.settings, self.secrets, self.bedrock = settings, secrets, bedrock
-        self._token: Optional[str] = None
-        self._fetched_at = 0.0
+        self._token = TtlCache(lambda: _read_token(secrets, settings.token_secret_id), settings.token_ttl_seconds)
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def bot_token(self) -> str:
-        now = time.monotonic()
-        if self._token is None or now - self._fetched_at >= self.settings.token_ttl_seconds:
-            self._token, self._fetched_at = _read_token(self.secrets, self.settings.token_secret_id), now
-        return self._token
+        return self._token.get()
 
     def answer(self, text: str) -> str:
         try:
@@ -116,10 +115,8 @@ class Container:
                 modelId=self.settings.model_id,
                 messages=[{"role": "user", "content": [{"text": text}]}],
                 inferenceConfig={"maxTokens": self.settings.max_tokens})
-        except ClientError as error:
-            raise ExecutionFailed(f"BEDROCK_{error.response.get('Error', {}).get('Code', 'ClientError')}") from None
-        except BotoCoreError as error:
-            raise ExecutionFailed(f"BEDROCK_{type(error).__name__}") from None
+        except (ClientError, BotoCoreError) as error:
+            raise ExecutionFailed(f"BEDROCK_{aws_error_code(error)}") from None
         parts = response.get("output", {}).get("message", {}).get("content", [])
         reply = "".join(part.get("text", "") for part in parts if isinstance(part, dict)).strip()
         if not reply:
@@ -144,41 +141,27 @@ class Container:
 
 def _read_token(client: Any, secret_id: str) -> str:
     try:
-        value = client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT").get("SecretString") or ""
-    except ClientError as error:
-        raise ExecutionFailed(f"TOKEN_{error.response.get('Error', {}).get('Code', 'ClientError')}") from None
-    except BotoCoreError as error:
-        raise ExecutionFailed(f"TOKEN_{type(error).__name__}") from None
-    if value.startswith("{"):
-        try:
-            value = json.loads(value).get("botToken") or ""
-        except (ValueError, AttributeError):
-            value = ""
-    if not isinstance(value, str) or not value:
-        raise ExecutionFailed("TOKEN_EMPTY")
-    return value
+        return read_secret_field(client, secret_id, "botToken")
+    except SecretReadError as error:
+        raise ExecutionFailed(f"TOKEN_{'EMPTY' if error.code == SECRET_EMPTY else error.code}") from None
 
 
-_container: Optional[Container] = None
-_overrides: dict[str, Any] = {}
+def _build_container(overrides: Mapping[str, Any]) -> Container:
+    settings = load_settings()
+    secrets = overrides.get("secrets") or boto3.client("secretsmanager", region_name=settings.region,
+                                                       config=SECRETS_CONFIG)
+    bedrock = overrides.get("bedrock") or boto3.client("bedrock-runtime", region_name=settings.region,
+                                                       config=BEDROCK_CONFIG)
+    return Container(settings, secrets, bedrock)
+
+
+_state: ContainerState[Container] = ContainerState(_build_container)
+_overrides = _state.overrides
 
 
 def reset_state(**overrides: Any) -> None:
     """Forget the container (for tests); overrides: secrets, bedrock."""
-    global _container, _overrides
-    _container, _overrides = None, dict(overrides)
-
-
-def _current_container() -> Container:
-    global _container
-    if _container is None:
-        settings = load_settings()
-        secrets = _overrides.get("secrets") or boto3.client("secretsmanager", region_name=settings.region,
-                                                            config=SECRETS_CONFIG)
-        bedrock = _overrides.get("bedrock") or boto3.client("bedrock-runtime", region_name=settings.region,
-                                                            config=BEDROCK_CONFIG)
-        _container = Container(settings, secrets, bedrock)
-    return _container
+    _state.reset(**overrides)
 
 
 def parse_request(event: Any) -> ExecutionRequest:
@@ -208,7 +191,7 @@ def handler(event: Any, context: Any) -> dict:
     source = event.get("source", "proxy") if isinstance(event, Mapping) else "?"
     logger.append_keys(event_id=request.event_id, source=str(source)[:16])
     try:
-        container = _current_container()
+        container = _state.get()
         token = container.bot_token()
         reply = container.answer(request.text)
     except ExecutionFailed as error:

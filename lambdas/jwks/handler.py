@@ -33,6 +33,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from botocore.config import Config
 
 from lambdas.common.responses import error_response, json_response
+from lambdas.common.settings import SettingsError, required
 from lambdas.jwks.cache import FALLBACK, STALE, KeyCache, KeysUnavailable
 from lambdas.jwks.keys import KeyDocumentError, load_public_keys
 from lambdas.jwks.secret_store import fetch_public_keys
@@ -49,10 +50,6 @@ SECRETS_CLIENT_CONFIG = Config(
 logger = Logger()
 
 
-class SettingsError(Exception):
-    """A setting is missing or invalid; the message names the variable, never its value."""
-
-
 @dataclass(frozen=True)
 class Settings:
     secret_id: str
@@ -61,11 +58,8 @@ class Settings:
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
-    secret_id = environ.get("JWKS_SECRET_ID", "").strip()
-    if not secret_id:
-        raise SettingsError("JWKS_SECRET_ID is not set")
     return Settings(
-        secret_id=secret_id,
+        secret_id=required(environ, "JWKS_SECRET_ID"),
         ttl_seconds=_ttl_seconds(environ.get("JWKS_CACHE_TTL_SECONDS")),
         fallback_keys=_fallback_keys(environ.get("JWKS_FALLBACK_KEYS")),
     )

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 
 from aws_lambda_powertools import Logger
 
+from lambdas.common.errors import CodedError
+
 logger = Logger()
 
 # RFC 7518 section 6: the members that carry private or symmetric key material.
@@ -31,12 +33,8 @@ REQUIRED_PUBLIC_MEMBERS = {
 }
 
 
-class KeyDocumentError(ValueError):
+class KeyDocumentError(CodedError, ValueError):
     """The document is not one the endpoint can serve; ``code`` is safe to log."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def load_public_keys(document_text: str) -> list[dict]:

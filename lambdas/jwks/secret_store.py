@@ -6,39 +6,20 @@ ours: the original message can name the secret's ARN and account, so it goes no 
 
 from __future__ import annotations
 
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import Any
 
+from lambdas.common.errors import CodedError
+from lambdas.common.secrets import SecretReadError, read_secret_string
 from lambdas.jwks.keys import KeyDocumentError, load_public_keys
 
 
-class KeyFetchError(Exception):
+class KeyFetchError(CodedError):
     """The keys could not be read; ``code`` is safe to log."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
-
-def fetch_public_keys(client, secret_id: str) -> list[dict]:
+def fetch_public_keys(client: Any, secret_id: str) -> list[dict]:
     """The sanitised public keys in the AWSCURRENT version of ``secret_id``."""
-    return _public_keys_from(_read_secret_string(client, secret_id))
-
-
-def _read_secret_string(client, secret_id: str) -> str:
     try:
-        # AWS defaults to AWSCURRENT; naming it also avoids a moto bug after a rotation.
-        response = client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
-    except ClientError as error:
-        raise KeyFetchError(error.response.get("Error", {}).get("Code", "ClientError")) from None
-    except BotoCoreError as error:
-        raise KeyFetchError(type(error).__name__) from None
-    if "SecretString" not in response:
-        raise KeyFetchError("SECRET_NOT_TEXT")
-    return response["SecretString"]
-
-
-def _public_keys_from(secret_string: str) -> list[dict]:
-    try:
-        return load_public_keys(secret_string)
-    except KeyDocumentError as error:
+        return load_public_keys(read_secret_string(client, secret_id))
+    except (SecretReadError, KeyDocumentError) as error:
         raise KeyFetchError(error.code) from None

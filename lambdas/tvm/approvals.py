@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from lambdas.common.sessions import ConditionFailed, StoreError
+from lambdas.common.dynamodb import StoreError, call
 
 PENDING, APPROVED, DENIED = "pending", "approved", "denied"
 
@@ -70,12 +70,4 @@ class ApprovalStore:
                                               ":pending": {"S": PENDING}})
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        from botocore.exceptions import BotoCoreError, ClientError
-        try:
-            return getattr(self.client, operation)(**kwargs)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise ConditionFailed(operation) from None
-            raise StoreError(f"{operation}: {error.response.get('Error', {}).get('Code')}") from None
-        except BotoCoreError as error:
-            raise StoreError(f"{operation}: {type(error).__name__}") from None
+        return call(self.client, operation, **kwargs)

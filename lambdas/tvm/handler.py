@@ -34,6 +34,7 @@ from typing import Any, Callable, Optional
 import boto3
 from botocore.config import Config
 
+from lambdas.common.container import ContainerState
 from lambdas.common.responses import error_response, json_response
 from lambdas.tvm.approvals import ApprovalStore
 from lambdas.tvm.identity import IdentityError, caller_from_arn, source_identity
@@ -74,37 +75,35 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     )
 
 
-_tvm: Optional[Tvm] = None
-_overrides: dict[str, Any] = {}
+def _build_tvm(overrides: Mapping[str, Any]) -> Tvm:
+    settings = load_settings()
+    session = overrides.get("session") or boto3.session.Session()
+    region = os.environ.get("AWS_REGION")
+
+    def client(name: str) -> Any:
+        return session.client(name, region_name=region, config=CLIENT_CONFIG)
+
+    profiles = ProfileSource(client("ssm"), settings.parameter_root, settings.rules_cache_seconds,
+                             **({"clock": overrides["monotonic"]} if "monotonic" in overrides else {}))
+    dynamodb = client("dynamodb")
+    extra = {k: overrides[k] for k in ("clock", "new_id") if k in overrides}
+    return Tvm(settings, profiles, SessionStore(dynamodb, settings.session_table),
+               ApprovalStore(dynamodb, settings.approval_table), client("sts"), **extra)
+
+
+_state: ContainerState[Tvm] = ContainerState(_build_tvm)
+_overrides = _state.overrides
 
 
 def reset_state(**overrides: Any) -> None:
     """Forget the container's clients and caches (tests): overrides may give ``clock``
     (returns an aware datetime), ``new_id``, ``monotonic``, ``session`` (a boto3 Session)
     and ``log`` (takes each decision line instead of stdout)."""
-    global _tvm
-    _tvm = None
-    _overrides.clear()
-    _overrides.update(overrides)
+    _state.reset(**overrides)
 
 
 def current_tvm() -> Tvm:
-    global _tvm
-    if _tvm is None:
-        settings = load_settings()
-        session = _overrides.get("session") or boto3.session.Session()
-        region = os.environ.get("AWS_REGION")
-
-        def client(name: str) -> Any:
-            return session.client(name, region_name=region, config=CLIENT_CONFIG)
-
-        profiles = ProfileSource(client("ssm"), settings.parameter_root, settings.rules_cache_seconds,
-                                 **({"clock": _overrides["monotonic"]} if "monotonic" in _overrides else {}))
-        dynamodb = client("dynamodb")
-        extra = {k: _overrides[k] for k in ("clock", "new_id") if k in _overrides}
-        _tvm = Tvm(settings, profiles, SessionStore(dynamodb, settings.session_table),
-                   ApprovalStore(dynamodb, settings.approval_table), client("sts"), **extra)
-    return _tvm
+    return _state.get()
 
 
 def handler(event: Any, context: Any) -> dict:

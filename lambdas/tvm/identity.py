@@ -6,18 +6,19 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from lambdas.common.errors import CodedError
+
 # STS accepts 2-64 characters of [\w+=,.@-] in a SourceIdentity (ASCII word characters).
 SOURCE_IDENTITY = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
 _USER_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
 _ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::(\d{12}):(.+)$")
 
 
-class IdentityError(Exception):
+class IdentityError(CodedError):
     """The caller cannot be named or represented; ``code`` is the API error code."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
 
 
 @dataclass(frozen=True)

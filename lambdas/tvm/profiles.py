@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdas.common.errors import aws_error_code
 from lambdas.tvm.rules import RulesDocument, RulesDocumentError, parse_rules_document
 
 # A profile is a name, never a path or an ARN.
@@ -41,13 +42,11 @@ class ProfileSource:
             return cached[1]
         try:
             answer = self.client.get_parameter(Name=self.path(profile), WithDecryption=True)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code")
+        except (ClientError, BotoCoreError) as error:
+            code = aws_error_code(error)
             if code == "ParameterNotFound":
                 raise UnknownProfile(profile) from None
             raise RulesUnavailable(f"get_parameter {self.path(profile)}: {code}") from None
-        except BotoCoreError as error:
-            raise RulesUnavailable(f"get_parameter {self.path(profile)}: {type(error).__name__}") from None
         try:
             document = parse_rules_document(answer["Parameter"]["Value"])
         except RulesDocumentError as error:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdas.common.errors import aws_error_code
 from lambdas.tvm.approvals import APPROVED, DENIED, ApprovalStore
 from lambdas.tvm.identity import Caller, IdentityError, source_identity
 from lambdas.tvm.profiles import PROFILE_NAME, ProfileSource, RulesUnavailable, UnknownProfile
@@ -182,7 +183,7 @@ class Tvm:
                 except StoreError:
                     pass
             raise ApiError("CREDENTIAL_ERROR", "The role could not be assumed.",
-                           f"assume_role: {_code(error)}") from None
+                           f"assume_role: {aws_error_code(error)}") from None
         credentials = answer["Credentials"]
         expiration = credentials["Expiration"]
         if isinstance(expiration, datetime):
@@ -281,12 +282,6 @@ def parse_duration(value: Any, from_query: bool = False) -> Optional[int]:
 
 def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _code(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code"))
-    return type(error).__name__
 
 
 __all__ = ["ApiError", "Outcome", "Settings", "Tvm", "VendRequest", "parse_duration"]

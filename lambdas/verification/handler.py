@@ -41,7 +41,12 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdas.common.cache import TtlCache
+from lambdas.common.container import ContainerState
+from lambdas.common.errors import aws_error_code
 from lambdas.common.responses import error_response, json_response
+from lambdas.common.secrets import SecretReadError, read_secret_field
+from lambdas.common.settings import SettingsError, aws_region, required
 from lambdas.common.sigv4 import SigningError, SigV4Client
 from lambdas.verification.rollout import conversation_key, routes_to_api
 from lambdas.verification.slack import SignatureError, verify
@@ -55,14 +60,8 @@ API_TIMEOUT_SECONDS = 2
 logger = Logger()
 
 
-class SettingsError(Exception):
-    """A setting is missing or invalid; the message names the variable, never its value."""
-
-
-class SecretUnavailable(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+# The signing secret could not be read; ``code`` is safe to log (an AWS code or SECRET_EMPTY).
+SecretUnavailable = SecretReadError
 
 
 @dataclass(frozen=True)
@@ -76,9 +75,7 @@ class Settings:
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
-    secret_id = environ.get("SLACK_SIGNING_SECRET_ID", "").strip()
-    if not secret_id:
-        raise SettingsError("SLACK_SIGNING_SECRET_ID is not set")
+    secret_id = required(environ, "SLACK_SIGNING_SECRET_ID")
     raw_percent = environ.get("ROLLOUT_PERCENT", "0").strip() or "0"
     if not raw_percent.isdigit() or int(raw_percent) > 100:
         raise SettingsError("ROLLOUT_PERCENT is not a whole number from 0 to 100")
@@ -92,9 +89,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     ttl = environ.get("SIGNING_SECRET_TTL_SECONDS", "300").strip()
     if not ttl.isdigit():
         raise SettingsError("SIGNING_SECRET_TTL_SECONDS is not a whole number")
-    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
-    if not region:
-        raise SettingsError("AWS_REGION is not set")
+    region = aws_region(environ)
     return Settings(secret_id, percent, api_url, function_arn if percent < 100 else None, int(ttl), region)
 
 
@@ -118,14 +113,11 @@ class Container:
                  clock: Callable[[], float]) -> None:
         self.settings, self.secrets, self.lambda_client, self.api, self.clock = (
             settings, secrets, lambda_client, api, clock)
-        self._secret: Optional[str] = None
-        self._fetched_at = 0.0
+        self._secret = TtlCache(lambda: read_secret_field(secrets, settings.signing_secret_id, "signingSecret"),
+                                settings.secret_ttl_seconds)
 
     def signing_secret(self) -> str:
-        now = time.monotonic()
-        if self._secret is None or now - self._fetched_at >= self.settings.secret_ttl_seconds:
-            self._secret, self._fetched_at = _read_signing_secret(self.secrets, self.settings.signing_secret_id), now
-        return self._secret
+        return self._secret.get()
 
     def dispatch(self, work: Dispatch) -> str:
         """Hand ``work`` on; returns the path taken. Raises ``DispatchFailed``."""
@@ -154,9 +146,7 @@ class Container:
             self.lambda_client.invoke(FunctionName=self.settings.function_arn, InvocationType="Event",
                                       Payload=json.dumps({"source": "direct", "payload": work.payload()}).encode())
         except (ClientError, BotoCoreError) as error:
-            code = error.response.get("Error", {}).get("Code", "ClientError") if isinstance(error, ClientError) \
-                else type(error).__name__
-            logger.error("direct invoke failed", extra={"error_code": code, "event_id": work.event_id})
+            logger.error("direct invoke failed", extra={"error_code": aws_error_code(error), "event_id": work.event_id})
             raise DispatchFailed(0) from None
 
 
@@ -166,45 +156,23 @@ class DispatchFailed(Exception):
         self.status = status
 
 
-def _read_signing_secret(client: Any, secret_id: str) -> str:
-    try:
-        response = client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
-    except ClientError as error:
-        raise SecretUnavailable(error.response.get("Error", {}).get("Code", "ClientError")) from None
-    except BotoCoreError as error:
-        raise SecretUnavailable(type(error).__name__) from None
-    value = response.get("SecretString") or ""
-    if value.startswith("{"):
-        try:
-            value = json.loads(value).get("signingSecret") or ""
-        except (ValueError, AttributeError):
-            value = ""
-    if not isinstance(value, str) or not value:
-        raise SecretUnavailable("SECRET_EMPTY")
-    return value
+def _build_container(overrides: Mapping[str, Any]) -> Container:
+    settings = load_settings()
+    secrets = overrides.get("secrets") or boto3.client("secretsmanager", region_name=settings.region,
+                                                       config=CLIENT_CONFIG)
+    lambda_client = overrides.get("lambda_client") or boto3.client("lambda", region_name=settings.region,
+                                                                    config=CLIENT_CONFIG)
+    api = overrides.get("api") or SigV4Client(settings.region)
+    return Container(settings, secrets, lambda_client, api, overrides.get("clock") or time.time)
 
 
-_container: Optional[Container] = None
-_overrides: dict[str, Any] = {}
+_state: ContainerState[Container] = ContainerState(_build_container)
+_overrides = _state.overrides
 
 
 def reset_state(**overrides: Any) -> None:
     """Forget the container (for tests); overrides: secrets, lambda_client, api, clock."""
-    global _container, _overrides
-    _container, _overrides = None, dict(overrides)
-
-
-def _current_container() -> Container:
-    global _container
-    if _container is None:
-        settings = load_settings()
-        secrets = _overrides.get("secrets") or boto3.client("secretsmanager", region_name=settings.region,
-                                                            config=CLIENT_CONFIG)
-        lambda_client = _overrides.get("lambda_client") or boto3.client("lambda", region_name=settings.region,
-                                                                         config=CLIENT_CONFIG)
-        api = _overrides.get("api") or SigV4Client(settings.region)
-        _container = Container(settings, secrets, lambda_client, api, _overrides.get("clock") or time.time)
-    return _container
+    _state.reset(**overrides)
 
 
 @logger.inject_lambda_context
@@ -227,7 +195,7 @@ def respond(event: Any) -> dict:
     if body is None:
         return error_response(400, "BAD_REQUEST", "The request body is unreadable.")
     try:
-        container = _current_container()
+        container = _state.get()
     except SettingsError as error:
         logger.error("verification layer misconfigured", extra={"problem": str(error)})
         return error_response(500, "MISCONFIGURED", "The service is not configured correctly.")

@@ -9,16 +9,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from lambdas.common.errors import CodedError
+
 VERSION = "v0"
 MAX_AGE_SECONDS = 300
 
 
-class SignatureError(Exception):
+class SignatureError(CodedError):
     """The request is not provably from Slack; ``code`` is safe to return and log."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
         self.message = message
 
 

@@ -7,15 +7,13 @@ import os
 import stat
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import botocore.session
 import pytest
-from moto import mock_aws
 
 from cli import tvm_credentials as client
 from lambdas.tvm import handler as tvm
 from lambdas.tvm.service import STATUS
-from tests.lambdas.tvm_world import build_world, user_arn
+from tests.lambdas.tvm_world import user_arn
 from tests.sigv4_gateway import Identity, SigV4Gateway
 
 IDENTITIES = {
@@ -26,20 +24,12 @@ IDENTITIES = {
 }
 
 
-@pytest.fixture(scope="module")
-def boto_session():
-    return boto3.session.Session(region_name="eu-west-1")
-
-
 @pytest.fixture
-def world(aws_env, monkeypatch, boto_session):
-    with mock_aws():
-        world = build_world(monkeypatch, session=boto_session)
-        tvm._overrides["log"] = world.logs.append   # keep decision lines out of the client's stdout
-        with SigV4Gateway(tvm.handler, IDENTITIES) as gateway:
-            world.gateway = gateway
-            yield world
-    tvm.reset_state()
+def world(tvm_world):
+    tvm._overrides["log"] = tvm_world.logs.append   # keep decision lines out of the client's stdout
+    with SigV4Gateway(tvm.handler, IDENTITIES) as gateway:
+        tvm_world.gateway = gateway
+        yield tvm_world
 
 
 def signer(key: str, secret: str = None, token: str = None) -> botocore.session.Session:

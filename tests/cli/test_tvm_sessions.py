@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from cli import tvm_sessions
 from lambdas.authorizer import handler as authorizer
 from lambdas.tvm import handler as tvm
-from tests.lambdas.tvm_world import SESSIONS, build_world
-
-
-@pytest.fixture(scope="module")
-def boto_session():
-    return boto3.session.Session(region_name="eu-west-1")
+from tests.lambdas.tvm_world import SESSIONS
 
 
 @pytest.fixture
-def world(aws_env, monkeypatch, boto_session):
-    with mock_aws():
-        world = build_world(monkeypatch, session=boto_session)
-        tvm._overrides["log"] = world.logs.append
-        yield world
-    tvm.reset_state()
-    authorizer.reset_state()
+def world(tvm_world):
+    tvm._overrides["log"] = tvm_world.logs.append
+    return tvm_world
 
 
 def cli(world, capsys, *argv, clock=None):

@@ -1,4 +1,5 @@
-"""Fixtures shared by the Lambda tests: fake AWS settings, a Lambda context, HTTP API events."""
+"""Fixtures shared by the Lambda tests: a Lambda context, HTTP API events, MariaDB, RSA keys
+(fake AWS settings come from ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -11,20 +12,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.mariadb import MariaDB, skip_reason_or_failure
 
 REGION = "eu-west-1"
-
-
-@pytest.fixture
-def aws_env(monkeypatch):
-    """Fake credentials and a region, so no test can reach a real account."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
 @pytest.fixture(scope="session")

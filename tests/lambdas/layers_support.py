@@ -9,6 +9,7 @@
   gives the execution function, answering 202.
 - ``FakeSlack``: ``chat.postMessage`` recording what it was sent.
 - Slack request signing and Function URL events for the verification handler.
+- ``moto_secret``: a Secrets Manager in moto holding the token or the signing secret.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
+import boto3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
+from moto import mock_aws
 
 from lambdas.verification.slack import sign as slack_sign
 
@@ -197,6 +200,17 @@ class FakeSlack:
 # --- Slack requests for the verification handler -------------------------------------
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+@contextmanager
+def moto_secret(name: str, value: str) -> Iterator[Any]:
+    """A Secrets Manager client in moto that holds the secret ``name``; it carries fake
+    credentials of its own, so a module-scoped fixture needs no ``aws_env``."""
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name=REGION, aws_access_key_id="testing",
+                              aws_secret_access_key="testing")
+        client.create_secret(Name=name, SecretString=value)
+        yield client
 
 
 def slack_event(text: str = "hello", channel: str = "C0123ABCD", ts: str = "1700000000.000100",

@@ -9,10 +9,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from hypothesis import HealthCheck, given, settings, strategies as st
-from moto import mock_aws
 
 from lambdas.execution import handler as execution
-from tests.lambdas.layers_support import FakeSlack, serve
+from tests.lambdas.layers_support import FakeSlack, moto_secret, serve
 
 REGION = "eu-west-1"
 TOKEN_ID = "iam-platform/test/slack/bot-token"
@@ -33,10 +32,7 @@ def expected_converse(text=PAYLOAD["text"]):
 
 @pytest.fixture(scope="module")
 def secrets_client():
-    with mock_aws():
-        client = boto3.client("secretsmanager", region_name=REGION, aws_access_key_id="testing",
-                              aws_secret_access_key="testing")
-        client.create_secret(Name=TOKEN_ID, SecretString=TOKEN)
+    with moto_secret(TOKEN_ID, TOKEN) as client:
         yield client
 
 

@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from lambdas.authorizer import handler as authorizer
-from lambdas.tvm import handler as tvm
 from lambdas.common.sessions import Session, SessionStore
-from tests.lambdas.tvm_world import SESSIONS, build_world
+from tests.lambdas.tvm_world import SESSIONS
 
 NOW = 1_800_000_000
 ACTIVE_ID, REVOKED_ID, EXPIRED_ID = "a" * 32, "b" * 32, "c" * 32
 
 
-@pytest.fixture(scope="module")
-def session():
-    return boto3.session.Session(region_name="eu-west-1")
-
-
 @pytest.fixture
-def store(aws_env, monkeypatch, session):
-    with mock_aws():
-        world = build_world(monkeypatch, session=session)
-        store = SessionStore(world.dynamodb, SESSIONS)
-        for session_id, expires in ((ACTIVE_ID, NOW + 600), (REVOKED_ID, NOW + 600), (EXPIRED_ID, NOW - 1)):
-            store.create(Session(session_id, "alice", "prod", f"sentinel.alice.{session_id[:8]}",
-                                 "arn:aws:iam::123456789012:role/p", NOW - 300, expires))
-        store.revoke(REVOKED_ID, "bob", "laptop lost", NOW)
-        authorizer.reset_state(clock=lambda: NOW, session=session)
-        yield store
-    authorizer.reset_state()
-    tvm.reset_state()
+def store(tvm_world, boto_session):
+    store = SessionStore(tvm_world.dynamodb, SESSIONS)
+    for session_id, expires in ((ACTIVE_ID, NOW + 600), (REVOKED_ID, NOW + 600), (EXPIRED_ID, NOW - 1)):
+        store.create(Session(session_id, "alice", "prod", f"sentinel.alice.{session_id[:8]}",
+                             "arn:aws:iam::123456789012:role/p", NOW - 300, expires))
+    store.revoke(REVOKED_ID, "bob", "laptop lost", NOW)
+    authorizer.reset_state(clock=lambda: NOW, session=boto_session)
+    return store
 
 
 def request(header=None, query=None, header_name="x-sentinel-session-id"):

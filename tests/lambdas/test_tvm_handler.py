@@ -7,29 +7,20 @@ import json
 import re
 from datetime import datetime, timezone
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from lambdas.tvm import handler as tvm
 from lambdas.tvm.service import ROLE_CHAINING_LIMIT
 from tests.lambdas.tvm_world import ACCOUNT_ID, APPROVALS, DEV_RULES, PROD_RULES, ROLE_ARN, ROOT, SESSIONS, \
-    b64, build_world
+    b64
 
 CREDENTIAL_KEYS = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
 
 
-@pytest.fixture(scope="module")
-def session():
-    return boto3.session.Session(region_name="eu-west-1")
-
-
 @pytest.fixture
-def world(aws_env, monkeypatch, session):
-    with mock_aws():
-        yield build_world(monkeypatch, session=session)
-    tvm.reset_state()
+def world(tvm_world):
+    return tvm_world
 
 
 def decisions(capsys) -> list[dict]:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import time
 
-import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from moto import mock_aws
 
 from lambdas.verification import handler as verification
 from lambdas.verification.rollout import conversation_key, routes_to_api
-from tests.lambdas.layers_support import (SIGNING_SECRET, function_url_event, signed_request, slack_event)
+from tests.lambdas.layers_support import (SIGNING_SECRET, function_url_event, moto_secret, signed_request,
+                                         slack_event)
 
-REGION = "eu-west-1"
 SECRET_ID = "iam-platform/test/slack/signing-secret"
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:execution-fn-function-abc"
 API_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/execute"
@@ -43,10 +41,7 @@ class FakeLambda:
 
 @pytest.fixture(scope="module")
 def secrets_client():
-    with mock_aws():
-        client = boto3.client("secretsmanager", region_name=REGION, aws_access_key_id="testing",
-                              aws_secret_access_key="testing")
-        client.create_secret(Name=SECRET_ID, SecretString=SIGNING_SECRET)
+    with moto_secret(SECRET_ID, SIGNING_SECRET) as client:
         yield client
 
 
