@@ -411,6 +411,10 @@ class LayersSettings(Settings):
             raise ValueError("inference profiles are not supported; use a foundation model id "
                              "such as anthropic.claude-3-haiku-20240307-v1:0")
         return model_id
+_OIDC_ONLY_FIELDS = frozenset({"issuer_url", "audience", "subjects", "allow_wildcard_subjects", "provider_arn",
+                               "thumbprints", "max_session_seconds"})
+
+
 class ExternalSettings(Settings):
     """Least-privilege read access to secrets under one prefix for a workload outside AWS."""
 
@@ -469,8 +473,10 @@ class ExternalSettings(Settings):
             wild = [s for s in self.subjects if "*" in s or "?" in s]
             if wild and not self.allow_wildcard_subjects:
                 raise ValueError(f"wildcard subject(s) {wild} need allowWildcardSubjects: true")
-        elif self.issuer_url or self.subjects or self.provider_arn:
-            raise ValueError("issuerUrl, subjects and providerArn apply to oidc mode only")
+        else:
+            oidc_only = sorted(to_camel(f) for f in self.model_fields_set & _OIDC_ONLY_FIELDS)
+            if oidc_only:
+                raise ValueError(f"{', '.join(oidc_only)} apply to oidc mode only")
         if self.create_access_key and self.mode != "iam-user":
             raise ValueError("createAccessKey applies to iam-user mode only")
         return self

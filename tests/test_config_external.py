@@ -36,13 +36,14 @@ def test_settings_defaults():
     ({"secretPrefix": "*"}, "should match pattern"),
     ({"secretPrefix": "paintbox/*/x/*"}, "should match pattern"),
     ({"createAccessKey": True}, "createAccessKey applies to iam-user mode only"),
-    ({"mode": "iam-user"}, "apply to oidc mode only"),
+    ({"mode": "iam-user"}, "issuerUrl, subjects apply to oidc mode only"),
     ({"mode": "saml"}, "'oidc' or 'iam-user'"),
     ({"maxSessionSeconds": 60}, "greater than or equal to 900"),
     ({"thumbprints": ["abc"]}, "40 hexadecimal"),
     ({"kmsKeyArns": ["alias/aws/secretsmanager"]}, "not a KMS key ARN"),
 ])
 def test_bad_settings_are_refused(change, message):
+    """One line per problem, naming the section, and for mode mismatches every key set in vain."""
     [line] = problems({**OIDC_OK, **change})
     assert line.startswith("iam-platform:external") and message in line, line
 
@@ -50,3 +51,14 @@ def test_bad_settings_are_refused(change, message):
 def test_unknown_key_is_refused():
     [line] = problems({**OIDC_OK, "listSecrets": True})
     assert line.startswith("iam-platform:external.listSecrets") and "unknown setting" in line
+
+
+@pytest.mark.parametrize("oidc_key, value", [("thumbprints", ["a" * 40]), ("maxSessionSeconds", 1000),
+                                             ("audience", "sts.amazonaws.com"), ("allowWildcardSubjects", True)])
+def test_iam_user_mode_refuses_every_oidc_setting(oidc_key, value):
+    """A setting that has no effect in the chosen mode must not pass silently, even at its default value."""
+    iam_user = {"enabled": True, "mode": "iam-user", "secretPrefix": "team/app/*"}
+    settings = parse_stack_settings("dev", {**REGION, "iam-platform:external": json.dumps(iam_user)}, environ={})
+    assert settings.external.mode == "iam-user"
+    [line] = problems({**iam_user, oidc_key: value})
+    assert f"{oidc_key} apply to oidc mode only" in line, line
