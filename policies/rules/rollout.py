@@ -76,6 +76,8 @@ def _roles_of(function: PolicyResource, resources: list[PolicyResource]) -> list
     if linked:
         return linked
     role_arn = known_or_none(function.props, "role")
+    if role_arn is None:  # unknown at preview: None would match every role whose ARN is unknown too
+        return []
     return [r for r in resources if r.resource_type == ROLE_TYPE and known_or_none(r.props, "arn") == role_arn]
 
 

@@ -75,3 +75,17 @@ def test_tag_names_come_from_config():
     assert_passes(run_policy(ROLLOUT_CLEANUP_COMPLETE, resources))
     assert_violates(run_policy(ROLLOUT_CLEANUP_COMPLETE, resources, {"rolloutPercentTag": "team:rollout"}),
                     ROLLOUT_CLEANUP_COMPLETE.name)
+
+
+def test_a_function_whose_role_is_unknown_is_not_tied_to_every_role_of_unknown_arn():
+    """At preview a new role's ARN is unknown: the rule must not take every such role for the
+    verification function's role (an unrelated role granting invoke is not a leftover)."""
+    statement = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": EXECUTION_ARN}
+    unrelated = resource("aws:iam/role:Role", "reports-role", {"inlinePolicies": [{"name": "direct", "policy": json.dumps(
+        {"Version": "2012-10-17", "Statement": [statement]})}]})
+    verification = resource("aws:lambda/function:Function", "verification-fn-function",
+                            outputs={"tags": {"iam-platform:rollout-percent": "100"}})
+    execution = resource("aws:lambda/function:Function", "execution-fn-function",
+                         outputs={"name": "execution-fn-function-5d6e7f8", "arn": EXECUTION_ARN,
+                                  "tagsAll": {"iam-platform:role": "execution"}})
+    assert_passes(run_policy(ROLLOUT_CLEANUP_COMPLETE, [unrelated, verification, execution]))
