@@ -10,7 +10,8 @@ and prints ``{"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken",
 "Expiration"}``. Credentials are cached in ``~/.cache/iam-platform-tvm`` (directory 0700,
 files 0600) until 5 minutes before they expire. Every failure prints one line on stderr
 and exits non-zero: 1 refused by the TVM or API Gateway, 2 bad usage or no local
-credentials, 3 the TVM could not be reached or failed.
+credentials, 3 the TVM could not be reached or failed. The endpoint must be https://
+(http:// only to 127.0.0.1, ::1 or localhost), so credentials never travel in clear.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from lambdas.common.sigv4 import SigningError, SigV4Client
 REFRESH_MARGIN = timedelta(minutes=5)
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "iam-platform-tvm"
 EXIT_REFUSED, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 3
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 _REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$")
 
 HINTS = {
@@ -90,8 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 def fetch(args: argparse.Namespace, session: Optional[botocore.session.Session],
           now: Callable[[], datetime]) -> dict:
     endpoint = args.endpoint.rstrip("/")
-    if urlsplit(endpoint).scheme not in ("https", "http") or not urlsplit(endpoint).netloc:
-        raise ClientError("USAGE", "--endpoint must be an https:// URL", EXIT_USAGE)
+    _check_endpoint(endpoint)
     cache = None if args.no_cache else _cache_file(args)
     cached = _read_cache(cache, now()) if cache else None
     if cached:
@@ -123,6 +124,18 @@ def fetch(args: argparse.Namespace, session: Optional[botocore.session.Session],
     if cache:
         _write_cache(cache, result)
     return result
+
+
+def _check_endpoint(endpoint: str) -> None:
+    """https, or http to this machine only (a local stand-in): credentials never travel in clear."""
+    parts = urlsplit(endpoint)
+    try:
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        host = None
+    if not host or parts.scheme not in ("https", "http") or (parts.scheme == "http" and host not in LOOPBACK):
+        raise ClientError("USAGE", "--endpoint must be an https:// URL (http:// only for 127.0.0.1, ::1 or "
+                                   "localhost)", EXIT_USAGE)
 
 
 def _credentials(status: int, body: bytes, profile: str) -> dict:

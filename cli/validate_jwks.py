@@ -6,20 +6,24 @@ Reads the secret's AWSCURRENT version (a JWKS or an object keyed by kid, as the 
 function reads it) and fetches the URL, then compares each kid's kty and public members
 (n and e for RSA; crv, x and y for EC and OKP). Exits 0 when every key agrees, 1 on any
 mismatch (a key only on one side, a differing member, private material served), and 2
-when either side cannot be read.
+when either side cannot be read or on bad usage (a URL that is not http(s)://, a timeout
+that is not a positive number of seconds, no AWS region).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import math
 import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
+from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
 EXIT_AGREE, EXIT_MISMATCH, EXIT_UNREADABLE = 0, 1, 2
 COMPARED = ("kty", "n", "e", "crv", "x", "y")
@@ -63,7 +67,7 @@ def fetch_endpoint(url: str, timeout: float, opener: Callable[..., Any] = urllib
             body, source = response.read(), response.headers.get("X-JWKS-Source")
     except urllib.error.HTTPError as error:
         raise Unreadable(f"{url} answered HTTP {error.code}") from None
-    except (urllib.error.URLError, OSError) as error:
+    except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
         raise Unreadable(f"{url} could not be fetched: {getattr(error, 'reason', error)}") from None
     try:
         document = json.loads(body)
@@ -90,11 +94,19 @@ def read_secret(client: Any, secret_id: str) -> list[dict[str, Any]]:
 
 def main(argv: Optional[Sequence[str]] = None, session: Any = None, out: Callable[[str], None] = print) -> int:
     args = _parser().parse_args(argv)
-    if session is None:
-        import boto3
-        session = boto3.Session(region_name=args.region)
     try:
-        stored = read_secret(session.client("secretsmanager"), args.secret)
+        if session is None:
+            import boto3
+            session = boto3.Session(region_name=args.region)
+        secrets = session.client("secretsmanager")
+    except NoRegionError:
+        out("error: no AWS region configured: pass --region or set AWS_REGION")
+        return EXIT_UNREADABLE
+    except (BotoCoreError, ValueError) as error:   # unknown profile, malformed region, ...
+        out(f"error: cannot use the AWS configuration: {str(error).rstrip('.')}")
+        return EXIT_UNREADABLE
+    try:
+        stored = read_secret(secrets, args.secret)
         served = fetch_endpoint(args.url, args.timeout)
     except Unreadable as error:
         out(f"error: {error}")
@@ -124,11 +136,33 @@ def _by_kid(keys: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cli.validate_jwks", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", required=True, help="the JWKS URL (stack output jwksUrl)")
+    parser.add_argument("--url", required=True, type=_url, help="the JWKS URL (stack output jwksUrl)")
     parser.add_argument("--secret", required=True, help="the secret's name or ARN (stack output jwksSecretArn)")
     parser.add_argument("--region", help="AWS region (default: the profile's)")
-    parser.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout in seconds (default 10)")
+    parser.add_argument("--timeout", type=_seconds, default=10.0, help="HTTP timeout in seconds (default 10)")
     return parser
+
+
+def _url(text: str) -> str:
+    parts = urlsplit(text)
+    try:
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        host = None
+    if parts.scheme not in ("https", "http") or not host:
+        raise argparse.ArgumentTypeError(f"must be an https:// (or http://) URL with a host and a numeric port "
+                                         f"if any, not {text!r}")
+    return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
 
 
 if __name__ == "__main__":

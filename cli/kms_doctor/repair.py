@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.kms_doctor.evidence import Evidence, GrantFacts
 from components import iam as iam_documents
@@ -155,19 +155,42 @@ def _retire(kms: Any, key_arn: str, grant: GrantFacts, out: Out) -> bool:
 
 
 def _clean_up(iam: Any, lam: Any, plan: Plan, temp_arn: str, out: Out, waits: Waits) -> None:
-    """Never leave the function on the temporary role, nor the role behind."""
+    """Never leave the function on the temporary role, nor the role behind.
+
+    Each half is attempted whatever the other does (AWS refusing, the network failing, a
+    wait timing out); what could not be done is printed as a WARNING naming what to fix by hand.
+    """
     try:
-        if lam.get_function_configuration(FunctionName=plan.function_name)["Role"] == temp_arn:
-            out(f"restoring {plan.function_name}'s own role")
-            _switch_role(lam, plan.function_name, plan.original_role_arn, out, waits)  # retries a conflict
-    except (ClientError, RepairError) as error:
-        out(f"WARNING: could not restore the function's role ({error}); set it to {plan.original_role_arn}")
+        _restore_role(lam, plan, temp_arn, out, waits)
+    finally:
+        try:
+            iam.delete_role(RoleName=plan.temp_role_name)
+            out(f"deleted temporary role {plan.temp_role_name}")
+        except (ClientError, BotoCoreError) as error:
+            out(f"WARNING: could not delete temporary role {plan.temp_role_name}: {_reason(error)}; "
+                "delete it by hand")
+
+
+def _restore_role(lam: Any, plan: Plan, temp_arn: str, out: Out, waits: Waits) -> None:
     try:
-        iam.delete_role(RoleName=plan.temp_role_name)
-        out(f"deleted temporary role {plan.temp_role_name}")
-    except ClientError as error:
-        out(f"WARNING: could not delete temporary role {plan.temp_role_name}: "
-            f"{error.response['Error'].get('Code')}; delete it by hand")
+        current: Optional[str] = lam.get_function_configuration(FunctionName=plan.function_name)["Role"]
+    except (ClientError, BotoCoreError) as error:
+        out(f"could not read {plan.function_name}'s role ({_reason(error)}); restoring it anyway")
+        current = None
+    if current is not None and current != temp_arn:
+        return
+    try:
+        out(f"restoring {plan.function_name}'s own role")
+        _switch_role(lam, plan.function_name, plan.original_role_arn, out, waits)  # retries a conflict
+    except (ClientError, BotoCoreError, RepairError) as error:
+        out(f"WARNING: could not restore {plan.function_name}'s role ({_reason(error)}); "
+            f"if it still uses {temp_arn}, set it to {plan.original_role_arn} by hand")
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        return f"{error.response.get('Error', {}).get('Code')}: {error.response.get('Error', {}).get('Message', '')}"
+    return f"{type(error).__name__}: {error}" if isinstance(error, BotoCoreError) else str(error)
 
 
 def pulumi_hint(evidence: Evidence) -> Optional[str]:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -294,6 +294,50 @@ def test_timeout_still_deletes_the_temporary_role(world, stale):
                      session=Overriding(world.session, **{"lambda": lam}))
     assert code == 1 and "still InProgress after 5s" in text
     assert world.temp_roles() == [] and "deleted temporary role" in text
+
+
+def test_network_error_while_on_the_temporary_role_still_restores_and_deletes(world, stale):
+    role_arn, old_grant = stale
+    lam = world.session.client("lambda")
+
+    def blip(**_):   # the endpoint cannot be reached while the function is on the temporary role
+        if world.function_role().split("/")[-1].startswith(TEMP_ROLE_PREFIX):
+            raise EndpointConnectionError(endpoint_url="https://lambda.eu-west-1.amazonaws.com/")
+
+    lam.meta.events.register("before-call.lambda.GetFunctionConfiguration", blip)
+    code, text = run(world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam}))
+    assert code == 1 and "repair failed" in text and "Could not connect" in text
+    assert "restoring it anyway" in text and "deleted temporary role" in text
+    assert world.function_role() == role_arn
+    assert world.temp_roles() == []
+    assert old_grant in world.grant_ids()
+
+
+def test_network_failure_during_clean_up_prints_what_to_fix_by_hand(world, stale):
+    role_arn, _ = stale
+    lam, iam = world.session.client("lambda"), world.session.client("iam")
+    updates = []
+
+    def timeout(**_):
+        raise ReadTimeoutError(endpoint_url="https://example.invalid/")
+
+    def after_first_update(params, **_):
+        updates.append(params["Role"])
+        if len(updates) > 1:
+            timeout()
+
+    lam.meta.events.register("provide-client-params.lambda.UpdateFunctionConfiguration", after_first_update)
+    lam.meta.events.register("before-call.lambda.GetFunctionConfiguration", timeout)
+    iam.meta.events.register("before-call.iam.DeleteRole", timeout)
+    code, text = run(world, "repair", "--function", "app", "--yes",
+                     session=Overriding(world.session, **{"lambda": lam, "iam": iam}))
+    assert code == 1 and "repair failed" in text
+    [temp] = world.temp_roles()
+    temp_arn = world.function_role()
+    assert temp_arn.endswith("/" + temp)
+    assert (f"WARNING: could not restore app's role (ReadTimeoutError: Read timeout on endpoint URL: "
+            f'"https://example.invalid/"); if it still uses {temp_arn}, set it to {role_arn} by hand') in text
+    assert f"WARNING: could not delete temporary role {temp}: ReadTimeoutError" in text and "by hand" in text
 
 
 def test_health_payload_is_invoked(world, stale):

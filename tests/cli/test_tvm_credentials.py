@@ -133,6 +133,25 @@ def test_unreachable_endpoint(world, tmp_path, capsys):
     assert capsys.readouterr().err.startswith("tvm-credentials: UNREACHABLE: ")
 
 
+@pytest.mark.parametrize("endpoint", ["http://example.com/", "http://10.0.0.1:8080", "http://127.0.0.1.example.com",
+                                      "ftp://127.0.0.1", "https://", "http://127.0.0.1:port"])
+def test_plain_http_is_refused_except_to_this_machine(tmp_path, capsys, monkeypatch, endpoint):
+    sent = []
+    monkeypatch.setattr(client.SigV4Client, "request", lambda self, *a, **k: sent.append(a) or (200, {}, b"{}"))
+    argv = ["--endpoint", endpoint, "--profile", "prod", "--region", "eu-west-1", "--no-cache"]
+    assert client.main(argv, session=signer("AKIDALICE")) == 2
+    err = capsys.readouterr().err
+    assert err == ("tvm-credentials: USAGE: --endpoint must be an https:// URL "
+                   "(http:// only for 127.0.0.1, ::1 or localhost)\n")
+    assert sent == []   # nothing was signed or sent
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:8080",
+                                      "HTTP://LOCALHOST", "https://abc.execute-api.eu-west-1.amazonaws.com"])
+def test_loopback_http_and_any_https_are_accepted(endpoint):
+    client._check_endpoint(endpoint)
+
+
 def test_no_local_credentials(tmp_path, capsys, monkeypatch):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)

@@ -1,5 +1,6 @@
 """cli.validate_jwks against moto's Secrets Manager and a real HTTP server on 127.0.0.1."""
 
+import http.client
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -8,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from cli.validate_jwks import compare, main
+from cli.validate_jwks import Unreadable, compare, fetch_endpoint, main
 
 RSA_1 = {"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw", "e": "AQAB"}
 RSA_2 = {**RSA_1, "kid": "k2", "n": RSA_1["n"][::-1]}
@@ -137,3 +138,50 @@ def test_compare_is_pure_and_checks_ec_members():
     assert compare([ec], [ec]) == [("e1", True, "kty EC, crv, x, y agree")]
     assert compare([{**ec, "y": "c"}], [ec]) == [("e1", False, "y differ")]
     assert compare([], []) == []
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--url", "example.com/x"], "argument --url: must be an https:// (or http://) URL"),
+    (["--url", "http://127.0.0.1:port/x"], "argument --url: must be an https:// (or http://) URL"),
+    (["--url", "https://"], "argument --url: must be an https:// (or http://) URL"),
+    (["--timeout", "-1"], "argument --timeout: must be a positive number of seconds, not '-1'"),
+    (["--timeout", "0"], "argument --timeout: must be a positive number of seconds"),
+    (["--timeout", "nan"], "argument --timeout: must be a positive number of seconds"),
+])
+def test_bad_arguments_exit_two_with_one_line(session, endpoint, capsys, extra, message):
+    put_secret(session, {"keys": [RSA_1]})
+    argv = ["--url", endpoint.url, "--secret", SECRET, *extra]
+    with pytest.raises(SystemExit) as exited:
+        main(argv, session=session, out=lambda line: None)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith(f"python -m cli.validate_jwks: error: {message}") and "Traceback" not in err
+
+
+def test_no_region_exits_two_with_one_line(monkeypatch, tmp_path):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    lines = []
+    assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET], out=lines.append) == 2
+    assert lines == ["error: no AWS region configured: pass --region or set AWS_REGION"]
+
+
+def test_unknown_profile_or_malformed_region_exits_two_with_one_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    lines = []
+    assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET, "--region", "not a region"],
+                out=lines.append) == 2
+    monkeypatch.setenv("AWS_PROFILE", "missing")
+    assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET, "--region", "eu-west-1"],
+                out=lines.append) == 2
+    assert len(lines) == 2 and all(line.startswith("error: cannot use the AWS configuration: ") for line in lines)
+    assert "not a region" in lines[0] and "missing" in lines[1]
+
+
+def test_a_malformed_http_answer_is_unreadable():
+    def garbage(request, timeout):
+        raise http.client.BadStatusLine("SSH-2.0-OpenSSH")
+
+    with pytest.raises(Unreadable, match="could not be fetched"):
+        fetch_endpoint("https://example.com/jwks.json", 1, opener=garbage)
