@@ -178,17 +178,28 @@ def statements_or_report(document: Any, what: str,
         return None
 
 
-def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[Document]:
-    """The identity policies of a Policy, RolePolicy, UserPolicy, GroupPolicy or Role (inline)."""
+def identity_documents(resource_type: str, props: Mapping[str, Any],
+                       unknowns: Optional[list[UnknownValueError]] = None) -> Iterator[Document]:
+    """The identity policies of a Policy, RolePolicy, UserPolicy, GroupPolicy or Role (inline).
+
+    A document not known yet raises UnknownValueError; with ``unknowns``, a Role's unknown inline
+    policy is recorded there instead and the others are still yielded."""
     key = IDENTITY_POLICY_TYPES.get(resource_type)
     if key is not None:
         document = props.get(key)
         if document not in (None, ""):
             yield Document(key, document, "identity")
     elif resource_type == ROLE_TYPE:
-        inline = props.get("inlinePolicies")
-        for index, entry in enumerate(inline or []):
-            document = entry.get("policy") if isinstance(entry, Mapping) else None
+        inline = props.get("inlinePolicies") or []
+        for index in range(len(inline)):
+            try:
+                entry = inline[index]
+                document = entry.get("policy") if isinstance(entry, Mapping) else None
+            except UnknownValueError as error:
+                if unknowns is None:
+                    raise
+                unknowns.append(error)
+                continue
             if document not in (None, ""):
                 yield Document(f"inlinePolicies[{index}].policy", document, "identity")
 
