@@ -236,3 +236,22 @@ def test_the_analyzer_runs_the_remediation_at_level_remediate():
     [remediation] = response.remediations
     assert remediation.policyName == "log-group-retention-set"
     assert json_format.MessageToDict(remediation.properties) == {"name": "/aws/lambda/fn", "retentionInDays": 30}
+
+
+@pytest.mark.parametrize("expression, shown", [("cron(0 0 ? * MON#1 *)", "every 35 days"),
+                                               ("cron(0 0 ? * 2#3 *)", "every 35 days"),
+                                               ("cron(0 0 ? * 1L *)", "every 35 days"),
+                                               ("cron(0 0 ? * FRIL *)", "every 35 days"),
+                                               ("cron(0 0 25/10 * ? *)", "every 31 days"),
+                                               ("cron(0 0 */31 * ? *)", "every 31 days")])
+def test_monthly_cron_schedules_are_not_taken_for_weekly_ones(expression, shown):
+    r = rotation({"scheduleExpression": expression})
+    violation = assert_violates(run_policy(SECRET_ROTATION_ENABLED, [secret(), r]), SECRET_ROTATION_ENABLED.name,
+                                urn=r.urn)
+    assert shown in violation.message
+    assert_passes(run_policy(SECRET_ROTATION_ENABLED, [secret(), r], {"maxRotationDays": 35}))
+
+
+@pytest.mark.parametrize("expression", ["cron(0 0 1/10 * ? *)", "cron(0 0 ? * MON *)", "cron(0 0 */7 * ? *)"])
+def test_stepped_and_weekly_cron_schedules_still_pass(expression):
+    assert_passes(run_policy(SECRET_ROTATION_ENABLED, [secret(), rotation({"scheduleExpression": expression})]))
