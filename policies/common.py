@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, TypeVar, cast
 
+from pulumi_policy.proxy import UnknownValueError
+
 from policies.autonames import is_name_or_autoname
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.props import known_or_none, plain
@@ -25,6 +27,8 @@ PERMISSION_TYPE = "aws:lambda/permission:Permission"
 ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT_TYPE = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 POLICY_TYPE = "aws:iam/policy:Policy"
+POLICY_ATTACHMENT_TYPE = "aws:iam/policyAttachment:PolicyAttachment"
+ROLE_POLICY_ATTACHMENTS_EXCLUSIVE_TYPE = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
 
 _Check = TypeVar("_Check", bound=Callable[..., Any])
 
@@ -174,17 +178,28 @@ def statements_or_report(document: Any, what: str,
         return None
 
 
-def identity_documents(resource_type: str, props: Mapping[str, Any]) -> Iterator[Document]:
-    """The identity policies of a Policy, RolePolicy, UserPolicy, GroupPolicy or Role (inline)."""
+def identity_documents(resource_type: str, props: Mapping[str, Any],
+                       unknowns: Optional[list[UnknownValueError]] = None) -> Iterator[Document]:
+    """The identity policies of a Policy, RolePolicy, UserPolicy, GroupPolicy or Role (inline).
+
+    A document not known yet raises UnknownValueError; with ``unknowns``, a Role's unknown inline
+    policy is recorded there instead and the others are still yielded."""
     key = IDENTITY_POLICY_TYPES.get(resource_type)
     if key is not None:
         document = props.get(key)
         if document not in (None, ""):
             yield Document(key, document, "identity")
     elif resource_type == ROLE_TYPE:
-        inline = props.get("inlinePolicies")
-        for index, entry in enumerate(inline or []):
-            document = entry.get("policy") if isinstance(entry, Mapping) else None
+        inline = props.get("inlinePolicies") or []
+        for index in range(len(inline)):
+            try:
+                entry = inline[index]
+                document = entry.get("policy") if isinstance(entry, Mapping) else None
+            except UnknownValueError as error:
+                if unknowns is None:
+                    raise
+                unknowns.append(error)
+                continue
             if document not in (None, ""):
                 yield Document(f"inlinePolicies[{index}].policy", document, "identity")
 
@@ -196,27 +211,117 @@ def trust_document(resource_type: str, props: Mapping[str, Any]) -> Optional[Doc
     return None if document in (None, "") else Document("assumeRolePolicy", document, "trust")
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A managed policy attached to a role: by whom (``source``, ``where``), its ARN when known, and the
+    Policy resource of the stack it names (None for an AWS-managed or external policy)."""
+
+    source: Any              # the attachment resource, or the role itself (managedPolicyArns)
+    where: str               # "policyArn", "managedPolicyArns[0]", "policyArns[1]"
+    arn: Optional[str]       # None when not known yet
+    policy: Optional[Any]    # the stack's aws:iam/policy:Policy, when the ARN names one
+
+
 def role_identity_documents(role: Any, resources: list[Any]) -> Iterator[tuple[Any, Document]]:
     """Every identity document granting to ``role`` (a PolicyResource): inline policies, RolePolicy
-    resources naming it, and Policy resources attached to it with a RolePolicyAttachment."""
+    resources naming it, and the stack's Policy resources attached to it (see ``role_attachments``)."""
     for document in identity_documents(ROLE_TYPE, role.props):
         yield role, document
-    role_refs = {v for v in (known_or_none(role.props, k) for k in ("name", "id", "arn")) if isinstance(v, str) and v}
-    policies_by_arn = {known_or_none(r.props, "arn"): r for r in resources if r.resource_type == POLICY_TYPE}
+    refs = _role_refs(role)
     for resource in resources:
-        if resource.resource_type not in (ROLE_POLICY_TYPE, ROLE_POLICY_ATTACHMENT_TYPE):
-            continue
-        if not (_linked(resource, "role", role) or known_or_none(resource.props, "role") in role_refs):
-            continue
-        if resource.resource_type == ROLE_POLICY_TYPE:
+        if resource.resource_type == ROLE_POLICY_TYPE and (
+                _linked(resource, "role", role) or _known_str(resource.props, "role") in refs):
             for document in identity_documents(ROLE_POLICY_TYPE, resource.props):
                 yield resource, document
-        else:
-            linked = [p for p in resource.property_dependencies.get("policyArn", []) if p.resource_type == POLICY_TYPE]
-            policy = linked[0] if linked else policies_by_arn.get(known_or_none(resource.props, "policyArn"))
-            if policy is not None:
-                for document in identity_documents(POLICY_TYPE, policy.props):
-                    yield policy, document
+    seen: set[str] = set()
+    for attachment in role_attachments(role, resources):
+        if attachment.policy is not None and attachment.policy.urn not in seen:
+            seen.add(attachment.policy.urn)
+            for document in identity_documents(POLICY_TYPE, attachment.policy.props):
+                yield attachment.policy, document
+
+
+def role_attachments(role: Any, resources: list[Any]) -> Iterator[Attachment]:
+    """Every managed policy attached to ``role``: RolePolicyAttachment, PolicyAttachment (``roles``),
+    RolePolicyAttachmentsExclusive (``policyArns``) and the role's own ``managedPolicyArns``.
+
+    A reference is followed through the property dependency the program recorded, else by a known
+    name or ARN; an unknown value never matches another unknown value."""
+    refs = _role_refs(role)
+    policies = [r for r in resources if r.resource_type == POLICY_TYPE]
+    yield from _attached(role, "managedPolicyArns", role, policies)
+    for resource in resources:
+        kind = resource.resource_type
+        if kind == ROLE_POLICY_ATTACHMENT_TYPE:
+            if _linked(resource, "role", role) or _known_str(resource.props, "role") in refs:
+                yield from _attached(resource, "policyArn", resource, policies)
+        elif kind == POLICY_ATTACHMENT_TYPE:
+            roles = known_or_none(resource.props, "roles") or []
+            if _linked(resource, "roles", role) or any(_known_item(roles, i) in refs for i in range(len(roles))):
+                yield from _attached(resource, "policyArn", resource, policies)
+        elif kind == ROLE_POLICY_ATTACHMENTS_EXCLUSIVE_TYPE:
+            if _linked(resource, "roleName", role) or _known_str(resource.props, "roleName") in refs:
+                yield from _attached(resource, "policyArns", resource, policies)
+
+
+def _attached(holder: Any, key: str, source: Any, policies: list[Any]) -> Iterator[Attachment]:
+    """The attachments ``holder.props[key]`` (one ARN or a list) makes."""
+    try:
+        value = holder.props.get(key)
+    except UnknownValueError:
+        value = None
+        unknown = True
+    else:
+        unknown = False
+    single = isinstance(value, str) or value is None
+    arns = [value] if isinstance(value, str) else [] if value is None else \
+        [_known_item(value, i) for i in range(len(value))]
+    linked = [p for p in holder.property_dependencies.get(key, []) if p.resource_type == POLICY_TYPE]
+    unmatched = list(linked)
+    for index, arn in enumerate(arns):
+        where = key if single else f"{key}[{index}]"
+        policy = _policy_for(arn, policies) if arn is not None else None
+        if policy is None and arn is None and len(linked) == 1:
+            policy = linked[0]  # the one Policy whose (unknown) ARN the program passed
+        unmatched = [p for p in unmatched if policy is None or p.urn != policy.urn]
+        yield Attachment(source, where, arn, policy)
+    for policy in unmatched:  # linked by the program, its ARN not known yet
+        yield Attachment(source, key, None, policy)
+    if unknown and not linked:
+        yield Attachment(source, key, None, None)
+
+
+def _policy_for(arn: str, policies: list[Any]) -> Optional[Any]:
+    """The stack's Policy whose ARN is ``arn``; at preview a new Policy's ARN is unknown, so one whose
+    known name and path end the ARN (``arn:aws:iam::<account>:policy<path><name>``) counts too."""
+    for policy in policies:
+        if known_or_none(policy.props, "arn") == arn:
+            return policy
+    if ":policy/" not in arn or arn.split(":")[4:5] == ["aws"]:
+        return None
+    for policy in policies:
+        name = _known_str(policy.props, "name")
+        if known_or_none(policy.props, "arn") is None and name is not None \
+                and arn.endswith(":policy" + (_known_str(policy.props, "path") or "/") + name):
+            return policy
+    return None
+
+
+def _role_refs(role: Any) -> set[str]:
+    return {v for v in (known_or_none(role.props, k) for k in ("name", "id", "arn")) if isinstance(v, str) and v}
+
+
+def _known_str(props: Mapping[str, Any], key: str) -> Optional[str]:
+    value = known_or_none(props, key)
+    return value if isinstance(value, str) and value else None
+
+
+def _known_item(values: Any, index: int) -> Optional[str]:
+    try:
+        value = values[index]
+    except UnknownValueError:
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def _linked(resource: Any, key: str, target: Any) -> bool:

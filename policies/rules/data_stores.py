@@ -14,7 +14,7 @@ from pulumi_policy import (
 )
 
 from policies.common import applies_to, is_exempt, stack_of
-from policies.props import plain
+from policies.props import is_set, plain
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -38,12 +38,22 @@ RDS_SCHEMA = PolicyConfigSchema(
 )
 
 
+# Properties that make a database a copy of another: it is encrypted as its source is.
+_SOURCE_KEYS = {
+    CLUSTER_TYPE: ("snapshotIdentifier", "restoreToPointInTime"),
+    INSTANCE_TYPE: ("replicateSourceDb", "snapshotIdentifier", "restoreToPointInTime"),
+}
+
+
 @applies_to(CLUSTER_TYPE, CLUSTER_INSTANCE_TYPE, INSTANCE_TYPE)
 def _validate_rds(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     props = args.props
     if args.resource_type in (CLUSTER_TYPE, INSTANCE_TYPE):
-        # Aurora Serverless v1 clusters are always encrypted; everything else defaults to unencrypted.
-        if props.get("storageEncrypted") is not True and props.get("engineMode") != "serverless":
+        # Aurora Serverless v1 clusters are always encrypted; a replica or a restore inherits its source's
+        # encryption when storageEncrypted is not given; everything else defaults to unencrypted.
+        inherits = any(is_set(props, key) for key in _SOURCE_KEYS[args.resource_type]) \
+            and not is_set(props, "storageEncrypted")
+        if props.get("storageEncrypted") is not True and props.get("engineMode") != "serverless" and not inherits:
             report_violation(f'"{args.name}" stores data unencrypted; set storage_encrypted=True (and kms_key_id to '
                              "a customer-managed key); an existing database must be restored from an encrypted "
                              "snapshot")

@@ -13,6 +13,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
     Severity,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from policies.common import (
     Document,
@@ -32,13 +33,25 @@ ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey"
 _SERVICE_WILDCARD = re.compile(r"[A-Za-z0-9-]+:\*")
 
 
-def _statements(args: ResourceValidationArgs, settings: dict[str, Any]) -> Iterator[tuple[Document, Statement]]:
-    """Every statement of the resource's identity documents, unless the resource is exempt."""
+def _statements(args: ResourceValidationArgs, settings: dict[str, Any],
+                unknowns: list[UnknownValueError]) -> Iterator[tuple[Document, Statement]]:
+    """Every statement of the resource's known identity documents, unless the resource is exempt; a
+    document not known yet goes to ``unknowns`` (the caller raises it once the known ones are checked)."""
     if is_exempt(settings, args):
         return
-    for document in identity_documents(args.resource_type, args.props):
-        for statement in document.statements():
-            yield document, statement
+    for document in identity_documents(args.resource_type, args.props, unknowns):
+        try:
+            statements = document.statements()
+        except UnknownValueError as error:
+            unknowns.append(error)
+            continue
+        yield from ((document, statement) for statement in statements)
+
+
+def _raise_first(unknowns: list[UnknownValueError]) -> None:
+    """After every known document is checked: the "can't run policy" advisory for an unknown one."""
+    if unknowns:
+        raise unknowns[0]
 
 
 def _where(args: ResourceValidationArgs, document: Document, statement: Statement) -> str:
@@ -52,7 +65,8 @@ WILDCARD_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema
 
 def _validate_wildcards(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, WILDCARD_SCHEMA)
-    for document, statement in _statements(args, settings):
+    unknowns: list[UnknownValueError] = []
+    for document, statement in _statements(args, settings, unknowns):
         if not statement.allows:
             continue
         for action in statement.actions:
@@ -62,6 +76,7 @@ def _validate_wildcards(args: ResourceValidationArgs, report_violation: ReportVi
         if statement.not_actions:
             report_violation(f"{_where(args, document, statement)} uses NotAction with Allow, which grants "
                              "every other action, including ones AWS adds later; list the allowed actions in Action")
+    _raise_first(unknowns)
 
 
 NO_WILDCARD_ACTIONS = ResourceValidationPolicy(
@@ -106,7 +121,8 @@ SCOPED_SCHEMA = PolicyConfigSchema(
 
 def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, SCOPED_SCHEMA)
-    for document, statement in _statements(args, settings):
+    unknowns: list[UnknownValueError] = []
+    for document, statement in _statements(args, settings, unknowns):
         if not statement.allows:
             continue
         broad = [r for r in statement.resources if is_effectively_star(r)]
@@ -121,6 +137,7 @@ def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViola
         shown = ", ".join(sorted(sensitive)[:5]) + (f" and {len(sensitive) - 5} more" if len(sensitive) > 5 else "")
         report_violation(f"{_where(args, document, statement)} grants {shown} on {scope}; name the secrets, "
                          "keys, roles, parameters, tables, functions or APIs in Resource")
+    _raise_first(unknowns)
 
 
 SCOPED_RESOURCES = ResourceValidationPolicy(
@@ -143,12 +160,14 @@ LIST_SECRETS_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_sc
 
 def _validate_list_secrets(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, LIST_SECRETS_SCHEMA)
-    for document, statement in _statements(args, settings):
+    unknowns: list[UnknownValueError] = []
+    for document, statement in _statements(args, settings, unknowns):
         if statement.allows and not statement.not_actions and granted_actions(
                 statement.actions, ["secretsmanager:ListSecrets"]):
             report_violation(f"{_where(args, document, statement)} grants secretsmanager:ListSecrets, which "
                              "lists every secret's name and metadata in the account and is never needed to read "
                              "a known secret; remove it and read the secret by its ARN")
+    _raise_first(unknowns)
 
 
 NO_LIST_SECRETS = ResourceValidationPolicy(

@@ -9,7 +9,8 @@ Tag contract (set by the layers' components):
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import fnmatch
+from typing import Any, Iterator, Optional
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -31,6 +32,7 @@ from policies.common import (
     role_identity_documents,
     tags_of,
 )
+from policies.documents import Statement
 from policies.props import known_or_none
 from policies.settings import policy_settings
 
@@ -88,28 +90,76 @@ def _function_refs(function: PolicyResource) -> set[str]:
 
 def _leftovers(role: PolicyResource, execution: PolicyResource,
                resources: list[PolicyResource]) -> Iterator[tuple[str, str]]:
-    role_arn = known_or_none(role.props, "arn")
+    role_refs = {v for v in (known_or_none(role.props, "arn"), role.name) if isinstance(v, str) and v}
     refs = _function_refs(execution)
-    arn = known_or_none(execution.props, "arn") or ""
     # 1. a resource-based permission on the execution function for the verification role
     for permission in resources:
         if permission.resource_type != PERMISSION_TYPE:
             continue
-        targets = any(dep.urn == execution.urn for dep in permission.property_dependencies.get("function", [])) \
+        targets = _linked(permission, "function", execution) \
             or _names_function(known_or_none(permission.props, "function"), refs)
-        if targets and known_or_none(permission.props, "principal") in (role_arn, role.name) \
-                and (known_or_none(permission.props, "action") or "").lower() in {a.lower() for a in INVOKE_ACTIONS}:
+        principal = known_or_none(permission.props, "principal")  # unknown never equals an unknown role ARN
+        for_role = _linked(permission, "principal", role) or (isinstance(principal, str) and principal in role_refs)
+        action = known_or_none(permission.props, "action")
+        if targets and for_role and isinstance(action, str) and granted_actions([action], INVOKE_ACTIONS):
             yield permission.urn, (f'permission "{permission.name}" still lets role "{role.name}" invoke '
                                    f'"{execution.name}"')
     # 2. an identity policy of the verification role allowing invoke on the execution function
+    arn = known_or_none(execution.props, "arn")
+    name = known_or_none(execution.props, "name")
+    partition = _partition(known_or_none(role.props, "arn")) or _partition(known_or_none(execution.props, "role"))
     for source, document in role_identity_documents(role, resources):
         for statement in document.statements():
-            if not statement.allows or not granted_actions(statement.actions, INVOKE_ACTIONS):
+            if not statement.allows or not _grants_invoke(statement):
                 continue
-            covering = [r for r in statement.resources if arn and _covers(r, arn)]
+            if statement.not_resources:
+                matches = [_matches(r, arn, name, partition, exact=True) for r in statement.not_resources]
+                covering = [] if True in matches or None in matches else \
+                    [f"NotResource {', '.join(statement.not_resources)}"]
+            else:
+                covering = [r for r in statement.resources if _matches(r, arn, name, partition)]
             if covering:
                 yield source.urn, (f'{statement.label} of {document.where} on "{source.name}" still grants role '
                                    f'"{role.name}" lambda:InvokeFunction on "{execution.name}" ({covering[0]})')
+
+
+def _linked(resource: PolicyResource, key: str, target: PolicyResource) -> bool:
+    return any(dep.urn == target.urn for dep in resource.property_dependencies.get(key, []))
+
+
+def _grants_invoke(statement: Statement) -> bool:
+    """Action granting an invoke action, or NotAction leaving one of them out."""
+    if statement.not_actions:
+        return any(not any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in statement.not_actions)
+                   for action in INVOKE_ACTIONS)
+    return bool(granted_actions(statement.actions, INVOKE_ACTIONS))
+
+
+def _matches(pattern: str, arn: Any, name: Any, partition: Optional[str], exact: bool = False) -> Optional[bool]:
+    """Whether a Resource pattern covers the execution function; None when that can't be told yet.
+
+    With the ARN unknown (a new function at preview), ``*`` covers it, and so does a Lambda ARN pattern
+    whose region and account are ``*``, whose partition is ``*`` or the stack's (from a known role ARN),
+    and whose function part matches the known name; a pattern naming another function does not.
+    ``exact`` (for NotResource): only a pattern covering the unqualified function excludes it."""
+    if isinstance(arn, str) and arn:
+        return resource_matches(pattern, arn) if exact else _covers(pattern, arn)
+    if pattern == "*":
+        return True
+    parts = pattern.split(":", 6)
+    if len(parts) != 7 or parts[0] != "arn" or parts[5] != "function":
+        return None
+    anywhere = (parts[1] == "*" or (partition is not None and fnmatch.fnmatchcase(partition, parts[1]))) \
+        and fnmatch.fnmatchcase("lambda", parts[2]) and parts[3:5] == ["*", "*"]
+    if not isinstance(name, str) or not name:
+        return True if anywhere and parts[6] == "*" else None
+    if not fnmatch.fnmatchcase(name, parts[6]) and (exact or not fnmatch.fnmatchcase(name, function_name(parts[6]))):
+        return False
+    return True if anywhere else None
+
+
+def _partition(arn: Any) -> Optional[str]:
+    return arn.split(":")[1] if isinstance(arn, str) and arn.startswith("arn:") and arn.count(":") >= 5 else None
 
 
 def _names_function(function: Any, refs: set[str]) -> bool:

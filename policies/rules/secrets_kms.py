@@ -108,7 +108,8 @@ def _interval_days(rules: Any) -> Optional[float]:
 
 
 def _cron_interval_days(expression: str) -> Optional[float]:
-    """``cron(min hour day-of-month month day-of-week year)``: daily, weekly or given days of the month."""
+    """``cron(min hour day-of-month month day-of-week year)``: daily, weekly, the nth or last weekday of the
+    month, or given days of the month (a step with no second run in the month runs monthly)."""
     match = re.fullmatch(r"cron\((.+)\)", expression)
     fields = match.group(1).split() if match else []
     if len(fields) != 6:
@@ -117,9 +118,17 @@ def _cron_interval_days(expression: str) -> Optional[float]:
     if month not in ("*", "?"):
         return None  # specific months: at least a month apart, often far more
     if day_of_month in ("*", "?"):
-        return 1.0 if day_of_week in ("*", "?") else 7.0
-    if day_of_month.startswith("*/") or re.fullmatch(r"\d+/\d+", day_of_month):
-        return float(day_of_month.split("/")[1]) + 1  # the step, plus the month-end wrap
+        if day_of_week in ("*", "?"):
+            return 1.0
+        if "#" in day_of_week or "L" in day_of_week.upper():
+            return 35.0  # the nth or last weekday of the month: 28 or 35 days apart
+        return 7.0
+    if re.fullmatch(r"(\*|\d+)/\d+", day_of_month):
+        start, step = day_of_month.split("/")
+        if (1 if start == "*" else int(start)) + int(step) > 31:
+            day_of_month = "1" if start == "*" else start  # no second run in the month: monthly
+        else:
+            return float(step) + 1  # the step, plus the month-end wrap
     days = sorted({int(d) for d in re.findall(r"\d+", day_of_month)}) if re.fullmatch(r"[\d,]+", day_of_month) else []
     if not days:
         return None

@@ -22,6 +22,7 @@ from pulumi_policy import (
 from policies.common import (
     ROLE_TYPE,
     granted_actions,
+    role_attachments,
     role_identity_documents,
     tags_of,
 )
@@ -148,6 +149,13 @@ def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportVi
                 if problem:
                     report_violation(f'TVM role "{tvm.name}", {statement.label} of {document.where} on '
                                      f'"{source.name}": {problem}', source.urn)
+        for attachment in role_attachments(tvm, args.resources):
+            if attachment.policy is None and attachment.arn is not None:
+                report_violation(f'TVM role "{tvm.name}", {attachment.where} on "{attachment.source.name}" attaches '
+                                 f"{attachment.arn}, a policy not declared in this stack whose sts:AssumeRole scope "
+                                 "cannot be checked; detach it and grant the TVM role what it needs in a policy of "
+                                 f"this stack (sts:AssumeRole only on the protected roles, on condition StringLike "
+                                 f'sts:SourceIdentity "{prefix}.*")', attachment.source.urn)
 
 
 def _scope_problem(statement: Statement, protected_arns: list[str], prefix: str) -> Optional[str]:

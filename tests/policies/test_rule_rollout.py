@@ -5,7 +5,7 @@ import json
 import pytest
 
 from policies.rules.rollout import ROLLOUT_CLEANUP_COMPLETE
-from policies.testing import assert_passes, assert_violates, resource, run_policy
+from policies.testing import UNKNOWN, assert_passes, assert_violates, resource, run_policy
 
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/verification-fn-role-1a2b3c4"
@@ -89,3 +89,92 @@ def test_a_function_whose_role_is_unknown_is_not_tied_to_every_role_of_unknown_a
                          outputs={"name": "execution-fn-function-5d6e7f8", "arn": EXECUTION_ARN,
                                   "tagsAll": {"iam-platform:role": "execution"}})
     assert_passes(run_policy(ROLLOUT_CLEANUP_COMPLETE, [unrelated, verification, execution]))
+
+
+# --- every grant that still lets the verification role invoke the execution function -------
+
+REPORTS_ARN = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:reports"
+
+
+@pytest.mark.parametrize("statement", [
+    {"Effect": "Allow", "Action": "lambda:InvokeFunction", "NotResource": [REPORTS_ARN]},
+    {"Effect": "Allow", "NotAction": "iam:*", "Resource": EXECUTION_ARN},
+    {"Effect": "Allow", "NotAction": ["iam:*", "lambda:InvokeAsync"], "Resource": "*"},
+])
+def test_not_resource_and_not_action_grants_at_100_fire(statement):
+    resources = stack("100", permission=False, statement=statement)
+
+    violation = assert_violates(run_policy(ROLLOUT_CLEANUP_COMPLETE, resources), ROLLOUT_CLEANUP_COMPLETE.name,
+                                urn=resources[0].urn, count=1)
+    assert "inlinePolicies[0].policy" in violation.message and "remove it" in violation.message
+
+
+@pytest.mark.parametrize("statement", [
+    {"Effect": "Allow", "Action": "lambda:InvokeFunction", "NotResource": [EXECUTION_ARN, REPORTS_ARN]},
+    {"Effect": "Allow", "Action": "lambda:InvokeFunction", "NotResource": "*"},
+    {"Effect": "Allow", "NotAction": "lambda:*", "Resource": "*"},
+])
+def test_not_resource_or_not_action_leaving_the_function_out_passes(statement):
+    assert_passes(run_policy(ROLLOUT_CLEANUP_COMPLETE, stack("100", permission=False, statement=statement)))
+
+
+@pytest.mark.parametrize("action", ["lambda:*", "*", "lambda:Invoke*"])
+def test_a_permission_with_a_wildcard_action_fires(action):
+    resources = stack("100", permission=False)
+    permission = resource("aws:lambda/permission:Permission", "execution-direct-invoke",
+                          {"function": "execution-fn-function-5d6e7f8", "principal": ROLE_ARN, "action": action})
+
+    assert_violates(run_policy(ROLLOUT_CLEANUP_COMPLETE, resources + [permission]), ROLLOUT_CLEANUP_COMPLETE.name,
+                    urn=permission.urn, count=1)
+
+
+def test_a_policy_in_the_roles_managed_policy_arns_fires():
+    policy_arn = f"arn:aws:iam::{ACCOUNT}:policy/direct-invoke-1a2b3c4"
+    document = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": EXECUTION_ARN}]})
+    policy = resource("aws:iam/policy:Policy", "direct-invoke", {"policy": document},
+                      outputs={"policy": document, "arn": policy_arn})
+    resources = stack("100", permission=False)
+    resources[0].outputs["managedPolicyArns"] = [policy_arn]
+
+    assert_violates(run_policy(ROLLOUT_CLEANUP_COMPLETE, resources + [policy]), ROLLOUT_CLEANUP_COMPLETE.name,
+                    urn=policy.urn, contains="direct-invoke")
+
+
+@pytest.mark.parametrize("resource_, fires", [
+    ("*", True),
+    ("arn:*:lambda:*:*:function:*", True),
+    ("arn:aws:lambda:*:*:function:execution-*", True),
+    ("arn:aws:lambda:*:*:function:reports", False),
+])
+def test_at_preview_a_wildcard_resource_covers_the_function_whose_arn_is_unknown(resource_, fires):
+    statement = {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": resource_}
+    resources = stack("100", permission=False, statement=statement)
+    resources[2].outputs["arn"] = UNKNOWN
+
+    violations = run_policy(ROLLOUT_CLEANUP_COMPLETE, resources)
+    if fires:
+        assert_violates(violations, ROLLOUT_CLEANUP_COMPLETE.name, urn=resources[0].urn, contains=resource_)
+    else:
+        assert_passes(violations)
+
+
+def test_an_unknown_principal_is_not_the_verification_role_whose_arn_is_unknown():
+    resources = stack("100", permission=False)
+    resources[0].outputs["arn"] = UNKNOWN
+    other = resource("aws:lambda/permission:Permission", "reports-invoke",
+                     {"function": "execution-fn-function-5d6e7f8", "principal": UNKNOWN,
+                      "action": "lambda:InvokeFunction"})
+
+    assert_passes(run_policy(ROLLOUT_CLEANUP_COMPLETE, resources + [other]))
+
+
+def test_a_permission_linked_to_the_role_whose_arn_is_unknown_fires():
+    resources = stack("100", permission=False)
+    resources[0].outputs["arn"] = UNKNOWN
+    permission = resource("aws:lambda/permission:Permission", "execution-direct-invoke",
+                          {"function": "execution-fn-function-5d6e7f8", "principal": UNKNOWN,
+                           "action": "lambda:InvokeFunction"}, property_dependencies={"principal": [resources[0]]})
+
+    assert_violates(run_policy(ROLLOUT_CLEANUP_COMPLETE, resources + [permission]), ROLLOUT_CLEANUP_COMPLETE.name,
+                    urn=permission.urn)

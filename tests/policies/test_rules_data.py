@@ -12,7 +12,7 @@ from policies.rules.secrets_kms import (
     SECRET_ENCRYPTED_WITH_CMK,
     SECRET_ROTATION_ENABLED,
 )
-from policies.testing import assert_passes, assert_violates, remediate, resource, run_policy
+from policies.testing import UNKNOWN, assert_passes, assert_violates, remediate, resource, run_policy
 
 SECRET, ROTATION = "aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretRotation:SecretRotation"
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/db-AbCdEf"
@@ -236,3 +236,44 @@ def test_the_analyzer_runs_the_remediation_at_level_remediate():
     [remediation] = response.remediations
     assert remediation.policyName == "log-group-retention-set"
     assert json_format.MessageToDict(remediation.properties) == {"name": "/aws/lambda/fn", "retentionInDays": 30}
+
+
+@pytest.mark.parametrize("expression, shown", [("cron(0 0 ? * MON#1 *)", "every 35 days"),
+                                               ("cron(0 0 ? * 2#3 *)", "every 35 days"),
+                                               ("cron(0 0 ? * 1L *)", "every 35 days"),
+                                               ("cron(0 0 ? * FRIL *)", "every 35 days"),
+                                               ("cron(0 0 25/10 * ? *)", "every 31 days"),
+                                               ("cron(0 0 */31 * ? *)", "every 31 days")])
+def test_monthly_cron_schedules_are_not_taken_for_weekly_ones(expression, shown):
+    r = rotation({"scheduleExpression": expression})
+    violation = assert_violates(run_policy(SECRET_ROTATION_ENABLED, [secret(), r]), SECRET_ROTATION_ENABLED.name,
+                                urn=r.urn)
+    assert shown in violation.message
+    assert_passes(run_policy(SECRET_ROTATION_ENABLED, [secret(), r], {"maxRotationDays": 35}))
+
+
+@pytest.mark.parametrize("expression", ["cron(0 0 1/10 * ? *)", "cron(0 0 ? * MON *)", "cron(0 0 */7 * ? *)"])
+def test_stepped_and_weekly_cron_schedules_still_pass(expression):
+    assert_passes(run_policy(SECRET_ROTATION_ENABLED, [secret(), rotation({"scheduleExpression": expression})]))
+
+
+@pytest.mark.parametrize("type_, props", [
+    ("aws:rds/instance:Instance", {"replicateSourceDb": "primary-db", "instanceClass": "db.t3.micro"}),
+    ("aws:rds/instance:Instance", {"snapshotIdentifier": "primary-final", "instanceClass": "db.t3.micro"}),
+    (CLUSTER, {"snapshotIdentifier": "db-final", "engine": "aurora-postgresql"}),
+    (CLUSTER, {"snapshotIdentifier": UNKNOWN, "engine": "aurora-postgresql"}),
+])
+def test_a_replica_or_restore_inherits_its_sources_encryption(type_, props):
+    assert_passes(run_policy(RDS_CLUSTER_ENCRYPTED_PRIVATE, resource(type_, "copy", props)))
+
+
+def test_a_replica_or_restore_keeps_the_other_checks_and_an_explicit_false():
+    replica = {"replicateSourceDb": "primary-db", "publiclyAccessible": True}
+    violations = run_policy(RDS_CLUSTER_ENCRYPTED_PRIVATE, resource("aws:rds/instance:Instance", "copy", replica,
+                                                                    stack="prod"))
+    assert_violates(violations, RDS_CLUSTER_ENCRYPTED_PRIVATE.name, contains="publicly accessible")
+    assert_violates(violations, RDS_CLUSTER_ENCRYPTED_PRIVATE.name, contains="deletion_protection=True")
+    assert not [v for v in violations if "unencrypted" in v.message]
+    restored = resource(CLUSTER, "copy", {"snapshotIdentifier": "db-final", "storageEncrypted": False})
+    assert_violates(run_policy(RDS_CLUSTER_ENCRYPTED_PRIVATE, restored), RDS_CLUSTER_ENCRYPTED_PRIVATE.name,
+                    contains="stores data unencrypted")

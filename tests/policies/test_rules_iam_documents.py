@@ -205,3 +205,25 @@ def test_conditioned_service_passes(condition):
 
 def test_lambda_execution_role_passes():
     assert_passes(run_policy(TRUST_SERVICE_CONDITIONS, service_role("lambda.amazonaws.com")))
+
+
+# --- a document not known yet does not hide the known ones ---------------------------------
+
+@pytest.mark.parametrize("policy, expected", [(NO_WILDCARD_ACTIONS, 'allows "*"'),
+                                              (SCOPED_RESOURCES, 'on Resource "*"'),
+                                              (NO_LIST_SECRETS, "secretsmanager:ListSecrets")])
+@pytest.mark.parametrize("unknown_first", [True, False])
+def test_known_inline_policies_are_checked_before_an_unknown_one(policy, expected, unknown_first):
+    known = {"name": "wide", "policy": doc(allow("*"))}
+    unknown = {"name": "later", "policy": UNKNOWN}
+    role = resource("aws:iam/role:Role", "app-role", {
+        "assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                 "Action": "sts:AssumeRole"}),
+        "inlinePolicies": [unknown, known] if unknown_first else [known, unknown]})
+
+    violations = run_policy(policy, role)
+
+    index = 1 if unknown_first else 0
+    assert [v.level for v in violations] == [policy.enforcement_level.value, "advisory"]
+    assert expected in violations[0].message and f"inlinePolicies[{index}].policy" in violations[0].message
+    assert "can't run" in violations[1].message

@@ -176,3 +176,82 @@ def test_other_tvm_permissions_are_not_this_policys_business():
 def test_without_a_tvm_role_nothing_is_checked():
     role = resource(ROLE, "app", {"inlinePolicies": [{"name": "x", "policy": doc(assume("*"))}]})
     assert_passes(run_policy(TVM_ROLE_ASSUME_SCOPE, [role]))
+
+
+# --- every way a policy reaches the TVM role ---------------------------------------------
+
+WIDE_ARN = f"arn:aws:iam::{ACCOUNT}:policy/tvm-wide-1a2b3c4"
+
+
+def wide_policy(arn=WIDE_ARN):
+    props = {"name": "tvm-wide-1a2b3c4", "policy": doc(assume("*"))}
+    return resource("aws:iam/policy:Policy", "tvm-wide", props, outputs={**props, "arn": arn})
+
+
+def tvm_role_with(**extra):
+    props = {"name": "tvm-fn-role-1a2b3c4", "tags": {"iam-platform:tvm": "true"},
+             "assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                      "Action": "sts:AssumeRole"}), **extra}
+    return resource(ROLE, "tvm-fn-role", props, outputs={**props, "arn": TVM_ARN})
+
+
+def test_a_policy_in_managed_policy_arns_is_checked():
+    policy = wide_policy()
+    stack = [tvm_role_with(managedPolicyArns=[WIDE_ARN]), policy, protected_role(tvm_trust())]
+
+    assert_violates(run_policy(TVM_ROLE_ASSUME_SCOPE, stack), TVM_ROLE_ASSUME_SCOPE.name, urn=policy.urn,
+                    contains="not only protected roles")
+
+
+@pytest.mark.parametrize("linked", [True, False])
+def test_a_policy_attached_by_a_policy_attachment_is_checked(linked):
+    tvm, policy = tvm_role(), wide_policy()
+    attachment = resource("aws:iam/policyAttachment:PolicyAttachment", "tvm-wide-attach",
+                          {"name": "tvm-wide", "roles": [UNKNOWN if linked else "tvm-fn-role-1a2b3c4"],
+                           "policyArn": UNKNOWN if linked else WIDE_ARN},
+                          property_dependencies={"roles": [tvm], "policyArn": [policy]} if linked else None)
+
+    assert_violates(run_policy(TVM_ROLE_ASSUME_SCOPE, [tvm, policy, attachment, protected_role(tvm_trust())]),
+                    TVM_ROLE_ASSUME_SCOPE.name, urn=policy.urn, contains="not only protected roles")
+
+
+def test_a_policy_attached_by_role_policy_attachments_exclusive_is_checked():
+    tvm, policy = tvm_role(), wide_policy()
+    exclusive = resource("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", "tvm-exclusive",
+                         {"roleName": "tvm-fn-role-1a2b3c4", "policyArns": [WIDE_ARN]})
+
+    assert_violates(run_policy(TVM_ROLE_ASSUME_SCOPE, [tvm, policy, exclusive, protected_role(tvm_trust())]),
+                    TVM_ROLE_ASSUME_SCOPE.name, urn=policy.urn, contains="not only protected roles")
+
+
+@pytest.mark.parametrize("arn", ["arn:aws:iam::aws:policy/AdministratorAccess",
+                                 f"arn:aws:iam::{ACCOUNT}:policy/declared-elsewhere"])
+def test_an_aws_managed_or_external_policy_attached_to_the_tvm_fires(arn):
+    tvm = tvm_role(assume([PROTECTED_ARN]))
+    attachment = resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "tvm-admin",
+                          {"role": "tvm-fn-role-1a2b3c4", "policyArn": arn}, property_dependencies={"role": [tvm]})
+
+    violation = assert_violates(run_policy(TVM_ROLE_ASSUME_SCOPE, [tvm, attachment, protected_role(tvm_trust())]),
+                                TVM_ROLE_ASSUME_SCOPE.name, urn=attachment.urn, count=1)
+    assert arn in violation.message and "cannot be checked" in violation.message
+
+
+def test_an_external_policy_in_managed_policy_arns_fires_on_the_role():
+    tvm = tvm_role_with(managedPolicyArns=["arn:aws:iam::aws:policy/ReadOnlyAccess"])
+
+    assert_violates(run_policy(TVM_ROLE_ASSUME_SCOPE, [tvm, protected_role(tvm_trust())]),
+                    TVM_ROLE_ASSUME_SCOPE.name, urn=tvm.urn, contains="managedPolicyArns[0]")
+
+
+def test_attachments_to_other_roles_and_unknown_arns_are_not_the_tvms():
+    tvm = tvm_role(assume([PROTECTED_ARN]))
+    other = resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "other-admin",
+                     {"role": "reports-role", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})
+    unknown_role = resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "unknown-admin",
+                            {"role": UNKNOWN, "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})
+    unknown_policy = wide_policy(arn=UNKNOWN)
+    unknown_arn = resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "unknown-arn",
+                           {"role": "tvm-fn-role-1a2b3c4", "policyArn": UNKNOWN})
+
+    assert_passes(run_policy(TVM_ROLE_ASSUME_SCOPE, [tvm, other, unknown_role, unknown_policy, unknown_arn,
+                                                     protected_role(tvm_trust())]))
