@@ -220,7 +220,7 @@ def _validate_key_policy(args: ResourceValidationArgs, report_violation: ReportV
         if statement.not_principals:
             report_violation(f'{statement.label} of the key policy of "{args.name}" uses NotPrincipal with Allow, '
                              "which opens the key to every principal it does not list; name the principals")
-        if statement.is_public and not statement.condition_keys() & keys:
+        if statement.is_public and not statement.restricting_keys() & keys:
             report_violation(f'{statement.label} of the key policy of "{args.name}" allows principal "*" without '
                              "a restricting condition; name the account root or roles as principals, or add a "
                              "condition on kms:CallerAccount or aws:PrincipalOrgID")
