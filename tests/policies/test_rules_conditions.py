@@ -165,3 +165,60 @@ def test_service_trust_with_non_restricting_guard_fires(condition):
              "Condition": condition}
     assert_violates(run_policy(TRUST_SERVICE_CONDITIONS, role(trust)), "iam-role-trust-service-conditions",
                     contains="confused deputy")
+
+
+# --- B. iam-policy-scoped-resources: account-wide wildcard ARNs ----------------------------
+
+def identity(statement):
+    return resource("aws:iam/rolePolicy:RolePolicy", "app-policy", {"policy": doc(statement), "role": "app-role"})
+
+
+@pytest.mark.parametrize("action,arn", [
+    ("execute-api:Invoke", "arn:aws:execute-api:*:*:*/*/*/*"),
+    ("lambda:InvokeFunction", "arn:aws:lambda:*:*:function:*:*"),
+    ("dynamodb:Query", "arn:aws:dynamodb:*:*:table/*/index/*"),
+    ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:*:{ACCOUNT}:secret:*"),
+    ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:*"),
+    ("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/*"),
+    ("kms:Decrypt", f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*"),
+])
+def test_account_wide_wildcard_arns_fire(action, arn):
+    statement = {"Effect": "Allow", "Action": action, "Resource": arn}
+    assert_violates(run_policy(SCOPED_RESOURCES, identity(statement)), "iam-policy-scoped-resources",
+                    contains=f'on Resource "{arn}"')
+
+
+@pytest.mark.parametrize("action,arn", [
+    ("lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:*:function:iam-platform-dev-*"),
+    ("lambda:InvokeFunction", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:app:*"),
+    ("execute-api:Invoke", f"{API}/*"),
+    ("dynamodb:Query", f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/sessions/index/*"),
+    ("ssm:GetParameter", f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter/sentinel/policies/*"),
+    ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:app/db-??????"),
+])
+def test_named_or_prefixed_arns_pass(action, arn):
+    assert_passes(run_policy(SCOPED_RESOURCES, identity({"Effect": "Allow", "Action": action, "Resource": arn})))
+
+
+CONTEXT = {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"},
+           "StringLike": {"kms:EncryptionContext:SecretARN":
+                          f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:team/app/*"}}
+
+
+def test_every_key_of_the_account_conditioned_on_an_encryption_context_passes():
+    """The outside reader without kmsKeyArns: decrypt only what Secrets Manager decrypts for the prefix."""
+    statement = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*",
+                 "Condition": CONTEXT}
+    assert_passes(run_policy(SCOPED_RESOURCES, identity(statement)))
+
+
+@pytest.mark.parametrize("resource_arn,condition", [
+    ("*", CONTEXT),
+    ("arn:aws:kms:*:*:key/*", CONTEXT),
+    (f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*",
+     {"StringLikeIfExists": {"kms:EncryptionContext:SecretARN": "arn:aws:secretsmanager:*"}}),
+    (f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*", {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}),
+])
+def test_encryption_context_does_not_excuse_star_any_account_or_a_non_restricting_operator(resource_arn, condition):
+    statement = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": resource_arn, "Condition": condition}
+    assert_violates(run_policy(SCOPED_RESOURCES, identity(statement)), "iam-policy-scoped-resources")
