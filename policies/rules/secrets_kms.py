@@ -152,7 +152,7 @@ def _validate_cmk(args: ResourceValidationArgs, report_violation: ReportViolatio
     if is_exempt(policy_settings(args, CMK_SCHEMA), args):
         return
     key = args.props.get("kmsKeyId")
-    if key in (None, "", AWS_MANAGED_SECRETS_KEY):
+    if key in (None, "") or (isinstance(key, str) and key.endswith(AWS_MANAGED_SECRETS_KEY)):  # alias or its ARN
         report_violation(f'secret "{args.name}" is encrypted with the AWS managed key aws/secretsmanager, whose '
                          "policy you cannot restrict and which cannot be shared with other accounts; set kms_key_id "
                          "to a customer-managed key")

@@ -222,3 +222,13 @@ def test_every_key_of_the_account_conditioned_on_an_encryption_context_passes():
 def test_encryption_context_does_not_excuse_star_any_account_or_a_non_restricting_operator(resource_arn, condition):
     statement = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": resource_arn, "Condition": condition}
     assert_violates(run_policy(SCOPED_RESOURCES, identity(statement)), "iam-policy-scoped-resources")
+
+
+# --- C. secret-encrypted-with-cmk ---------------------------------------------------------
+
+@pytest.mark.parametrize("key", ["alias/aws/secretsmanager",
+                                 f"arn:aws:kms:eu-west-1:{ACCOUNT}:alias/aws/secretsmanager"])
+def test_aws_managed_secrets_key_by_alias_or_alias_arn_fires(key):
+    secret = resource("aws:secretsmanager/secret:Secret", "app-secret", {"kmsKeyId": key})
+    assert_violates(run_policy(SECRET_ENCRYPTED_WITH_CMK, secret), "secret-encrypted-with-cmk",
+                    contains="AWS managed key aws/secretsmanager")
