@@ -232,3 +232,32 @@ def test_aws_managed_secrets_key_by_alias_or_alias_arn_fires(key):
     secret = resource("aws:secretsmanager/secret:Secret", "app-secret", {"kmsKeyId": key})
     assert_violates(run_policy(SECRET_ENCRYPTED_WITH_CMK, secret), "secret-encrypted-with-cmk",
                     contains="AWS managed key aws/secretsmanager")
+
+
+# --- D. lambda-permission-has-source-arn --------------------------------------------------
+
+def permission(principal, source_arn, **extra):
+    return resource("aws:lambda/permission:Permission", "app-invoke", {
+        "action": "lambda:InvokeFunction", "function": "app-fn-1a2b3c4", "principal": principal,
+        "sourceArn": source_arn, **extra})
+
+
+@pytest.mark.parametrize("principal,source_arn", [
+    ("sns.amazonaws.com", "arn:aws:sns:*:*:*"),
+    ("apigateway.amazonaws.com", "arn:aws:execute-api:*:*:*/*/*/*"),
+    ("s3.amazonaws.com", "arn:aws:s3:::*"),
+    ("events.amazonaws.com", "arn:aws:events:eu-west-1:*:rule/app"),
+])
+def test_source_arn_matching_any_account_fires_without_source_account(principal, source_arn):
+    assert_violates(run_policy(PERMISSION_HAS_SOURCE_ARN, permission(principal, source_arn)),
+                    "lambda-permission-has-source-arn", contains="matches resources in any account")
+    assert_passes(run_policy(PERMISSION_HAS_SOURCE_ARN, permission(principal, source_arn, sourceAccount=ACCOUNT)))
+
+
+@pytest.mark.parametrize("principal,source_arn", [
+    ("apigateway.amazonaws.com", f"{API}/*/POST/execute"),
+    ("s3.amazonaws.com", "arn:aws:s3:::app-uploads"),
+    ("sns.amazonaws.com", f"arn:aws:sns:eu-west-1:{ACCOUNT}:alarms"),
+])
+def test_source_arn_in_a_named_account_passes(principal, source_arn):
+    assert_passes(run_policy(PERMISSION_HAS_SOURCE_ARN, permission(principal, source_arn)))
