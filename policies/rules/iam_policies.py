@@ -29,7 +29,8 @@ from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey"
-_SERVICE_WILDCARD = re.compile(r"[A-Za-z0-9-]+:\*")
+# "service:*", and anything else whose action part is only wildcards ("iam:**", "iam:*?", "*:*")
+_SERVICE_WILDCARD = re.compile(r"[^:]*:[*?]+")
 
 
 def _statements(args: ResourceValidationArgs, settings: dict[str, Any]) -> Iterator[tuple[Document, Statement]]:

@@ -261,3 +261,17 @@ def test_source_arn_matching_any_account_fires_without_source_account(principal,
 ])
 def test_source_arn_in_a_named_account_passes(principal, source_arn):
     assert_passes(run_policy(PERMISSION_HAS_SOURCE_ARN, permission(principal, source_arn)))
+
+
+# --- iam-policy-no-wildcard-actions -------------------------------------------------------
+
+@pytest.mark.parametrize("action", ["iam:**", "iam:*?", "*:*", "s3:?*"])
+def test_actions_of_only_wildcards_are_service_wildcards(action):
+    statement = {"Effect": "Allow", "Action": action, "Resource": "*"}
+    assert_violates(run_policy(NO_WILDCARD_ACTIONS, identity(statement)), "iam-policy-no-wildcard-actions",
+                    contains=f'allows "{action}"')
+
+
+def test_a_partial_wildcard_action_is_not_a_service_wildcard():
+    statement = {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"}
+    assert_passes(run_policy(NO_WILDCARD_ACTIONS, identity(statement)))
