@@ -141,13 +141,42 @@ _ARN = re.compile(r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*
 
 
 def is_effectively_star(resource: str) -> bool:
-    """``*``, or an ARN whose account and resource are wildcards (``arn:aws:kms:*:*:key/*``)."""
+    """``*``, or an ARN naming every resource of a type in an account (or in every account).
+
+    After the account, the ARN holds only wildcards and the service's resource-type words, each
+    followed by a wildcard: ``key/*``, ``secret:*``, ``function:*:*``, ``table/*/index/*``,
+    ``*/*/*/*`` (execute-api), or just ``*``; whatever its region and account. A name or a name
+    prefix anywhere (``function:app-*``, ``log-group:x:log-stream:*``, ``<api-id>/*``) scopes it.
+    """
     if resource == "*":
         return True
     match = _ARN.fullmatch(resource)
     if not match:
         return False
-    return match["account"] in ("*", "") and re.fullmatch(r"[\w-]*[/:]?\*", match["resource"]) is not None
+    tokens = re.split(r"[/:]", match["resource"])
+    if not _WILDCARD.fullmatch(tokens[-1]):
+        return False
+    words = _resource_type_words(match["service"].lower())
+    return all(_WILDCARD.fullmatch(token) or (token in words and _WILDCARD.fullmatch(after))
+               for token, after in zip(tokens, tokens[1:] + [""]))
+
+
+_WILDCARD = re.compile(r"[*?]*\*[*?]*")
+
+
+@functools.lru_cache(maxsize=512)
+def _resource_type_words(service: str) -> frozenset[str]:
+    """The literal words of the service's resource ARN formats in parliament's IAM definitions
+    (``table``, ``index``, ``stream`` for dynamodb), never their ``${Name}`` parts."""
+    import parliament
+    words: set[str] = set()
+    for definition in parliament.iam_definition:
+        if definition["prefix"] != service:
+            continue
+        for resource_type in definition["resources"]:
+            resource = resource_type["arn"].split(":", 5)[-1]
+            words.update(t for t in re.split(r"[/:]", resource) if t and "$" not in t and "*" not in t)
+    return frozenset(words)
 
 
 # --- policy documents ---------------------------------------------------------------------

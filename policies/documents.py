@@ -48,6 +48,52 @@ class Statement:
         """Every condition key, lower-cased (AWS compares them case-insensitively)."""
         return {key.lower() for block in self.conditions.values() for key in block}
 
+    def restricting_keys(self) -> set[str]:
+        """The condition keys (lower-cased) that narrow who or what the statement applies to.
+
+        For an Allow: keys under a positive operator (StringEquals, ArnLike, IpAddress, Bool,
+        NumericEquals, ...), which a request must carry with a matching value. For a Deny ("deny
+        unless"): keys under a negated operator (StringNotEquals, NotIpAddress, ...), so a request
+        without the right value is denied. Never a key under ``...IfExists`` or ``Null`` (a request
+        that omits the key passes), nor under ``ForAllValues:`` on an Allow / ``ForAnyValue:`` on a
+        Deny (both let a request without the key through), nor one whose values match anything
+        (``*``, ``0.0.0.0/0``, ``::/0``).
+        """
+        negated = self.effect == "Deny"
+        keys = set()
+        for operator, block in self.conditions.items():
+            if _restricts(operator, negated):
+                keys.update(key.lower() for key, values in block.items() if not _matches_anything(values))
+        return keys
+
+
+_POSITIVE_OPERATORS = {
+    "stringequals", "stringequalsignorecase", "stringlike",
+    "numericequals", "numericlessthan", "numericlessthanequals", "numericgreaterthan", "numericgreaterthanequals",
+    "dateequals", "datelessthan", "datelessthanequals", "dategreaterthan", "dategreaterthanequals",
+    "bool", "binaryequals", "ipaddress", "arnequals", "arnlike",
+}
+_NEGATED_OPERATORS = {
+    "stringnotequals", "stringnotequalsignorecase", "stringnotlike", "numericnotequals", "datenotequals",
+    "notipaddress", "arnnotequals", "arnnotlike",
+}
+_MATCH_ANYTHING = {"*", "0.0.0.0/0", "::/0"}
+
+
+def _restricts(operator: str, negated: bool) -> bool:
+    """Whether ``operator`` makes a request without the key's expected value fail the statement."""
+    qualifier, _, base = operator.lower().rpartition(":")
+    if base.endswith("ifexists") or qualifier not in ("", "foranyvalue", "forallvalues"):
+        return False
+    if negated:  # Deny: a missing key must be denied, which ForAnyValue: does not do
+        return base in _NEGATED_OPERATORS and qualifier != "foranyvalue"
+    return base in _POSITIVE_OPERATORS and qualifier != "forallvalues"  # ForAllValues: is true without the key
+
+
+def _matches_anything(values: Any) -> bool:
+    return any(isinstance(value, str) and value.strip() in _MATCH_ANYTHING
+               for value in (values if isinstance(values, list) else [values]))
+
 
 def parse_policy_document(document: Any) -> list[Statement]:
     """``document`` is a JSON string or a mapping (a plain dict or a policy proxy)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -72,8 +74,10 @@ RESOURCE_POLICY_SCHEMA = PolicyConfigSchema(
     properties={
         "restrictingConditionKeys": string_list(
             ["aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp", "aws:PrincipalOrgID"],
-            "Condition keys that make an Allow to principal \"*\" acceptable: on the statement itself, "
-            "or negated (StringNotEquals, NotIpAddress, ...) on a Deny to \"*\" in the same document."),
+            "Condition keys that make an Allow to principal \"*\" acceptable: under a positive operator "
+            "(StringEquals, IpAddress, ...; not ...IfExists or Null) on the statement itself, or negated "
+            "(StringNotEquals, NotIpAddress, ...; not ...IfExists) on a Deny to \"*\" in the same document "
+            "whose actions and resources cover the Allow's."),
         "exemptions": exemptions_schema("REST APIs (or RestApiPolicy resources)"),
     },
 )
@@ -91,7 +95,7 @@ def _validate_resource_policy(args: ResourceValidationArgs, report_violation: Re
     if statements is None:
         return
     keys = {k.lower() for k in settings["restrictingConditionKeys"]}
-    denied_unless = set().union(*[_negated_keys(s) for s in statements if _denies_everyone(s)] or [set()])
+    denials = [s for s in statements if _denies_everyone(s) and s.restricting_keys() & keys]
     for statement in statements:
         if not statement.allows:
             continue
@@ -99,7 +103,8 @@ def _validate_resource_policy(args: ResourceValidationArgs, report_violation: Re
             report_violation(f"{statement.label} of the resource policy of \"{args.name}\" uses NotPrincipal "
                              "with Allow, which lets every principal it does not list call the API; name the "
                              "callers in Principal instead")
-        if statement.is_public and not (statement.condition_keys() & keys) and not (denied_unless & keys):
+        if statement.is_public and not (statement.restricting_keys() & keys) \
+                and not any(_covers(deny, statement) for deny in denials):
             report_violation(
                 f"{statement.label} of the resource policy of \"{args.name}\" allows principal \"*\" without a "
                 f"restricting condition; add a condition on one of {', '.join(settings['restrictingConditionKeys'])} "
@@ -110,10 +115,19 @@ def _denies_everyone(statement: Statement) -> bool:
     return statement.effect == "Deny" and statement.is_public
 
 
-def _negated_keys(statement: Statement) -> set[str]:
-    """Keys of a Deny's negated conditions: "deny unless the request comes from X"."""
-    return {key.lower() for operator, block in statement.conditions.items()
-            if "Not" in operator for key in block}
+def _covers(deny: Statement, allow: Statement) -> bool:
+    """Whether a "Deny * unless" applies to every action and resource the Allow grants."""
+    if deny.not_actions or deny.not_resources or allow.not_actions or allow.not_resources:
+        return False
+    return _all_matched(allow.actions, deny.actions, case_sensitive=False) \
+        and _all_matched(allow.resources, deny.resources, case_sensitive=True)
+
+
+def _all_matched(granted: list[str], patterns: list[str], case_sensitive: bool) -> bool:
+    """Every granted value (a pattern itself, compared literally) falls under one of ``patterns``."""
+    if not case_sensitive:
+        granted, patterns = [g.lower() for g in granted], [p.lower() for p in patterns]
+    return bool(granted) and all(any(fnmatch.fnmatchcase(g, p) for p in patterns) for g in granted)
 
 
 RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL = ResourceValidationPolicy(

@@ -30,7 +30,8 @@ from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey"
-_SERVICE_WILDCARD = re.compile(r"[A-Za-z0-9-]+:\*")
+# "service:*", and anything else whose action part is only wildcards ("iam:**", "iam:*?", "*:*")
+_SERVICE_WILDCARD = re.compile(r"[^:]*:[*?]+")
 
 
 def _statements(args: ResourceValidationArgs, settings: dict[str, Any],
@@ -133,11 +134,26 @@ def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViola
         sensitive = granted_actions(statement.actions, settings["sensitiveActions"])
         if not sensitive:
             continue
+        if _context_scoped_keys(statement, broad, sensitive):
+            continue
         scope = f'Resource "{broad[0]}"' if broad else "NotResource"
         shown = ", ".join(sorted(sensitive)[:5]) + (f" and {len(sensitive) - 5} more" if len(sensitive) > 5 else "")
         report_violation(f"{_where(args, document, statement)} grants {shown} on {scope}; name the secrets, "
                          "keys, roles, parameters, tables, functions or APIs in Resource")
     _raise_first(unknowns)
+
+
+_ACCOUNT_KEYS = re.compile(r"arn:[\w-]+:kms:[\w-]*:\d{12}:key/\*")
+
+
+def _context_scoped_keys(statement: Statement, broad: list[str], sensitive: set[str]) -> bool:
+    """KMS actions on every key of one named account, conditioned (StringEquals/StringLike, not
+    IfExists) on a kms:EncryptionContext:<key>: the context names the data the keys may decrypt (an
+    outside reader of "the secrets under a prefix", whose keys it cannot know, decrypts only those)."""
+    return (not statement.not_resources
+            and all(_ACCOUNT_KEYS.fullmatch(r) for r in broad)
+            and all(action.startswith("kms:") for action in sensitive)
+            and any(key.startswith("kms:encryptioncontext:") for key in statement.restricting_keys()))
 
 
 SCOPED_RESOURCES = ResourceValidationPolicy(

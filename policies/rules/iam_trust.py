@@ -88,7 +88,7 @@ def _not_action(statement: Statement) -> Iterator[str]:
 
 
 def _unguarded_foreign_accounts(statement: Statement, own_accounts: set[str]) -> Iterator[str]:
-    if statement.condition_keys() & CROSS_ACCOUNT_GUARDS:
+    if statement.restricting_keys() & CROSS_ACCOUNT_GUARDS:
         return
     for principal in statement.principals.get("AWS", []):
         account = _account_of(principal)
@@ -146,7 +146,7 @@ def _validate_service_conditions(args: ResourceValidationArgs, report_violation:
     settings = policy_settings(args, DEPUTY_SCHEMA)
     guards = {key.lower() for key in settings["guardConditionKeys"]}
     for statement in trust.statements():
-        if not statement.allows or statement.condition_keys() & guards:
+        if not statement.allows or statement.restricting_keys() & guards:
             continue
         for service in statement.principals.get("Service", []):
             if _acts_for_others(service, settings["servicePrincipals"]):

@@ -16,7 +16,7 @@ from pulumi_policy import (
 
 from policies.autonames import is_name_or_autoname
 from policies.common import PERMISSION_TYPE, applies_to, exemption_reason, function_name
-from policies.props import is_set
+from policies.props import is_set, known_or_none
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -46,6 +46,12 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
             f"so any {principal} resource in any account could invoke it; set source_arn to the calling "
             f"resource's ARN"
         )
+    elif _is_service_principal(principal) and _any_account(known_or_none(args.props, "sourceArn")) \
+            and not is_set(args.props, "sourceAccount"):
+        report_violation(
+            f'permission "{args.name}" lets {principal} invoke the function for sourceArn '
+            f'"{args.props["sourceArn"]}", which matches resources in any account; name the account in '
+            f"source_arn, or set source_account to this account")
 
 
 def _check_public_permission(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -68,6 +74,20 @@ def _is_function_url_permission(props: Mapping[str, Any]) -> bool:
     # AWS requires both for a public URL: InvokeFunctionUrl with auth type NONE, and
     # InvokeFunction restricted to calls that arrive through the URL.
     return props.get("functionUrlAuthType") == "NONE" or props.get("invokedViaFunctionUrl") is True
+
+
+def _any_account(source_arn: Any) -> bool:
+    """Whether a known sourceArn matches other accounts' resources: a wildcard in its account, or no
+    account (S3) with a wildcard in the bucket name."""
+    if not isinstance(source_arn, str):
+        return False
+    parts = source_arn.split(":", 5)
+    if len(parts) < 6:
+        return "*" in source_arn or "?" in source_arn
+    account, resource = parts[4], parts[5]
+    if account:
+        return "*" in account or "?" in account
+    return "*" in resource.split("/", 1)[0] or "?" in resource.split("/", 1)[0]
 
 
 def _is_service_principal(principal: Any) -> bool:

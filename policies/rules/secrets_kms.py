@@ -161,7 +161,7 @@ def _validate_cmk(args: ResourceValidationArgs, report_violation: ReportViolatio
     if is_exempt(policy_settings(args, CMK_SCHEMA), args):
         return
     key = args.props.get("kmsKeyId")
-    if key in (None, "", AWS_MANAGED_SECRETS_KEY):
+    if key in (None, "") or (isinstance(key, str) and key.endswith(AWS_MANAGED_SECRETS_KEY)):  # alias or its ARN
         report_violation(f'secret "{args.name}" is encrypted with the AWS managed key aws/secretsmanager, whose '
                          "policy you cannot restrict and which cannot be shared with other accounts; set kms_key_id "
                          "to a customer-managed key")
@@ -229,7 +229,7 @@ def _validate_key_policy(args: ResourceValidationArgs, report_violation: ReportV
         if statement.not_principals:
             report_violation(f'{statement.label} of the key policy of "{args.name}" uses NotPrincipal with Allow, '
                              "which opens the key to every principal it does not list; name the principals")
-        if statement.is_public and not statement.condition_keys() & keys:
+        if statement.is_public and not statement.restricting_keys() & keys:
             report_violation(f'{statement.label} of the key policy of "{args.name}" allows principal "*" without '
                              "a restricting condition; name the account root or roles as principals, or add a "
                              "condition on kms:CallerAccount or aws:PrincipalOrgID")

@@ -315,7 +315,7 @@ def _(s):
 
 
 @case("tvm-role-assume-scope")
-def _(s): mutate_statement(s, "tvm-fn-policy", 0, Resource=[f"arn:aws:iam::{ACCOUNT}:role/*"])
+def _(s): mutate_statement(s, "tvm-fn-policy", 0, Resource=[f"arn:aws:iam::{ACCOUNT}:role/tvm-profile-*"])
 
 
 @case("secret-rotation-enabled")
