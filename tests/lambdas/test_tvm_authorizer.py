@@ -51,6 +51,16 @@ def test_everything_else_is_denied(store, event):
     assert authorizer.handler(event, None) == {"isAuthorized": False}
 
 
+def test_a_pending_session_is_denied(store):
+    # The TVM writes a session pending before AssumeRole and activates it afterwards.
+    pending_id = "e" * 32
+    store.create(Session(pending_id, "alice", "prod", "sentinel.alice.eeeeeeee", "arn:aws:iam::123456789012:role/p",
+                         NOW - 10, NOW + 600, "pending"))
+    assert authorizer.handler(request(pending_id), None) == {"isAuthorized": False}
+    store.activate(pending_id, "alice", NOW)
+    assert authorizer.handler(request(pending_id), None)["isAuthorized"] is True
+
+
 def test_revocation_takes_effect_at_once(store):
     assert authorizer.handler(request(ACTIVE_ID), None)["isAuthorized"] is True
     store.revoke(ACTIVE_ID, "bob", "incident", NOW)

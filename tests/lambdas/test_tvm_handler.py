@@ -58,7 +58,8 @@ def test_vends_credentials_with_source_identity_and_session_tag(world, capsys):
     issued = int(world.clock.now.timestamp())
     assert item == {"session_id": session_id, "user": "alice", "profile": "prod",
                     "source_identity": params["SourceIdentity"], "role_arn": ROLE_ARN,
-                    "issued_at": str(issued), "expires_at": str(issued + 900), "status": "active"}
+                    "issued_at": str(issued), "expires_at": str(issued + 900), "status": "active",
+                    "activated_at": str(issued)}
     [line] = decisions(capsys)
     assert line["effect"] == "allow" and line["user"] == "alice" and line["profile"] == "prod"
     assert line["rule"] == "oncall" and line["duration"] == 900 and line["role_arn"] == ROLE_ARN
@@ -284,6 +285,35 @@ def test_sts_failure_is_a_credential_error_and_closes_the_session(world):
     assert item["status"]["S"] == "revoked" and item["revoked_by"]["S"] == "tvm"
 
 
+def test_a_new_session_is_active_once_credentials_are_issued(world):
+    session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
+    item = session_item(world, session_id)
+    assert item["status"] == "active" and "activated_at" in item
+
+
+def test_failed_assume_role_never_leaves_an_active_session(world):
+    # STS times out and the best-effort close is throttled: the session stays pending, which
+    # the authorizer and refresh both refuse.
+    from lambdas.authorizer import handler as authorizer
+    world.tvm.sts.meta.events.register("before-call.sts.AssumeRole", _raise("Throttling"))
+    world.tvm.sessions.client.meta.events.register("before-call.dynamodb.UpdateItem",
+                                                   _raise("ProvisionedThroughputExceededException"))
+    assert_refused(world.vend("prod"), 500, "CREDENTIAL_ERROR")
+    [item] = world.dynamodb.scan(TableName=SESSIONS)["Items"]
+    assert item["status"]["S"] == "pending"
+    authorizer.reset_state(clock=lambda: world.clock.now.timestamp(), session=world.session)
+    event = {"headers": {"x-sentinel-session-id": item["session_id"]["S"]}}
+    assert authorizer.handler(event, None) == {"isAuthorized": False}
+
+
+def test_activation_failure_vends_nothing(world):
+    world.tvm.sessions.client.meta.events.register("before-call.dynamodb.UpdateItem",
+                                                   _raise("ProvisionedThroughputExceededException"))
+    assert_refused(world.vend("prod"), 500, "CREDENTIAL_ERROR")
+    [item] = world.dynamodb.scan(TableName=SESSIONS)["Items"]
+    assert item["status"]["S"] == "pending"
+
+
 def test_session_write_failure_vends_nothing(world):
     world.tvm.sessions.client.meta.events.register("before-call.dynamodb.PutItem",
                                                    _raise("ProvisionedThroughputExceededException"))
@@ -329,6 +359,28 @@ def test_refresh_never_shortens_the_session(world):
     again = world.call("POST", "/", body={"session_id": session_id})   # default 900 s, inside the 1800 s
     assert again.status == 200 and world.assumed[-1]["DurationSeconds"] == 900
     assert int(session_item(world, session_id)["expires_at"]) == expires
+
+
+def test_failed_refresh_leaves_the_session_unchanged(world):
+    session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
+    before = session_item(world, session_id)
+    world.clock.advance(minutes=10)
+    world.tvm.sts.meta.events.register("before-call.sts.AssumeRole", _raise("Throttling"))
+    assert_refused(world.call("POST", "/", body={"session_id": session_id, "duration": 1800}), 500,
+                   "CREDENTIAL_ERROR")
+    after = session_item(world, session_id)
+    assert after["expires_at"] == before["expires_at"] and "refreshed_at" not in after
+    assert after["status"] == "active"
+
+
+def test_refresh_revoked_while_assuming_issues_nothing(world):
+    from lambdas.common.sessions import SessionStore
+    session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
+
+    def revoke_now(**_):
+        SessionStore(world.dynamodb, SESSIONS).revoke(session_id, "bob", "incident", 1)
+    world.tvm.sts.meta.events.register("before-call.sts.AssumeRole", revoke_now)
+    assert_refused(world.call("POST", "/", body={"session_id": session_id}), 403, "SESSION_REVOKED")
 
 
 def test_refresh_is_refused_after_revocation(world):
