@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import json
 import os
 import time
@@ -137,7 +138,8 @@ class Container:
             status, _, _ = self.api.request("POST", self.settings.api_url, json_body=work.payload(),
                                             timeout=API_TIMEOUT_SECONDS)
             return status
-        except (OSError, SigningError) as error:
+        except (OSError, http.client.HTTPException, SigningError) as error:
+            # HTTPException: a garbled status line or a truncated body (not OSError).
             logger.warning("execution API unreachable", extra={"error_type": type(error).__name__})
             return 0
 

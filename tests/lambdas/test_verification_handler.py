@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 
@@ -110,7 +111,9 @@ def test_same_conversation_keeps_its_path_at_partial_rollout(parts, env, lambda_
     assert (len(api.calls), len(direct.calls)) == (0, 3)
 
 
-@pytest.mark.parametrize("failure", [FakeApi(status=403), FakeApi(status=500), FakeApi(error=TimeoutError())])
+@pytest.mark.parametrize("failure", [FakeApi(status=403), FakeApi(status=500), FakeApi(error=TimeoutError()),
+                                     FakeApi(error=http.client.BadStatusLine("garbage")),
+                                     FakeApi(error=http.client.IncompleteRead(b"{\"o", 96))])
 def test_failed_api_call_falls_back_below_100_percent(env, secrets_client, lambda_context, failure, caplog):
     env.setenv("ROLLOUT_PERCENT", "99")
     direct = FakeLambda()
@@ -130,6 +133,17 @@ def test_at_100_percent_there_is_no_fallback(env, secrets_client, lambda_context
     status, body = call(signed_request(slack_event(), NOW), lambda_context)
     assert (status, body["error"]) == (502, "DISPATCH_FAILED")
     assert direct.calls == [] and len(api.calls) == 1
+
+
+@pytest.mark.parametrize("error", [http.client.BadStatusLine("garbage"), http.client.IncompleteRead(b"{", 9)])
+def test_at_100_percent_a_broken_http_answer_is_dispatch_failed(env, secrets_client, lambda_context, error, caplog):
+    env.setenv("ROLLOUT_PERCENT", "100")
+    env.delenv("EXECUTION_FUNCTION_ARN")
+    direct, api = FakeLambda(), FakeApi(error=error)
+    verification.reset_state(secrets=secrets_client, lambda_client=direct, api=api, clock=lambda: NOW)
+    status, body = call(signed_request(slack_event(), NOW), lambda_context)
+    assert (status, body["error"]) == (502, "DISPATCH_FAILED")
+    assert "Traceback" not in caplog.text
 
 
 def test_at_100_percent_a_leftover_function_arn_is_ignored(env):
