@@ -23,6 +23,7 @@ Environment: ``SLACK_BOT_TOKEN_SECRET_ID`` (plain token or JSON with ``botToken`
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
@@ -134,7 +135,9 @@ class Container:
         except urllib.error.HTTPError as error:
             error.close()
             return {"ok": False, "error": f"http_{error.code}"}
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, http.client.HTTPException) as error:
+            # HTTPException: a garbled status line or a truncated reply; the post may have
+            # happened, so it is reported, never raised (a retry would post twice).
             return {"ok": False, "error": "unreachable", "type": type(error).__name__}
         return answer if isinstance(answer, dict) else {"ok": False, "error": "bad_response"}
 
