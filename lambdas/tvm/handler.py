@@ -40,7 +40,7 @@ from lambdas.tvm.approvals import ApprovalStore
 from lambdas.tvm.identity import IdentityError, caller_from_arn, source_identity
 from lambdas.tvm.profiles import ProfileSource
 from lambdas.tvm.service import ApiError, Outcome, Settings, Tvm, VendRequest, parse_duration
-from lambdas.common.sessions import SessionStore
+from lambdas.common.sessions import SessionStore, session_ref
 
 SESSION_HEADER = "X-Sentinel-Session-ID"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -238,11 +238,11 @@ def _stdout(line: str) -> None:
 
 
 def log_decision(out: Outcome, request_id: Optional[str], status: int, write: Callable[[str], Any] = _stdout) -> None:
-    """One JSON line per request; never credentials."""
+    """One JSON line per request; never credentials, and the session only by ``session_ref``."""
     write(json.dumps({
         "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "user": out.user, "profile": out.profile, "effect": out.effect, "rule": out.rule,
         "reason": out.reason, "request_id": request_id, "source_identity": out.source_identity,
         "role_arn": out.role_arn, "duration": out.duration, "action": out.action, "status": status,
-        "code": out.code, "session_id": out.session_id, "approval_id": out.approval_id,
+        "code": out.code, "session_ref": session_ref(out.session_id), "approval_id": out.approval_id,
     }, sort_keys=True))

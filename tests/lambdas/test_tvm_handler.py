@@ -66,6 +66,7 @@ def test_vends_credentials_with_source_identity_and_session_tag(world, capsys):
     assert line["source_identity"] == params["SourceIdentity"] and line["request_id"]
     assert set(line) >= {"timestamp", "reason"}
     assert answer.body["SecretAccessKey"] not in json.dumps(line)
+    assert line["session_ref"] == session_id[:8] and session_id not in json.dumps(line)
 
 
 def test_iam_user_callers_are_named_by_user_name(world):
@@ -351,6 +352,15 @@ def test_refresh_keeps_the_source_identity_and_extends(world):
     assert world.assumed[1]["SourceIdentity"] == world.assumed[0]["SourceIdentity"]
     assert world.assumed[1]["Tags"] == [{"Key": "SentinelSessionID", "Value": session_id}]
     assert int(session_item(world, session_id)["expires_at"]) == int(world.clock.now.timestamp()) + 1200
+
+
+def test_decision_lines_never_hold_the_whole_session_id(world, capsys):
+    session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
+    world.call("POST", "/", body={"session_id": session_id})
+    world.call("POST", "/", "ops-anna", body={"session_id": session_id})   # someone else's: refused
+    lines = decisions(capsys)
+    assert len(lines) == 3 and all(line["session_ref"] == session_id[:8] for line in lines)
+    assert session_id not in json.dumps(lines) and all("session_id" not in line for line in lines)
 
 
 def test_refresh_never_shortens_the_session(world):
