@@ -6,7 +6,8 @@ Routes:
   ``Cache-Control: public, max-age=<ttl>`` (shorter while stale or on fallback keys);
   503 ``KEYS_UNAVAILABLE`` with ``Cache-Control: no-store`` when there is nothing to serve.
 - the same path with any other method: 405 ``METHOD_NOT_ALLOWED``.
-- any other path: 404 ``NOT_FOUND``.
+- any other path, or an event that is not an HTTP API request (no ``rawPath``): 404
+  ``NOT_FOUND``; the JWKS path without a readable method: 405 ``METHOD_NOT_ALLOWED``.
 - a missing or invalid setting: 500 ``MISCONFIGURED`` (the log names the setting).
 
 Environment (set by the component):
@@ -29,7 +30,6 @@ from dataclasses import dataclass
 
 import boto3
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from botocore.config import Config
 
 from lambdas.common.responses import error_response, json_response
@@ -124,10 +124,10 @@ def _current_container() -> Container:
 
 @logger.inject_lambda_context
 def handler(event: dict, context: object) -> dict:
-    request = APIGatewayProxyEventV2(event)
-    if request.path != JWKS_PATH:
+    path, method = request_line(event)
+    if path != JWKS_PATH:
         return error_response(404, "NOT_FOUND", "No such resource.")
-    if request.http_method != "GET":
+    if method != "GET":
         return error_response(405, "METHOD_NOT_ALLOWED", "Use GET.", {"Allow": "GET"})
     try:
         container = _current_container()
@@ -135,6 +135,25 @@ def handler(event: dict, context: object) -> dict:
         logger.error("JWKS endpoint misconfigured", extra={"problem": str(error)})
         return error_response(500, "MISCONFIGURED", "The key service is not configured correctly.")
     return serve_jwks(container)
+
+
+def request_line(event: object) -> tuple[str | None, str | None]:
+    """The path (without a named stage, as ``APIGatewayProxyEventV2.path``) and method of a
+    payload 2.0 event; None for what the event does not carry, whatever its shape."""
+    if not isinstance(event, Mapping):
+        return None, None
+    context = event.get("requestContext")
+    context = context if isinstance(context, Mapping) else {}
+    http = context.get("http")
+    method = http.get("method") if isinstance(http, Mapping) else None
+    path = event.get("rawPath")
+    if not isinstance(path, str):
+        path = None
+    else:
+        stage = context.get("stage")
+        if isinstance(stage, str) and stage and stage != "$default":
+            path = path[len("/" + stage):]
+    return path, method if isinstance(method, str) else None
 
 
 def serve_jwks(container: Container) -> dict:
