@@ -168,7 +168,8 @@ def reset_state(**overrides: Any) -> None:
 
 
 def parse_request(event: Any) -> ExecutionRequest:
-    """The payload of any accepted event shape; raises ``ValueError`` (incl. ValidationError)."""
+    """The payload of any accepted event shape; raises ``ValueError`` (incl. ValidationError) or
+    ``RecursionError`` (a proxy body nested too deep)."""
     if not isinstance(event, Mapping):
         raise ValueError("not an object")
     if "payload" in event:
@@ -186,7 +187,7 @@ def parse_request(event: Any) -> ExecutionRequest:
 def handler(event: Any, context: Any) -> dict:
     try:
         request = parse_request(event)
-    except (ValueError, ValidationError) as error:
+    except (ValueError, ValidationError, RecursionError) as error:   # RecursionError: a body nested too deep
         fields = sorted({".".join(map(str, e["loc"])) or "payload" for e in error.errors()}) \
             if isinstance(error, ValidationError) else ["payload"]
         logger.warning("invalid payload", extra={"fields": fields})

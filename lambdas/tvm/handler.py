@@ -215,7 +215,7 @@ def _json_body(event: Mapping, allowed: set[str]) -> dict:
         if event.get("isBase64Encoded") is True:
             raw = base64.b64decode(raw, validate=True).decode("utf-8")
         body = json.loads(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):   # RecursionError: nested too deep
         raise ApiError("INVALID_REQUEST", "The body must be a JSON object.") from None
     if not isinstance(body, dict):
         raise ApiError("INVALID_REQUEST", "The body must be a JSON object.")

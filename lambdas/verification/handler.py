@@ -181,8 +181,8 @@ def reset_state(**overrides: Any) -> None:
 def handler(event: Any, context: Any) -> dict:
     try:
         return respond(event)
-    except Exception:  # noqa: BLE001 - the last line of defence: Slack gets JSON, logs get the type only
-        logger.exception("unexpected failure")
+    except Exception as error:  # noqa: BLE001 - the last line of defence: Slack gets JSON, logs get the type only
+        logger.error("unexpected failure", extra={"error_type": type(error).__name__})
         return error_response(500, "INTERNAL", "The request could not be handled.")
 
 
@@ -218,7 +218,7 @@ def respond(event: Any) -> dict:
 def _handle_slack(container: Container, body: bytes, headers: Mapping[str, str]) -> dict:
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):   # RecursionError: nested too deep
         return error_response(400, "BAD_REQUEST", "The body is not JSON (only the Events API is supported).")
     if not isinstance(document, dict):
         return error_response(400, "BAD_REQUEST", "The body is not a JSON object.")

@@ -112,6 +112,13 @@ def test_bad_payload_is_a_clear_400_and_posts_nothing(setup, lambda_context, pay
     assert slack.calls == []
 
 
+def test_a_proxy_body_nested_too_deep_is_invalid_payload(setup, lambda_context):
+    slack, _ = setup
+    status, body = run({"body": '{"channel":' + "[" * 100_000 + "]" * 100_000 + "}"}, lambda_context)
+    assert (status, body["error"]) == (400, "INVALID_PAYLOAD")
+    assert slack.calls == []
+
+
 def test_bedrock_failure_raises_a_code_before_posting(setup, lambda_context):
     slack, stubber = setup
     stubber.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429)

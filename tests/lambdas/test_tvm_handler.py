@@ -173,7 +173,8 @@ def test_invalid_profile_never_reaches_sts(world, profile):
 
 @pytest.mark.parametrize("body", ["{not json", "[1]", '"prod"', json.dumps({"profile": "prod", "role_arn": ROLE_ARN}),
                                   json.dumps({"profile": "prod", "session_id": "x"}),
-                                  json.dumps({"profile": "prod", "approval_id": 5})])
+                                  json.dumps({"profile": "prod", "approval_id": 5}),
+                                  '{"profile":' + "[" * 100_000 + "]" * 100_000 + "}"])
 def test_invalid_request_bodies(world, body):
     assert_refused(world.call("POST", "/", body=body), 400, "INVALID_REQUEST")
 

@@ -146,6 +146,24 @@ def test_at_100_percent_a_broken_http_answer_is_dispatch_failed(env, secrets_cli
     assert "Traceback" not in caplog.text
 
 
+def test_a_signed_body_nested_too_deep_is_bad_request(parts, lambda_context, caplog):
+    api, direct = parts
+    status, body = call(signed_request('{"type":' + "[" * 100_000 + "]" * 100_000 + "}", NOW), lambda_context)
+    assert (status, body["error"]) == (400, "BAD_REQUEST")
+    assert api.calls == direct.calls == [] and "Traceback" not in caplog.text
+
+
+def test_unexpected_failures_log_the_type_only(parts, lambda_context, monkeypatch, caplog):
+    def broken(event):
+        raise KeyError("xoxb-secret-in-a-message")
+    monkeypatch.setattr(verification, "respond", broken)
+    status, body = call(signed_request(slack_event(), NOW), lambda_context)
+    assert (status, body["error"]) == (500, "INTERNAL")
+    [record] = [r for r in caplog.records if r.getMessage() == "unexpected failure"]
+    assert record.error_type == "KeyError" and record.exc_info is None
+    assert "Traceback" not in caplog.text and "xoxb-secret" not in caplog.text
+
+
 def test_at_100_percent_a_leftover_function_arn_is_ignored(env):
     env.setenv("ROLLOUT_PERCENT", "100")
     assert verification.load_settings().function_arn is None
