@@ -168,7 +168,11 @@ def _caller(context: Mapping, out: Outcome):
         raise ApiError(error.code, str(error)) from None
     out.user = caller.user
     api_account = context.get("accountId")
-    if isinstance(api_account, str) and api_account and caller.account != api_account:
+    if not isinstance(api_account, str) or not api_account:
+        # Without the API's own account the caller's cannot be checked: refuse, never skip.
+        raise ApiError("IAM_AUTH_REQUIRED", "The request carries no account to check the caller against.",
+                       "no requestContext.accountId")
+    if caller.account != api_account:
         raise ApiError("POLICY_DENY", "Callers from other accounts are not served.", "foreign account")
     return caller
 

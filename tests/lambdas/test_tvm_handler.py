@@ -210,6 +210,18 @@ def test_other_accounts_are_refused(world):
     assert_refused(answer, 403, "POLICY_DENY")
 
 
+@pytest.mark.parametrize("account", [None, "", 123456789012])
+@pytest.mark.parametrize("user", ["alice", "arn:aws:sts::999999999999:assumed-role/R/alice"])
+def test_a_request_without_the_api_account_is_refused(world, account, user):
+    event = world.event("POST", "/", user, body={"profile": "dev"})
+    if account is None:
+        del event["requestContext"]["accountId"]
+    else:
+        event["requestContext"]["accountId"] = account
+    assert_refused(world.call(event=event), 403, "IAM_AUTH_REQUIRED")
+    assert not world.assumed
+
+
 @pytest.mark.parametrize("method, path", [("GET", "/nope"), ("DELETE", "/"), ("PUT", "/profiles"),
                                           ("GET", "/approvals"), ("POST", "/approvals/x/y/approve")])
 def test_not_found(world, method, path):
