@@ -43,6 +43,7 @@ from lambdas.common.container import ContainerState
 from lambdas.common.errors import aws_error_code
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.secrets import SECRET_EMPTY, SecretReadError, read_secret_field
+from lambdas.common import settings as common_settings
 
 SLACK_TIMEOUT_SECONDS = 10
 MAX_REPLY_CHARACTERS = 3900  # Slack truncates message text at 40,000; keep replies readable
@@ -88,12 +89,11 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     for name, value in (("SLACK_BOT_TOKEN_SECRET_ID", secret_id), ("BEDROCK_MODEL_ID", model_id), ("AWS_REGION", region)):
         if not value:
             raise SettingsError(f"{name} is not set")
-    numbers = {}
-    for name, default in (("BEDROCK_MAX_TOKENS", "512"), ("BOT_TOKEN_TTL_SECONDS", "900")):
-        raw = environ.get(name, default).strip() or default
-        if not raw.isdigit():
-            raise SettingsError(f"{name} is not a whole number")
-        numbers[name] = int(raw)
+    try:
+        numbers = {name: common_settings.whole_number(environ, name, default)
+                   for name, default in (("BEDROCK_MAX_TOKENS", 512), ("BOT_TOKEN_TTL_SECONDS", 900))}
+    except common_settings.SettingsError as error:
+        raise SettingsError(str(error)) from None
     base_url = (environ.get("SLACK_API_BASE_URL", "").strip() or "https://slack.com/api").rstrip("/")
     if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise SettingsError("SLACK_API_BASE_URL must be https")

@@ -33,7 +33,7 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 
 from lambdas.common.responses import error_response, json_response
-from lambdas.common.settings import SettingsError, required
+from lambdas.common.settings import SettingsError, required, whole_number
 from lambdas.jwks.cache import FALLBACK, STALE, KeyCache, KeysUnavailable
 from lambdas.jwks.keys import KeyDocumentError, load_public_keys
 from lambdas.jwks.secret_store import fetch_public_keys
@@ -60,21 +60,9 @@ class Settings:
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     return Settings(
         secret_id=required(environ, "JWKS_SECRET_ID"),
-        ttl_seconds=_ttl_seconds(environ.get("JWKS_CACHE_TTL_SECONDS")),
+        ttl_seconds=whole_number(environ, "JWKS_CACHE_TTL_SECONDS", DEFAULT_TTL_SECONDS),
         fallback_keys=_fallback_keys(environ.get("JWKS_FALLBACK_KEYS")),
     )
-
-
-def _ttl_seconds(raw: str | None) -> int:
-    if raw is None or not raw.strip():
-        return DEFAULT_TTL_SECONDS
-    try:
-        ttl_seconds = int(raw)
-    except ValueError:
-        raise SettingsError("JWKS_CACHE_TTL_SECONDS is not a whole number") from None
-    if ttl_seconds < 0:
-        raise SettingsError("JWKS_CACHE_TTL_SECONDS is negative")
-    return ttl_seconds
 
 
 def _fallback_keys(raw: str | None) -> list[dict] | None:

@@ -36,6 +36,7 @@ from botocore.config import Config
 
 from lambdas.common.container import ContainerState
 from lambdas.common.responses import error_response, json_response
+from lambdas.common.settings import SettingsError, whole_number
 from lambdas.tvm.approvals import ApprovalStore
 from lambdas.tvm.identity import IdentityError, caller_from_arn, source_identity
 from lambdas.tvm.profiles import ProfileSource
@@ -50,16 +51,9 @@ _VEND_FIELDS = {"profile", "duration", "approval_id", "session_id"}
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class SettingsError(Exception):
-    pass
-
-
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     def number(name: str, default: int, low: int, high: int) -> int:
-        raw = environ.get(name, "").strip() or str(default)
-        if not raw.isdigit() or not low <= int(raw) <= high:
-            raise SettingsError(f"{name} must be a whole number from {low} to {high}")
-        return int(raw)
+        return whole_number(environ, name, default, low, high)
 
     missing = [n for n in ("TVM_SESSION_TABLE", "TVM_APPROVAL_TABLE") if not environ.get(n, "").strip()]
     if missing:

@@ -186,6 +186,16 @@ def test_a_broken_slack_answer_is_unreachable_not_raised(setup, lambda_context, 
     assert len(requests) == 1 and TOKEN not in json.dumps(body)
 
 
+@pytest.mark.parametrize("name, value", [("BEDROCK_MAX_TOKENS", "²"), ("BOT_TOKEN_TTL_SECONDS", "³"),
+                                         ("BEDROCK_MAX_TOKENS", "-5"), ("BOT_TOKEN_TTL_SECONDS", "9" * 5000)])
+def test_invalid_number_setting_raises_settings_error(setup, lambda_context, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    execution.reset_state(secrets=execution._overrides["secrets"], bedrock=execution._overrides["bedrock"])
+    with pytest.raises(execution.SettingsError, match=f"^{name} "):
+        execution.handler({"payload": PAYLOAD}, lambda_context)
+    assert setup[0].calls == []
+
+
 def test_missing_token_secret_raises_a_code(setup, lambda_context, monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN_SECRET_ID", "no-such-secret")
     execution.reset_state(secrets=execution._overrides["secrets"], bedrock=execution._overrides["bedrock"])

@@ -440,7 +440,7 @@ def test_named_stage_prefix_is_ignored_when_routing(secrets, call):
 @pytest.mark.parametrize(
     ("variable", "value"),
     [("JWKS_SECRET_ID", None), ("JWKS_SECRET_ID", "  "), ("JWKS_CACHE_TTL_SECONDS", "ten"),
-     ("JWKS_CACHE_TTL_SECONDS", "-1")],
+     ("JWKS_CACHE_TTL_SECONDS", "-1"), ("JWKS_CACHE_TTL_SECONDS", "²"), ("JWKS_CACHE_TTL_SECONDS", "9" * 5000)],
 )
 def test_bad_settings_give_500_and_name_the_variable_in_the_log(
     secrets, call, monkeypatch, caplog, variable, value

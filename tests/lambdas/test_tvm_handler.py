@@ -253,7 +253,9 @@ def test_missing_settings_are_a_config_error(world, monkeypatch):
 
 
 @pytest.mark.parametrize("name, value", [("TVM_DEFAULT_DURATION_SECONDS", "60"), ("TVM_APPROVAL_TTL_SECONDS", "x"),
-                                         ("TVM_RULES_CACHE_SECONDS", "-1"), ("TVM_APPROVAL_TABLE", " ")])
+                                         ("TVM_RULES_CACHE_SECONDS", "-1"), ("TVM_APPROVAL_TABLE", " "),
+                                         ("TVM_DEFAULT_DURATION_SECONDS", "9" * 5000),
+                                         ("TVM_APPROVAL_TTL_SECONDS", "²"), ("TVM_RULES_CACHE_SECONDS", "³")])
 def test_invalid_settings_are_a_config_error(world, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     tvm.reset_state(session=world.session)

@@ -237,6 +237,17 @@ def test_missing_setting_is_500_misconfigured(env, secrets_client, lambda_contex
     assert (status, body["error"]) == (500, "MISCONFIGURED")
 
 
+@pytest.mark.parametrize("name, value", [("SIGNING_SECRET_TTL_SECONDS", "²"), ("SIGNING_SECRET_TTL_SECONDS", "-1"),
+                                         ("ROLLOUT_PERCENT", "²"), ("ROLLOUT_PERCENT", "101"),
+                                         ("ROLLOUT_PERCENT", "9" * 5000)])
+def test_invalid_number_setting_is_500_misconfigured(env, secrets_client, lambda_context, name, value, caplog):
+    env.setenv(name, value)
+    verification.reset_state(secrets=secrets_client)
+    status, body = call(signed_request(slack_event(), NOW), lambda_context)
+    assert (status, body["error"]) == (500, "MISCONFIGURED")
+    assert any(getattr(r, "problem", "").startswith(name) for r in caplog.records)
+
+
 def test_signing_secret_is_cached(parts, lambda_context, secrets_client):
     calls = []
     secrets_client.meta.events.register("before-call.secrets-manager.GetSecretValue",
