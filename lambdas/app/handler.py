@@ -37,7 +37,7 @@ from lambdas.common.database import (
     rotation_health,
 )
 from lambdas.common.responses import error_response, json_response
-from lambdas.common.settings import SettingsError, required
+from lambdas.common.settings import SettingsError, required, whole_number
 
 DEFAULT_TTL_SECONDS = 300
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 5
@@ -69,16 +69,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
 
 
 def _whole_number(environ: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} is not a whole number") from None
-    if value < minimum:
-        raise SettingsError(f"{name} is below {minimum}")
-    return value
+    return whole_number(environ, name, default, minimum)
 
 
 @dataclass

@@ -3,7 +3,9 @@
 Reads the session id from the ``X-Sentinel-Session-ID`` header or the
 ``sentinel_session_id`` query parameter and allows only a session that exists, is
 ``active`` and has not expired. Anything else is denied, including a DynamoDB error or a
-missing setting (fail closed). One JSON line per decision goes to stdout.
+missing setting (fail closed). One JSON line per decision goes to stdout; it names the
+session by ``session_ref`` (its first 8 characters), never the whole id, which is the
+bearer credential.
 
 Environment: ``TVM_SESSION_TABLE``, ``AWS_REGION``.
 """
@@ -21,7 +23,7 @@ from typing import Any, Callable, Optional
 import boto3
 from botocore.config import Config
 
-from lambdas.common.sessions import ACTIVE, SessionStore, StoreError
+from lambdas.common.sessions import ACTIVE, SessionStore, StoreError, session_ref
 
 HEADER = "x-sentinel-session-id"
 QUERY = "sentinel_session_id"
@@ -80,7 +82,7 @@ def handler(event: Any, context: Any) -> dict:
                 reason = "session expired"
             else:
                 allowed, reason = True, "active session"
-    sys.stdout.write(json.dumps({"authorizer": True, "session_id": session_id, "allowed": allowed,
+    sys.stdout.write(json.dumps({"authorizer": True, "session_ref": session_ref(session_id), "allowed": allowed,
                                  "reason": reason, "user": session.user if session else None}, sort_keys=True) + "\n")
     if not allowed:
         return {"isAuthorized": False}

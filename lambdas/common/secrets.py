@@ -62,5 +62,5 @@ def _current_version(client: Any, secret_id: str) -> Mapping[str, Any]:
 def _json_field(document: str, field: str) -> object:
     try:
         return json.loads(document).get(field) or ""
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return ""

@@ -1,9 +1,10 @@
 """Session records in DynamoDB. Every failure raises StoreError: callers fail closed.
 
 Item: ``{session_id, user, profile, source_identity, role_arn, issued_at, expires_at,
-status}`` with ``status`` ``active`` or ``revoked`` and times in epoch seconds
+status}`` with ``status`` ``pending`` (written before AssumeRole, never accepted),
+``active`` (credentials were issued) or ``revoked``, and times in epoch seconds
 (``expires_at`` is the table's TTL attribute). Revocation adds ``revoked_by``,
-``revoked_at`` and ``revoked_reason``.
+``revoked_at`` and ``revoked_reason``; activation adds ``activated_at``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,19 @@ from typing import Any, Optional
 
 from lambdas.common.dynamodb import ConditionFailed, StoreError, call
 
-__all__ = ["ACTIVE", "REVOKED", "ConditionFailed", "Session", "SessionStore", "StoreError"]
+__all__ = ["ACTIVE", "PENDING", "REVOKED", "ConditionFailed", "Session", "SessionStore", "StoreError",
+           "session_ref"]
 
-ACTIVE, REVOKED = "active", "revoked"
+ACTIVE, PENDING, REVOKED = "active", "pending", "revoked"
+SESSION_REF_LENGTH = 8
+
+
+def session_ref(session_id: Optional[str]) -> Optional[str]:
+    """What logs carry instead of a session id (a bearer credential for the authorizer):
+    its first 8 characters, the same as the SourceIdentity suffix, never the whole id."""
+    if not isinstance(session_id, str) or not session_id:
+        return None
+    return session_id[:SESSION_REF_LENGTH]
 _NAMES = {"#user": "user", "#status": "status"}
 
 
@@ -70,15 +81,26 @@ class SessionStore:
                    ExpressionAttributeValues={":e": {"N": str(expires_at)}, ":n": {"N": str(now)},
                                               ":active": {"S": ACTIVE}, ":u": {"S": user}})
 
-    def revoke(self, session_id: str, by: str, reason: str, now: int) -> None:
-        """Mark an active session revoked, with who, when and why; ConditionFailed if there is
-        no such session or it is not active."""
+    def activate(self, session_id: str, user: str, now: int) -> None:
+        """Mark a pending session active once its credentials exist; ConditionFailed if it is
+        not the caller's pending session (revoked meanwhile, say)."""
+        self._call("update_item", TableName=self.table, Key={"session_id": {"S": session_id}},
+                   UpdateExpression="SET #status = :active, activated_at = :n",
+                   ConditionExpression="#status = :pending AND #user = :u",
+                   ExpressionAttributeNames=_NAMES,
+                   ExpressionAttributeValues={":active": {"S": ACTIVE}, ":pending": {"S": PENDING},
+                                              ":u": {"S": user}, ":n": {"N": str(now)}})
+
+    def revoke(self, session_id: str, by: str, reason: str, now: int, only_if: str = ACTIVE) -> None:
+        """Mark a session revoked, with who, when and why; ConditionFailed if there is no such
+        session or its status is not ``only_if`` (``active``; ``pending`` for a session whose
+        credentials could not be issued)."""
         self._call("update_item", TableName=self.table, Key={"session_id": {"S": session_id}},
                    UpdateExpression="SET #status = :revoked, revoked_by = :by, revoked_at = :at, "
                                     "revoked_reason = :why",
-                   ConditionExpression="#status = :active",
+                   ConditionExpression="#status = :from",
                    ExpressionAttributeNames={"#status": "status"},
-                   ExpressionAttributeValues={":revoked": {"S": REVOKED}, ":by": {"S": by}, ":active": {"S": ACTIVE},
+                   ExpressionAttributeValues={":revoked": {"S": REVOKED}, ":by": {"S": by}, ":from": {"S": only_if},
                                               ":at": {"N": str(now)}, ":why": {"S": reason}})
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:

@@ -34,7 +34,8 @@ class SigV4Client:
     def request(self, method: str, url: str, json_body: Any = None, headers: Optional[Mapping[str, str]] = None,
                 timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
         """Send one signed request; returns (status, headers, body) for every HTTP status.
-        Network failures raise ``OSError`` (``urllib.error.URLError``, timeouts)."""
+        Network failures raise ``OSError`` (``urllib.error.URLError``, timeouts) or
+        ``http.client.HTTPException`` (a garbled status line, a truncated body)."""
         body = b"" if json_body is None else json.dumps(json_body, separators=(",", ":")).encode()
         prepared = self.sign(method, url, body, headers)
         request = urllib.request.Request(url, data=body if body else None, method=method,

@@ -23,6 +23,7 @@ Environment: ``SLACK_BOT_TOKEN_SECRET_ID`` (plain token or JSON with ``botToken`
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
@@ -42,6 +43,7 @@ from lambdas.common.container import ContainerState
 from lambdas.common.errors import aws_error_code
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.secrets import SECRET_EMPTY, SecretReadError, read_secret_field
+from lambdas.common import settings as common_settings
 
 SLACK_TIMEOUT_SECONDS = 10
 MAX_REPLY_CHARACTERS = 3900  # Slack truncates message text at 40,000; keep replies readable
@@ -87,12 +89,11 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     for name, value in (("SLACK_BOT_TOKEN_SECRET_ID", secret_id), ("BEDROCK_MODEL_ID", model_id), ("AWS_REGION", region)):
         if not value:
             raise SettingsError(f"{name} is not set")
-    numbers = {}
-    for name, default in (("BEDROCK_MAX_TOKENS", "512"), ("BOT_TOKEN_TTL_SECONDS", "900")):
-        raw = environ.get(name, default).strip() or default
-        if not raw.isdigit():
-            raise SettingsError(f"{name} is not a whole number")
-        numbers[name] = int(raw)
+    try:
+        numbers = {name: common_settings.whole_number(environ, name, default)
+                   for name, default in (("BEDROCK_MAX_TOKENS", 512), ("BOT_TOKEN_TTL_SECONDS", 900))}
+    except common_settings.SettingsError as error:
+        raise SettingsError(str(error)) from None
     base_url = (environ.get("SLACK_API_BASE_URL", "").strip() or "https://slack.com/api").rstrip("/")
     if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise SettingsError("SLACK_API_BASE_URL must be https")
@@ -134,7 +135,9 @@ class Container:
         except urllib.error.HTTPError as error:
             error.close()
             return {"ok": False, "error": f"http_{error.code}"}
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, http.client.HTTPException) as error:
+            # HTTPException: a garbled status line or a truncated reply; the post may have
+            # happened, so it is reported, never raised (a retry would post twice).
             return {"ok": False, "error": "unreachable", "type": type(error).__name__}
         return answer if isinstance(answer, dict) else {"ok": False, "error": "bad_response"}
 
@@ -165,7 +168,8 @@ def reset_state(**overrides: Any) -> None:
 
 
 def parse_request(event: Any) -> ExecutionRequest:
-    """The payload of any accepted event shape; raises ``ValueError`` (incl. ValidationError)."""
+    """The payload of any accepted event shape; raises ``ValueError`` (incl. ValidationError) or
+    ``RecursionError`` (a proxy body nested too deep)."""
     if not isinstance(event, Mapping):
         raise ValueError("not an object")
     if "payload" in event:
@@ -183,7 +187,7 @@ def parse_request(event: Any) -> ExecutionRequest:
 def handler(event: Any, context: Any) -> dict:
     try:
         request = parse_request(event)
-    except (ValueError, ValidationError) as error:
+    except (ValueError, ValidationError, RecursionError) as error:   # RecursionError: a body nested too deep
         fields = sorted({".".join(map(str, e["loc"])) or "payload" for e in error.errors()}) \
             if isinstance(error, ValidationError) else ["payload"]
         logger.warning("invalid payload", extra={"fields": fields})

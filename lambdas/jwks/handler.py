@@ -6,7 +6,8 @@ Routes:
   ``Cache-Control: public, max-age=<ttl>`` (shorter while stale or on fallback keys);
   503 ``KEYS_UNAVAILABLE`` with ``Cache-Control: no-store`` when there is nothing to serve.
 - the same path with any other method: 405 ``METHOD_NOT_ALLOWED``.
-- any other path: 404 ``NOT_FOUND``.
+- any other path, or an event that is not an HTTP API request (no ``rawPath``): 404
+  ``NOT_FOUND``; the JWKS path without a readable method: 405 ``METHOD_NOT_ALLOWED``.
 - a missing or invalid setting: 500 ``MISCONFIGURED`` (the log names the setting).
 
 Environment (set by the component):
@@ -29,11 +30,10 @@ from dataclasses import dataclass
 
 import boto3
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from botocore.config import Config
 
 from lambdas.common.responses import error_response, json_response
-from lambdas.common.settings import SettingsError, required
+from lambdas.common.settings import SettingsError, required, whole_number
 from lambdas.jwks.cache import FALLBACK, STALE, KeyCache, KeysUnavailable
 from lambdas.jwks.keys import KeyDocumentError, load_public_keys
 from lambdas.jwks.secret_store import fetch_public_keys
@@ -60,21 +60,9 @@ class Settings:
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     return Settings(
         secret_id=required(environ, "JWKS_SECRET_ID"),
-        ttl_seconds=_ttl_seconds(environ.get("JWKS_CACHE_TTL_SECONDS")),
+        ttl_seconds=whole_number(environ, "JWKS_CACHE_TTL_SECONDS", DEFAULT_TTL_SECONDS),
         fallback_keys=_fallback_keys(environ.get("JWKS_FALLBACK_KEYS")),
     )
-
-
-def _ttl_seconds(raw: str | None) -> int:
-    if raw is None or not raw.strip():
-        return DEFAULT_TTL_SECONDS
-    try:
-        ttl_seconds = int(raw)
-    except ValueError:
-        raise SettingsError("JWKS_CACHE_TTL_SECONDS is not a whole number") from None
-    if ttl_seconds < 0:
-        raise SettingsError("JWKS_CACHE_TTL_SECONDS is negative")
-    return ttl_seconds
 
 
 def _fallback_keys(raw: str | None) -> list[dict] | None:
@@ -124,10 +112,10 @@ def _current_container() -> Container:
 
 @logger.inject_lambda_context
 def handler(event: dict, context: object) -> dict:
-    request = APIGatewayProxyEventV2(event)
-    if request.path != JWKS_PATH:
+    path, method = request_line(event)
+    if path != JWKS_PATH:
         return error_response(404, "NOT_FOUND", "No such resource.")
-    if request.http_method != "GET":
+    if method != "GET":
         return error_response(405, "METHOD_NOT_ALLOWED", "Use GET.", {"Allow": "GET"})
     try:
         container = _current_container()
@@ -135,6 +123,25 @@ def handler(event: dict, context: object) -> dict:
         logger.error("JWKS endpoint misconfigured", extra={"problem": str(error)})
         return error_response(500, "MISCONFIGURED", "The key service is not configured correctly.")
     return serve_jwks(container)
+
+
+def request_line(event: object) -> tuple[str | None, str | None]:
+    """The path (without a named stage, as ``APIGatewayProxyEventV2.path``) and method of a
+    payload 2.0 event; None for what the event does not carry, whatever its shape."""
+    if not isinstance(event, Mapping):
+        return None, None
+    context = event.get("requestContext")
+    context = context if isinstance(context, Mapping) else {}
+    http = context.get("http")
+    method = http.get("method") if isinstance(http, Mapping) else None
+    path = event.get("rawPath")
+    if not isinstance(path, str):
+        path = None
+    else:
+        stage = context.get("stage")
+        if isinstance(stage, str) and stage and stage != "$default":
+            path = path[len("/" + stage):]
+    return path, method if isinstance(method, str) else None
 
 
 def serve_jwks(container: Container) -> dict:

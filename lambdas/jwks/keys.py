@@ -8,7 +8,9 @@ A document is JSON in one of two shapes:
 
 Sanitising drops keys that are malformed, symmetric (``kty: oct``) or of an unknown type,
 and removes private members, so a secret that holds a full private JWK still yields only
-its public half. Log lines name the kid (or the key's position) and the reason, never a
+its public half. Only strict JSON is read: ``NaN``/``Infinity`` (``NOT_JSON``) or nesting
+deeper than the parser follows (``TOO_DEEP``) make the document unusable, so the last good
+keys stand in. Log lines name the kid (or the key's position) and the reason, never a
 member's value.
 """
 
@@ -48,15 +50,22 @@ def load_public_keys(document_text: str) -> list[dict]:
     public_keys = sanitise_keys(entries)
     if entries and not public_keys:
         raise KeyDocumentError("NO_USABLE_KEYS")
+    try:   # what is served must serialise as strict JSON (deep members, say)
+        json.dumps(public_keys, allow_nan=False)
+    except (ValueError, RecursionError):
+        raise KeyDocumentError("NOT_SERVABLE") from None
     return public_keys
 
 
 def parse_key_document(document_text: str) -> list:
     """The key entries of a document, in document order, not yet checked."""
     try:
-        document = json.loads(document_text)
+        # Strict JSON only: NaN and Infinity would be served as a body no verifier parses.
+        document = json.loads(document_text, parse_constant=_refuse_constant)
     except (TypeError, ValueError):
         raise KeyDocumentError("NOT_JSON") from None
+    except RecursionError:   # nested deeper than the parser can follow
+        raise KeyDocumentError("TOO_DEEP") from None
     if not isinstance(document, dict):
         raise KeyDocumentError("NOT_AN_OBJECT")
     if "keys" in document:
@@ -64,6 +73,10 @@ def parse_key_document(document_text: str) -> list:
             raise KeyDocumentError("KEYS_NOT_A_LIST")
         return list(document["keys"])
     return [_with_default_kid(kid, entry) for kid, entry in document.items()]
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _with_default_kid(kid: str, entry: object) -> object:

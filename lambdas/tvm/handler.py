@@ -36,11 +36,12 @@ from botocore.config import Config
 
 from lambdas.common.container import ContainerState
 from lambdas.common.responses import error_response, json_response
+from lambdas.common.settings import SettingsError, whole_number
 from lambdas.tvm.approvals import ApprovalStore
 from lambdas.tvm.identity import IdentityError, caller_from_arn, source_identity
 from lambdas.tvm.profiles import ProfileSource
 from lambdas.tvm.service import ApiError, Outcome, Settings, Tvm, VendRequest, parse_duration
-from lambdas.common.sessions import SessionStore
+from lambdas.common.sessions import SessionStore, session_ref
 
 SESSION_HEADER = "X-Sentinel-Session-ID"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -50,16 +51,9 @@ _VEND_FIELDS = {"profile", "duration", "approval_id", "session_id"}
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-class SettingsError(Exception):
-    pass
-
-
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     def number(name: str, default: int, low: int, high: int) -> int:
-        raw = environ.get(name, "").strip() or str(default)
-        if not raw.isdigit() or not low <= int(raw) <= high:
-            raise SettingsError(f"{name} must be a whole number from {low} to {high}")
-        return int(raw)
+        return whole_number(environ, name, default, low, high)
 
     missing = [n for n in ("TVM_SESSION_TABLE", "TVM_APPROVAL_TABLE") if not environ.get(n, "").strip()]
     if missing:
@@ -168,7 +162,11 @@ def _caller(context: Mapping, out: Outcome):
         raise ApiError(error.code, str(error)) from None
     out.user = caller.user
     api_account = context.get("accountId")
-    if isinstance(api_account, str) and api_account and caller.account != api_account:
+    if not isinstance(api_account, str) or not api_account:
+        # Without the API's own account the caller's cannot be checked: refuse, never skip.
+        raise ApiError("IAM_AUTH_REQUIRED", "The request carries no account to check the caller against.",
+                       "no requestContext.accountId")
+    if caller.account != api_account:
         raise ApiError("POLICY_DENY", "Callers from other accounts are not served.", "foreign account")
     return caller
 
@@ -215,7 +213,7 @@ def _json_body(event: Mapping, allowed: set[str]) -> dict:
         if event.get("isBase64Encoded") is True:
             raw = base64.b64decode(raw, validate=True).decode("utf-8")
         body = json.loads(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):   # RecursionError: nested too deep
         raise ApiError("INVALID_REQUEST", "The body must be a JSON object.") from None
     if not isinstance(body, dict):
         raise ApiError("INVALID_REQUEST", "The body must be a JSON object.")
@@ -238,11 +236,11 @@ def _stdout(line: str) -> None:
 
 
 def log_decision(out: Outcome, request_id: Optional[str], status: int, write: Callable[[str], Any] = _stdout) -> None:
-    """One JSON line per request; never credentials."""
+    """One JSON line per request; never credentials, and the session only by ``session_ref``."""
     write(json.dumps({
         "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "user": out.user, "profile": out.profile, "effect": out.effect, "rule": out.rule,
         "reason": out.reason, "request_id": request_id, "source_identity": out.source_identity,
         "role_arn": out.role_arn, "duration": out.duration, "action": out.action, "status": status,
-        "code": out.code, "session_id": out.session_id, "approval_id": out.approval_id,
+        "code": out.code, "session_ref": session_ref(out.session_id), "approval_id": out.approval_id,
     }, sort_keys=True))

@@ -20,7 +20,7 @@ from lambdas.tvm.identity import Caller, IdentityError, source_identity
 from lambdas.tvm.profiles import PROFILE_NAME, ProfileSource, RulesUnavailable, UnknownProfile
 from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, MAX_DURATION, MIN_DURATION, RulesDocument, decide, \
     resolve_duration
-from lambdas.common.sessions import ACTIVE, ConditionFailed, Session, SessionStore, StoreError
+from lambdas.common.sessions import ACTIVE, PENDING, ConditionFailed, Session, SessionStore, StoreError
 
 # Lambda's credentials come from its execution role, so assuming another role is role
 # chaining, which STS limits to one hour whatever the role's MaxSessionDuration.
@@ -108,7 +108,10 @@ class Tvm:
                                     min(decision.max_duration, ROLE_CHAINING_LIMIT))
         out.duration = duration
         if session is not None:
+            # Credentials first: a refresh STS refuses must leave the session as it was.
             identity, session_id = session.source_identity, session.session_id
+            out.session_id, out.source_identity = session_id, identity
+            credentials = self._assume(document, identity, session_id, duration, epoch, fresh=False)
             expires_at = max(session.expires_at, epoch + duration)
             try:
                 self.sessions.extend(session_id, caller.user, expires_at, epoch)
@@ -118,17 +121,23 @@ class Tvm:
                 raise ApiError("CREDENTIAL_ERROR", "The session could not be recorded; nothing was issued.",
                                str(error)) from None
         else:
+            # Written pending (the authorizer refuses it), active only once STS has answered:
+            # a failed AssumeRole never leaves an active session behind.
             session_id = self.new_id()
             identity = self._source_identity(caller, session_id)
             out.session_id, out.source_identity = session_id, identity
             try:
                 self.sessions.create(Session(session_id, caller.user, profile, identity, document.role_arn,
-                                             epoch, epoch + duration, ACTIVE))
+                                             epoch, epoch + duration, PENDING))
             except StoreError as error:
                 raise ApiError("CREDENTIAL_ERROR", "The session could not be recorded; nothing was issued.",
                                f"session write failed: {error}") from None
-        out.session_id, out.source_identity = session_id, identity
-        credentials = self._assume(document, identity, session_id, duration, epoch, fresh=session is None)
+            credentials = self._assume(document, identity, session_id, duration, epoch, fresh=True)
+            try:
+                self.sessions.activate(session_id, caller.user, epoch)
+            except (ConditionFailed, StoreError) as error:
+                raise ApiError("CREDENTIAL_ERROR", "The session could not be recorded; nothing was issued.",
+                               f"session activation failed: {error}") from None
         out.effect = "allow"
         return credentials, session_id
 
@@ -177,9 +186,9 @@ class Tvm:
                 RoleArn=document.role_arn, RoleSessionName=identity, DurationSeconds=duration,
                 SourceIdentity=identity, Tags=[{"Key": SESSION_TAG, "Value": session_id}])
         except (ClientError, BotoCoreError) as error:
-            if fresh:   # best effort: a session that never got credentials is closed
-                try:
-                    self.sessions.revoke(session_id, "tvm", "credential error", epoch)
+            if fresh:   # best effort: a session that never got credentials is closed (it stays
+                try:    # pending, which nothing accepts, when even this fails)
+                    self.sessions.revoke(session_id, "tvm", "credential error", epoch, only_if=PENDING)
                 except StoreError:
                     pass
             raise ApiError("CREDENTIAL_ERROR", "The role could not be assumed.",

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import json
 import os
 import time
@@ -46,7 +47,7 @@ from lambdas.common.container import ContainerState
 from lambdas.common.errors import aws_error_code
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.secrets import SecretReadError, read_secret_field
-from lambdas.common.settings import SettingsError, aws_region, required
+from lambdas.common.settings import SettingsError, aws_region, required, whole_number
 from lambdas.common.sigv4 import SigningError, SigV4Client
 from lambdas.verification.rollout import conversation_key, routes_to_api
 from lambdas.verification.slack import SignatureError, verify
@@ -76,21 +77,16 @@ class Settings:
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     secret_id = required(environ, "SLACK_SIGNING_SECRET_ID")
-    raw_percent = environ.get("ROLLOUT_PERCENT", "0").strip() or "0"
-    if not raw_percent.isdigit() or int(raw_percent) > 100:
-        raise SettingsError("ROLLOUT_PERCENT is not a whole number from 0 to 100")
-    percent = int(raw_percent)
+    percent = whole_number(environ, "ROLLOUT_PERCENT", 0, 0, 100)
     api_url = environ.get("EXECUTION_API_URL", "").strip() or None
     function_arn = environ.get("EXECUTION_FUNCTION_ARN", "").strip() or None
     if percent > 0 and not api_url:
         raise SettingsError("EXECUTION_API_URL is required when ROLLOUT_PERCENT is above 0")
     if percent < 100 and not function_arn:
         raise SettingsError("EXECUTION_FUNCTION_ARN is required when ROLLOUT_PERCENT is below 100")
-    ttl = environ.get("SIGNING_SECRET_TTL_SECONDS", "300").strip()
-    if not ttl.isdigit():
-        raise SettingsError("SIGNING_SECRET_TTL_SECONDS is not a whole number")
+    ttl = whole_number(environ, "SIGNING_SECRET_TTL_SECONDS", 300)
     region = aws_region(environ)
-    return Settings(secret_id, percent, api_url, function_arn if percent < 100 else None, int(ttl), region)
+    return Settings(secret_id, percent, api_url, function_arn if percent < 100 else None, ttl, region)
 
 
 @dataclass(frozen=True)
@@ -137,7 +133,8 @@ class Container:
             status, _, _ = self.api.request("POST", self.settings.api_url, json_body=work.payload(),
                                             timeout=API_TIMEOUT_SECONDS)
             return status
-        except (OSError, SigningError) as error:
+        except (OSError, http.client.HTTPException, SigningError) as error:
+            # HTTPException: a garbled status line or a truncated body (not OSError).
             logger.warning("execution API unreachable", extra={"error_type": type(error).__name__})
             return 0
 
@@ -179,8 +176,8 @@ def reset_state(**overrides: Any) -> None:
 def handler(event: Any, context: Any) -> dict:
     try:
         return respond(event)
-    except Exception:  # noqa: BLE001 - the last line of defence: Slack gets JSON, logs get the type only
-        logger.exception("unexpected failure")
+    except Exception as error:  # noqa: BLE001 - the last line of defence: Slack gets JSON, logs get the type only
+        logger.error("unexpected failure", extra={"error_type": type(error).__name__})
         return error_response(500, "INTERNAL", "The request could not be handled.")
 
 
@@ -216,7 +213,7 @@ def respond(event: Any) -> dict:
 def _handle_slack(container: Container, body: bytes, headers: Mapping[str, str]) -> dict:
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):   # RecursionError: nested too deep
         return error_response(400, "BAD_REQUEST", "The body is not JSON (only the Events API is supported).")
     if not isinstance(document, dict):
         return error_response(400, "BAD_REQUEST", "The body is not a JSON object.")

@@ -86,7 +86,9 @@ def test_unreachable_database_is_a_503(secrets, monkeypatch, lambda_context):
 
 
 @pytest.mark.parametrize("environ", [{}, {"DB_SECRET_ARN": "x", "DB_CREDENTIALS_TTL_SECONDS": "soon"},
-                                     {"DB_SECRET_ARN": "x", "DB_CONNECT_TIMEOUT_SECONDS": "0"}])
+                                     {"DB_SECRET_ARN": "x", "DB_CONNECT_TIMEOUT_SECONDS": "0"},
+                                     {"DB_SECRET_ARN": "x", "DB_CONNECT_TIMEOUT_SECONDS": "²"},
+                                     {"DB_SECRET_ARN": "x", "DB_CREDENTIALS_TTL_SECONDS": "9" * 5000}])
 def test_bad_settings_are_a_500(secrets, monkeypatch, lambda_context, environ):
     for name in ("DB_SECRET_ARN", "DB_CREDENTIALS_TTL_SECONDS", "DB_CONNECT_TIMEOUT_SECONDS"):
         monkeypatch.delenv(name, raising=False)

@@ -15,7 +15,8 @@ def secrets(aws_env):
     with mock_aws():
         client = boto3.client("secretsmanager")
         for name, value in {"plain": "s3cret", "json": '{"botToken": "xoxb-1"}', "other": '{"x": "y"}',
-                            "broken": "{not json", "number": '{"botToken": 5}'}.items():
+                            "broken": "{not json", "number": '{"botToken": 5}',
+                            "deep": '{"a":' * 10_000 + "1" + "}" * 10_000}.items():
             client.create_secret(Name=name, SecretString=value)
         client.create_secret(Name="binary", SecretBinary=b"\x00")
         yield client
@@ -27,7 +28,7 @@ def test_a_field_is_plain_text_or_a_json_member(secrets, name, expected):
 
 
 @pytest.mark.parametrize("name, code", [("other", "SECRET_EMPTY"), ("broken", "SECRET_EMPTY"),
-                                        ("number", "SECRET_EMPTY"), ("binary", "SECRET_EMPTY"),
+                                        ("number", "SECRET_EMPTY"), ("binary", "SECRET_EMPTY"), ("deep", "SECRET_EMPTY"),
                                         ("missing", "ResourceNotFoundException")])
 def test_an_unusable_field_raises_a_code_only(secrets, name, code):
     with pytest.raises(SecretReadError) as raised:

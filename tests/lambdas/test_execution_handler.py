@@ -4,6 +4,9 @@ Slack (a local chat.postMessage)."""
 from __future__ import annotations
 
 import json
+import socket
+import threading
+from contextlib import contextmanager
 
 import boto3
 import pytest
@@ -109,6 +112,13 @@ def test_bad_payload_is_a_clear_400_and_posts_nothing(setup, lambda_context, pay
     assert slack.calls == []
 
 
+def test_a_proxy_body_nested_too_deep_is_invalid_payload(setup, lambda_context):
+    slack, _ = setup
+    status, body = run({"body": '{"channel":' + "[" * 100_000 + "]" * 100_000 + "}"}, lambda_context)
+    assert (status, body["error"]) == (400, "INVALID_PAYLOAD")
+    assert slack.calls == []
+
+
 def test_bedrock_failure_raises_a_code_before_posting(setup, lambda_context):
     slack, stubber = setup
     stubber.add_client_error("converse", service_error_code="ThrottlingException", http_status_code=429)
@@ -135,6 +145,55 @@ def test_unreachable_slack_is_not_retried(setup, lambda_context, monkeypatch):
     stubber.add_response("converse", converse_reply(), expected_converse())
     status, body = run({"payload": PAYLOAD}, lambda_context)
     assert (status, body["error"]) == (502, "SLACK_UNREACHABLE")
+
+
+@contextmanager
+def broken_http_server(answer: bytes):
+    """A server that reads one request and sends ``answer`` (not a complete HTTP reply)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    requests: list[bytes] = []
+
+    def serve_one():
+        try:
+            connection, _ = server.accept()
+        except OSError:
+            return
+        with connection:
+            requests.append(connection.recv(65536))
+            connection.sendall(answer)
+
+    thread = threading.Thread(target=serve_one, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}", requests
+    finally:
+        server.close()
+        thread.join(timeout=2)
+
+
+@pytest.mark.parametrize("answer", [b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"ok\": true",   # truncated
+                                    b"garbage\r\n\r\n"])                                             # bad status
+def test_a_broken_slack_answer_is_unreachable_not_raised(setup, lambda_context, monkeypatch, answer):
+    _, stubber = setup
+    with broken_http_server(answer) as (url, requests):
+        monkeypatch.setenv("SLACK_API_BASE_URL", url + "/api")
+        execution.reset_state(secrets=execution._overrides["secrets"], bedrock=execution._overrides["bedrock"])
+        stubber.add_response("converse", converse_reply(), expected_converse())
+        status, body = run({"payload": PAYLOAD}, lambda_context)
+    assert (status, body["error"]) == (502, "SLACK_UNREACHABLE")
+    assert len(requests) == 1 and TOKEN not in json.dumps(body)
+
+
+@pytest.mark.parametrize("name, value", [("BEDROCK_MAX_TOKENS", "²"), ("BOT_TOKEN_TTL_SECONDS", "³"),
+                                         ("BEDROCK_MAX_TOKENS", "-5"), ("BOT_TOKEN_TTL_SECONDS", "9" * 5000)])
+def test_invalid_number_setting_raises_settings_error(setup, lambda_context, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    execution.reset_state(secrets=execution._overrides["secrets"], bedrock=execution._overrides["bedrock"])
+    with pytest.raises(execution.SettingsError, match=f"^{name} "):
+        execution.handler({"payload": PAYLOAD}, lambda_context)
+    assert setup[0].calls == []
 
 
 def test_missing_token_secret_raises_a_code(setup, lambda_context, monkeypatch):

@@ -209,6 +209,21 @@ def test_recovery_after_stale_fetches_from_aws_again(secrets, call, clock, rsa_j
     assert [key["kid"] for key in body["keys"]] == ["next"]
 
 
+@pytest.mark.parametrize("broken", ["[" * 50_000 + "]" * 50_000,
+                                    '{"keys": [{"kid": "a", "kty": "RSA", "n": "x", "e": "AQAB", "ext": NaN}]}'])
+def test_deeply_nested_or_non_strict_secret_serves_the_last_good_keys(secrets, call, clock, rsa_jwk, broken):
+    _put_keyed(secrets, rsa_jwk("good")[1])
+    _, _, _, good_body = call()
+    secrets.put_secret_value(SecretId=SECRET_NAME, SecretString=broken)
+    clock.advance(600)
+
+    status, headers, raw_body, body = call()
+
+    assert (status, headers["X-JWKS-Source"], body) == (200, "stale", good_body)
+    assert "NaN" not in raw_body
+    json.loads(raw_body, parse_constant=lambda name: pytest.fail(f"{name} served"))
+
+
 def test_stale_max_age_is_never_longer_than_the_ttl(secrets, call, clock, monkeypatch):
     monkeypatch.setenv("JWKS_CACHE_TTL_SECONDS", "20")
     _put_keyed(secrets, OKP_KEY)
@@ -394,6 +409,25 @@ def test_other_methods_are_not_allowed(secrets, call, method):
     assert headers["Allow"] == "GET"
 
 
+@pytest.mark.parametrize(
+    ("event", "status", "code"),
+    [(None, 404, "NOT_FOUND"), ([], 404, "NOT_FOUND"), ({}, 404, "NOT_FOUND"), ("GET", 404, "NOT_FOUND"),
+     ({"rawPath": 5, "requestContext": {"http": {"method": "GET"}}}, 404, "NOT_FOUND"),
+     ({"rawPath": "/.well-known/jwks.json"}, 405, "METHOD_NOT_ALLOWED"),
+     ({"rawPath": "/.well-known/jwks.json", "requestContext": None}, 405, "METHOD_NOT_ALLOWED"),
+     ({"rawPath": "/.well-known/jwks.json", "requestContext": {"stage": "$default"}}, 405, "METHOD_NOT_ALLOWED"),
+     ({"rawPath": "/.well-known/jwks.json", "requestContext": {"stage": "$default", "http": "GET"}}, 405,
+      "METHOD_NOT_ALLOWED"),
+     ({"rawPath": "/.well-known/jwks.json", "requestContext": {"stage": 7, "http": {"method": None}}}, 405,
+      "METHOD_NOT_ALLOWED")],
+)
+def test_any_event_shape_gets_a_json_4xx(secrets, lambda_context, event, status, code):
+    response = jwks.handler(event, lambda_context)
+
+    assert response["statusCode"] == status
+    assert json.loads(response["body"])["error"] == code
+
+
 def test_named_stage_prefix_is_ignored_when_routing(secrets, call):
     _put_keyed(secrets, OKP_KEY)
 
@@ -406,7 +440,7 @@ def test_named_stage_prefix_is_ignored_when_routing(secrets, call):
 @pytest.mark.parametrize(
     ("variable", "value"),
     [("JWKS_SECRET_ID", None), ("JWKS_SECRET_ID", "  "), ("JWKS_CACHE_TTL_SECONDS", "ten"),
-     ("JWKS_CACHE_TTL_SECONDS", "-1")],
+     ("JWKS_CACHE_TTL_SECONDS", "-1"), ("JWKS_CACHE_TTL_SECONDS", "²"), ("JWKS_CACHE_TTL_SECONDS", "9" * 5000)],
 )
 def test_bad_settings_give_500_and_name_the_variable_in_the_log(
     secrets, call, monkeypatch, caplog, variable, value

@@ -156,6 +156,11 @@ def test_sanitising_does_not_modify_the_input():
     [
         ("not json {", "NOT_JSON"),
         ("", "NOT_JSON"),
+        ('{"keys": [{"kid": "a", "kty": "RSA", "n": "x", "e": "AQAB", "ext": NaN}]}', "NOT_JSON"),
+        ('{"a": {"kty": "OKP", "crv": "Ed25519", "x": "x", "exp": -Infinity}}', "NOT_JSON"),
+        ("[" * 100_000 + "]" * 100_000, "TOO_DEEP"),
+        ('{"keys": [{"kid": "a", "kty": "RSA", "n": "x", "e": "AQAB", "ext": ' + "[" * 100_000 + "]" * 100_000
+         + "}]}", "TOO_DEEP"),
         ('["a", "b"]', "NOT_AN_OBJECT"),
         ('"just a string"', "NOT_AN_OBJECT"),
         ('{"keys": {"kid": "x"}}', "KEYS_NOT_A_LIST"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -49,6 +51,27 @@ def test_query_parameter_and_header_case(store):
                                    request("not-an-id"), request(query="x' OR 1=1"), {}, None, [], "x"])
 def test_everything_else_is_denied(store, event):
     assert authorizer.handler(event, None) == {"isAuthorized": False}
+
+
+def test_a_pending_session_is_denied(store):
+    # The TVM writes a session pending before AssumeRole and activates it afterwards.
+    pending_id = "e" * 32
+    store.create(Session(pending_id, "alice", "prod", "sentinel.alice.eeeeeeee", "arn:aws:iam::123456789012:role/p",
+                         NOW - 10, NOW + 600, "pending"))
+    assert authorizer.handler(request(pending_id), None) == {"isAuthorized": False}
+    store.activate(pending_id, "alice", NOW)
+    assert authorizer.handler(request(pending_id), None)["isAuthorized"] is True
+
+
+def test_the_log_never_holds_the_bearer_session_id(store, capsys):
+    authorizer.handler(request(ACTIVE_ID), None)
+    authorizer.handler(request(REVOKED_ID), None)
+    authorizer.handler(request("d" * 32), None)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert [line["session_ref"] for line in lines] == ["a" * 8, "b" * 8, "d" * 8]
+    assert [line["allowed"] for line in lines] == [True, False, False]
+    text = json.dumps(lines)
+    assert ACTIVE_ID not in text and REVOKED_ID not in text and "d" * 32 not in text
 
 
 def test_revocation_takes_effect_at_once(store):

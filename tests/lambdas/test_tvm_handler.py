@@ -58,13 +58,15 @@ def test_vends_credentials_with_source_identity_and_session_tag(world, capsys):
     issued = int(world.clock.now.timestamp())
     assert item == {"session_id": session_id, "user": "alice", "profile": "prod",
                     "source_identity": params["SourceIdentity"], "role_arn": ROLE_ARN,
-                    "issued_at": str(issued), "expires_at": str(issued + 900), "status": "active"}
+                    "issued_at": str(issued), "expires_at": str(issued + 900), "status": "active",
+                    "activated_at": str(issued)}
     [line] = decisions(capsys)
     assert line["effect"] == "allow" and line["user"] == "alice" and line["profile"] == "prod"
     assert line["rule"] == "oncall" and line["duration"] == 900 and line["role_arn"] == ROLE_ARN
     assert line["source_identity"] == params["SourceIdentity"] and line["request_id"]
     assert set(line) >= {"timestamp", "reason"}
     assert answer.body["SecretAccessKey"] not in json.dumps(line)
+    assert line["session_ref"] == session_id[:8] and session_id not in json.dumps(line)
 
 
 def test_iam_user_callers_are_named_by_user_name(world):
@@ -171,7 +173,8 @@ def test_invalid_profile_never_reaches_sts(world, profile):
 
 @pytest.mark.parametrize("body", ["{not json", "[1]", '"prod"', json.dumps({"profile": "prod", "role_arn": ROLE_ARN}),
                                   json.dumps({"profile": "prod", "session_id": "x"}),
-                                  json.dumps({"profile": "prod", "approval_id": 5})])
+                                  json.dumps({"profile": "prod", "approval_id": 5}),
+                                  '{"profile":' + "[" * 100_000 + "]" * 100_000 + "}"])
 def test_invalid_request_bodies(world, body):
     assert_refused(world.call("POST", "/", body=body), 400, "INVALID_REQUEST")
 
@@ -207,6 +210,18 @@ def test_other_accounts_are_refused(world):
     assert_refused(answer, 403, "POLICY_DENY")
 
 
+@pytest.mark.parametrize("account", [None, "", 123456789012])
+@pytest.mark.parametrize("user", ["alice", "arn:aws:sts::999999999999:assumed-role/R/alice"])
+def test_a_request_without_the_api_account_is_refused(world, account, user):
+    event = world.event("POST", "/", user, body={"profile": "dev"})
+    if account is None:
+        del event["requestContext"]["accountId"]
+    else:
+        event["requestContext"]["accountId"] = account
+    assert_refused(world.call(event=event), 403, "IAM_AUTH_REQUIRED")
+    assert not world.assumed
+
+
 @pytest.mark.parametrize("method, path", [("GET", "/nope"), ("DELETE", "/"), ("PUT", "/profiles"),
                                           ("GET", "/approvals"), ("POST", "/approvals/x/y/approve")])
 def test_not_found(world, method, path):
@@ -238,7 +253,9 @@ def test_missing_settings_are_a_config_error(world, monkeypatch):
 
 
 @pytest.mark.parametrize("name, value", [("TVM_DEFAULT_DURATION_SECONDS", "60"), ("TVM_APPROVAL_TTL_SECONDS", "x"),
-                                         ("TVM_RULES_CACHE_SECONDS", "-1"), ("TVM_APPROVAL_TABLE", " ")])
+                                         ("TVM_RULES_CACHE_SECONDS", "-1"), ("TVM_APPROVAL_TABLE", " "),
+                                         ("TVM_DEFAULT_DURATION_SECONDS", "9" * 5000),
+                                         ("TVM_APPROVAL_TTL_SECONDS", "²"), ("TVM_RULES_CACHE_SECONDS", "³")])
 def test_invalid_settings_are_a_config_error(world, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     tvm.reset_state(session=world.session)
@@ -284,6 +301,35 @@ def test_sts_failure_is_a_credential_error_and_closes_the_session(world):
     assert item["status"]["S"] == "revoked" and item["revoked_by"]["S"] == "tvm"
 
 
+def test_a_new_session_is_active_once_credentials_are_issued(world):
+    session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
+    item = session_item(world, session_id)
+    assert item["status"] == "active" and "activated_at" in item
+
+
+def test_failed_assume_role_never_leaves_an_active_session(world):
+    # STS times out and the best-effort close is throttled: the session stays pending, which
+    # the authorizer and refresh both refuse.
+    from lambdas.authorizer import handler as authorizer
+    world.tvm.sts.meta.events.register("before-call.sts.AssumeRole", _raise("Throttling"))
+    world.tvm.sessions.client.meta.events.register("before-call.dynamodb.UpdateItem",
+                                                   _raise("ProvisionedThroughputExceededException"))
+    assert_refused(world.vend("prod"), 500, "CREDENTIAL_ERROR")
+    [item] = world.dynamodb.scan(TableName=SESSIONS)["Items"]
+    assert item["status"]["S"] == "pending"
+    authorizer.reset_state(clock=lambda: world.clock.now.timestamp(), session=world.session)
+    event = {"headers": {"x-sentinel-session-id": item["session_id"]["S"]}}
+    assert authorizer.handler(event, None) == {"isAuthorized": False}
+
+
+def test_activation_failure_vends_nothing(world):
+    world.tvm.sessions.client.meta.events.register("before-call.dynamodb.UpdateItem",
+                                                   _raise("ProvisionedThroughputExceededException"))
+    assert_refused(world.vend("prod"), 500, "CREDENTIAL_ERROR")
+    [item] = world.dynamodb.scan(TableName=SESSIONS)["Items"]
+    assert item["status"]["S"] == "pending"
+
+
 def test_session_write_failure_vends_nothing(world):
     world.tvm.sessions.client.meta.events.register("before-call.dynamodb.PutItem",
                                                    _raise("ProvisionedThroughputExceededException"))
@@ -323,12 +369,43 @@ def test_refresh_keeps_the_source_identity_and_extends(world):
     assert int(session_item(world, session_id)["expires_at"]) == int(world.clock.now.timestamp()) + 1200
 
 
+def test_decision_lines_never_hold_the_whole_session_id(world, capsys):
+    session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
+    world.call("POST", "/", body={"session_id": session_id})
+    world.call("POST", "/", "ops-anna", body={"session_id": session_id})   # someone else's: refused
+    lines = decisions(capsys)
+    assert len(lines) == 3 and all(line["session_ref"] == session_id[:8] for line in lines)
+    assert session_id not in json.dumps(lines) and all("session_id" not in line for line in lines)
+
+
 def test_refresh_never_shortens_the_session(world):
     session_id = world.vend("prod", duration=1800).headers["X-Sentinel-Session-ID"]
     expires = int(session_item(world, session_id)["expires_at"])
     again = world.call("POST", "/", body={"session_id": session_id})   # default 900 s, inside the 1800 s
     assert again.status == 200 and world.assumed[-1]["DurationSeconds"] == 900
     assert int(session_item(world, session_id)["expires_at"]) == expires
+
+
+def test_failed_refresh_leaves_the_session_unchanged(world):
+    session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
+    before = session_item(world, session_id)
+    world.clock.advance(minutes=10)
+    world.tvm.sts.meta.events.register("before-call.sts.AssumeRole", _raise("Throttling"))
+    assert_refused(world.call("POST", "/", body={"session_id": session_id, "duration": 1800}), 500,
+                   "CREDENTIAL_ERROR")
+    after = session_item(world, session_id)
+    assert after["expires_at"] == before["expires_at"] and "refreshed_at" not in after
+    assert after["status"] == "active"
+
+
+def test_refresh_revoked_while_assuming_issues_nothing(world):
+    from lambdas.common.sessions import SessionStore
+    session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
+
+    def revoke_now(**_):
+        SessionStore(world.dynamodb, SESSIONS).revoke(session_id, "bob", "incident", 1)
+    world.tvm.sts.meta.events.register("before-call.sts.AssumeRole", revoke_now)
+    assert_refused(world.call("POST", "/", body={"session_id": session_id}), 403, "SESSION_REVOKED")
 
 
 def test_refresh_is_refused_after_revocation(world):

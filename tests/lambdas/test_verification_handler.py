@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 
@@ -110,7 +111,9 @@ def test_same_conversation_keeps_its_path_at_partial_rollout(parts, env, lambda_
     assert (len(api.calls), len(direct.calls)) == (0, 3)
 
 
-@pytest.mark.parametrize("failure", [FakeApi(status=403), FakeApi(status=500), FakeApi(error=TimeoutError())])
+@pytest.mark.parametrize("failure", [FakeApi(status=403), FakeApi(status=500), FakeApi(error=TimeoutError()),
+                                     FakeApi(error=http.client.BadStatusLine("garbage")),
+                                     FakeApi(error=http.client.IncompleteRead(b"{\"o", 96))])
 def test_failed_api_call_falls_back_below_100_percent(env, secrets_client, lambda_context, failure, caplog):
     env.setenv("ROLLOUT_PERCENT", "99")
     direct = FakeLambda()
@@ -130,6 +133,35 @@ def test_at_100_percent_there_is_no_fallback(env, secrets_client, lambda_context
     status, body = call(signed_request(slack_event(), NOW), lambda_context)
     assert (status, body["error"]) == (502, "DISPATCH_FAILED")
     assert direct.calls == [] and len(api.calls) == 1
+
+
+@pytest.mark.parametrize("error", [http.client.BadStatusLine("garbage"), http.client.IncompleteRead(b"{", 9)])
+def test_at_100_percent_a_broken_http_answer_is_dispatch_failed(env, secrets_client, lambda_context, error, caplog):
+    env.setenv("ROLLOUT_PERCENT", "100")
+    env.delenv("EXECUTION_FUNCTION_ARN")
+    direct, api = FakeLambda(), FakeApi(error=error)
+    verification.reset_state(secrets=secrets_client, lambda_client=direct, api=api, clock=lambda: NOW)
+    status, body = call(signed_request(slack_event(), NOW), lambda_context)
+    assert (status, body["error"]) == (502, "DISPATCH_FAILED")
+    assert "Traceback" not in caplog.text
+
+
+def test_a_signed_body_nested_too_deep_is_bad_request(parts, lambda_context, caplog):
+    api, direct = parts
+    status, body = call(signed_request('{"type":' + "[" * 100_000 + "]" * 100_000 + "}", NOW), lambda_context)
+    assert (status, body["error"]) == (400, "BAD_REQUEST")
+    assert api.calls == direct.calls == [] and "Traceback" not in caplog.text
+
+
+def test_unexpected_failures_log_the_type_only(parts, lambda_context, monkeypatch, caplog):
+    def broken(event):
+        raise KeyError("xoxb-secret-in-a-message")
+    monkeypatch.setattr(verification, "respond", broken)
+    status, body = call(signed_request(slack_event(), NOW), lambda_context)
+    assert (status, body["error"]) == (500, "INTERNAL")
+    [record] = [r for r in caplog.records if r.getMessage() == "unexpected failure"]
+    assert record.error_type == "KeyError" and record.exc_info is None
+    assert "Traceback" not in caplog.text and "xoxb-secret" not in caplog.text
 
 
 def test_at_100_percent_a_leftover_function_arn_is_ignored(env):
@@ -203,6 +235,17 @@ def test_missing_setting_is_500_misconfigured(env, secrets_client, lambda_contex
     verification.reset_state(secrets=secrets_client)
     status, body = call(signed_request(slack_event(), NOW), lambda_context)
     assert (status, body["error"]) == (500, "MISCONFIGURED")
+
+
+@pytest.mark.parametrize("name, value", [("SIGNING_SECRET_TTL_SECONDS", "²"), ("SIGNING_SECRET_TTL_SECONDS", "-1"),
+                                         ("ROLLOUT_PERCENT", "²"), ("ROLLOUT_PERCENT", "101"),
+                                         ("ROLLOUT_PERCENT", "9" * 5000)])
+def test_invalid_number_setting_is_500_misconfigured(env, secrets_client, lambda_context, name, value, caplog):
+    env.setenv(name, value)
+    verification.reset_state(secrets=secrets_client)
+    status, body = call(signed_request(slack_event(), NOW), lambda_context)
+    assert (status, body["error"]) == (500, "MISCONFIGURED")
+    assert any(getattr(r, "problem", "").startswith(name) for r in caplog.records)
 
 
 def test_signing_secret_is_cached(parts, lambda_context, secrets_client):
