@@ -32,6 +32,7 @@ from urllib.parse import urlencode, urlsplit
 import botocore.session
 from botocore.exceptions import BotoCoreError
 
+from cli.urls import http_host
 from lambdas.common.sigv4 import SigningError, SigV4Client
 
 REFRESH_MARGIN = timedelta(minutes=5)
@@ -128,12 +129,8 @@ def fetch(args: argparse.Namespace, session: Optional[botocore.session.Session],
 
 def _check_endpoint(endpoint: str) -> None:
     """https, or http to this machine only (a local stand-in): credentials never travel in clear."""
-    parts = urlsplit(endpoint)
-    try:
-        host, _ = parts.hostname, parts.port
-    except ValueError:
-        host = None
-    if not host or parts.scheme not in ("https", "http") or (parts.scheme == "http" and host not in LOOPBACK):
+    host = http_host(endpoint)
+    if not host or (urlsplit(endpoint).scheme == "http" and host not in LOOPBACK):
         raise ClientError("USAGE", "--endpoint must be an https:// URL (http:// only for 127.0.0.1, ::1 or "
                                    "localhost)", EXIT_USAGE)
 

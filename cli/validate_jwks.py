@@ -21,9 +21,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
-from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+
+from cli.urls import http_host
 
 EXIT_AGREE, EXIT_MISMATCH, EXIT_UNREADABLE = 0, 1, 2
 COMPARED = ("kty", "n", "e", "crv", "x", "y")
@@ -144,12 +145,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _url(text: str) -> str:
-    parts = urlsplit(text)
-    try:
-        host, _ = parts.hostname, parts.port
-    except ValueError:
-        host = None
-    if parts.scheme not in ("https", "http") or not host:
+    if not http_host(text):
         raise argparse.ArgumentTypeError(f"must be an https:// (or http://) URL with a host and a numeric port "
                                          f"if any, not {text!r}")
     return text
