@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -121,6 +122,9 @@ def fetch(args: argparse.Namespace, session: Optional[botocore.session.Session],
     except OSError as error:
         reason = getattr(error, "reason", error)
         raise ClientError("UNREACHABLE", f"cannot reach the TVM ({reason})", EXIT_UNAVAILABLE) from None
+    except http.client.HTTPException as error:  # its text is whatever the server sent: name the kind only
+        raise ClientError("UNREACHABLE", f"the TVM's answer was not valid HTTP ({type(error).__name__})",
+                          EXIT_UNAVAILABLE) from None
     result = _credentials(status, answer, args.profile)
     if cache:
         _write_cache(cache, result)
@@ -138,7 +142,7 @@ def _check_endpoint(endpoint: str) -> None:
 def _credentials(status: int, body: bytes, profile: str) -> dict:
     try:
         answer = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         answer = {}
     answer = answer if isinstance(answer, dict) else {}
     if status == 200:

@@ -95,7 +95,7 @@ def _list(dynamodb: Any, table: str, args: argparse.Namespace, clock: Callable[[
     print(f"{'SESSION':32}  {'USER':20}  {'PROFILE':12}  {'STATUS':8}  {'ISSUED (UTC)':20}  {'EXPIRES (UTC)':20}  NOTE")
     for row in rows:
         status = row.get("status", "?")
-        if status == "active" and int(row.get("expires_at", 0)) <= now:
+        if status in ("active", "pending") and int(row.get("expires_at", 0)) <= now:
             status = "expired"
         note = ""
         if row.get("status") == "revoked":

@@ -57,8 +57,9 @@ class ImageRepository(pulumi.ComponentResource):
             name, repository=self.repository_name,
             policy=iam.policy_document([iam.resource_grant(
                 {"Service": ["lambda.amazonaws.com"]}, ECR_PULL, [], sid="LambdaPullsForOneFunction",
-                conditions={"ArnLike": {"aws:SourceArn": function_arns},
-                            "StringEquals": {"aws:SourceAccount": platform.account_id}})]),
+                # The form AWS documents for Lambda's pulls: aws:sourceArn only (the pattern
+                # names the account); Lambda is not documented to send aws:SourceAccount here.
+                conditions={"ArnLike": {"aws:sourceArn": function_arns}})]),
             opts=pulumi.ResourceOptions(parent=parent))
 
 

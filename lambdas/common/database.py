@@ -20,6 +20,7 @@ No error message, log line or ``repr`` here contains a password.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import threading
@@ -167,8 +168,8 @@ class DatabaseCredentials:
         except urllib.error.HTTPError as error:
             # The extension answered: the fetch failed (it relays AWS's error code when it can).
             raise SecretFetchError(self.secret_id, stage, _extension_error_code(error)) from None
-        except (urllib.error.URLError, OSError, ValueError):
-            return None  # not listening (yet): Secrets Manager directly
+        except (urllib.error.URLError, OSError, ValueError, RecursionError, http.client.HTTPException):
+            return None  # not listening (yet) or a garbled answer: Secrets Manager directly
 
     def secrets_client(self) -> Any:
         if self._client is None:
@@ -187,7 +188,7 @@ class DatabaseCredentials:
                                host=value["host"], port=int(value.get("port", 3306)),
                                username=value["username"], password=value["password"],
                                dbname=value.get("dbname") or None)
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, RecursionError):
             raise SecretFetchError(self.secret_id, stage, "SECRET_MALFORMED") from None
 
 

@@ -91,16 +91,18 @@ class SessionStore:
                    ExpressionAttributeValues={":active": {"S": ACTIVE}, ":pending": {"S": PENDING},
                                               ":u": {"S": user}, ":n": {"N": str(now)}})
 
-    def revoke(self, session_id: str, by: str, reason: str, now: int, only_if: str = ACTIVE) -> None:
+    def revoke(self, session_id: str, by: str, reason: str, now: int,
+               only_if: tuple[str, ...] = (ACTIVE, PENDING)) -> None:
         """Mark a session revoked, with who, when and why; ConditionFailed if there is no such
-        session or its status is not ``only_if`` (``active``; ``pending`` for a session whose
-        credentials could not be issued)."""
+        session or its status is not one of ``only_if``. Revoking a pending session makes its
+        activation fail, so a vend in flight issues nothing."""
+        statuses = {f":from{index}": {"S": status} for index, status in enumerate(only_if)}
         self._call("update_item", TableName=self.table, Key={"session_id": {"S": session_id}},
                    UpdateExpression="SET #status = :revoked, revoked_by = :by, revoked_at = :at, "
                                     "revoked_reason = :why",
-                   ConditionExpression="#status = :from",
+                   ConditionExpression=f"#status IN ({', '.join(statuses)})",
                    ExpressionAttributeNames={"#status": "status"},
-                   ExpressionAttributeValues={":revoked": {"S": REVOKED}, ":by": {"S": by}, ":from": {"S": only_if},
+                   ExpressionAttributeValues={":revoked": {"S": REVOKED}, ":by": {"S": by}, **statuses,
                                               ":at": {"N": str(now)}, ":why": {"S": reason}})
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:

@@ -135,7 +135,10 @@ class Tvm:
             credentials = self._assume(document, identity, session_id, duration, epoch, fresh=True)
             try:
                 self.sessions.activate(session_id, caller.user, epoch)
-            except (ConditionFailed, StoreError) as error:
+            except ConditionFailed:  # an operator revoked it while STS answered
+                raise ApiError("SESSION_REVOKED", "This session has been revoked.", "revoked during issue") from None
+            except StoreError as error:
+                self._close_pending(session_id, epoch)
                 raise ApiError("CREDENTIAL_ERROR", "The session could not be recorded; nothing was issued.",
                                f"session activation failed: {error}") from None
         out.effect = "allow"
@@ -179,6 +182,14 @@ class Tvm:
         except IdentityError as error:
             raise ApiError(error.code, str(error)) from None
 
+    def _close_pending(self, session_id: str, epoch: int) -> None:
+        """Best effort: a session that never got credentials is closed (it stays pending,
+        which nothing accepts, when even this fails)."""
+        try:
+            self.sessions.revoke(session_id, "tvm", "credential error", epoch, only_if=(PENDING,))
+        except StoreError:
+            pass
+
     def _assume(self, document: RulesDocument, identity: str, session_id: str, duration: int, epoch: int,
                 fresh: bool) -> dict:
         try:
@@ -186,11 +197,8 @@ class Tvm:
                 RoleArn=document.role_arn, RoleSessionName=identity, DurationSeconds=duration,
                 SourceIdentity=identity, Tags=[{"Key": SESSION_TAG, "Value": session_id}])
         except (ClientError, BotoCoreError) as error:
-            if fresh:   # best effort: a session that never got credentials is closed (it stays
-                try:    # pending, which nothing accepts, when even this fails)
-                    self.sessions.revoke(session_id, "tvm", "credential error", epoch, only_if=PENDING)
-                except StoreError:
-                    pass
+            if fresh:
+                self._close_pending(session_id, epoch)
             raise ApiError("CREDENTIAL_ERROR", "The role could not be assumed.",
                            f"assume_role: {aws_error_code(error)}") from None
         credentials = answer["Credentials"]

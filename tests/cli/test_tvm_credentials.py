@@ -211,3 +211,36 @@ def test_botocore_runs_it_as_credential_process(world, tmp_path, monkeypatch):
     assert credentials.access_key.startswith("ASIA") and credentials.token
     assert world.assumed[-1]["SourceIdentity"].startswith("sentinel.carol.")
     assert [r["accepted"] for r in world.gateway.requests] == [True]
+
+
+@pytest.mark.parametrize("reply", [b"NOT-HTTP garbage\r\n\r\n",
+                                   b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"Acc"])
+def test_a_garbled_answer_is_unreachable_not_a_traceback(capsys, reply):
+    import socket
+    import threading
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def garble():
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        connection.sendall(reply)
+        connection.close()
+    threading.Thread(target=garble, daemon=True).start()
+    argv = ["--endpoint", f"http://127.0.0.1:{listener.getsockname()[1]}", "--profile", "prod",
+            "--region", "eu-west-1", "--no-cache", "--timeout", "5"]
+    try:
+        assert client.main(argv, session=signer("AKIDALICE")) == 3
+    finally:
+        listener.close()
+    err = capsys.readouterr().err
+    assert err.startswith("tvm-credentials: UNREACHABLE: ") and len(err.splitlines()) == 1
+
+
+def test_an_answer_nested_too_deep_is_a_bad_response(monkeypatch, capsys):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    monkeypatch.setattr(client.SigV4Client, "request", lambda self, *a, **k: (200, {}, deep))
+    argv = ["--endpoint", "https://tvm.example.com", "--profile", "prod", "--region", "eu-west-1", "--no-cache"]
+    assert client.main(argv, session=signer("AKIDALICE")) == 3
+    assert capsys.readouterr().err.startswith("tvm-credentials: BAD_RESPONSE: ")

@@ -75,3 +75,37 @@ def test_aws_errors_exit_2(world, capsys):
     world.dynamodb.delete_table(TableName=SESSIONS)
     code, _, err = cli(world, capsys, "list")
     assert code == 2 and err.startswith("tvm-sessions: AWS error")
+
+
+def test_revoking_a_vend_in_flight_issues_nothing(world, capsys):
+    """The session is pending while STS answers: an operator's revoke then wins, and the vend
+    answers SESSION_REVOKED without credentials."""
+    outcome = {}
+
+    def revoke_pending(**_):
+        [item] = world.dynamodb.scan(TableName=SESSIONS)["Items"]
+        assert item["status"]["S"] == "pending"
+        outcome["cli"] = cli(world, capsys, "revoke", item["session_id"]["S"], "--reason", "suspicious")
+    world.tvm.sts.meta.events.register("before-call.sts.AssumeRole", revoke_pending)
+    answer = world.vend("prod")
+    assert outcome["cli"][0] == 0, outcome["cli"]
+    assert (answer.status, set(answer.body), answer.body["error"]) == (403, {"error", "message"}, "SESSION_REVOKED")
+    assert "X-Sentinel-Session-ID" not in answer.headers
+    [item] = world.dynamodb.scan(TableName=SESSIONS)["Items"]
+    assert (item["status"]["S"], item["revoked_reason"]["S"]) == ("revoked", "suspicious")
+
+
+def test_a_pending_session_past_its_expiry_lists_as_expired(world, capsys):
+    world.tvm.sessions.client.meta.events.register("before-call.dynamodb.UpdateItem", _refuse_updates)
+    world.vend("prod")
+    [item] = world.dynamodb.scan(TableName=SESSIONS)["Items"]
+    assert item["status"]["S"] == "pending"
+    later = int(item["expires_at"]["N"]) + 1
+    code, out, _ = cli(world, capsys, "list", clock=lambda: later)
+    [row] = out.splitlines()[1:]
+    assert code == 0 and row.split()[3] == "expired", row
+
+
+def _refuse_updates(**_):
+    from botocore.exceptions import ClientError
+    raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}, "UpdateItem")

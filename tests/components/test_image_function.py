@@ -49,10 +49,9 @@ def test_lambda_may_pull_for_this_function_only(program):
         "Sid": "LambdaPullsForOneFunction", "Effect": "Allow",
         "Principal": {"Service": ["lambda.amazonaws.com"]},
         "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-        "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:lambda:eu-west-1:123456789012:function:app-function-*"},
-                      "StringEquals": {"aws:SourceAccount": "123456789012"}}}
+        "Condition": {"ArnLike": {"aws:sourceArn": "arn:aws:lambda:eu-west-1:123456789012:function:app-function-*"}}}
     # The pattern admits the name Pulumi gives the function, and not another function's.
-    pattern = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    pattern = statement["Condition"]["ArnLike"]["aws:sourceArn"]
     assert fnmatchcase(function["outputs"]["arn"], pattern)
     assert not fnmatchcase(function["outputs"]["arn"].replace("app-function", "other-function"), pattern)
 

@@ -391,3 +391,32 @@ def test_missing_mariadb_skips_locally_and_fails_in_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(RuntimeError, match="CI is set"):
         mariadb.skip_reason_or_failure()
+
+
+def test_a_secret_nested_too_deep_is_malformed(secrets, aws_env):
+    arn = secrets.create_secret(Name="db/deep", SecretString="[" * 100_000 + "]" * 100_000)["ARN"]
+    with pytest.raises(SecretFetchError) as raised:
+        DatabaseCredentials(arn, secrets).current()
+    assert raised.value.code == "SECRET_MALFORMED"
+
+
+def test_a_garbled_extension_answer_falls_back_to_the_api(secrets, aws_env):
+    """An extension that answers something other than HTTP is as good as absent."""
+    import socket
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def garble():
+        connection, _ = listener.accept()
+        connection.recv(4096)
+        connection.sendall(b"NOT-HTTP garbage\r\n\r\n")
+        connection.close()
+    threading.Thread(target=garble, daemon=True).start()
+    arn = secrets.create_secret(Name="db/g", SecretString=json.dumps(
+        {"host": "h", "username": "u", "password": "p"}))["ARN"]
+    environ = {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(listener.getsockname()[1]), "AWS_SESSION_TOKEN": "t"}
+    try:
+        assert DatabaseCredentials(arn, secrets, environ=environ).current().host == "h"
+    finally:
+        listener.close()

@@ -503,3 +503,16 @@ def test_approval_requests_need_a_require_approval_rule(world):
     assert_refused(approval_request(world, "carol", "nope"), 400, "INVALID_PROFILE")
     assert_refused(world.call("POST", "/approvals/" + "f" * 32 + "/approve", "bob"), 400, "INVALID_REQUEST")
     assert_refused(world.call("POST", "/approvals/zz/approve", "bob"), 400, "INVALID_REQUEST")
+
+
+def test_a_session_whose_activation_failed_is_closed_when_the_table_allows(world):
+    failures = iter([True])
+
+    def fail_once(**_):
+        if next(failures, False):
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}},
+                              "UpdateItem")
+    world.tvm.sessions.client.meta.events.register("before-call.dynamodb.UpdateItem", fail_once)
+    assert_refused(world.vend("prod"), 500, "CREDENTIAL_ERROR")
+    [item] = world.dynamodb.scan(TableName=SESSIONS)["Items"]
+    assert (item["status"]["S"], item["revoked_by"]["S"]) == ("revoked", "tvm")
