@@ -12,6 +12,7 @@ import pytest
 
 from cli import tvm_credentials as client
 from lambdas.tvm import handler as tvm
+from tests.broken_http import broken_http_server
 from lambdas.tvm.service import STATUS
 from tests.lambdas.tvm_world import user_arn
 from tests.sigv4_gateway import Identity, SigV4Gateway
@@ -216,24 +217,9 @@ def test_botocore_runs_it_as_credential_process(world, tmp_path, monkeypatch):
 @pytest.mark.parametrize("reply", [b"NOT-HTTP garbage\r\n\r\n",
                                    b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"Acc"])
 def test_a_garbled_answer_is_unreachable_not_a_traceback(capsys, reply):
-    import socket
-    import threading
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-
-    def garble():
-        connection, _ = listener.accept()
-        connection.recv(65536)
-        connection.sendall(reply)
-        connection.close()
-    threading.Thread(target=garble, daemon=True).start()
-    argv = ["--endpoint", f"http://127.0.0.1:{listener.getsockname()[1]}", "--profile", "prod",
-            "--region", "eu-west-1", "--no-cache", "--timeout", "5"]
-    try:
+    with broken_http_server(reply) as (url, _):
+        argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--no-cache", "--timeout", "5"]
         assert client.main(argv, session=signer("AKIDALICE")) == 3
-    finally:
-        listener.close()
     err = capsys.readouterr().err
     assert err.startswith("tvm-credentials: UNREACHABLE: ") and len(err.splitlines()) == 1
 

@@ -30,6 +30,7 @@ from lambdas.common.database import (
     connect,
     rotation_health,
 )
+from tests.broken_http import broken_http_server
 from tests.rotation import LoadRun, NaiveConnector, RotationDriver, new_password
 
 REGION = "eu-west-1"
@@ -402,21 +403,9 @@ def test_a_secret_nested_too_deep_is_malformed(secrets, aws_env):
 
 def test_a_garbled_extension_answer_falls_back_to_the_api(secrets, aws_env):
     """An extension that answers something other than HTTP is as good as absent."""
-    import socket
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-
-    def garble():
-        connection, _ = listener.accept()
-        connection.recv(4096)
-        connection.sendall(b"NOT-HTTP garbage\r\n\r\n")
-        connection.close()
-    threading.Thread(target=garble, daemon=True).start()
     arn = secrets.create_secret(Name="db/g", SecretString=json.dumps(
         {"host": "h", "username": "u", "password": "p"}))["ARN"]
-    environ = {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(listener.getsockname()[1]), "AWS_SESSION_TOKEN": "t"}
-    try:
+    with broken_http_server(b"NOT-HTTP garbage\r\n\r\n") as (url, requests):
+        environ = {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": url.rsplit(":", 1)[1], "AWS_SESSION_TOKEN": "t"}
         assert DatabaseCredentials(arn, secrets, environ=environ).current().host == "h"
-    finally:
-        listener.close()
+    assert len(requests) == 1

@@ -4,9 +4,6 @@ Slack (a local chat.postMessage)."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-from contextlib import contextmanager
 
 import boto3
 import pytest
@@ -14,6 +11,7 @@ from botocore.stub import Stubber
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lambdas.execution import handler as execution
+from tests.broken_http import broken_http_server
 from tests.lambdas.layers_support import FakeSlack, moto_secret, serve
 
 REGION = "eu-west-1"
@@ -145,32 +143,6 @@ def test_unreachable_slack_is_not_retried(setup, lambda_context, monkeypatch):
     stubber.add_response("converse", converse_reply(), expected_converse())
     status, body = run({"payload": PAYLOAD}, lambda_context)
     assert (status, body["error"]) == (502, "SLACK_UNREACHABLE")
-
-
-@contextmanager
-def broken_http_server(answer: bytes):
-    """A server that reads one request and sends ``answer`` (not a complete HTTP reply)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(5)
-    requests: list[bytes] = []
-
-    def serve_one():
-        try:
-            connection, _ = server.accept()
-        except OSError:
-            return
-        with connection:
-            requests.append(connection.recv(65536))
-            connection.sendall(answer)
-
-    thread = threading.Thread(target=serve_one, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}", requests
-    finally:
-        server.close()
-        thread.join(timeout=2)
 
 
 @pytest.mark.parametrize("answer", [b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"ok\": true",   # truncated
