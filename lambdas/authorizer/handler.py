@@ -3,9 +3,10 @@
 Reads the session id from the ``X-Sentinel-Session-ID`` header or the
 ``sentinel_session_id`` query parameter and allows only a session that exists, is
 ``active`` and has not expired. Anything else is denied, including a DynamoDB error or a
-missing setting (fail closed). One JSON line per decision goes to stdout; it names the
-session by ``session_ref`` (its first 8 characters), never the whole id, which is the
-bearer credential.
+missing setting (fail closed). The id is a bearer credential and the table holds only its
+SHA-256, so the authorizer hashes what it is presented. One JSON line per decision goes
+to stdout and the context passed to the integration names the session by ``sessionRef``
+(8 hex digits of the hash), never by its id.
 
 Environment: ``TVM_SESSION_TABLE``, ``AWS_REGION``.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Mapping
@@ -23,11 +23,10 @@ from typing import Any, Callable, Optional
 import boto3
 from botocore.config import Config
 
-from lambdas.common.sessions import ACTIVE, SessionStore, StoreError, session_ref
+from lambdas.common.sessions import ACTIVE, SessionStore, StoreError, is_session_id, session_key, session_ref
 
 HEADER = "x-sentinel-session-id"
 QUERY = "sentinel_session_id"
-_ID = re.compile(r"^[0-9a-f]{32}$")
 CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"})
 
 _store: Optional[SessionStore] = None
@@ -60,15 +59,16 @@ def session_id_of(event: Any) -> Optional[str]:
     if value is None:
         query = event.get("queryStringParameters")
         value = query.get(QUERY) if isinstance(query, Mapping) else None
-    return value if isinstance(value, str) and _ID.match(value) else None
+    return value if is_session_id(value) else None
 
 
 def handler(event: Any, context: Any) -> dict:
     session_id = session_id_of(event)
+    key = session_key(session_id) if session_id is not None else None
     allowed, reason, session = False, "no session id", None
-    if session_id is not None:
+    if key is not None:
         try:
-            session = _current_store().get(session_id)
+            session = _current_store().get(key)
         except StoreError as error:
             reason = f"session store unavailable: {error}"
         except Exception as error:  # noqa: BLE001 - fail closed on anything
@@ -82,10 +82,10 @@ def handler(event: Any, context: Any) -> dict:
                 reason = "session expired"
             else:
                 allowed, reason = True, "active session"
-    sys.stdout.write(json.dumps({"authorizer": True, "session_ref": session_ref(session_id), "allowed": allowed,
+    sys.stdout.write(json.dumps({"authorizer": True, "session_ref": session_ref(key), "allowed": allowed,
                                  "reason": reason, "user": session.user if session else None}, sort_keys=True) + "\n")
     if not allowed:
         return {"isAuthorized": False}
-    return {"isAuthorized": True, "context": {"sessionId": session.session_id, "user": session.user,
+    return {"isAuthorized": True, "context": {"sessionRef": session.ref, "user": session.user,
                                               "profile": session.profile,
                                               "sourceIdentity": session.source_identity}}

@@ -1,14 +1,24 @@
-"""DynamoDB calls that fail closed: every failure raises ``StoreError``."""
+"""DynamoDB calls that fail closed (every failure raises ``StoreError``), and conditional
+writes that recognise their own effect after a lost reply.
+
+botocore retries a write whose reply was lost. A conditional write that DynamoDB had
+applied then fails its own condition on the retry, so ``ConditionalCheckFailedException``
+alone cannot tell "someone else changed the item" from "our first attempt worked". Every
+conditional write here stores a fresh ``write_token`` in the item; on a failed condition a
+consistent read decides: our token means our write was applied.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import secrets
+from typing import Any, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.common.errors import aws_error_code
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
+WRITE_TOKEN = "write_token"
 
 
 class StoreError(Exception):
@@ -16,7 +26,12 @@ class StoreError(Exception):
 
 
 class ConditionFailed(StoreError):
-    """The item was not in the state the operation requires."""
+    """The item was not in the state the operation requires; ``item`` is what a consistent
+    read found afterwards (None when there is no such item or it was not read)."""
+
+    def __init__(self, operation: str, item: Optional[dict[str, Any]] = None) -> None:
+        super().__init__(operation)
+        self.item = item
 
 
 def call(client: Any, operation: str, **kwargs: Any) -> dict[str, Any]:
@@ -28,3 +43,44 @@ def call(client: Any, operation: str, **kwargs: Any) -> dict[str, Any]:
         if code == CONDITION_FAILED:
             raise ConditionFailed(operation) from None
         raise StoreError(f"{operation}: {code}") from None
+
+
+def new_write_token() -> str:
+    return secrets.token_hex(8)
+
+
+def put_once(client: Any, table: str, key: dict[str, Any], item: dict[str, Any], condition: str,
+             token: Optional[str] = None) -> None:
+    """Put ``item`` under ``condition``; a retry of our own applied put counts as success."""
+    token = token or new_write_token()
+    try:
+        call(client, "put_item", TableName=table, Item={**item, WRITE_TOKEN: {"S": token}},
+             ConditionExpression=condition)
+    except ConditionFailed as failed:
+        _unless_ours(client, table, key, token, failed)
+
+
+def update_once(client: Any, table: str, key: dict[str, Any], set_expression: str, condition: str,
+                names: Optional[dict[str, str]] = None, values: Optional[dict[str, Any]] = None,
+                token: Optional[str] = None) -> None:
+    """``UpdateItem`` with ``SET <set_expression>`` under ``condition``, recognising a retry of
+    our own applied update as success. ``ConditionFailed.item`` holds what is there instead."""
+    token = token or new_write_token()
+    kwargs: dict[str, Any] = {
+        "TableName": table, "Key": key, "ConditionExpression": condition,
+        "UpdateExpression": f"SET {set_expression}, {WRITE_TOKEN} = :write_token",
+        "ExpressionAttributeValues": {**(values or {}), ":write_token": {"S": token}},
+    }
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
+    try:
+        call(client, "update_item", **kwargs)
+    except ConditionFailed as failed:
+        _unless_ours(client, table, key, token, failed)
+
+
+def _unless_ours(client: Any, table: str, key: dict[str, Any], token: str, failed: ConditionFailed) -> None:
+    item = call(client, "get_item", TableName=table, Key=key, ConsistentRead=True).get("Item")
+    if item is not None and item.get(WRITE_TOKEN, {}).get("S") == token:
+        return
+    raise ConditionFailed(str(failed), item) from None

@@ -10,13 +10,18 @@ Routes:
 - ``POST /approvals/{id}/approve`` and ``/deny``: only an approver of the requester's
   matching rule, never the requester.
 
+Only ``GET /`` takes query parameters (``profile``, ``duration``); any other query
+parameter, on any route, is INVALID_REQUEST. Callers are identified by
+``lambdas.tvm.identity`` (``TVM_IDENTITIES``): names no caller can choose, case-folded.
+
 Errors: ``{"error": CODE, "message": ...}``, codes and statuses in ``service.STATUS``.
 One JSON decision line per request goes to stdout (CloudWatch Logs).
 
 Environment (set by the component): ``TVM_PARAMETER_ROOT``, ``TVM_SESSION_TABLE``,
 ``TVM_APPROVAL_TABLE``, ``TVM_SOURCE_IDENTITY_PREFIX`` (sentinel),
 ``TVM_DEFAULT_DURATION_SECONDS`` (900), ``TVM_APPROVAL_TTL_SECONDS`` (3600),
-``TVM_RULES_CACHE_SECONDS`` (30), ``AWS_REGION``.
+``TVM_RULES_CACHE_SECONDS`` (30), ``TVM_IDENTITIES`` (JSON, default: IAM users of the API's
+account and IAM Identity Center), ``AWS_REGION``.
 """
 
 from __future__ import annotations
@@ -38,17 +43,16 @@ from lambdas.common.container import ContainerState
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.settings import SettingsError, whole_number
 from lambdas.tvm.approvals import ApprovalStore
-from lambdas.tvm.identity import IdentityError, caller_from_arn, source_identity
+from lambdas.tvm.identity import IdentityResolver, IdentitySources
 from lambdas.tvm.profiles import ProfileSource
 from lambdas.tvm.service import ApiError, Outcome, Settings, Tvm, VendRequest, parse_duration
-from lambdas.common.sessions import SessionStore, session_ref
+from lambdas.common.sessions import SessionStore, is_session_id
 
 SESSION_HEADER = "X-Sentinel-Session-ID"
 NO_STORE = {"Cache-Control": "no-store"}
 CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
-_APPROVAL_DECISION = re.compile(r"^/approvals/([^/]{1,64})/(approve|deny)$")
+_APPROVAL_DECISION = re.compile(r"/approvals/([^/]{1,64})/(approve|deny)")
 _VEND_FIELDS = {"profile", "duration", "approval_id", "session_id"}
-_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
@@ -80,9 +84,18 @@ def _build_tvm(overrides: Mapping[str, Any]) -> Tvm:
     profiles = ProfileSource(client("ssm"), settings.parameter_root, settings.rules_cache_seconds,
                              **({"clock": overrides["monotonic"]} if "monotonic" in overrides else {}))
     dynamodb = client("dynamodb")
+    identities = IdentityResolver(_identity_sources(), client("iam"),
+                                  **({"clock": overrides["monotonic"]} if "monotonic" in overrides else {}))
     extra = {k: overrides[k] for k in ("clock", "new_id") if k in overrides}
     return Tvm(settings, profiles, SessionStore(dynamodb, settings.session_table),
-               ApprovalStore(dynamodb, settings.approval_table), client("sts"), **extra)
+               ApprovalStore(dynamodb, settings.approval_table), client("sts"), identities, **extra)
+
+
+def _identity_sources(environ: Mapping[str, str] = os.environ) -> IdentitySources:
+    try:
+        return IdentitySources.from_json(environ.get("TVM_IDENTITIES", ""))
+    except (ValueError, RecursionError) as error:
+        raise SettingsError(f"TVM_IDENTITIES: {error}") from None
 
 
 _state: ContainerState[Tvm] = ContainerState(_build_tvm)
@@ -128,15 +141,18 @@ def _route(event: Any, out: Outcome) -> tuple[int, dict, dict]:
     if not isinstance(path, str):
         path = http.get("path") if isinstance(http.get("path"), str) else None
     known = {("GET", "/"), ("POST", "/"), ("GET", "/profiles"), ("POST", "/approvals")}
-    decision = _APPROVAL_DECISION.match(path) if isinstance(path, str) else None
+    decision = _APPROVAL_DECISION.fullmatch(path) if isinstance(path, str) else None
     if (method, path) not in known and not (method == "POST" and decision):
         out.action = "not_found"
         raise ApiError("NOT_FOUND", "Unknown API path.")
-    caller = _caller(context, out)
+    api_account = _api_account(context)
     try:
         tvm = current_tvm()
     except SettingsError as error:
         raise ApiError("CONFIG_ERROR", "The credential service is not configured correctly.", str(error))
+    caller = tvm.caller(_caller_arn(context), api_account, out)
+    if (method, path) != ("GET", "/"):
+        _no_query(event)
     if (method, path) == ("GET", "/profiles"):
         return 200, tvm.list_profiles(out), {}
     if decision:
@@ -147,35 +163,29 @@ def _route(event: Any, out: Outcome) -> tuple[int, dict, dict]:
         return 201, tvm.request_approval(caller, _profile_field(body.get("profile")), out), {}
     out.action = "vend"
     request = _vend_request(event, method)
-    _check_identity(tvm, caller.user)
     credentials, session_id = tvm.vend(caller, request, out)
     return 200, credentials, {SESSION_HEADER: session_id}
 
 
-def _caller(context: Mapping, out: Outcome):
+def _caller_arn(context: Mapping) -> object:
     authorizer = context.get("authorizer")
     iam = authorizer.get("iam") if isinstance(authorizer, Mapping) else None
-    arn = iam.get("userArn") if isinstance(iam, Mapping) else None
-    try:
-        caller = caller_from_arn(arn)
-    except IdentityError as error:
-        raise ApiError(error.code, str(error)) from None
-    out.user = caller.user
+    return iam.get("userArn") if isinstance(iam, Mapping) else None
+
+
+def _api_account(context: Mapping) -> str:
     api_account = context.get("accountId")
     if not isinstance(api_account, str) or not api_account:
         # Without the API's own account the caller's cannot be checked: refuse, never skip.
         raise ApiError("IAM_AUTH_REQUIRED", "The request carries no account to check the caller against.",
                        "no requestContext.accountId")
-    if caller.account != api_account:
-        raise ApiError("POLICY_DENY", "Callers from other accounts are not served.", "foreign account")
-    return caller
+    return api_account
 
 
-def _check_identity(tvm: Tvm, user: str) -> None:
-    try:
-        source_identity(tvm.settings.prefix, user, "0" * 8)
-    except IdentityError as error:
-        raise ApiError(error.code, str(error)) from None
+def _no_query(event: Mapping) -> None:
+    query = event.get("queryStringParameters")
+    if query or (isinstance(event.get("rawQueryString"), str) and event["rawQueryString"]):
+        raise ApiError("INVALID_REQUEST", "This route takes no query parameters.")
 
 
 def _vend_request(event: Mapping, method: str) -> VendRequest:
@@ -189,7 +199,7 @@ def _vend_request(event: Mapping, method: str) -> VendRequest:
     body = _json_body(event, allowed=_VEND_FIELDS)
     for name in ("approval_id", "session_id"):
         value = body.get(name)
-        if value is not None and not (isinstance(value, str) and _ID.match(value)):
+        if value is not None and not is_session_id(value):   # approval ids have the same shape
             raise ApiError("INVALID_REQUEST", f"{name} must be an id this service issued.")
     return VendRequest(_profile_field(body.get("profile")), parse_duration(body.get("duration")),
                        body.get("approval_id"), body.get("session_id"))
@@ -236,11 +246,12 @@ def _stdout(line: str) -> None:
 
 
 def log_decision(out: Outcome, request_id: Optional[str], status: int, write: Callable[[str], Any] = _stdout) -> None:
-    """One JSON line per request; never credentials, and the session only by ``session_ref``."""
+    """One JSON line per request; never credentials, never a session id (only its ``session_ref``)."""
     write(json.dumps({
         "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "user": out.user, "profile": out.profile, "effect": out.effect, "rule": out.rule,
         "reason": out.reason, "request_id": request_id, "source_identity": out.source_identity,
         "role_arn": out.role_arn, "duration": out.duration, "action": out.action, "status": status,
-        "code": out.code, "session_ref": session_ref(out.session_id), "approval_id": out.approval_id,
+        "code": out.code, "session_ref": out.session_ref, "approval_id": out.approval_id,
+        "identity_source": out.identity_source,
     }, sort_keys=True))

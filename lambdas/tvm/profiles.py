@@ -12,7 +12,7 @@ from lambdas.common.errors import aws_error_code
 from lambdas.tvm.rules import RulesDocument, RulesDocumentError, parse_rules_document
 
 # A profile is a name, never a path or an ARN.
-PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")   # matched whole (fullmatch)
 
 
 class UnknownProfile(Exception):
@@ -35,7 +35,7 @@ class ProfileSource:
         return f"{self.root}/{profile}"
 
     def rules(self, profile: str) -> RulesDocument:
-        if not PROFILE_NAME.match(profile):
+        if not PROFILE_NAME.fullmatch(profile):
             raise UnknownProfile(profile)
         cached = self._cache.get(profile)
         if cached and self.clock() - cached[0] < self.cache_seconds:
@@ -62,4 +62,4 @@ class ProfileSource:
                 names += [p["Name"][len(self.root) + 1:] for p in page.get("Parameters", [])]
         except (ClientError, BotoCoreError) as error:
             raise RulesUnavailable(f"get_parameters_by_path {self.root}: {type(error).__name__}") from None
-        return sorted(n for n in names if PROFILE_NAME.match(n))
+        return sorted(n for n in names if PROFILE_NAME.fullmatch(n))

@@ -10,11 +10,15 @@ parameter::
       - name: oncall
         effect: allow            # allow | deny | require_approval
         users: ["alice", "ops-*"]
+        sources: ["sso:*"]       # optional: identity sources (iam-user, sso:<set>, role:<name>)
         time: {days: [mon, tue], hours: "08:00-18:00", timezone: Europe/Berlin}
         max_duration: 1800
         approvers: ["bob"]       # for require_approval
 
-``users`` and ``approvers`` are shell-style globs (``fnmatchcase``: case-sensitive).
+``users``, ``approvers`` and ``sources`` are shell-style globs matched without case: the
+TVM's identities are case-folded (``lambdas.tvm.identity``), so ``Intern-*`` and ``intern-*``
+name the same people. ``sources`` (default: any) limits a rule to identity sources:
+``iam-user``, ``sso:<permission set>`` (IAM Identity Center) or ``role:<role name>``.
 ``hours`` is ``HH:MM-HH:MM`` in the rule's timezone, start included, end excluded; a window
 whose end is before its start runs over midnight (``22:00-06:00``). ``days`` is checked
 against the local day of the request.
@@ -36,9 +40,10 @@ MIN_DURATION = 900
 MAX_DURATION = 43200
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALLOW, DENY, REQUIRE_APPROVAL = "allow", "deny", "require_approval"
-_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]|24):([0-5]\d)$")
+_HOURS = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]|24):([0-5][0-9])")
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$"
-_GLOB = re.compile(r"^[A-Za-z0-9_+=,.@*?\[\]!-]{1,128}$")
+_GLOB = re.compile(r"[A-Za-z0-9_+=,.@*?\[\]!-]{1,128}")
+_SOURCE_GLOB = re.compile(r"[A-Za-z0-9_+=,.@*?\[\]!:-]{1,140}")
 
 
 class RulesDocumentError(Exception):
@@ -58,7 +63,7 @@ class TimeWindow(_Model):
     @classmethod
     def _hours_shape(cls, hours: Optional[str]) -> Optional[str]:
         if hours is not None:
-            match = _HOURS.match(hours)
+            match = _HOURS.fullmatch(hours)
             if not match or (match.group(3) == "24" and match.group(4) != "00"):
                 raise ValueError("hours must look like 08:00-18:00")
             if hours[:5] == hours[6:]:
@@ -106,13 +111,23 @@ class Rule(_Model):
     time: Optional[TimeWindow] = None
     max_duration: Optional[int] = Field(None, ge=MIN_DURATION, le=MAX_DURATION)
     approvers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
     @field_validator("users", "approvers")
     @classmethod
     def _globs(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in patterns:
-            if not _GLOB.match(pattern):
+            if not _GLOB.fullmatch(pattern):
                 raise ValueError(f"{pattern!r} is not a user name or glob")
+        return patterns
+
+    @field_validator("sources")
+    @classmethod
+    def _source_globs(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            if not _SOURCE_GLOB.fullmatch(pattern) or not (
+                    pattern.lower() == "iam-user" or pattern.lower().startswith(("sso:", "role:", "*"))):
+                raise ValueError(f"{pattern!r} is not an identity source (iam-user, sso:<set>, role:<name>)")
         return patterns
 
     @model_validator(mode="after")
@@ -123,13 +138,21 @@ class Rule(_Model):
             raise ValueError(f"rule {self.name!r}: approvers only apply to require_approval")
         return self
 
-    def matches(self, user: str, now: datetime) -> bool:
-        if not any(fnmatchcase(user, pattern) for pattern in self.users):
+    def matches(self, user: str, now: datetime, source: str = "") -> bool:
+        if not matches_any(user, self.users):
+            return False
+        if self.sources and not matches_any(source, self.sources):
             return False
         return self.time is None or self.time.contains(now)
 
     def may_approve(self, approver: str) -> bool:
-        return any(fnmatchcase(approver, pattern) for pattern in self.approvers)
+        return matches_any(approver, self.approvers)
+
+
+def matches_any(value: str, patterns: tuple[str, ...]) -> bool:
+    """``value`` matches one of the globs, without case."""
+    value = value.lower()
+    return any(fnmatchcase(value, pattern.lower()) for pattern in patterns)
 
 
 class RulesDocument(_Model):
@@ -147,9 +170,9 @@ class RulesDocument(_Model):
             raise ValueError(f"rule names must be unique: {', '.join(duplicates)}")
         return rules
 
-    def first_match(self, user: str, now: datetime) -> Optional[Rule]:
-        """The first rule that matches ``user`` at ``now``; None means deny."""
-        return next((rule for rule in self.rules if rule.matches(user, now)), None)
+    def first_match(self, user: str, now: datetime, source: str = "") -> Optional[Rule]:
+        """The first rule that matches ``user`` (from ``source``) at ``now``; None means deny."""
+        return next((rule for rule in self.rules if rule.matches(user, now, source)), None)
 
     def cap(self, rule: Optional[Rule]) -> int:
         """The longest session this document allows under ``rule``."""
@@ -166,8 +189,8 @@ class Decision:
     max_duration: int
 
 
-def decide(document: RulesDocument, user: str, now: datetime) -> Decision:
-    rule = document.first_match(user, now)
+def decide(document: RulesDocument, user: str, now: datetime, source: str = "") -> Decision:
+    rule = document.first_match(user, now, source)
     if rule is None:
         return Decision(DENY, None, "no rule matches", document.max_duration)
     return Decision(rule.effect, rule.name, f"rule {rule.name} matched", document.cap(rule))

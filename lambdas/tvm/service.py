@@ -1,13 +1,15 @@
 """What the TVM does for one request, independent of the HTTP event shape.
 
 Every refusal raises ``ApiError`` with the documented status and code; ``Outcome`` records
-what the decision log needs as the request goes along.
+what the decision log needs as the request goes along. The caller arrives as a ``Caller``
+from ``lambdas.tvm.identity`` (a canonical identity no caller can choose); session ids are
+bearer tokens that only the caller sees: the store, the logs and STS get the key or ref.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional
@@ -15,24 +17,27 @@ from typing import Any, Callable, Optional
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.common.errors import aws_error_code
-from lambdas.tvm.approvals import APPROVED, DENIED, ApprovalStore
-from lambdas.tvm.identity import Caller, IdentityError, source_identity
+from lambdas.common.sessions import ACTIVE, PENDING, REVOKED, ConditionFailed, Session, SessionStore, \
+    StoreError, session_key, session_ref
+from lambdas.tvm.approvals import APPROVED, DENIED, USED, Approval, ApprovalStore
+from lambdas.tvm.identity import Caller, IdentityError, IdentityResolver, source_identity
 from lambdas.tvm.profiles import PROFILE_NAME, ProfileSource, RulesUnavailable, UnknownProfile
-from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, MAX_DURATION, MIN_DURATION, RulesDocument, decide, \
-    resolve_duration
-from lambdas.common.sessions import ACTIVE, PENDING, ConditionFailed, Session, SessionStore, StoreError
+from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, MAX_DURATION, MIN_DURATION, Rule, RulesDocument, \
+    decide, matches_any, resolve_duration
 
 # Lambda's credentials come from its execution role, so assuming another role is role
 # chaining, which STS limits to one hour whatever the role's MaxSessionDuration.
 ROLE_CHAINING_LIMIT = 3600
-SESSION_TAG = "SentinelSessionID"
-ID = re.compile(r"^[0-9a-f]{32}$")
+SESSION_TAG = "SentinelSessionRef"
+ID = re.compile(r"[0-9a-f]{32}")
 
 STATUS = {
     "MISSING_PROFILE": 400, "INVALID_PROFILE": 400, "INVALID_DURATION": 400, "INVALID_REQUEST": 400,
-    "INVALID_IDENTITY": 400, "IAM_AUTH_REQUIRED": 403, "POLICY_DENY": 403, "APPROVAL_REQUIRED": 403,
-    "SESSION_REVOKED": 403, "NOT_FOUND": 404, "CONFIG_ERROR": 500, "CREDENTIAL_ERROR": 500,
+    "INVALID_IDENTITY": 400, "IAM_AUTH_REQUIRED": 403, "UNTRUSTED_IDENTITY": 403, "POLICY_DENY": 403,
+    "APPROVAL_REQUIRED": 403, "SESSION_REVOKED": 403, "NOT_FOUND": 404, "CONFIG_ERROR": 500,
+    "CREDENTIAL_ERROR": 500,
 }
+_NOT_RECORDED = "The session could not be recorded; nothing was issued."
 
 
 class ApiError(Exception):
@@ -48,6 +53,7 @@ class Outcome:
 
     action: str = "unknown"
     user: Optional[str] = None
+    identity_source: Optional[str] = None
     profile: Optional[str] = None
     effect: str = "deny"
     rule: Optional[str] = None
@@ -55,7 +61,7 @@ class Outcome:
     source_identity: Optional[str] = None
     role_arn: Optional[str] = None
     duration: Optional[int] = None
-    session_id: Optional[str] = None
+    session_ref: Optional[str] = None
     approval_id: Optional[str] = None
     code: Optional[str] = None
 
@@ -86,73 +92,97 @@ class Tvm:
     sessions: SessionStore
     approvals: ApprovalStore
     sts: Any
+    identities: IdentityResolver
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
-    new_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
+    new_id: Callable[[], str] = field(default=lambda: secrets.token_hex(16))
+
+    # -- identity ----------------------------------------------------------------------
+    def caller(self, arn: object, api_account: str, out: Outcome) -> Caller:
+        try:
+            caller = self.identities.resolve(arn, api_account)
+        except IdentityError as error:
+            raise ApiError(error.code, str(error), error.reason) from None
+        out.user, out.identity_source = caller.user, caller.source
+        self._source_identity(caller, "0" * 8)   # a name STS would refuse is refused before anything else
+        return caller
 
     # -- credentials -------------------------------------------------------------------
     def vend(self, caller: Caller, request: VendRequest, out: Outcome) -> tuple[dict, str]:
-        """Credentials and the session id, or ApiError."""
+        """Credentials and the session id (the caller's bearer token), or ApiError."""
         out.action = "refresh" if request.session_id else "vend"
         now = self.clock()
         epoch = int(now.timestamp())
         session = self._own_session(caller, request, out) if request.session_id else None
         profile = request.profile if request.profile is not None else (session.profile if session else None)
         document = self._document(profile, out)
-        decision = decide(document, caller.user, now)
+        decision = decide(document, caller.user, now, caller.source)
         out.rule, out.reason, out.role_arn = decision.rule, decision.reason, document.role_arn
         if decision.effect == DENY:
             raise ApiError("POLICY_DENY", "The access rules do not allow this request.", decision.reason)
-        if decision.effect == REQUIRE_APPROVAL:
-            self._check_approval(caller, profile, request.approval_id, epoch, out)
         duration = resolve_duration(request.duration, self.settings.default_duration,
                                     min(decision.max_duration, ROLE_CHAINING_LIMIT))
         out.duration = duration
+        rule = _rule(document, decision.rule) if decision.effect == REQUIRE_APPROVAL else None
         if session is not None:
-            # Credentials first: a refresh STS refuses must leave the session as it was.
-            identity, session_id = session.source_identity, session.session_id
-            out.session_id, out.source_identity = session_id, identity
-            credentials = self._assume(document, identity, session_id, duration, epoch, fresh=False)
-            expires_at = max(session.expires_at, epoch + duration)
-            try:
-                self.sessions.extend(session_id, caller.user, expires_at, epoch)
-            except ConditionFailed:
-                raise ApiError("SESSION_REVOKED", "This session has been revoked.", "revoked during refresh")
-            except StoreError as error:
-                raise ApiError("CREDENTIAL_ERROR", "The session could not be recorded; nothing was issued.",
-                               str(error)) from None
-        else:
-            # Written pending (the authorizer refuses it), active only once STS has answered:
-            # a failed AssumeRole never leaves an active session behind.
-            session_id = self.new_id()
-            identity = self._source_identity(caller, session_id)
-            out.session_id, out.source_identity = session_id, identity
-            try:
-                self.sessions.create(Session(session_id, caller.user, profile, identity, document.role_arn,
-                                             epoch, epoch + duration, PENDING))
-            except StoreError as error:
-                raise ApiError("CREDENTIAL_ERROR", "The session could not be recorded; nothing was issued.",
-                               f"session write failed: {error}") from None
-            credentials = self._assume(document, identity, session_id, duration, epoch, fresh=True)
-            try:
-                self.sessions.activate(session_id, caller.user, epoch)
-            except ConditionFailed:  # an operator revoked it while STS answered
-                raise ApiError("SESSION_REVOKED", "This session has been revoked.", "revoked during issue") from None
-            except StoreError as error:
-                self._close_pending(session_id, epoch)
-                raise ApiError("CREDENTIAL_ERROR", "The session could not be recorded; nothing was issued.",
-                               f"session activation failed: {error}") from None
+            if rule is not None:
+                self._check_session_approval(caller, session, rule, request.approval_id, epoch, out)
+            return self._refresh(caller, session, document, duration, epoch), request.session_id or ""
+        approval = self._approval_for(caller, profile, rule, request.approval_id, epoch, out) if rule else None
+        return self._issue(caller, profile, document, approval, duration, epoch, out)
+
+    def _issue(self, caller: Caller, profile: str, document: RulesDocument, approval: Optional[Approval],
+               duration: int, epoch: int, out: Outcome) -> tuple[dict, str]:
+        """A new session: written pending (nothing accepts it), the approval spent on it,
+        credentials from STS, then active. Any failure closes the session and gives the
+        approval back, so no session is active unless its caller receives credentials."""
+        session_id = self.new_id()
+        key = session_key(session_id)
+        ref = session_ref(key) or ""
+        identity = self._source_identity(caller, ref)
+        out.session_ref, out.source_identity = ref, identity
+        session = Session(key, caller.user, profile, identity, document.role_arn, epoch, epoch + duration, PENDING,
+                          caller.source, approval.approval_id if approval else None)
+        try:
+            self.sessions.create(session)
+        except StoreError as error:
+            raise ApiError("CREDENTIAL_ERROR", _NOT_RECORDED, f"session write failed: {error}") from None
+        if approval is not None:
+            self._spend(approval, caller, key, epoch)
+        credentials = self._assume(document, identity, ref, duration, key, epoch, approval)
+        try:
+            self.sessions.activate(key, caller.user, epoch)
+        except ConditionFailed:  # an operator revoked it while STS answered
+            raise ApiError("SESSION_REVOKED", "This session has been revoked.", "revoked during issue") from None
+        except StoreError as error:
+            self._abandon(key, epoch, approval)
+            raise ApiError("CREDENTIAL_ERROR", _NOT_RECORDED, f"session activation failed: {error}") from None
         out.effect = "allow"
         return credentials, session_id
 
-    def _own_session(self, caller: Caller, request: VendRequest, out: Outcome) -> Session:
-        out.session_id = request.session_id
+    def _refresh(self, caller: Caller, session: Session, document: RulesDocument, duration: int,
+                 epoch: int) -> dict:
+        """Credentials first: a refresh STS refuses must leave the session as it was."""
+        credentials = self._assume(document, session.source_identity, session.ref, duration, None, epoch, None)
         try:
-            session = self.sessions.get(request.session_id)
+            self.sessions.extend(session.key, caller.user, max(session.expires_at, epoch + duration), epoch)
+        except ConditionFailed:
+            raise ApiError("SESSION_REVOKED", "This session has been revoked.", "revoked during refresh") from None
+        except StoreError as error:
+            raise ApiError("CREDENTIAL_ERROR", "The session could not be recorded; nothing was issued.",
+                           str(error)) from None
+        return credentials
+
+    def _own_session(self, caller: Caller, request: VendRequest, out: Outcome) -> Session:
+        key = session_key(request.session_id or "")
+        out.session_ref = session_ref(key)
+        try:
+            session = self.sessions.get(key)
         except StoreError as error:
             raise ApiError("CREDENTIAL_ERROR", "The session could not be read; nothing was issued.",
                            str(error)) from None
         if session is None or session.user != caller.user:
             raise ApiError("INVALID_REQUEST", "Unknown session.", "no such session for this user")
+        out.source_identity = session.source_identity
         if request.profile is not None and request.profile != session.profile:
             raise ApiError("INVALID_REQUEST", "The session belongs to another profile.")
         if session.status != ACTIVE:
@@ -161,44 +191,85 @@ class Tvm:
             raise ApiError("INVALID_REQUEST", "The session has expired; request new credentials without it.")
         return session
 
-    def _check_approval(self, caller: Caller, profile: str, approval_id: Optional[str], epoch: int,
-                        out: Outcome) -> None:
+    # -- approvals at vend time ---------------------------------------------------------
+    def _approval_for(self, caller: Caller, profile: str, rule: Rule, approval_id: Optional[str], epoch: int,
+                      out: Outcome) -> Approval:
         out.approval_id = approval_id
         if approval_id is None:
             raise ApiError("APPROVAL_REQUIRED", "This profile needs an approval: POST /approvals, then "
                                                 "send its approval_id.", "no approval_id")
+        approval = self._read_approval(approval_id)
+        if approval is None or not approval.grants(caller.user, profile, rule.name, epoch):
+            status = approval.status if approval else "unknown"
+            raise ApiError("APPROVAL_REQUIRED", "The approval is not granted, has been used or revoked, has "
+                                                "expired, or is not for this user, profile and rule.",
+                           f"approval {status}")
+        self._approver_still_valid(approval, rule)
+        return approval
+
+    def _check_session_approval(self, caller: Caller, session: Session, rule: Rule, approval_id: Optional[str],
+                                epoch: int, out: Outcome) -> None:
+        """A refresh under require_approval needs the approval its session was issued with,
+        still spent on that session, unexpired, unrevoked, under the same rule."""
+        out.approval_id = session.approval_id
+        if session.approval_id is None or approval_id not in (None, session.approval_id):
+            raise ApiError("APPROVAL_REQUIRED", "This session was not approved for this profile's rule.",
+                           "session without its approval")
+        approval = self._read_approval(session.approval_id)
+        if (approval is None or approval.status != USED or approval.used_by != session.key
+                or approval.rule != rule.name or approval.requester != caller.user or epoch >= approval.expires_at):
+            raise ApiError("APPROVAL_REQUIRED", "The session's approval has ended; request a new approval.",
+                           f"approval {approval.status if approval else 'unknown'}")
+        self._approver_still_valid(approval, rule)
+
+    @staticmethod
+    def _approver_still_valid(approval: Approval, rule: Rule) -> None:
+        if approval.decided_by is None or not rule.may_approve(approval.decided_by):
+            raise ApiError("APPROVAL_REQUIRED", "The approver is no longer an approver of this rule.",
+                           "approver removed")
+
+    def _read_approval(self, approval_id: str) -> Optional[Approval]:
         try:
-            approval = self.approvals.get(approval_id)
+            return self.approvals.get(approval_id)
         except StoreError as error:
             raise ApiError("CREDENTIAL_ERROR", "Approvals could not be read; nothing was issued.",
                            str(error)) from None
-        if approval is None or not approval.grants(caller.user, profile, epoch):
-            raise ApiError("APPROVAL_REQUIRED", "The approval is not granted, has expired, or is not "
-                                                "for this user and profile.", "approval not valid")
 
-    def _source_identity(self, caller: Caller, session_id: str) -> str:
+    def _spend(self, approval: Approval, caller: Caller, key: str, epoch: int) -> None:
         try:
-            return source_identity(self.settings.prefix, caller.user, session_id)
+            self.approvals.use(approval.approval_id, caller.user, key, epoch)
+        except ConditionFailed:   # used by a concurrent vend, or revoked meanwhile
+            self._abandon(key, epoch, None)
+            raise ApiError("APPROVAL_REQUIRED", "The approval has been used or revoked.", "approval spent") from None
+        except StoreError as error:
+            self._abandon(key, epoch, approval)
+            raise ApiError("CREDENTIAL_ERROR", _NOT_RECORDED, f"approval write failed: {error}") from None
+
+    def _abandon(self, key: str, epoch: int, approval: Optional[Approval]) -> None:
+        """Best effort: close a session that never got credentials (it stays pending, which
+        nothing accepts, when even this fails) and give its approval back."""
+        try:
+            self.sessions.revoke(key, "tvm", "credential error", epoch, only_if=(PENDING,))
+        except StoreError:
+            pass
+        if approval is not None:
+            self.approvals.release(approval.approval_id, key)
+
+    def _source_identity(self, caller: Caller, ref: str) -> str:
+        try:
+            return source_identity(self.settings.prefix, caller.user, ref)
         except IdentityError as error:
             raise ApiError(error.code, str(error)) from None
 
-    def _close_pending(self, session_id: str, epoch: int) -> None:
-        """Best effort: a session that never got credentials is closed (it stays pending,
-        which nothing accepts, when even this fails)."""
-        try:
-            self.sessions.revoke(session_id, "tvm", "credential error", epoch, only_if=(PENDING,))
-        except StoreError:
-            pass
-
-    def _assume(self, document: RulesDocument, identity: str, session_id: str, duration: int, epoch: int,
-                fresh: bool) -> dict:
+    def _assume(self, document: RulesDocument, identity: str, ref: str, duration: int, pending_key: Optional[str],
+                epoch: int, approval: Optional[Approval]) -> dict:
         try:
             answer = self.sts.assume_role(
                 RoleArn=document.role_arn, RoleSessionName=identity, DurationSeconds=duration,
-                SourceIdentity=identity, Tags=[{"Key": SESSION_TAG, "Value": session_id}])
+                SourceIdentity=identity, Tags=[{"Key": SESSION_TAG, "Value": ref}])
         except (ClientError, BotoCoreError) as error:
-            if fresh:
-                self._close_pending(session_id, epoch)
+            if pending_key is not None:
+                self._abandon(pending_key, epoch, approval)
             raise ApiError("CREDENTIAL_ERROR", "The role could not be assumed.",
                            f"assume_role: {aws_error_code(error)}") from None
         credentials = answer["Credentials"]
@@ -222,7 +293,7 @@ class Tvm:
     def _document(self, profile: Optional[str], out: Outcome) -> RulesDocument:
         if profile is None or profile == "":
             raise ApiError("MISSING_PROFILE", "Name a profile.")
-        if not isinstance(profile, str) or not PROFILE_NAME.match(profile):
+        if not isinstance(profile, str) or not PROFILE_NAME.fullmatch(profile):
             raise ApiError("INVALID_PROFILE", "Not a profile name.")
         out.profile = profile
         try:
@@ -232,45 +303,46 @@ class Tvm:
         except RulesUnavailable as error:
             raise ApiError("CONFIG_ERROR", "The profile's access rules cannot be read.", str(error)) from None
 
-    # -- approvals ---------------------------------------------------------------------
+    # -- approval requests and decisions ------------------------------------------------
     def request_approval(self, caller: Caller, profile: Optional[str], out: Outcome) -> dict:
         out.action = "approval_request"
         document = self._document(profile, out)
         now = self.clock()
-        decision = decide(document, caller.user, now)
+        decision = decide(document, caller.user, now, caller.source)
         out.rule, out.reason, out.role_arn = decision.rule, decision.reason, document.role_arn
         if decision.effect == DENY:
             raise ApiError("POLICY_DENY", "The access rules do not allow this request.", decision.reason)
         if decision.effect != REQUIRE_APPROVAL:
             raise ApiError("INVALID_REQUEST", "This profile needs no approval for you.")
+        rule = _rule(document, decision.rule)
         approval_id, epoch = self.new_id(), int(now.timestamp())
         try:
-            approval = self.approvals.create(approval_id, caller.user, profile, decision.rule, epoch,
-                                             self.settings.approval_ttl)
+            approval = self.approvals.create(approval_id, caller.user, caller.source, profile or "", rule.name,
+                                             rule.approvers, epoch, self.settings.approval_ttl)
         except StoreError as error:
             raise ApiError("CREDENTIAL_ERROR", "The approval request could not be recorded.", str(error)) from None
         out.effect, out.approval_id = "allow", approval_id
-        return {"approval_id": approval_id, "status": approval.status, "profile": profile,
+        return {"approval_id": approval_id, "status": approval.status, "profile": profile, "rule": rule.name,
                 "expires_at": _iso(approval.expires_at)}
 
     def decide_approval(self, caller: Caller, approval_id: str, approve: bool, out: Outcome) -> dict:
+        """Only someone other than the requester, who is an approver both of the rule as it was
+        requested and of the rule that applies to the requester now, may decide."""
         out.action = "approve" if approve else "deny_approval"
         out.approval_id = approval_id
-        if not ID.match(approval_id):
+        if not ID.fullmatch(approval_id):
             raise ApiError("INVALID_REQUEST", "Unknown approval.")
-        try:
-            approval = self.approvals.get(approval_id)
-        except StoreError as error:
-            raise ApiError("CREDENTIAL_ERROR", "Approvals could not be read.", str(error)) from None
+        approval = self._read_approval(approval_id)
         if approval is None:
             raise ApiError("INVALID_REQUEST", "Unknown approval.")
         if approval.requester == caller.user:
             raise ApiError("POLICY_DENY", "Nobody may decide their own approval request.", "self-approval")
         document = self._document(approval.profile, out)
         now = self.clock()
-        rule = document.first_match(approval.requester, now)
+        rule = document.first_match(approval.requester, now, approval.requester_source)
         out.rule = rule.name if rule else None
-        if rule is None or rule.effect != REQUIRE_APPROVAL or not rule.may_approve(caller.user):
+        if (rule is None or rule.effect != REQUIRE_APPROVAL or rule.name != approval.rule
+                or not rule.may_approve(caller.user) or not matches_any(caller.user, approval.approvers)):
             raise ApiError("POLICY_DENY", "You are not an approver for this request.", "not an approver")
         status = APPROVED if approve else DENIED
         try:
@@ -282,14 +354,21 @@ class Tvm:
             raise ApiError("CREDENTIAL_ERROR", "The decision could not be recorded.", str(error)) from None
         out.effect, out.reason = "allow", f"approval {status} by {caller.user}"
         return {"approval_id": approval_id, "status": status, "profile": approval.profile,
-                "requester": approval.requester}
+                "requester": approval.requester, "rule": approval.rule}
+
+
+def _rule(document: RulesDocument, name: Optional[str]) -> Rule:
+    rule = next((r for r in document.rules if r.name == name), None)
+    if rule is None:   # decide() named it, so it exists; never act without it
+        raise ApiError("CONFIG_ERROR", "The profile's access rules changed during the request.")
+    return rule
 
 
 def parse_duration(value: Any, from_query: bool = False) -> Optional[int]:
-    """A whole number of seconds in 900-43200 (a digit string in a query), or INVALID_DURATION."""
+    """A whole number of seconds in 900-43200 (ASCII digits in a query), or INVALID_DURATION."""
     if value is None:
         return None
-    if from_query and isinstance(value, str) and re.fullmatch(r"\d{1,6}", value):
+    if from_query and isinstance(value, str) and re.fullmatch(r"[0-9]{1,6}", value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not MIN_DURATION <= value <= MAX_DURATION:
         raise ApiError("INVALID_DURATION", f"duration must be a whole number of seconds from {MIN_DURATION} "
@@ -301,4 +380,4 @@ def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-__all__ = ["ApiError", "Outcome", "Settings", "Tvm", "VendRequest", "parse_duration"]
+__all__ = ["ApiError", "Outcome", "Settings", "Tvm", "VendRequest", "parse_duration", "REVOKED"]

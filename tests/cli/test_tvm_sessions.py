@@ -9,6 +9,7 @@ import pytest
 from cli import tvm_sessions
 from lambdas.authorizer import handler as authorizer
 from lambdas.tvm import handler as tvm
+from lambdas.common.sessions import session_key
 from tests.lambdas.tvm_world import SESSIONS
 
 
@@ -31,10 +32,11 @@ def test_list_filters_by_user_and_profile(world, capsys):
     world.vend("prod", "ops-anna")
     code, out, _ = cli(world, capsys, "list", "--json", "--user", "alice", "--profile", "prod")
     rows = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and [r["session_id"] for r in rows] == [alice_prod]
+    assert code == 0 and [r["key"] for r in rows] == [session_key(alice_prod)]
+    assert alice_prod not in out
     assert rows[0]["status"] == "active" and rows[0]["source_identity"].startswith("sentinel.alice.")
     code, out, _ = cli(world, capsys, "list")
-    assert code == 0 and len(out.splitlines()) == 4 and out.startswith("SESSION")
+    assert code == 0 and len(out.splitlines()) == 4 and out.startswith("KEY")
 
 
 def test_revoke_records_who_when_why_and_everything_refuses_the_session(world, capsys):
@@ -44,7 +46,7 @@ def test_revoke_records_who_when_why_and_everything_refuses_the_session(world, c
     assert authorizer.handler(header, None)["isAuthorized"] is True
     code, out, err = cli(world, capsys, "revoke", session_id, "--reason", "laptop stolen")
     assert code == 0 and "stay valid until they expire" in out
-    item = world.dynamodb.get_item(TableName=SESSIONS, Key={"session_id": {"S": session_id}})["Item"]
+    item = world.dynamodb.get_item(TableName=SESSIONS, Key={"session_id": {"S": session_key(session_id)}})["Item"]
     assert item["status"]["S"] == "revoked" and item["revoked_reason"]["S"] == "laptop stolen"
     assert item["revoked_by"]["S"].startswith("arn:aws:sts::") or item["revoked_by"]["S"].startswith("arn:aws:iam::")
     assert int(item["revoked_at"]["N"]) == int(world.clock.now.timestamp())
@@ -61,7 +63,7 @@ def test_revoke_unknown_or_twice(world, capsys):
     assert cli(world, capsys, "revoke", session_id, "--reason", "first")[0] == 0
     code, _, err = cli(world, capsys, "revoke", session_id, "--reason", "second")
     assert code == 1 and "already revoked" in err
-    item = world.dynamodb.get_item(TableName=SESSIONS, Key={"session_id": {"S": session_id}})["Item"]
+    item = world.dynamodb.get_item(TableName=SESSIONS, Key={"session_id": {"S": session_key(session_id)}})["Item"]
     assert item["revoked_reason"]["S"] == "first"
 
 

@@ -43,10 +43,32 @@ DEV_RULES = {"version": 1, "role_arn": f"arn:aws:iam::{ACCOUNT_ID}:role/protecte
              "max_duration": 43200, "rules": [{"name": "everyone", "effect": "allow", "users": ["*"]}]}
 
 
+SSO_ROLE = "AWSReservedSSO_Admin_0123456789abcdef"
+SSO_PATH = "/aws-reserved/sso.amazonaws.com/eu-west-1/"
+
+
 def user_arn(user: str) -> str:
+    """A name means an IAM Identity Center session of the Admin permission set; an ARN is sent as it is."""
     if user.startswith("arn:"):
         return user
-    return f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/AWSReservedSSO_Admin_0123abcd/{user}"
+    return f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{SSO_ROLE}/{user}"
+
+
+def iam_user_arn(name: str, account: str = ACCOUNT_ID) -> str:
+    return f"arn:aws:iam::{account}:user/{name}"
+
+
+def role_session_arn(role: str, session: str, account: str = ACCOUNT_ID) -> str:
+    return f"arn:aws:sts::{account}:assumed-role/{role}/{session}"
+
+
+def create_sso_role(iam, name: str = SSO_ROLE, path: str = SSO_PATH) -> None:
+    """What IAM Identity Center creates in an account for a permission set (moto lets us make it)."""
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+        "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE"},
+        "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]}
+    iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(trust))
 
 
 class Clock:
@@ -91,6 +113,10 @@ class World:
     @property
     def ssm(self):
         return self.client("ssm")
+
+    @property
+    def iam(self):
+        return self.client("iam")
 
     def new_id(self) -> str:
         self.ids += 1
@@ -137,7 +163,7 @@ def build_world(monkeypatch=None, clock: Optional[Clock] = None, session: Any = 
     Pass one long-lived ``session`` per module: creating clients is most of a test's time."""
     env = {"TVM_PARAMETER_ROOT": ROOT, "TVM_SESSION_TABLE": SESSIONS, "TVM_APPROVAL_TABLE": APPROVALS,
            "TVM_SOURCE_IDENTITY_PREFIX": "sentinel", "TVM_DEFAULT_DURATION_SECONDS": "900",
-           "TVM_APPROVAL_TTL_SECONDS": "3600", "TVM_RULES_CACHE_SECONDS": "0"}
+           "TVM_APPROVAL_TTL_SECONDS": "3600", "TVM_RULES_CACHE_SECONDS": "0", "TVM_IDENTITIES": ""}
     for name, value in env.items():
         if monkeypatch is not None:
             monkeypatch.setenv(name, value)
@@ -152,6 +178,7 @@ def build_world(monkeypatch=None, clock: Optional[Clock] = None, session: Any = 
                                     KeySchema=[{"AttributeName": key, "KeyType": "HASH"}])
     world.put_rules("prod", PROD_RULES)
     world.put_rules("dev", DEV_RULES)
+    create_sso_role(world.iam)
 
     def spy(params: dict, **_: Any) -> None:   # the API parameters, before serialisation
         world.assumed.append(dict(params))
