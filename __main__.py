@@ -39,6 +39,8 @@ if config.tvm.enabled:
     tvm = TokenVendingMachine("tvm", config.tvm, platform, opts=on_aws)
     pulumi.export("tvmEndpoint", tvm.endpoint)
     pulumi.export("tvmSessionsTable", tvm.sessions_table.name)
+    pulumi.export("tvmApprovalsTable", tvm.approvals_table.name)
+    pulumi.export("tvmIdentitySources", tvm.identity_sources)
     pulumi.export("tvmProtectedRoleArns", {n: r.arn for n, r in tvm.protected_roles.items()})
     pulumi.export("tvmAuthorizerFunctionArn", tvm.authorizer.function_arn)
 

@@ -320,6 +320,66 @@ class TvmAlarmSettings(Settings):
     concurrency_percent: float = Field(80.0, gt=0, le=100)
 
 
+class TvmIamUserSource(Settings):
+    """IAM users: their names are set by the account's administrators, not by the caller."""
+
+    enabled: bool = True
+    accounts: list[str] = []     # empty: the stack's own account
+
+    @field_validator("accounts")
+    @classmethod
+    def _account_ids(cls, accounts: list[str]) -> list[str]:
+        for account in accounts:
+            if not re.fullmatch(r"[0-9]{12}", account):
+                raise ValueError(f"{account!r} is not a 12-digit account id")
+        return accounts
+
+
+class TvmIdentityCenterSource(Settings):
+    """IAM Identity Center sessions of the stack's account (session names set by Identity Center)."""
+
+    enabled: bool = True
+
+
+class TvmIdentitySettings(Settings):
+    """Whom the TVM believes (``lambdas/tvm/identity.py``): never a session name the caller chose."""
+
+    iam_users: TvmIamUserSource = TvmIamUserSource()
+    identity_center: TvmIdentityCenterSource = TvmIdentityCenterSource()
+    roles: list[str] = []       # roles of the stack's account whose trust pins sts:RoleSessionName
+
+    @field_validator("roles")
+    @classmethod
+    def _role_arns(cls, roles: list[str]) -> list[str]:
+        for arn in roles:
+            if not re.fullmatch(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}", arn,
+                                re.ASCII):
+                raise ValueError(f"{arn!r} is not an IAM role ARN")
+        return roles
+
+    @model_validator(mode="after")
+    def _some_source(self) -> "TvmIdentitySettings":
+        if not (self.iam_users.enabled or self.identity_center.enabled or self.roles):
+            raise ValueError("the TVM needs at least one identity source")
+        return self
+
+    def environment(self) -> str:
+        """The ``TVM_IDENTITIES`` value the function reads."""
+        return json.dumps({"iamUsers": {"enabled": self.iam_users.enabled, "accounts": self.iam_users.accounts},
+                           "identityCenter": {"enabled": self.identity_center.enabled},
+                           "roles": self.roles}, sort_keys=True)
+
+    def names(self) -> list[str]:
+        """The sources in words, for outputs and reports."""
+        names = []
+        if self.iam_users.enabled:
+            names.append(f"iam-user ({', '.join(self.iam_users.accounts) or 'this account'})")
+        if self.identity_center.enabled:
+            names.append("sso (IAM Identity Center)")
+        names += [f"role {arn}" for arn in self.roles]
+        return names
+
+
 class TvmSettings(Settings):
     """The token vending machine (off unless enabled; it needs at least one profile)."""
 
@@ -333,6 +393,7 @@ class TvmSettings(Settings):
     reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
     throttle: ThrottleSettings = ThrottleSettings(rate_limit=10, burst_limit=20)
     alarms: TvmAlarmSettings = TvmAlarmSettings()
+    identities: TvmIdentitySettings = TvmIdentitySettings()
 
     @field_validator("profiles")
     @classmethod

@@ -2,7 +2,9 @@
 
 Engineer → HTTP API (AWS_IAM) → TVM function → rules (SSM) → session (DynamoDB) →
 ``sts:AssumeRole`` with SourceIdentity ``<prefix>.<user>.<8 hex>`` → credentials.
-Protected roles trust the TVM's role alone, and only with that SourceIdentity prefix.
+Protected roles trust the TVM's role alone, and only with that SourceIdentity prefix, and
+are denied the TVM's own tables, rules, functions and roles whatever their permissions say:
+credentials a profile vends can never read session records or rewrite access rules.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam, tags
-from components.config import TvmProfileSettings, TvmSettings
+from components.config import TvmIdentitySettings, TvmProfileSettings, TvmSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.http_api import ApiRoute, HttpApi
 from components.platform import Platform
@@ -24,6 +26,8 @@ TVM_ROUTES = ("GET /", "POST /", "GET /profiles", "POST /approvals",
 TRUST_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession")
 SESSION_HEADER = "X-Sentinel-Session-ID"
 SSM_STANDARD_LIMIT = 4096
+GUARDED_SERVICES = {"dynamodb": "dynamodb:*", "ssm": "ssm:*", "lambda": "lambda:*", "iam": "iam:*"}
+SSO_ROLE_PATH = "aws-reserved/sso.amazonaws.com/"
 
 
 def source_identity_condition(prefix: str) -> dict:
@@ -38,7 +42,7 @@ class ProtectedRole(pulumi.ComponentResource):
     role: aws.iam.Role
 
     def __init__(self, name: str, profile: TvmProfileSettings, tvm_role_arn: pulumi.Input[str], prefix: str,
-                 platform: Platform, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+                 platform: Platform, guarded: "TvmResources", opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("iam-platform:tvm:ProtectedRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         trust = iam.role_trust([tvm_role_arn], list(TRUST_ACTIONS), source_identity_condition(prefix))
@@ -56,8 +60,25 @@ class ProtectedRole(pulumi.ComponentResource):
                                         effect=s.effect, sid=s.sid) for s in profile.permissions.statements]
             aws.iam.RolePolicy(f"{name}-policy", role=self.role.id, policy=iam.policy_document(statements),
                                opts=child)
+        aws.iam.RolePolicy(f"{name}-guard", role=self.role.id, policy=iam.policy_document(guarded.denials()),
+                           opts=child)
         self.arn = self.role.arn
         self.register_outputs({"arn": self.arn})
+
+
+class TvmResources:
+    """What no protected role may touch: the TVM's tables, rules parameters, functions and roles."""
+
+    def __init__(self) -> None:
+        self.by_service: dict[str, list[pulumi.Input[str]]] = {service: [] for service in GUARDED_SERVICES}
+
+    def add(self, service: str, *arns: pulumi.Input[str]) -> None:
+        self.by_service[service].extend(arns)
+
+    def denials(self) -> list[iam.Statement]:
+        return [iam.Statement(actions=[GUARDED_SERVICES[service]], resources=arns, effect="Deny",
+                              sid=f"NoTvm{service.capitalize()}")
+                for service, arns in self.by_service.items() if arns]
 
 
 class SessionAuthorizer(pulumi.ComponentResource):
@@ -67,6 +88,7 @@ class SessionAuthorizer(pulumi.ComponentResource):
 
     function_arn: pulumi.Output[str]
     invoke_arn: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, sessions_table: aws.dynamodb.Table, platform: Platform,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
@@ -81,6 +103,7 @@ class SessionAuthorizer(pulumi.ComponentResource):
         ), platform, opts=pulumi.ResourceOptions(parent=self))
         self.function_arn = self._fn.function.arn
         self.invoke_arn = self._fn.function.invoke_arn
+        self.role_arn = self._fn.role.arn
         self.register_outputs({"functionArn": self.function_arn, "invokeArn": self.invoke_arn})
 
     def attach(self, name: str, api_id: pulumi.Input[str], execution_arn: pulumi.Input[str],
@@ -119,6 +142,7 @@ class TokenVendingMachine(pulumi.ComponentResource):
         parameter_arn = pulumi.Output.concat("arn:", platform.partition, ":ssm:", platform.region, ":",
                                              platform.account_id, ":parameter", root)
         tables = [self.sessions_table.arn, self.approvals_table.arn]
+        identities = settings.identities
         self.function = ServiceFunction(f"{name}-fn", FunctionSpec(
             code="tvm",
             description="Token vending machine: checks access rules and assumes protected roles",
@@ -127,6 +151,7 @@ class TokenVendingMachine(pulumi.ComponentResource):
                           sid="OwnTables"),
                 iam.allow(["ssm:GetParameter"], [pulumi.Output.concat(parameter_arn, "/*")], sid="ReadRules"),
                 iam.allow(["ssm:GetParametersByPath"], [parameter_arn], sid="ListProfiles"),
+                *self._identity_statements(identities, platform),
             ],
             environment={
                 "TVM_PARAMETER_ROOT": root,
@@ -136,14 +161,18 @@ class TokenVendingMachine(pulumi.ComponentResource):
                 "TVM_DEFAULT_DURATION_SECONDS": str(settings.default_duration_seconds),
                 "TVM_APPROVAL_TTL_SECONDS": str(settings.approval_ttl_seconds),
                 "TVM_RULES_CACHE_SECONDS": str(settings.rules_cache_seconds),
+                "TVM_IDENTITIES": identities.environment(),
             },
             reserved_concurrency=settings.reserved_concurrency,
             role_tags={tags.TVM_ROLE: "true"},
         ), platform, opts=pulumi.ResourceOptions(parent=self))
+        self.authorizer = SessionAuthorizer(f"{name}-authorizer", self.sessions_table, platform,
+                                            opts=pulumi.ResourceOptions(parent=self))
+        guarded = self._guarded(parameter_arn)
         self.protected_roles = {}
         for profile in settings.profiles:
             role = ProtectedRole(f"{name}-profile-{profile.name}", profile, self.function.role.arn,
-                                 settings.source_identity_prefix, platform,
+                                 settings.source_identity_prefix, platform, guarded,
                                  opts=pulumi.ResourceOptions(parent=self))
             self.protected_roles[profile.name] = role
             self._rules_parameter(name, profile, role.arn, root)
@@ -154,16 +183,35 @@ class TokenVendingMachine(pulumi.ComponentResource):
             conditions=source_identity_condition(settings.source_identity_prefix), sid="AssumeProtectedRoles")])
         api = HttpApi(f"{name}-api", self.function.function, [ApiRoute(r) for r in TVM_ROUTES], settings.throttle,
                       platform, opts=pulumi.ResourceOptions(parent=self))
-        self.authorizer = SessionAuthorizer(f"{name}-authorizer", self.sessions_table, platform,
-                                            opts=pulumi.ResourceOptions(parent=self))
         if platform.observability.alarms_enabled:
             self._alarms(name, settings, platform)
         self.endpoint = api.endpoint
+        self.identity_sources = identities.names()
         self.register_outputs({
             "endpoint": self.endpoint, "sessionsTable": self.sessions_table.name,
+            "approvalsTable": self.approvals_table.name, "identitySources": self.identity_sources,
             "protectedRoleArns": {n: r.arn for n, r in self.protected_roles.items()},
             "authorizerFunctionArn": self.authorizer.function_arn,
         })
+
+    @staticmethod
+    def _identity_statements(identities: TvmIdentitySettings, platform: Platform) -> list[iam.Statement]:
+        """``iam:GetRole`` where the TVM verifies a role caller: Identity Center's reserved path
+        (a role of that name elsewhere is then not even readable) and the listed roles."""
+        roles: list[pulumi.Input[str]] = list(identities.roles)
+        if identities.identity_center.enabled:
+            roles.append(pulumi.Output.concat("arn:", platform.partition, ":iam::", platform.account_id,
+                                              ":role/", SSO_ROLE_PATH, "*"))
+        return [iam.allow(["iam:GetRole"], roles, sid="VerifyRoleCallers")] if roles else []
+
+    def _guarded(self, parameter_arn: pulumi.Output[str]) -> TvmResources:
+        guarded = TvmResources()
+        for table in (self.sessions_table, self.approvals_table, self.breakglass_table):
+            guarded.add("dynamodb", table.arn, pulumi.Output.concat(table.arn, "/*"))
+        guarded.add("ssm", parameter_arn, pulumi.Output.concat(parameter_arn, "/*"))
+        guarded.add("lambda", self.function.function.arn, self.authorizer.function_arn)
+        guarded.add("iam", self.function.role.arn, self.authorizer.role_arn)
+        return guarded
 
     def _table(self, name: str, kind: str, key: str, platform: Platform, ttl: bool) -> aws.dynamodb.Table:
         protected = platform.protection.deletion_protection

@@ -12,7 +12,7 @@ from moto import mock_aws
 from lambdas.authorizer import handler as authorizer
 from lambdas.tvm import handler as tvm
 from tests.harness import one, run_stack
-from tests.lambdas.tvm_world import WEDNESDAY_MORNING, Clock, World
+from tests.lambdas.tvm_world import WEDNESDAY_MORNING, Clock, World, create_sso_role
 
 FUNCTION, TABLE, PARAMETER = "aws:lambda/function:Function", "aws:dynamodb/table:Table", "aws:ssm/parameter:Parameter"
 
@@ -41,6 +41,7 @@ def deployed(dev, aws_env, monkeypatch):
         for role in dev.of_type("aws:iam/role:Role"):
             if role["name"].startswith("tvm-profile-"):
                 iam.create_role(RoleName=role["outputs"]["name"], AssumeRolePolicyDocument=role["inputs"]["assumeRolePolicy"])
+        create_sso_role(iam)
         for name, value in one(dev, FUNCTION, "tvm-fn-function")["inputs"]["environment"]["variables"].items():
             monkeypatch.setenv(name, value)
         world = World(session=session, clock=Clock(WEDNESDAY_MORNING))
