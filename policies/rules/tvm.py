@@ -1,5 +1,6 @@
 """The token vending machine's contract: protected roles trust the TVM alone, with a SourceIdentity;
-the TVM may assume nothing but the stack's protected roles, with that SourceIdentity.
+the TVM may assume nothing but the stack's protected roles, with that SourceIdentity; protected
+roles are denied the TVM's own tables and rules parameters, whatever else they may do.
 
 Roles are recognised by tag: the TVM role by ``tvmRoleTag`` = "true" (or its ARN in
 ``tvmRoleArns``), protected roles by ``protectedRoleTag`` = "true".
@@ -22,6 +23,7 @@ from pulumi_policy import (
 from policies.common import (
     ROLE_TYPE,
     granted_actions,
+    resource_matches,
     role_attachments,
     role_identity_documents,
     tags_of,
@@ -195,4 +197,56 @@ TVM_ROLE_ASSUME_SCOPE = StackValidationPolicy(
                       "{\"sts:SourceIdentity\": \"sentinel.*\"}}.",
     config_schema=SCOPE_SCHEMA,
     validate=_validate_assume_scope,
+)
+
+
+# --- tvm-protected-role-denies-tvm-resources ------------------------------------------------
+
+GUARDED_SERVICES = ("dynamodb", "ssm")
+
+
+def _validate_guard(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, SCOPE_SCHEMA)
+    guarded = _tvm_resources(args, settings)
+    for role in _roles(args, settings["protectedRoleTag"]):
+        denials = [s for _, document in role_identity_documents(role, args.resources)
+                   for s in document.statements() if not s.allows and not s.not_resources]
+        missing = sorted(arn for service, arn in guarded if not _denied(denials, service, arn))
+        if missing:
+            report_violation(f'protected role "{role.name}" is not denied the TVM\'s own resources '
+                             f"{', '.join(missing)}: credentials it vends could read session records or rewrite "
+                             "access rules; add a Deny of dynamodb:* and ssm:* on them (components/tvm.py "
+                             "TvmResources does)", role.urn)
+
+
+def _tvm_resources(args: StackValidationArgs, settings: dict[str, Any]) -> set[tuple[str, str]]:
+    """(service, ARN) of every DynamoDB and SSM resource the TVM role is granted."""
+    found = set()
+    for tvm in _roles(args, settings["tvmRoleTag"]):
+        for _, document in role_identity_documents(tvm, args.resources):
+            for statement in document.statements():
+                if not statement.allows:
+                    continue
+                for service in GUARDED_SERVICES:
+                    if granted_actions(statement.actions, [f"{service}:*"]):
+                        found |= {(service, r) for r in statement.resources if isinstance(r, str) and r != "*"}
+    return found
+
+
+def _denied(denials: list[Statement], service: str, arn: str) -> bool:
+    every = f"{service}:*"
+    return any({a.lower() for a in s.actions} & {every, "*"} and any(resource_matches(r, arn) for r in s.resources)
+               for s in denials)
+
+
+TVM_PROTECTED_ROLE_DENIES_TVM_RESOURCES = StackValidationPolicy(
+    name="tvm-protected-role-denies-tvm-resources",
+    description="A protected role is explicitly denied the TVM's own DynamoDB tables and SSM rules parameters.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    remediation_steps="Give every protected role an inline policy with Deny dynamodb:* on the TVM's tables "
+                      "(and <table>/*) and Deny ssm:* on the rules parameter path (and <path>/*): a profile "
+                      "granted ReadOnlyAccess could otherwise scan the sessions table.",
+    config_schema=SCOPE_SCHEMA,
+    validate=_validate_guard,
 )

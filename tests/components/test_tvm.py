@@ -149,6 +149,46 @@ def test_function_environment(dev):
     assert one(dev, FUNCTION, "tvm-fn-function")["inputs"]["handler"] == "lambdas.tvm.handler.handler"
 
 
+def test_identity_sources_reach_the_function_and_its_permissions(dev):
+    env = one(dev, FUNCTION, "tvm-fn-function")["inputs"]["environment"]["variables"]
+    assert json.loads(env["TVM_IDENTITIES"]) == {"iamUsers": {"enabled": True, "accounts": []},
+                                                 "identityCenter": {"enabled": True}, "roles": []}
+    statements = policy_of(one(dev, POLICY, "tvm-fn-policy"), "policy")["Statement"]
+    [verify] = [s for s in statements if s.get("Sid") == "VerifyRoleCallers"]
+    # Only Identity Center's reserved path: a role named AWSReservedSSO_* elsewhere is not even readable.
+    assert verify == {"Sid": "VerifyRoleCallers", "Effect": "Allow", "Action": ["iam:GetRole"],
+                      "Resource": ["arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*"]}
+    assert dev.outputs["tvmIdentitySources"] == ["iam-user (this account)", "sso (IAM Identity Center)"]
+
+
+def test_listed_roles_and_other_accounts_reach_the_function():
+    role = "arn:aws:iam::123456789012:role/people/engineers"
+    run = run_stack("dev", {"iam-platform:tvm": {"enabled": True, "profiles": [PROFILE], "identities": {
+        "iamUsers": {"accounts": ["210987654321"]}, "identityCenter": {"enabled": False}, "roles": [role]}}})
+    env = json.loads(one(run, FUNCTION, "tvm-fn-function")["inputs"]["environment"]["variables"]["TVM_IDENTITIES"])
+    assert env == {"iamUsers": {"enabled": True, "accounts": ["210987654321"]}, "identityCenter": {"enabled": False},
+                   "roles": [role]}
+    statements = policy_of(one(run, POLICY, "tvm-fn-policy"), "policy")["Statement"]
+    assert [s["Resource"] for s in statements if s.get("Sid") == "VerifyRoleCallers"] == [[role]]
+
+
+def test_every_protected_role_is_denied_the_tvms_own_resources(dev):
+    tables = [one(dev, TABLE, f"tvm-{t}")["outputs"]["arn"] for t in ("sessions", "approvals", "breakglass")]
+    rules = "arn:aws:ssm:eu-west-1:123456789012:parameter/sentinel/policies"
+    functions = [one(dev, FUNCTION, f)["outputs"]["arn"] for f in ("tvm-fn-function", "tvm-authorizer-fn-function")]
+    roles = [one(dev, ROLE, r)["outputs"]["arn"] for r in ("tvm-fn-role", "tvm-authorizer-fn-role")]
+    for profile in ("readonly", "deploy"):
+        denials = {s["Sid"]: s for s in policy_of(one(dev, POLICY, f"tvm-profile-{profile}-guard"), "policy")["Statement"]}
+        assert all(s["Effect"] == "Deny" for s in denials.values())
+        assert denials["NoTvmDynamodb"]["Action"] == ["dynamodb:*"]
+        assert sorted(denials["NoTvmDynamodb"]["Resource"]) == sorted(tables + [f"{t}/*" for t in tables])
+        assert denials["NoTvmSsm"]["Resource"] == [rules, f"{rules}/*"]
+        assert sorted(denials["NoTvmLambda"]["Resource"]) == sorted(functions)
+        assert sorted(denials["NoTvmIam"]["Resource"]) == sorted(roles)
+        guard = one(dev, POLICY, f"tvm-profile-{profile}-guard")["inputs"]["role"]
+        assert guard == one(dev, ROLE, f"tvm-profile-{profile}-role")["outputs"]["name"]
+
+
 def test_authorizer_reads_only_the_sessions_table(dev):
     function = one(dev, FUNCTION, "tvm-authorizer-fn-function")["inputs"]
     assert function["handler"] == "lambdas.authorizer.handler.handler"
@@ -219,6 +259,10 @@ def test_disabled_tvm_declares_nothing():
     ({"parameterRoot": "sentinel"}, "parameterRoot"),
     ({"defaultDurationSeconds": 60}, "defaultDurationSeconds"),
     ({"profile": []}, "unknown setting"),
+    ({"identities": {"iamUsers": {"enabled": False}, "identityCenter": {"enabled": False}}}, "identity source"),
+    ({"identities": {"iamUsers": {"accounts": ["12345"]}}}, "12-digit"),
+    ({"identities": {"roles": ["arn:aws:iam::123456789012:user/alice"]}}, "role ARN"),
+    ({"identities": {"federatedUsers": True}}, "unknown setting"),
 ])
 def test_bad_settings_fail_with_one_clear_line(tvm, expected):
     with pytest.raises(StackConfigError) as caught:

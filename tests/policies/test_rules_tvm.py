@@ -255,3 +255,43 @@ def test_attachments_to_other_roles_and_unknown_arns_are_not_the_tvms():
 
     assert_passes(run_policy(TVM_ROLE_ASSUME_SCOPE, [tvm, other, unknown_role, unknown_policy, unknown_arn,
                                                      protected_role(tvm_trust())]))
+
+
+# --- tvm-protected-role-denies-tvm-resources -------------------------------------------------
+
+SESSIONS_ARN = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/tvm-sessions-1a2b3c4"
+RULES_ARN = f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter/sentinel/policies"
+TVM_OWN = {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": [SESSIONS_ARN]}
+TVM_RULES = {"Effect": "Allow", "Action": ["ssm:GetParametersByPath"], "Resource": [RULES_ARN]}
+
+
+def guard(resources, actions=("dynamodb:*", "ssm:*")):
+    return resource("aws:iam/rolePolicy:RolePolicy", "protected-admin-guard",
+                    {"role": "protected-admin-5d6e7f8", "policy": doc(
+                        {"Effect": "Deny", "Action": list(actions), "Resource": resources})})
+
+
+def guarded_stack(*extra):
+    props = {"name": "protected-admin-5d6e7f8", "tags": {"iam-platform:protected": "true"},
+             "assumeRolePolicy": doc(tvm_trust())}
+    role = resource(ROLE, "protected-admin", props, outputs={**props, "arn": PROTECTED_ARN})
+    tvm = resource("aws:iam/rolePolicy:RolePolicy", "tvm-fn-policy",
+                   {"role": "tvm-fn-role-1a2b3c4", "policy": doc(TVM_OWN, TVM_RULES)})
+    return [tvm_role(), tvm, role, *extra]
+
+
+def test_a_protected_role_denied_the_tvm_tables_and_rules_passes():
+    from policies.rules.tvm import TVM_PROTECTED_ROLE_DENIES_TVM_RESOURCES as rule
+    assert_passes(run_policy(rule, guarded_stack(guard([SESSIONS_ARN, f"{RULES_ARN}*"]))))
+
+
+@pytest.mark.parametrize("extra, missing", [
+    ((), SESSIONS_ARN),
+    ((guard([RULES_ARN]),), SESSIONS_ARN),
+    ((guard([SESSIONS_ARN, RULES_ARN], actions=("dynamodb:Scan", "ssm:*")),), SESSIONS_ARN),
+    ((guard([SESSIONS_ARN]),), RULES_ARN),
+])
+def test_a_protected_role_that_may_reach_the_tvm_resources_is_flagged(extra, missing):
+    from policies.rules.tvm import TVM_PROTECTED_ROLE_DENIES_TVM_RESOURCES as rule
+    violation = assert_violates(run_policy(rule, guarded_stack(*extra)), rule.name)
+    assert missing in violation.message and "Deny" in violation.message

@@ -195,10 +195,17 @@ def base():
     tvm_role = role(s, "tvm-fn-role", tags={"iam-platform:tvm": "true"})
     protected_arn = f"arn:aws:iam::{ACCOUNT}:role/protected-admin-1a2b3c4"
     s.add("aws:iam/rolePolicy:RolePolicy", "tvm-fn-policy", {"role": tvm_role["outputs"]["name"], "policy": doc(
-        {"Effect": "Allow", "Action": TVM_ACTIONS, "Resource": [protected_arn], "Condition": SI})},
+        {"Effect": "Allow", "Action": TVM_ACTIONS, "Resource": [protected_arn], "Condition": SI},
+        {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+         "Resource": [table["outputs"]["arn"]]})},
         deps={"role": [tvm_role["urn"]]})
-    role(s, "protected-admin", tags={"iam-platform:protected": "true"}, trust=doc(
+    protected = role(s, "protected-admin", tags={"iam-platform:protected": "true"}, trust=doc(
         {"Effect": "Allow", "Principal": {"AWS": tvm_role["outputs"]["arn"]}, "Action": TVM_ACTIONS, "Condition": SI}))
+    s.add("aws:iam/rolePolicy:RolePolicy", "protected-admin-guard", {
+        "role": protected["outputs"]["name"], "policy": doc(
+            {"Effect": "Deny", "Action": ["dynamodb:*"], "Resource": [table["outputs"]["arn"],
+                                                                       f"{table['outputs']['arn']}/*"]})},
+        deps={"role": [protected["urn"]]})
 
     # An outside reader federated through OIDC.
     provider_arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
@@ -316,6 +323,10 @@ def _(s):
 
 @case("tvm-role-assume-scope")
 def _(s): mutate_statement(s, "tvm-fn-policy", 0, Resource=[f"arn:aws:iam::{ACCOUNT}:role/tvm-profile-*"])
+
+
+@case("tvm-protected-role-denies-tvm-resources")
+def _(s): s.drop("protected-admin-guard")
 
 
 @case("secret-rotation-enabled")
