@@ -8,6 +8,11 @@ moto (its request handling, timed at moto's botocore hook), and of the differenc
 TVM's own share, including boto3's request building and response parsing. In AWS the
 moto share is replaced by real service latency (typically a few ms to tens of ms per
 call); the source document's target is p99 < 200 ms end to end.
+
+``identity`` prints what naming the caller costs: a warm resolve (IAM user, and an Identity
+Center session whose role check is cached per container) and a cold one, the first
+Identity Center caller of a new container, which pays one ``iam:GetRole`` (moto's share
+shown; in AWS, IAM's latency instead).
 """
 
 from __future__ import annotations
@@ -81,6 +86,34 @@ def measure(world, user: str, count: int, timer: MotoTimer) -> dict:
             "tvm_mean_ms": round(statistics.fmean(own) * 1000, 2)}
 
 
+def measure_identity(world, count: int, timer: MotoTimer) -> dict:
+    from lambdas.tvm.identity import IdentityResolver, IdentitySources
+    from tests.lambdas.tvm_world import ACCOUNT_ID, iam_user_arn, user_arn
+    resolver = IdentityResolver(IdentitySources(), world.iam)
+    us = lambda values: round(statistics.median(values) * 1e6, 1)  # noqa: E731
+
+    def warm(arn: str) -> float:
+        resolver.resolve(arn, ACCOUNT_ID)
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            resolver.resolve(arn, ACCOUNT_ID)
+            times.append(time.perf_counter() - started)
+        return us(times)
+
+    cold, cold_moto = [], []
+    for _ in range(min(count, 100)):
+        fresh = IdentityResolver(IdentitySources(), world.iam)
+        timer.total = 0.0
+        started = time.perf_counter()
+        fresh.resolve(user_arn("alice"), ACCOUNT_ID)
+        cold.append(time.perf_counter() - started)
+        cold_moto.append(timer.total)
+    return {"warm_iam_user_us": warm(iam_user_arn("alice")), "warm_identity_center_us": warm(user_arn("alice")),
+            "cold_identity_center_ms": round(statistics.median(cold) * 1000, 2),
+            "cold_identity_center_moto_ms": round(statistics.median(cold_moto) * 1000, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300)
@@ -96,7 +129,8 @@ def main() -> None:
             tvm.reset_state(session=world.session, clock=world.clock, new_id=world.new_id)
             measure(world, "alice", 20, timer)   # warm up: clients, models, caches
             results = {"allow": measure(world, "alice", args.requests, timer),
-                       "deny": measure(world, "mallory", args.requests, timer)}
+                       "deny": measure(world, "mallory", args.requests, timer),
+                       "identity": measure_identity(world, args.requests, timer)}
     finally:
         timer.restore()
     print(json.dumps({"rules_cache_seconds": args.rules_cache, **results}, indent=2))
