@@ -169,6 +169,17 @@ class NetworkSettings(Settings):
         return self
 
 
+# AWS's SecretsManagerRDSMySQLRotationMultiUser alternates between a user and <user>_clone and
+# refuses a clone name longer than its environment's USERNAME_CHARACTER_LIMIT, default 16 (the
+# function comes from the SAR application, whose environment this program does not set);
+# aws-samples/aws-secrets-manager-rotation-lambdas,
+# SecretsManagerRDSMySQLRotationMultiUser/lambda_function.py, create_secret and get_alt_username,
+# commit b4b8eca63e1f61bbcfb18c291b640f4fc3b0deb8.
+CLONE_SUFFIX = "_clone"
+ROTATION_USERNAME_LIMIT = 16
+MAX_APP_USERNAME = ROTATION_USERNAME_LIMIT - len(CLONE_SUFFIX)
+
+
 class RotationSettings(Settings):
     """How and when the database credentials rotate."""
 
@@ -178,7 +189,19 @@ class RotationSettings(Settings):
     window_hours: Optional[int] = Field(None, ge=1, le=24)
     application_version: str = Field("1.1.671", pattern=_SEMVER)
     exclude_characters: str = Field("\"@/\\'", max_length=64)
-    app_username: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+    app_username: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]*$")  # length: _clone_fits
+
+    @field_validator("app_username")
+    @classmethod
+    def _clone_fits(cls, name: str) -> str:
+        if len(name) > MAX_APP_USERNAME:
+            raise ValueError(f"at most {MAX_APP_USERNAME} characters: the alternating-users rotation function "
+                             f"clones the user as <name>{CLONE_SUFFIX} and refuses clone names over "
+                             f"{ROTATION_USERNAME_LIMIT} characters")
+        if name.endswith(CLONE_SUFFIX):
+            raise ValueError(f"must not end in {CLONE_SUFFIX}: the alternating-users rotation function takes "
+                             f"such a name for the clone of <name without {CLONE_SUFFIX}>")
+        return name
 
     @model_validator(mode="after")
     def _one_schedule(self) -> "RotationSettings":

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
 from components import iam
+from components.archive import lambda_archive
 from components.platform import Platform
 
 if TYPE_CHECKING:
     from components.images import ContainerImage
 
-LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 # X-Ray's write actions cannot be scoped to a resource.
 XRAY_WRITE = iam.allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"])
 # What Lambda needs to attach a function to a VPC: the ec2 actions of the managed policy
@@ -161,27 +159,3 @@ def _package(spec: FunctionSpec, platform: Platform) -> dict[str, Any]:
     return {"runtime": settings.runtime, "handler": f"lambdas.{spec.code}.handler.handler",
             "code": lambda_archive(spec.code, spec.packages),
             "layers": [platform.powertools_layer_arn(settings.runtime, settings.architecture), *spec.layers]}
-
-
-def lambda_archive(code: str, packages: Sequence[str] = ()) -> pulumi.AssetArchive:
-    """The package layout Lambda and tests share: lambdas/__init__.py, common/ and <code>/,
-    plus the named pure-Python packages at the archive's root."""
-    files = {"lambdas/__init__.py": pulumi.FileAsset(str(LAMBDAS_DIR / "__init__.py"))}
-    for folder in ("common", code):
-        for source in sorted((LAMBDAS_DIR / folder).rglob("*.py")):
-            files[source.relative_to(LAMBDAS_DIR.parent).as_posix()] = pulumi.FileAsset(str(source))
-    if not any(path.startswith(f"lambdas/{code}/") for path in files):
-        raise ValueError(f"no Lambda code in lambdas/{code}/")
-    for package in packages:
-        root = _package_dir(package)
-        for source in sorted(root.rglob("*")):
-            if source.is_file() and "__pycache__" not in source.parts and source.suffix != ".pyc":
-                files[f"{package}/{source.relative_to(root).as_posix()}"] = pulumi.FileAsset(str(source))
-    return pulumi.AssetArchive(files)
-
-
-def _package_dir(package: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ValueError(f"package {package!r} is not installed here (see lambdas/requirements.txt)")
-    return Path(next(iter(spec.submodule_search_locations)))

@@ -165,6 +165,9 @@ class TokenVendingMachine(pulumi.ComponentResource):
             },
             reserved_concurrency=settings.reserved_concurrency,
             role_tags={tags.TVM_ROLE: "true"},
+            # Rules with a timezone use zoneinfo, which falls back to tzdata where the runtime
+            # has no /usr/share/zoneinfo.
+            packages=("tzdata",),
         ), platform, opts=pulumi.ResourceOptions(parent=self))
         self.authorizer = SessionAuthorizer(f"{name}-authorizer", self.sessions_table, platform,
                                             opts=pulumi.ResourceOptions(parent=self))

@@ -20,10 +20,25 @@ from pathlib import Path
 import pymysql
 
 READY_TIMEOUT_SECONDS = 30
+TOOLS = ("mariadbd", "mariadb-install-db", "mariadb-admin")
+# Debian installs mariadbd in /usr/sbin, which a normal user's PATH lacks.
+SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin")
+
+
+def tool(name: str) -> str | None:
+    """The tool's path: from PATH, else from the sbin folders."""
+    return shutil.which(name) or shutil.which(name, path=os.pathsep.join(SBIN_DIRS))
 
 
 def mariadb_installed() -> bool:
-    return all(shutil.which(tool) for tool in ("mariadbd", "mariadb-install-db", "mariadb-admin"))
+    return all(tool(name) for name in TOOLS)
+
+
+def _required(name: str) -> str:
+    path = tool(name)
+    if path is None:
+        raise RuntimeError(f"{name} not found on PATH nor in {', '.join(SBIN_DIRS)}")
+    return path
 
 
 def _free_port() -> int:
@@ -54,13 +69,13 @@ class MariaDB:
         return server
 
     def _install(self) -> None:
-        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.root / 'data'}",
+        subprocess.run([_required("mariadb-install-db"), "--no-defaults", f"--datadir={self.root / 'data'}",
                         f"--user={getpass.getuser()}", "--auth-root-authentication-method=normal",
                         "--skip-test-db"], check=True, capture_output=True)
 
     def _launch(self) -> None:
         self.process = subprocess.Popen(
-            ["mariadbd", "--no-defaults", f"--datadir={self.root / 'data'}", f"--user={getpass.getuser()}",
+            [_required("mariadbd"), "--no-defaults", f"--datadir={self.root / 'data'}", f"--user={getpass.getuser()}",
              "--skip-networking=0", "--bind-address=127.0.0.1", f"--port={self.port}",
              f"--socket={self.socket}", f"--pid-file={self.root / 'mariadbd.pid'}",
              f"--log-error={self.root / 'error.log'}", "--skip-log-bin", "--skip-name-resolve",
@@ -70,7 +85,7 @@ class MariaDB:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"mariadbd exited: {self._log_tail()}")
-            if subprocess.run(["mariadb-admin", "--no-defaults", f"--socket={self.socket}", "-uroot", "ping"],
+            if subprocess.run([_required("mariadb-admin"), "--no-defaults", f"--socket={self.socket}", "-uroot", "ping"],
                               capture_output=True).returncode == 0:
                 return
             time.sleep(0.05)
@@ -103,7 +118,7 @@ class MariaDB:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            subprocess.run(["mariadb-admin", "--no-defaults", f"--socket={self.socket}", "-uroot", "shutdown"],
+            subprocess.run([_required("mariadb-admin"), "--no-defaults", f"--socket={self.socket}", "-uroot", "shutdown"],
                            capture_output=True)
             try:
                 self.process.wait(timeout=READY_TIMEOUT_SECONDS)
@@ -117,7 +132,7 @@ def skip_reason_or_failure() -> str | None:
     """None when MariaDB is installed; a skip reason locally; raises in CI (env CI set)."""
     if mariadb_installed():
         return None
-    message = ("MariaDB is not installed (mariadbd, mariadb-install-db, mariadb-admin not on PATH); "
+    message = (f"MariaDB is not installed ({', '.join(TOOLS)} not on PATH nor in {', '.join(SBIN_DIRS)}); "
                "install it with `apt-get install -y mariadb-server` to run the database tests")
     if os.environ.get("CI"):
         raise RuntimeError(f"CI is set but {message}")

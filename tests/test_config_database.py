@@ -1,6 +1,7 @@
 """The network and database settings: defaults, bounds, and the rules between keys."""
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from components.config import StackConfigError, parse_stack_settings
 
@@ -88,3 +89,26 @@ def test_prod_file_enables_the_database_strictly():
     assert prod.database.enabled and prod.database.final_snapshot and prod.protection.deletion_protection
     dev = parse_stack_settings("dev", read_stack_settings(repo, "dev").config, environ={})
     assert dev.database.enabled
+
+
+def test_app_username_leaves_room_for_the_rotation_clone():
+    # AWS's multi-user rotation function clones the user as <name>_clone and refuses clone names over 16
+    # characters (aws-samples/aws-secrets-manager-rotation-lambdas, SecretsManagerRDSMySQLRotationMultiUser/
+    # lambda_function.py at b4b8eca63e1f61bbcfb18c291b640f4fc3b0deb8): 10 characters fit, 11 fail the first rotation.
+    rotation = {"strategy": "alternating-users"}
+    assert config(database={"rotation": {**rotation, "appUsername": "a" * 10}}).database.rotation.app_username == "a" * 10
+    assert problems(database={"rotation": {**rotation, "appUsername": "application"}}) == [
+        "iam-platform:database.rotation.appUsername = application: at most 10 characters: the alternating-users "
+        "rotation function clones the user as <name>_clone and refuses clone names over 16 characters"]
+    [line] = problems(database={"rotation": {"appUsername": "rw_clone"}})
+    assert line.startswith("iam-platform:database.rotation.appUsername = rw_clone: must not end in _clone")
+
+
+@settings(deadline=None)
+@given(st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,20}", fullmatch=True))
+def test_every_accepted_app_username_can_rotate(name):
+    try:
+        accepted = config(database={"rotation": {"appUsername": name}}).database.rotation.app_username == name
+    except StackConfigError:
+        accepted = False
+    assert accepted == (len(name + "_clone") <= 16 and not name.endswith("_clone"))

@@ -2,8 +2,9 @@
 
 The key policy decides first: it names the role (or ``*``), or it delegates to the
 account (``arn:aws:iam::<account>:root``), in which case the role's own policies must
-allow the action. An explicit Deny in either wins. Conditions are not evaluated: a
-conditional Allow counts as an Allow, and the evidence says so.
+allow the action. An explicit Deny in either wins, over a grant too (``denied``). Grants are
+the third way in; ``grants.py`` reads them. Conditions are not evaluated: a conditional
+Allow counts as an Allow, and the evidence says so.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ DECRYPT = "kms:Decrypt"
 class DecryptCheck:
     allowed: Optional[bool]          # None: could not tell (key policy unreadable)
     reasons: tuple[str, ...]
+    denied: bool = False             # an explicit Deny: no grant can allow it either
 
 
 def check_decrypt(key_arn: str, key_policy: Optional[Mapping[str, Any]], role_arn: str,
@@ -29,14 +31,14 @@ def check_decrypt(key_arn: str, key_policy: Optional[Mapping[str, Any]], role_ar
     names_account = {f"arn:aws:iam::{account}:root", account}
     key_statements = [s for s in _statements(key_policy) if _action_matches(s, DECRYPT)]
     if any(s.get("Effect") == "Deny" and _principals(s) & (names_role | names_account) for s in key_statements):
-        return DecryptCheck(False, ("the key policy denies kms:Decrypt to the role",))
+        return DecryptCheck(False, ("the key policy denies kms:Decrypt to the role",), denied=True)
     allows = [s for s in key_statements if s.get("Effect") == "Allow"]
     direct = [s for s in allows if _principals(s) & names_role]
     delegated = [s for s in allows if _principals(s) & names_account]
     identity = [s for d in role_policies for s in _statements(d)
                 if _action_matches(s, DECRYPT) and _resource_matches(s, key_arn)]
     if any(s.get("Effect") == "Deny" for s in identity):
-        return DecryptCheck(False, ("the role's policies deny kms:Decrypt on the key",))
+        return DecryptCheck(False, ("the role's policies deny kms:Decrypt on the key",), denied=True)
     role_allows = any(s.get("Effect") == "Allow" for s in identity)
     conditional = any("Condition" in s for s in direct + delegated + identity)
     suffix = (" (with conditions, not evaluated)",) if conditional else ()

@@ -1,16 +1,23 @@
 """One verdict from the evidence: a pure function, so every branch is tested without AWS.
 
-Order matters; the first rule that applies wins:
+KMS lets the role decrypt through the key policy, the IAM policies the key policy delegates
+to, or a grant (Lambda's own grant for the function, ``grants.py``). Order matters; the first
+rule that applies wins:
 
 1. no customer-managed key in use: ``ok`` if the function is healthy, else ``unknown``;
 2. the function is Pending or its last update is InProgress: ``propagating``;
 3. the execution role no longer exists: ``unknown`` (nothing to renew a grant for);
-4. the key policy or the role's policies do not allow kms:Decrypt: ``missing-permission``;
-5. the grants could not be listed: ``unknown``; no grant on the key for the role's current incarnation: ``stale-grant`` (a grant created
-   before the role's CreateDate, or naming another principal for this function, was made
-   for an earlier role of the same name; no grant at all is stale too);
-6. the newest current grant is younger than ``PROPAGATION_WINDOW``: ``propagating``;
-7. the function is failing anyway: ``unknown``; otherwise ``ok``.
+4. the key policy or the role's policies deny kms:Decrypt: ``missing-permission`` (a Deny
+   beats any grant);
+5. the grants could not be listed: ``unknown``;
+6. no policy allows kms:Decrypt and no grant names the role, now or in an earlier
+   incarnation: ``missing-permission``;
+7. no grant lets the role's current incarnation decrypt for this function: ``stale-grant``
+   (a grant created before the role's CreateDate, or naming another principal for this
+   function, was made for an earlier role of the same name; with policies that allow
+   kms:Decrypt, no grant at all is stale too);
+8. the newest current grant is younger than ``PROPAGATION_WINDOW``: ``propagating``;
+9. the function is failing anyway: ``unknown``; otherwise ``ok``.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 from cli.kms_doctor.evidence import Evidence, GrantFacts
+from cli.kms_doctor.grants import GrantReading, classify_grants, read_grants  # noqa: F401 (classify_grants: API)
 from cli.kms_doctor.permissions import check_decrypt
 
 OK, STALE_GRANT, MISSING_PERMISSION, PROPAGATING, UNKNOWN = (
@@ -64,20 +72,23 @@ def diagnose(evidence: Evidence, now: datetime) -> Verdict:
     facts.append(f"execution role: {role.arn}, RoleId {role.role_id}, created {_when(role.create_date)}")
     decrypt = check_decrypt(key.arn, key.policy, role.arn, role.role_id, evidence.account, role.policies)
     facts.extend(decrypt.reasons)
-    if decrypt.allowed is False:
-        return Verdict(MISSING_PERMISSION, "the role may not decrypt with the key; a new grant would not help",
-                       tuple(facts))
+    if decrypt.denied:
+        return Verdict(MISSING_PERMISSION, "an explicit Deny keeps the role from decrypting with the key; "
+                       "no grant can override it", tuple(facts))
     if not evidence.grants_listed:
         return Verdict(UNKNOWN, "the key's grants could not be listed (kms:ListGrants)", tuple(facts))
-    current, stale = classify_grants(evidence)
-    for grant in current:
-        facts.append(f"grant {grant.grant_id} for the current role, created {_when(grant.creation_date)}")
-    for grant in stale:
-        facts.append(f"stale grant {grant.grant_id} (grantee {grant.grantee}, created {_when(grant.creation_date)})"
-                     " was made for an earlier role of the same name")
+    grants = read_grants(evidence)
+    facts.extend(_grant_facts(grants))
+    current, stale = grants.current, grants.stale
+    by_grant_only = decrypt.allowed is False
+    if by_grant_only and not current and not stale:
+        return Verdict(MISSING_PERMISSION, "neither a policy nor a grant for this role allows kms:Decrypt on the key; "
+                       "a role swap would not help", tuple(facts))
     if not current:
         summary = ("the role was recreated after Lambda's grant was made: the grants point at another principal"
                    if stale else "no grant on the key for the function's role")
+        if by_grant_only:
+            summary += "; no policy allows kms:Decrypt, so the function depends on that grant"
         return Verdict(STALE_GRANT, summary, tuple(facts), stale_grants=stale)
     newest = max((g.creation_date for g in current if g.creation_date), default=None)
     if newest is not None and now - newest < PROPAGATION_WINDOW:
@@ -87,36 +98,21 @@ def diagnose(evidence: Evidence, now: datetime) -> Verdict:
     if not healthy:
         return Verdict(UNKNOWN, "the function is failing although its role has a current grant and may decrypt",
                        tuple(facts), stale_grants=stale, current_grants=current)
-    summary = "the function's role has a current grant and may decrypt"
+    summary = ("the function's role decrypts through its current grant (no policy allows kms:Decrypt)"
+               if by_grant_only else "the function's role has a current grant and may decrypt")
     if stale:
         summary += f"; {len(stale)} leftover stale grant(s) could be retired"
     return Verdict(OK, summary, tuple(facts), stale_grants=stale, current_grants=current)
 
 
-def classify_grants(evidence: Evidence) -> tuple[tuple[GrantFacts, ...], tuple[GrantFacts, ...]]:
-    """(grants for the role as it is now, grants proven to belong to an earlier incarnation)."""
-    role, function = evidence.role, evidence.function
-    current: list[GrantFacts] = []
-    stale: list[GrantFacts] = []
-    for grant in evidence.grants:
-        if grant.grantee in (role.arn, role.role_id):
-            made_before = (grant.creation_date is not None and role.create_date is not None
-                           and grant.creation_date < role.create_date)
-            (stale if made_before else current).append(grant)
-        elif _names_function(grant, function.arn, function.name) and _is_unique_id(grant.grantee):
-            # KMS shows a deleted principal by its unique ID: an earlier role of this function.
-            stale.append(grant)
-    return tuple(current), tuple(stale)
-
-
-def _names_function(grant: GrantFacts, arn: str, name: str) -> bool:
-    context = {**grant.constraints.get("EncryptionContextEquals", {}),
-               **grant.constraints.get("EncryptionContextSubset", {})}
-    return arn in context.values() or (grant.name is not None and (arn in grant.name or name == grant.name))
-
-
-def _is_unique_id(principal: str) -> bool:
-    return principal.startswith("AROA") and ":" not in principal
+def _grant_facts(grants: GrantReading) -> list[str]:
+    facts = [f"grant {g.grant_id} for the current role, created {_when(g.creation_date)}" for g in grants.current]
+    facts += [f"stale grant {g.grant_id} (grantee {g.grantee}, created {_when(g.creation_date)})"
+              " was made for an earlier role of the same name" for g in grants.stale]
+    facts += [f"grant {g.grant_id} names the role but does not allow Decrypt for this function "
+              f"(operations {', '.join(g.operations) or '-'}, constraints {g.constraints or '-'}); not counted"
+              for g in grants.other]
+    return facts
 
 
 def _function_facts(evidence: Evidence) -> list[str]:

@@ -37,6 +37,17 @@ def grant(grant_id, grantee=ROLE_ARN, age=timedelta(hours=1), **kw):
                       creation_date=NOW - age if age is not None else None, **kw)
 
 
+def lambda_grant(grant_id, grantee=f"arn:aws:sts::{ACCOUNT}:assumed-role/app-role/app", age=timedelta(hours=1),
+                 function_arn=FUNCTION_ARN, operations=("Decrypt", "RetireGrant"), constraint="EncryptionContextEquals",
+                 context_key="aws:lambda:FunctionArn"):
+    """The grant Lambda makes for the function's role, as ListGrants shows it (observed output in
+    whatsfordinner/aws-lambda-grant-shenanigans, README.md, commit dcb0a64b220260330c923e07e0c851cf6cfab0fc):
+    grantee and retiring principal the role's session named after the function; after the role is deleted,
+    both read ``<old RoleId>:<function name>``."""
+    return GrantFacts(grant_id=grant_id, grantee=grantee, operations=operations, name="app", retiring=grantee,
+                      creation_date=NOW - age, constraints={constraint: {context_key: function_arn}})
+
+
 def test_ok_with_a_current_grant():
     verdict = diagnose(evidence(grants=[grant("g1")]), NOW)
     assert verdict.name == "ok" and [g.grant_id for g in verdict.current_grants] == ["g1"]
@@ -78,22 +89,83 @@ def test_grant_by_role_id_counts_as_current_and_unknown_age_is_not_stale():
     assert ([g.grant_id for g in current], stale) == (["by-id", "no-date"], ())
 
 
-def test_missing_decrypt_in_role_policy():
-    verdict = diagnose(evidence(role_policies=(), grants=[grant("g1")]), NOW)
-    assert verdict.name == "missing-permission"
+def test_missing_decrypt_in_role_policy_and_no_grant():
+    verdict = diagnose(evidence(role_policies=(), grants=[]), NOW)
+    assert verdict.name == "missing-permission" and "neither a policy nor a grant" in verdict.summary
     assert any("no policy of the role allows kms:Decrypt" in fact for fact in verdict.evidence)
 
 
-def test_missing_permission_wins_over_stale_grant():
-    assert diagnose(evidence(role_policies=(), grants=[]), NOW).name == "missing-permission"
+@pytest.mark.parametrize("grantee", [
+    f"arn:aws:sts::{ACCOUNT}:assumed-role/app-role/app",   # as ListGrants shows a live role's session
+    ROLE_ARN,
+    "AROACURRENT00000000000",                               # a role created moments ago may list by its id
+    "AROACURRENT00000000000:app",
+])
+def test_lambdas_grant_is_permission_without_any_policy(grantee):
+    verdict = diagnose(evidence(role_policies=(), grants=[lambda_grant("lambda", grantee=grantee)]), NOW)
+    assert verdict.name == "ok" and "decrypts through its current grant" in verdict.summary
+    assert [g.grant_id for g in verdict.current_grants] == ["lambda"]
+
+
+def test_grant_of_an_earlier_role_without_any_policy_is_stale():
+    old = lambda_grant("old", grantee="AROAOLDROLE0000000000:app", age=timedelta(days=3))
+    verdict = diagnose(evidence(role_policies=(), grants=[old]), NOW)
+    assert verdict.name == "stale-grant" and [g.grant_id for g in verdict.stale_grants] == ["old"]
+    assert "depends on that grant" in verdict.summary
+
+
+def test_grant_by_arn_older_than_the_role_without_any_policy_is_stale():
+    verdict = diagnose(evidence(role_policies=(), grants=[lambda_grant("old", age=timedelta(days=2))]), NOW)
+    assert verdict.name == "stale-grant" and [g.grant_id for g in verdict.stale_grants] == ["old"]
+
+
+@pytest.mark.parametrize("forged, why", [
+    # to the role itself (its ARN), but useless to this function:
+    (lambda_grant("g", ROLE_ARN, function_arn=FUNCTION_ARN.replace(":app", ":other")), "for another function"),
+    (lambda_grant("g", ROLE_ARN, function_arn=FUNCTION_ARN.upper()), "context values are case-sensitive"),
+    (lambda_grant("g", ROLE_ARN, operations=("Encrypt", "GenerateDataKey")), "no Decrypt"),
+    (GrantFacts(grant_id="g", grantee=ROLE_ARN, operations=("Decrypt",), creation_date=NOW - timedelta(hours=1),
+                constraints={"EncryptionContextSubset": {"aws:lambda:FunctionArn": FUNCTION_ARN, "x": "y"}}),
+     "a subset Lambda's context lacks"),
+    (lambda_grant("g", grantee=f"arn:aws:sts::{ACCOUNT}:assumed-role/other-role/app"), "for another role"),
+    (lambda_grant("g", grantee="AROASOMEONEELSE000000"), "someone's unique id, naming the function"),
+])
+def test_grants_that_do_not_let_this_function_decrypt_are_not_permission(forged, why):
+    verdict = diagnose(evidence(role_policies=(), grants=[forged]), NOW)
+    assert verdict.name in ("missing-permission", "stale-grant") and verdict.current_grants == (), why
+    with_policy = diagnose(evidence(grants=[forged]), NOW)
+    assert with_policy.name == "stale-grant" and with_policy.current_grants == (), why
+
+
+def test_grant_constraints_read_keys_case_insensitively_and_subsets():
+    for grant_ in (lambda_grant("g", context_key="AWS:Lambda:FunctionArn"),
+                   lambda_grant("g", constraint="EncryptionContextSubset")):
+        assert diagnose(evidence(role_policies=(), grants=[grant_]), NOW).name == "ok"
+
+
+def test_explicit_deny_beats_lambdas_grant():
+    deny = {"Statement": [{"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}]}
+    verdict = diagnose(evidence(role_policies=(deny,), grants=[lambda_grant("lambda")]), NOW)
+    assert verdict.name == "missing-permission" and "explicit Deny" in verdict.summary
+
+
+def test_unlisted_grants_without_any_policy_are_unknown():
+    unlisted = Evidence(function=evidence().function, role=evidence(role_policies=()).role, key=evidence().key,
+                        grants_listed=False)
+    assert diagnose(unlisted, NOW).name == "unknown"
+
+
+def test_grant_to_the_role_counts_as_permission():
+    assert diagnose(evidence(role_policies=(), grants=[grant("g1")]), NOW).name == "ok"
 
 
 def test_key_policy_without_the_role_or_delegation():
     policy = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
                              "Action": "kms:*", "Resource": "*"}]}
-    verdict = diagnose(evidence(key_policy=policy, grants=[grant("g1")]), NOW)
+    verdict = diagnose(evidence(key_policy=policy, grants=[]), NOW)
     assert verdict.name == "missing-permission"
     assert any("neither names the role nor delegates" in fact for fact in verdict.evidence)
+    assert diagnose(evidence(key_policy=policy, grants=[lambda_grant("lambda")]), NOW).name == "ok"
 
 
 def test_pending_function_is_propagating():

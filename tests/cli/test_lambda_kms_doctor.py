@@ -2,6 +2,9 @@
 
 moto's ListGrants has no CreationDate and its functions never carry a state reason: a hook
 adds the creation dates real KMS returns, and botocore's Stubber plays Lambda's states.
+moto neither creates Lambda's grant nor enforces grants: ``World.lambda_grant`` makes the
+grant Lambda makes, and the same hook lists a grant whose role was deleted by the role's old
+unique id, as real KMS does (shapes in cli/kms_doctor/grants.py, with their source).
 """
 
 import io
@@ -42,6 +45,8 @@ class World:
         self.session = session
         self.iam, self.kms, self.lam = session.client("iam"), session.client("kms"), session.client("lambda")
         self.grant_dates: dict[str, datetime] = {}
+        self.grant_roles: dict[str, str] = {}        # grant id -> RoleId of the incarnation it was made for
+        self.role_ids: dict[str, str] = {}           # role name -> RoleId now
         self.updates: list[str] = []
         session.events.register("after-call.kms.ListGrants", self._dates)
         session.events.register("provide-client-params.lambda.UpdateFunctionConfiguration", self._record_update)
@@ -51,22 +56,29 @@ class World:
         for grant in parsed.get("Grants", []):
             if grant["GrantId"] in self.grant_dates:
                 grant["CreationDate"] = self.grant_dates[grant["GrantId"]]
+            made_for = self.grant_roles.get(grant["GrantId"])
+            if made_for is not None and made_for not in self.role_ids.values():
+                session = grant["GranteePrincipal"].rsplit("/", 1)[-1]
+                grant["GranteePrincipal"] = grant["RetiringPrincipal"] = f"{made_for}:{session}"
 
     def _record_update(self, params, **_):
         self.updates.append(params["Role"])
 
     def role(self, name="app-role", decrypt=True):
-        arn = self.iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+        role = self.iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
+        arn, self.role_ids[name] = role["Arn"], role["RoleId"]
         if decrypt:
             self.iam.put_role_policy(RoleName=name, PolicyName="kms", PolicyDocument=json.dumps({
                 "Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": self.key_arn}]}))
         return arn
 
-    def recreate_role(self, name="app-role"):
-        self.iam.delete_role_policy(RoleName=name, PolicyName="kms")
+    def recreate_role(self, name="app-role", decrypt=True):
+        if self.iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            self.iam.delete_role_policy(RoleName=name, PolicyName="kms")
         self.iam.delete_role(RoleName=name)
-        return self.role(name)
+        del self.role_ids[name]
+        return self.role(name, decrypt=decrypt)
 
     def function(self, role_arn, name="app", tags=None):
         archive = io.BytesIO()
@@ -81,6 +93,19 @@ class World:
         grant_id = self.kms.create_grant(KeyId=key_arn or self.key_arn, GranteePrincipal=grantee,
                                          Operations=["Decrypt"], RetiringPrincipal="lambda.amazonaws.com")["GrantId"]
         self.grant_dates[grant_id] = datetime.now(timezone.utc) + shift
+        return grant_id
+
+    def lambda_grant(self, role_arn, function_arn, shift=timedelta(0)):
+        """The grant Lambda makes for a function's role (see cli/kms_doctor/grants.py for its source)."""
+        account, role_name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+        function_name = function_arn.rsplit(":", 1)[-1]
+        session = f"arn:aws:sts::{account}:assumed-role/{role_name}/{function_name}"
+        grant_id = self.kms.create_grant(
+            KeyId=self.key_arn, Name=function_name, GranteePrincipal=session, RetiringPrincipal=session,
+            Operations=["Decrypt", "RetireGrant"],
+            Constraints={"EncryptionContextEquals": {"aws:lambda:FunctionArn": function_arn}})["GrantId"]
+        self.grant_dates[grant_id] = datetime.now(timezone.utc) + shift
+        self.grant_roles[grant_id] = self.role_ids[role_name]
         return grant_id
 
     def grant_ids(self, key_arn=None):
@@ -148,11 +173,54 @@ def test_no_grant_is_a_stale_grant_and_json_lists_nothing_to_retire(world):
 
 
 def test_missing_permission(world):
-    role_arn = world.role(decrypt=False)
-    world.grant(role_arn)
-    world.function(role_arn)
+    world.function(world.role(decrypt=False))
     code, text = run(world, "diagnose", "--function", "app")
     assert code == 4 and text.startswith("verdict: missing-permission")
+    assert "neither a policy nor a grant for this role allows kms:Decrypt" in text
+
+
+def test_role_without_policies_decrypts_through_lambdas_grant(world):
+    role_arn = world.role(decrypt=False)
+    grant = world.lambda_grant(role_arn, world.function(role_arn))
+    code, text = run(world, "diagnose", "--function", "app")
+    assert code == 0 and text.startswith("verdict: ok: the function's role decrypts through its current grant")
+    assert f"grant {grant} for the current role" in text
+
+
+def test_grant_of_another_function_on_the_same_role_is_not_permission(world):
+    role_arn = world.role(decrypt=False)
+    world.lambda_grant(role_arn, world.function(role_arn, name="other"))
+    world.function(role_arn)
+    code, text = run(world, "diagnose", "--function", "app")
+    assert code == 4 and "does not allow Decrypt for this function" in text
+
+
+@pytest.fixture
+def stale_by_grant_only(world):
+    """A role that decrypts through Lambda's grant alone, deleted and recreated under its name."""
+    function_arn = world.function(world.role(decrypt=False))
+    old_grant = world.lambda_grant(world.function_role(), function_arn, shift=-timedelta(days=1))
+    return world.recreate_role(decrypt=False), old_grant
+
+
+def test_recreated_role_that_decrypts_through_its_grant_is_a_stale_grant(world, stale_by_grant_only):
+    role_arn, old_grant = stale_by_grant_only
+    code, text = run(world, "diagnose", "--function", "app", "--json")
+    report = json.loads(text)
+    assert (code, report["verdict"], report["staleGrants"]) == (3, "stale-grant", [old_grant])
+    assert "the function depends on that grant" in report["summary"]
+    listed = world.session.client("kms").list_grants(KeyId=world.key_arn)["Grants"]   # as the doctor reads it
+    old_id = next(g["GranteePrincipal"] for g in listed)
+    assert old_id.endswith(":app") and not old_id.startswith(world.role_ids["app-role"])
+
+
+def test_repair_renews_a_grant_the_role_depends_on(world, stale_by_grant_only):
+    role_arn, old_grant = stale_by_grant_only
+    code, text = run(world, "repair", "--function", "app", "--yes")
+    assert code == 0, text
+    [temp_arn, back] = world.updates
+    assert temp_arn.split("/")[-1].startswith(TEMP_ROLE_PREFIX) and back == role_arn
+    assert old_grant not in world.grant_ids() and world.temp_roles() == []
 
 
 def test_fresh_grant_is_propagating(world):

@@ -386,7 +386,7 @@ def test_rotation_health_reports_schedule():
 
 def test_missing_mariadb_skips_locally_and_fails_in_ci(monkeypatch):
     from tests import mariadb
-    monkeypatch.setattr(mariadb.shutil, "which", lambda name: None)
+    monkeypatch.setattr(mariadb.shutil, "which", lambda name, path=None: None)
     monkeypatch.delenv("CI", raising=False)
     assert "apt-get install -y mariadb-server" in mariadb.skip_reason_or_failure()
     monkeypatch.setenv("CI", "true")

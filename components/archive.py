@@ -1,0 +1,97 @@
+"""The Zip archive of one function: its own code, the shared modules it imports, named packages.
+
+The layout Lambda and tests share: ``lambdas/__init__.py``, ``lambdas/<code>/``, and of
+``lambdas/common/`` (or any other ``lambdas/`` folder) only the modules the function's code
+imports, directly or through each other, with their packages' ``__init__.py``. A shared module
+that needs a package the runtime lacks (``lambdas/common/database.py`` and PyMySQL) thus ships
+only with the functions that import it, which are the ones that bundle that package.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import pulumi
+
+LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
+_ROOT = LAMBDAS_DIR.parent
+
+
+def lambda_archive(code: str, packages: Sequence[str] = ()) -> pulumi.AssetArchive:
+    """lambdas/<code>/, the lambdas/ modules it imports, and the named pure-Python packages at the root."""
+    return pulumi.AssetArchive({path: pulumi.FileAsset(str(source))
+                                for path, source in archive_files(code, packages).items()})
+
+
+def archive_files(code: str, packages: Sequence[str] = ()) -> dict[str, Path]:
+    own = sorted((LAMBDAS_DIR / code).rglob("*.py")) if code else []
+    if not own:
+        raise ValueError(f"no Lambda code in lambdas/{code}/")
+    sources = [LAMBDAS_DIR / "__init__.py", *own, *imported_modules(own)]
+    files = {source.relative_to(_ROOT).as_posix(): source for source in sources}
+    for package in packages:
+        root = _package_dir(package)
+        for source in sorted(root.rglob("*")):
+            if source.is_file() and "__pycache__" not in source.parts and source.suffix != ".pyc":
+                files[f"{package}/{source.relative_to(root).as_posix()}"] = source
+    return dict(sorted(files.items()))
+
+
+def imported_modules(sources: Sequence[Path]) -> list[Path]:
+    """The files under lambdas/ that ``sources`` import, transitively (imports inside functions too)."""
+    found: set[Path] = set()
+    pending = list(sources)
+    while pending:
+        for module in _lambdas_imports(pending.pop()):
+            if module not in found:
+                found.add(module)
+                pending.append(module)
+    return sorted(found - set(sources))
+
+
+def _lambdas_imports(source: Path) -> Iterator[Path]:
+    for node in ast.walk(ast.parse(source.read_text(), filename=str(source))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(node, source)
+            names = [module] + [f"{module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            yield from _files_of(name)
+
+
+def _absolute(node: ast.ImportFrom, source: Path) -> str:
+    if not node.level:
+        return node.module or ""
+    package = source.parent.relative_to(_ROOT).parts
+    base = package[:len(package) - (node.level - 1)]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def _files_of(dotted: str) -> Iterator[Path]:
+    """lambdas.common.database -> lambdas/common/__init__.py, lambdas/common/database.py."""
+    parts = dotted.split(".")
+    if parts[0] != "lambdas":
+        return
+    path = LAMBDAS_DIR
+    for part in parts[1:]:
+        path = path / part
+        if (path / "__init__.py").is_file():
+            yield path / "__init__.py"
+        elif path.with_suffix(".py").is_file():
+            yield path.with_suffix(".py")
+            return
+        else:
+            return   # a name imported from a module (a function, a class), not a module
+
+
+def _package_dir(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"package {package!r} is not installed here (see lambdas/requirements.txt)")
+    return Path(next(iter(spec.submodule_search_locations)))

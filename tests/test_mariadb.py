@@ -1,0 +1,39 @@
+"""tests/mariadb.py finds MariaDB where Debian installs it, also with a normal user's PATH."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import mariadb
+
+NORMAL_USER_PATH = "/usr/local/bin:/usr/bin:/bin"   # Debian's default for users: no sbin
+
+
+def test_tools_missing_from_path_are_found_in_the_sbin_folders(tmp_path, monkeypatch):
+    sbin, on_path = tmp_path / "sbin", tmp_path / "bin"
+    sbin.mkdir(), on_path.mkdir()
+    for name in mariadb.TOOLS:
+        (sbin / name).write_text("#!/bin/sh\n")
+        (sbin / name).chmod(0o755)
+    monkeypatch.setenv("PATH", str(on_path))
+    monkeypatch.setattr(mariadb, "SBIN_DIRS", (str(sbin),))
+    assert mariadb.mariadb_installed() and mariadb.tool("mariadbd") == str(sbin / "mariadbd")
+    (sbin / "mariadb-admin").unlink()
+    assert not mariadb.mariadb_installed()
+    assert "not on PATH nor in " + str(sbin) in mariadb.skip_reason_or_failure()
+
+
+@pytest.mark.skipif(not Path("/usr/sbin/mariadbd").exists(), reason="needs Debian's mariadb-server package")
+def test_server_starts_for_a_user_whose_path_lacks_sbin(monkeypatch):
+    monkeypatch.setenv("PATH", NORMAL_USER_PATH)
+    monkeypatch.delenv("CI", raising=False)
+    assert mariadb.skip_reason_or_failure() is None
+    server = mariadb.MariaDB.start()
+    try:
+        with server.root_connection() as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+    finally:
+        server.stop()
+    assert not os.path.exists(server.root)
