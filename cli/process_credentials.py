@@ -19,7 +19,8 @@ from datetime import datetime, timezone
 
 FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
 _CREDENTIAL = re.compile(r"[\x21-\x7e]+")
-_ISO_8601 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})")
+_ISO_8601 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+                       r"(?:Z|[+-][0-9]{2}:[0-9]{2})")
 EXPIRATION_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 

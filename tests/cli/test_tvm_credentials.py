@@ -459,9 +459,11 @@ def test_missing_options_are_one_line(capsys):
                                        "--endpoint, --profile\n")
 
 
-@pytest.mark.parametrize("url, host", [("http://127.0.0.1:8080/x?y=1", "127.0.0.1:8080"),
-                                       ("http://[::1]:8080/", "[::1]:8080"), ("https://TVM.example.com:443/", "tvm.example.com"),
-                                       ("http://localhost:80", "localhost"), ("https://h.example.com:8443", "h.example.com:8443")])
+@pytest.mark.parametrize("url, host", [
+    ("http://127.0.0.1:8080/x?y=1", "127.0.0.1:8080"), ("http://[::1]:8080/", "[::1]:8080"),
+    ("https://TVM.example.com:443/", "tvm.example.com"), ("http://localhost:80", "localhost"),
+    ("https://h.example.com:8443", "h.example.com:8443"),
+])
 def test_the_signed_host_is_the_host_sent(url, host):
     from cli.bounded_http import host_header
     assert host_header(url) == host
