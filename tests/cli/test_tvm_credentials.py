@@ -467,3 +467,79 @@ def test_missing_options_are_one_line(capsys):
 def test_the_signed_host_is_the_host_sent(url, host):
     from cli.bounded_http import host_header
     assert host_header(url) == host
+
+
+# -- the same over TLS: the certificate is checked, and the deadline holds ------------------
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (made here with cryptography, which moto depends on)."""
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "local TVM")])
+    now = datetime.now(timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+                   .not_valid_after(now + timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    directory = tmp_path_factory.mktemp("tls")
+    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (directory / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                          serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    return directory / "cert.pem", directory / "key.pem"
+
+
+@pytest.fixture
+def tls_server_context(tls_files):
+    import ssl
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*tls_files)
+    return context
+
+
+def ask_over_tls(url, tmp_path, *extra):
+    argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir", str(tmp_path / "cache"),
+            *extra]
+    return client.main(argv, session=signer("AKIDALICE"))
+
+
+def test_https_answers_from_a_trusted_certificate_are_used(tmp_path, capsys, monkeypatch, tls_files,
+                                                           tls_server_context):
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))   # trust our certificate, as a corporate CA would be
+    with broken_http_server(http_reply(200, json.dumps(tvm_answer()).encode()), tls=tls_server_context) as (
+            url, requests):
+        code = ask_over_tls(url, tmp_path, "--timeout", "10")
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "") and json.loads(out)["AccessKeyId"] == "ASIAEXAMPLE"
+    assert requests[0].startswith(b"GET /?profile=prod HTTP/1.1\r\n")
+
+
+def test_https_with_an_untrusted_certificate_sends_nothing(tmp_path, capsys, monkeypatch, tls_server_context):
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with broken_http_server(http_reply(200, json.dumps(tvm_answer()).encode()), tls=tls_server_context) as (
+            url, requests):
+        code = ask_over_tls(url, tmp_path, "--timeout", "10")
+    out, err = capsys.readouterr()
+    assert (code, out, requests) == (3, "", [])
+    assert err.startswith("tvm-credentials: UNREACHABLE: cannot reach the TVM (") and "CERTIFICATE_VERIFY_FAILED" in err
+
+
+def test_https_answer_that_drips_past_the_deadline_is_cut_off(tmp_path, capsys, monkeypatch, tls_files,
+                                                              tls_server_context):
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))
+    reply = http_reply(200, json.dumps(tvm_answer()).encode())
+    with broken_http_server(reply, pause=6 / len(reply), tls=tls_server_context) as (url, _):
+        code = ask_over_tls(url, tmp_path, "--timeout", "0.5")
+    out, err = capsys.readouterr()
+    assert (code, out) == (3, "")
+    assert err == "tvm-credentials: UNREACHABLE: no complete answer from the TVM within 0.5 s (--timeout)\n"
+    assert cache_entries(tmp_path) == []
