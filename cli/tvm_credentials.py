@@ -50,6 +50,7 @@ EXIT_REFUSED, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 3
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 _REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com\Z")
 _REGION = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")   # botocore's region name rule, lower case
+_PRINTABLE = re.compile(r"[\x21-\x7e]+")   # urlsplit would silently drop a line break or a tab
 _WHOLE_SECONDS = re.compile(r"[0-9]{1,9}")
 _SECONDS = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?")
 
@@ -147,6 +148,10 @@ def _check_endpoint(endpoint: str) -> None:
     if not host or (urlsplit(endpoint).scheme == "http" and host not in LOOPBACK):
         raise ClientError("USAGE", "--endpoint must be an https:// URL (http:// only for 127.0.0.1, ::1 or "
                                    "localhost)", EXIT_USAGE)
+    parts = urlsplit(endpoint)
+    if not _PRINTABLE.fullmatch(endpoint) or parts.username is not None or parts.query or parts.fragment:
+        raise ClientError("USAGE", f"--endpoint {endpoint!r} must be a base URL: printable, without spaces, "
+                                   "user name, query or fragment", EXIT_USAGE)
 
 
 def _region(given: Optional[str], endpoint: str, session: botocore.session.Session) -> str:

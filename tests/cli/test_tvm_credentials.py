@@ -442,15 +442,20 @@ def test_an_approval_id_is_part_of_the_cache_key(world, tmp_path, capsys):
     (("--duration", "١٢٠٠"), "argument --duration: '١٢٠٠' is not"),   # int() would read 1200
     (("--region", "eu-west-1\n"), "region 'eu-west-1\\n' is not a region name"),
     (("--region", "eu-west-1/x"), "region 'eu-west-1/x' is not a region name"),
+    (("--endpoint", "{url}\n"), "--endpoint '{url}\\n' must be a base URL"),
+    (("--endpoint", "{url}/\tx"), "--endpoint '{url}/\\tx' must be a base URL"),
+    (("--endpoint", "{url}/?profile=other"), "--endpoint '{url}/?profile=other' must be a base URL"),
+    (("--endpoint", "{url}/#x"), "--endpoint '{url}/#x' must be a base URL"),
+    (("--endpoint", "http://user@127.0.0.1:1"), "--endpoint 'http://user@127.0.0.1:1' must be a base URL"),
 ])
 def test_bad_options_are_one_line_before_any_request(tmp_path, capsys, extra, problem):
     with broken_http_server(http_reply(200, json.dumps(tvm_answer()).encode())) as (url, requests):
         argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir",
-                str(tmp_path / "cache"), *extra]
+                str(tmp_path / "cache"), *(part.replace("{url}", url) for part in extra)]
         code = client.main(argv, session=signer("AKIDALICE"))
     out, err = capsys.readouterr()
     assert (code, out, requests) == (2, "", [])
-    assert err.startswith(f"tvm-credentials: USAGE: {problem}") and err.count("\n") == 1
+    assert err.startswith(f"tvm-credentials: USAGE: {problem.replace('{url}', url)}") and err.count("\n") == 1
 
 
 def test_missing_options_are_one_line(capsys):
