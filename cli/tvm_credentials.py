@@ -8,7 +8,7 @@ Signs ``GET /?profile=P`` (or ``POST /`` with an approval id) with SigV4 for
 ``execute-api`` (``lambdas.common.sigv4``) using the caller's current credentials (``--source-profile`` names the AWS
 profile to sign with: never the profile that runs this command, or it would call itself),
 sends it with ``cli.bounded_http`` (exactly one request to the endpoint's host: redirects
-are never followed, a 3xx is BAD_RESPONSE; the answer may be at most ``MAX_ANSWER_BYTES``;
+are never followed, a 3xx is BAD_RESPONSE; the answer may be at most 64 KiB;
 ``--timeout`` is a deadline for the whole call), checks the answer as botocore's
 credential_process reader would (``cli.process_credentials``: string credentials, an
 ISO 8601 Expiration in the future) and only then prints ``{"Version": 1, "AccessKeyId",
