@@ -2,45 +2,57 @@
 
     python -m cli.tvm_credentials --endpoint URL --profile P [--duration S] [--region R]
                                   [--source-profile NAME] [--approval-id ID] [--no-cache]
+                                  [--cache-dir DIR] [--timeout S]
 
 Signs ``GET /?profile=P`` (or ``POST /`` with an approval id) with SigV4 for
 ``execute-api`` (``lambdas.common.sigv4``) using the caller's current credentials (``--source-profile`` names the AWS
 profile to sign with: never the profile that runs this command, or it would call itself),
-and prints ``{"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken",
-"Expiration"}``. Credentials are cached in ``~/.cache/iam-platform-tvm`` (directory 0700,
-files 0600) until 5 minutes before they expire. Every failure prints one line on stderr
-and exits non-zero: 1 refused by the TVM or API Gateway, 2 bad usage or no local
-credentials, 3 the TVM could not be reached or failed. The endpoint must be https://
+sends it with ``cli.bounded_http`` (exactly one request to the endpoint's host: redirects
+are never followed, a 3xx is BAD_RESPONSE; the answer may be at most 64 KiB;
+``--timeout`` is a deadline for the whole call), checks the answer as botocore's
+credential_process reader would (``cli.process_credentials``: string credentials, an
+ISO 8601 Expiration in the future) and only then prints ``{"Version": 1, "AccessKeyId",
+"SecretAccessKey", "SessionToken", "Expiration"}``. Credentials are cached
+(``cli.credential_cache``) in ``~/.cache/iam-platform-tvm`` (directory 0700, files 0600),
+keyed by everything that changes the answer, checked again on every read, until 5 minutes
+before they expire. Every failure prints one line on stderr and exits non-zero: 1 refused
+by the TVM or API Gateway, 2 bad usage or no local credentials, 3 the TVM could not be
+reached, failed, or gave an unusable answer (BAD_RESPONSE). The endpoint must be https://
 (http:// only to 127.0.0.1, ::1 or localhost), so credentials never travel in clear.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import http.client
 import json
-import os
 import re
-import stat
 import sys
-import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, NoReturn, Optional, Sequence
 from urllib.parse import urlencode, urlsplit
 
 import botocore.session
 from botocore.exceptions import BotoCoreError
 
+from cli.bounded_http import AnswerTooLarge, DeadlineExceeded, exchange, host_header
+from cli.credential_cache import cache_file, read_cache, write_cache
+from cli.process_credentials import InvalidCredentials, credential_process_answer
 from cli.urls import http_host
 from lambdas.common.sigv4 import SigningError, SigV4Client
 
-REFRESH_MARGIN = timedelta(minutes=5)
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "iam-platform-tvm"
+MAX_ANSWER_BYTES = 64 * 1024   # a TVM answer is about 2 KB
+DURATION_RANGE = (900, 43200)   # what the TVM and STS accept
+MAX_TIMEOUT = 600
 EXIT_REFUSED, EXIT_USAGE, EXIT_UNAVAILABLE = 1, 2, 3
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
-_REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$")
+_REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com\Z")
+_REGION = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")   # botocore's region name rule, lower case
+_PRINTABLE = re.compile(r"[\x21-\x7e]+")   # urlsplit would silently drop a line break or a tab
+_WHOLE_SECONDS = re.compile(r"[0-9]{1,9}")
+_SECONDS = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?")
 
 HINTS = {
     "MISSING_PROFILE": "no profile was sent; pass --profile",
@@ -66,10 +78,17 @@ class ClientError(Exception):
         self.code, self.exit_code = code, exit_code
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse's usage errors as one ``USAGE`` line, like every other failure."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ClientError("USAGE", message, EXIT_USAGE)
+
+
 def main(argv: Optional[Sequence[str]] = None, session: Optional[botocore.session.Session] = None,
          now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> int:
-    args = _parser().parse_args(argv)
     try:
+        args = _parser().parse_args(argv)
         print(json.dumps(fetch(args, session, now)))
         return 0
     except ClientError as error:
@@ -78,56 +97,48 @@ def main(argv: Optional[Sequence[str]] = None, session: Optional[botocore.sessio
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cli.tvm_credentials", description=__doc__.split("\n\n")[0])
+    parser = _OneLineParser(prog="python -m cli.tvm_credentials", description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoint", required=True, help="the TVM's URL (stack output tvmEndpoint)")
     parser.add_argument("--profile", required=True, help="the TVM profile to get credentials for")
-    parser.add_argument("--duration", type=int, help="session length in seconds (900-43200; the TVM may cut it)")
+    parser.add_argument("--duration", type=_duration, help="session length in seconds (900-43200; the TVM may cut it)")
     parser.add_argument("--region", help="region of the endpoint (default: from its host name, then AWS_REGION)")
     parser.add_argument("--source-profile", help="AWS profile whose credentials sign the request")
     parser.add_argument("--approval-id", help="an approved approval request, for profiles that need one")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
     parser.add_argument("--no-cache", action="store_true")
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the TVM")
+    parser.add_argument("--timeout", type=_timeout, default=10.0,
+                        help=f"seconds the whole call may take (connect, send, read; above 0, at most {MAX_TIMEOUT})")
     return parser
+
+
+def _duration(text: str) -> int:
+    low, high = DURATION_RANGE
+    if not _WHOLE_SECONDS.fullmatch(text) or not low <= int(text) <= high:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds from {low} to {high}")
+    return int(text)
+
+
+def _timeout(text: str) -> float:
+    if not _SECONDS.fullmatch(text) or not 0 < float(text) <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0 and at most {MAX_TIMEOUT}")
+    return float(text)
 
 
 def fetch(args: argparse.Namespace, session: Optional[botocore.session.Session],
           now: Callable[[], datetime]) -> dict:
     endpoint = args.endpoint.rstrip("/")
     _check_endpoint(endpoint)
-    cache = None if args.no_cache else _cache_file(args)
-    cached = _read_cache(cache, now()) if cache else None
+    session = session or botocore.session.Session(profile=args.source_profile)
+    region = _region(args.region, endpoint, session)
+    question = [endpoint, region, args.profile, args.duration, args.approval_id, args.source_profile]
+    cache = None if args.no_cache else cache_file(args.cache_dir, question)
+    cached = read_cache(cache, now()) if cache else None
     if cached:
         return cached
-    session = session or botocore.session.Session(profile=args.source_profile)
-    try:
-        region = args.region or _region_of(endpoint) or session.get_config_variable("region")
-    except BotoCoreError as error:
-        raise ClientError("USAGE", f"cannot read the AWS configuration ({error})", EXIT_USAGE) from None
-    if not region:
-        raise ClientError("USAGE", "no region: pass --region", EXIT_USAGE)
-    client = SigV4Client(region, "execute-api", session)
-    if args.approval_id:
-        method, url = "POST", endpoint + "/"
-        body: Optional[dict] = {"profile": args.profile, "approval_id": args.approval_id,
-                                **({"duration": args.duration} if args.duration is not None else {})}
-    else:
-        query = {"profile": args.profile, **({"duration": str(args.duration)} if args.duration is not None else {})}
-        method, url, body = "GET", f"{endpoint}/?{urlencode(query)}", None
-    try:
-        status, _, answer = client.request(method, url, json_body=body, timeout=args.timeout)
-    except (SigningError, BotoCoreError) as error:
-        raise ClientError("NO_CREDENTIALS", f"no usable AWS credentials to sign with ({error}); "
-                                            "check --source-profile", EXIT_USAGE) from None
-    except OSError as error:
-        reason = getattr(error, "reason", error)
-        raise ClientError("UNREACHABLE", f"cannot reach the TVM ({reason})", EXIT_UNAVAILABLE) from None
-    except http.client.HTTPException as error:  # its text is whatever the server sent: name the kind only
-        raise ClientError("UNREACHABLE", f"the TVM's answer was not valid HTTP ({type(error).__name__})",
-                          EXIT_UNAVAILABLE) from None
-    result = _credentials(status, answer, args.profile)
+    status, answer = _ask_tvm(args, endpoint, region, session)
+    result = _credentials(status, answer, args.profile, now())
     if cache:
-        _write_cache(cache, result)
+        write_cache(cache, result)
     return result
 
 
@@ -137,9 +148,59 @@ def _check_endpoint(endpoint: str) -> None:
     if not host or (urlsplit(endpoint).scheme == "http" and host not in LOOPBACK):
         raise ClientError("USAGE", "--endpoint must be an https:// URL (http:// only for 127.0.0.1, ::1 or "
                                    "localhost)", EXIT_USAGE)
+    parts = urlsplit(endpoint)
+    if not _PRINTABLE.fullmatch(endpoint) or parts.username is not None or parts.query or parts.fragment:
+        raise ClientError("USAGE", f"--endpoint {endpoint!r} must be a base URL: printable, without spaces, "
+                                   "user name, query or fragment", EXIT_USAGE)
 
 
-def _credentials(status: int, body: bytes, profile: str) -> dict:
+def _region(given: Optional[str], endpoint: str, session: botocore.session.Session) -> str:
+    try:
+        region = given or _region_of(endpoint) or session.get_config_variable("region")
+    except BotoCoreError as error:
+        raise ClientError("USAGE", f"cannot read the AWS configuration ({error})", EXIT_USAGE) from None
+    if not region:
+        raise ClientError("USAGE", "no region: pass --region", EXIT_USAGE)
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
+        raise ClientError("USAGE", f"region {region!r} is not a region name (e.g. eu-west-1); check --region",
+                          EXIT_USAGE)
+    return region
+
+
+def _ask_tvm(args: argparse.Namespace, endpoint: str, region: str,
+             session: botocore.session.Session) -> tuple[int, bytes]:
+    if args.approval_id:
+        method, url = "POST", endpoint + "/"
+        body = json.dumps({"profile": args.profile, "approval_id": args.approval_id,
+                           **({"duration": args.duration} if args.duration is not None else {})},
+                          separators=(",", ":")).encode()
+    else:
+        query = {"profile": args.profile, **({"duration": str(args.duration)} if args.duration is not None else {})}
+        method, url, body = "GET", f"{endpoint}/?{urlencode(query)}", b""
+    try:
+        signed = SigV4Client(region, "execute-api", session).sign(method, url, body, {"Host": host_header(url)})
+        status, _, answer = exchange(method, url, dict(signed.headers.items()), body, args.timeout, MAX_ANSWER_BYTES)
+    except (SigningError, BotoCoreError) as error:
+        raise ClientError("NO_CREDENTIALS", f"no usable AWS credentials to sign with ({error}); "
+                                            "check --source-profile", EXIT_USAGE) from None
+    except AnswerTooLarge:
+        raise ClientError("BAD_RESPONSE", f"the TVM's answer is longer than {MAX_ANSWER_BYTES} bytes",
+                          EXIT_UNAVAILABLE) from None
+    except DeadlineExceeded:
+        raise ClientError("UNREACHABLE", f"no complete answer from the TVM within {args.timeout:g} s (--timeout)",
+                          EXIT_UNAVAILABLE) from None
+    except OSError as error:
+        raise ClientError("UNREACHABLE", f"cannot reach the TVM ({error})", EXIT_UNAVAILABLE) from None
+    except http.client.HTTPException as error:  # its text is whatever the server sent: name the kind only
+        raise ClientError("UNREACHABLE", f"the TVM's answer was not valid HTTP ({type(error).__name__})",
+                          EXIT_UNAVAILABLE) from None
+    return status, answer
+
+
+def _credentials(status: int, body: bytes, profile: str, now: Optional[datetime] = None) -> dict:
+    if 300 <= status < 400:   # a redirect is never followed: the signature must not travel on
+        _raise("BAD_RESPONSE", f"the TVM answered with a redirect (HTTP {status}), which is not followed",
+               EXIT_UNAVAILABLE)
     try:
         answer = json.loads(body or b"{}")
     except (ValueError, RecursionError):
@@ -147,61 +208,26 @@ def _credentials(status: int, body: bytes, profile: str) -> dict:
     answer = answer if isinstance(answer, dict) else {}
     if status == 200:
         try:
-            return {"Version": 1, "AccessKeyId": answer["AccessKeyId"], "SecretAccessKey": answer["SecretAccessKey"],
-                    "SessionToken": answer["Token"], "Expiration": answer["Expiration"]}
-        except KeyError:
-            raise ClientError("BAD_RESPONSE", "the TVM answered 200 without credentials", EXIT_UNAVAILABLE) from None
+            return credential_process_answer({**answer, "SessionToken": answer.get("Token")},
+                                             now or datetime.now(timezone.utc))
+        except InvalidCredentials as error:
+            _raise("BAD_RESPONSE", f"the TVM answered 200 without usable credentials ({error})", EXIT_UNAVAILABLE)
     code = answer.get("error")
-    if code in HINTS:
+    if status >= 400 and code in HINTS:
         message = HINTS[code].format(profile=profile, message=str(answer.get("message", ""))[:200])
-        return _raise(code, message, EXIT_UNAVAILABLE if status >= 500 else EXIT_REFUSED)
+        _raise(code, message, EXIT_UNAVAILABLE if status >= 500 else EXIT_REFUSED)
     if status in (401, 403) and "message" in answer:   # API Gateway itself: no or a bad signature
-        return _raise("ACCESS_DENIED", f"API Gateway refused the request: {str(answer['message'])[:200]}",
-                      EXIT_REFUSED)
-    return _raise("BAD_RESPONSE", f"unexpected answer from the TVM (HTTP {status})", EXIT_UNAVAILABLE)
+        _raise("ACCESS_DENIED", f"API Gateway refused the request: {str(answer['message'])[:200]}", EXIT_REFUSED)
+    _raise("BAD_RESPONSE", f"unexpected answer from the TVM (HTTP {status})", EXIT_UNAVAILABLE)
 
 
-def _raise(code: str, message: str, exit_code: int) -> dict:
+def _raise(code: str, message: str, exit_code: int) -> NoReturn:
     raise ClientError(code, message, exit_code)
 
 
 def _region_of(endpoint: str) -> Optional[str]:
     match = _REGION_IN_HOST.search(urlsplit(endpoint).hostname or "")
     return match.group(1) if match else None
-
-
-# -- cache ---------------------------------------------------------------------------------
-
-def _cache_file(args: argparse.Namespace) -> Path:
-    key = json.dumps([args.endpoint.rstrip("/"), args.profile, args.duration, args.source_profile,
-                      os.environ.get("AWS_PROFILE")])
-    return args.cache_dir / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
-
-
-def _read_cache(path: Path, now: datetime) -> Optional[dict]:
-    try:
-        info = path.stat()
-        if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
-            path.unlink()   # readable by others: never trust or keep it
-            return None
-        cached = json.loads(path.read_text())
-        expires = datetime.strptime(cached["Expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return cached if expires - REFRESH_MARGIN > now else None
-
-
-def _write_cache(path: Path, credentials: dict) -> None:
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")   # created 0600
-        with os.fdopen(handle, "w") as file:
-            json.dump(credentials, file)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except OSError:
-        pass   # a cache that cannot be written only costs a call next time
 
 
 if __name__ == "__main__":

@@ -106,7 +106,6 @@ def test_approval_flow_through_the_client(world, tmp_path, capsys):
 @pytest.mark.parametrize("extra, key, profile, code_, exit_code", [
     ((), "AKIDMALLORY", "prod", "POLICY_DENY", 1),
     ((), "AKIDALICE", "nope", "INVALID_PROFILE", 1),
-    (("--duration", "100"), "AKIDALICE", "prod", "INVALID_DURATION", 1),
 ])
 def test_refusals_are_one_line_and_non_zero(world, tmp_path, capsys, extra, key, profile, code_, exit_code):
     code, out, err = run(world, tmp_path, capsys, *extra, key=key, profile=profile)
@@ -138,7 +137,7 @@ def test_unreachable_endpoint(world, tmp_path, capsys):
                                       "ftp://127.0.0.1", "https://", "http://127.0.0.1:port"])
 def test_plain_http_is_refused_except_to_this_machine(tmp_path, capsys, monkeypatch, endpoint):
     sent = []
-    monkeypatch.setattr(client.SigV4Client, "request", lambda self, *a, **k: sent.append(a) or (200, {}, b"{}"))
+    monkeypatch.setattr(client, "exchange", lambda *a, **k: sent.append(a) or (200, {}, b"{}"))
     argv = ["--endpoint", endpoint, "--profile", "prod", "--region", "eu-west-1", "--no-cache"]
     assert client.main(argv, session=signer("AKIDALICE")) == 2
     err = capsys.readouterr().err
@@ -224,9 +223,328 @@ def test_a_garbled_answer_is_unreachable_not_a_traceback(capsys, reply):
     assert err.startswith("tvm-credentials: UNREACHABLE: ") and len(err.splitlines()) == 1
 
 
-def test_an_answer_nested_too_deep_is_a_bad_response(monkeypatch, capsys):
-    deep = b"[" * 100_000 + b"]" * 100_000
-    monkeypatch.setattr(client.SigV4Client, "request", lambda self, *a, **k: (200, {}, deep))
-    argv = ["--endpoint", "https://tvm.example.com", "--profile", "prod", "--region", "eu-west-1", "--no-cache"]
-    assert client.main(argv, session=signer("AKIDALICE")) == 3
-    assert capsys.readouterr().err.startswith("tvm-credentials: BAD_RESPONSE: ")
+def test_an_answer_nested_too_deep_is_a_bad_response(capsys):
+    deep = b"[" * 30_000 + b"]" * 30_000   # deep enough for a RecursionError, short enough for the size cap
+    with broken_http_server(http_reply(200, deep)) as (url, _):
+        argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--no-cache"]
+        assert client.main(argv, session=signer("AKIDALICE")) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("tvm-credentials: BAD_RESPONSE: the TVM answered 200 without usable credentials")
+
+
+# -- attacks: a redirecting endpoint, a lying TVM, a poisoned cache ---------------------------
+
+FAR_FUTURE = "2099-01-01T00:00:00Z"
+
+
+def tvm_answer(**changes) -> dict:
+    """A 200 body as the TVM writes it, with ``changes`` (a value of ... removes the field)."""
+    answer = {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "secret/Key+1", "Token": "token/Value+=",
+              "Expiration": FAR_FUTURE}
+    answer.update(changes)
+    return {name: value for name, value in answer.items() if value is not ...}
+
+
+def http_reply(status: int, body: bytes, headers: dict = None) -> bytes:
+    headers = {"Content-Type": "application/json", "Content-Length": str(len(body)), "Connection": "close",
+               **(headers or {})}
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items() if value is not None)
+    return f"HTTP/1.1 {status} Whatever\r\n{head}\r\n".encode() + body
+
+
+def cache_entries(tmp_path) -> list:
+    cache_dir = tmp_path / "cache"
+    return sorted(cache_dir.iterdir()) if cache_dir.exists() else []
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("approval", [(), ("--approval-id", "a" * 32)])
+def test_a_redirect_is_refused_and_the_signature_goes_nowhere_else(tmp_path, capsys, status, approval):
+    stolen = http_reply(200, json.dumps(tvm_answer(AccessKeyId="ASIAATTACKER")).encode())
+    with broken_http_server(stolen) as (other_url, other_requests):
+        redirect = http_reply(status, b"", {"Location": other_url + "/", "Content-Type": None})
+        with broken_http_server(redirect) as (url, requests):
+            argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir",
+                    str(tmp_path / "cache"), "--timeout", "5", *approval]
+            code = client.main(argv, session=signer("AKIDALICE"))
+    out, err = capsys.readouterr()
+    assert (code, out) == (3, "")
+    assert err == (f"tvm-credentials: BAD_RESPONSE: the TVM answered with a redirect (HTTP {status}), "
+                   "which is not followed\n")
+    assert b"Authorization: AWS4-HMAC-SHA256" in requests[0]   # the endpoint got the signed request ...
+    assert other_requests == []                                # ... and the Location host got nothing
+    assert cache_entries(tmp_path) == []
+
+
+@pytest.fixture
+def lying_tvm():
+    """A SigV4-verifying gateway whose app answers whatever ``gateway.answer`` holds."""
+    def app(event, context):
+        return gateway.answer
+    with SigV4Gateway(app, IDENTITIES) as gateway:
+        gateway.answer = {"statusCode": 200, "body": json.dumps(tvm_answer())}
+        yield gateway
+
+
+def ask(gateway, tmp_path, capsys, *extra, now=None):
+    argv = ["--endpoint", gateway.url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir",
+            str(tmp_path / "cache"), *extra]
+    code = client.main(argv, session=signer("AKIDALICE"), **({"now": now} if now else {}))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("body, problem", [
+    (tvm_answer(AccessKeyId=None), "AccessKeyId is missing or null"),
+    (tvm_answer(AccessKeyId=...), "AccessKeyId is missing or null"),
+    (tvm_answer(AccessKeyId=""), "AccessKeyId is empty"),
+    (tvm_answer(AccessKeyId="ASIA\r\nX-Injected: 1"), "AccessKeyId is a malformed string"),
+    (tvm_answer(SecretAccessKey=12345), "SecretAccessKey is a int"),
+    (tvm_answer(SecretAccessKey=True), "SecretAccessKey is a bool"),
+    (tvm_answer(Token=None), "SessionToken is missing or null"),
+    (tvm_answer(Token=["a", "b"]), "SessionToken is a list"),
+    (tvm_answer(Expiration=None), "Expiration is missing or null"),
+    (tvm_answer(Expiration=4102444800), "Expiration is a int"),
+    (tvm_answer(Expiration="2020-01-01T00:00:00Z"), "Expiration is not in the future"),
+    (tvm_answer(Expiration="soon"), "Expiration is a malformed string"),
+    (tvm_answer(Expiration="2099-01-01T00:00:00"), "Expiration is a malformed string"),   # no zone
+    (tvm_answer(Expiration="2099-13-01T00:00:00Z"), "Expiration is not a valid date and time"),
+    (tvm_answer(Expiration=FAR_FUTURE + "\n"), "Expiration is a malformed string"),
+    (tvm_answer(Expiration="٢٠٩٩-01-01T00:00:00Z"), "Expiration is a malformed string"),   # Arabic-Indic digits
+    (["AccessKeyId"], "AccessKeyId is missing or null"),
+])
+def test_a_lying_tvm_is_a_bad_response_and_nothing_is_printed_or_cached(lying_tvm, tmp_path, capsys, body,
+                                                                        problem):
+    lying_tvm.answer = {"statusCode": 200, "body": json.dumps(body)}
+    code, out, err = ask(lying_tvm, tmp_path, capsys)
+    assert (code, out) == (3, "")
+    assert err.startswith(f"tvm-credentials: BAD_RESPONSE: the TVM answered 200 without usable credentials "
+                          f"({problem}") and err.count("\n") == 1
+    assert "secret/Key+1" not in err and "token/Value" not in err
+    assert cache_entries(tmp_path) == []
+
+
+@pytest.mark.parametrize("expiration", ["2099-01-01T00:00:00Z", "2099-01-01T02:00:00+02:00",
+                                        "2098-12-31T19:00:00.999999-05:00", "2099-01-01T00:00:00.5Z"])
+def test_the_printed_expiration_is_the_same_instant_for_botocore(lying_tvm, tmp_path, capsys, expiration):
+    from botocore.credentials import parse   # what ProcessProvider reads an Expiration with
+
+    lying_tvm.answer = {"statusCode": 200, "body": json.dumps(tvm_answer(Expiration=expiration))}
+    code, out, _ = ask(lying_tvm, tmp_path, capsys, "--no-cache")
+    printed = json.loads(out)["Expiration"]
+    assert code == 0 and printed == "2099-01-01T00:00:00Z"
+    assert timedelta(0) <= parse(expiration) - parse(printed) < timedelta(seconds=1)
+
+
+HUGE_TOKEN = "A" * (32 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("framing", ["content-length", "until-close", "chunked"])
+def test_a_huge_answer_is_a_bad_response(tmp_path, capsys, framing):
+    body = json.dumps(tvm_answer(Token=HUGE_TOKEN)).encode()
+    if framing == "content-length":
+        reply = http_reply(200, body)
+    elif framing == "until-close":
+        reply = http_reply(200, body, {"Content-Length": None})
+    else:
+        reply = http_reply(200, b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body),
+                           {"Content-Length": None, "Transfer-Encoding": "chunked"})
+    with broken_http_server(reply) as (url, _):
+        argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir",
+                str(tmp_path / "cache"), "--timeout", "30"]
+        code = client.main(argv, session=signer("AKIDALICE"))
+    out, err = capsys.readouterr()
+    assert (code, out) == (3, "")
+    assert err == "tvm-credentials: BAD_RESPONSE: the TVM's answer is longer than 65536 bytes\n"
+    assert cache_entries(tmp_path) == []
+
+
+def test_an_answer_that_drips_past_the_deadline_is_cut_off(tmp_path, capsys):
+    """Every byte arrives well within --timeout of the one before (urllib's per-read timeout never fires); the whole
+    reply takes about 6 s. The deadline ends the call first, whatever the machine's speed."""
+    reply = http_reply(200, json.dumps(tvm_answer()).encode())
+    with broken_http_server(reply, pause=6 / len(reply)) as (url, _):
+        argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir",
+                str(tmp_path / "cache"), "--timeout", "0.5"]
+        code = client.main(argv, session=signer("AKIDALICE"))
+    out, err = capsys.readouterr()
+    assert (code, out) == (3, "")
+    assert err == "tvm-credentials: UNREACHABLE: no complete answer from the TVM within 0.5 s (--timeout)\n"
+    assert cache_entries(tmp_path) == []
+
+
+@pytest.mark.parametrize("poison", [
+    lambda entry: {**entry, "AccessKeyId": None},
+    lambda entry: {**entry, "SessionToken": 42},
+    lambda entry: {**entry, "SecretAccessKey": ""},
+    lambda entry: {**entry, "Version": 2},
+    lambda entry: {**entry, "Expiration": "2099-01-01T00:00:00"},
+    lambda entry: {key: value for key, value in entry.items() if key != "SessionToken"},
+    lambda entry: [entry],
+])
+def test_a_poisoned_cache_entry_is_discarded_when_the_tvm_is_healthy(world, tmp_path, capsys, poison):
+    code, first, _ = run(world, tmp_path, capsys)
+    [cached] = cache_entries(tmp_path)
+    entry = json.loads(cached.read_text())
+    poisoned = poison({**entry, "Expiration": FAR_FUTURE})
+    cached.write_text(json.dumps(poisoned))   # the mode stays 0600
+    code, out, err = run(world, tmp_path, capsys)
+    assert (code, err) == (0, "") and len(world.gateway.requests) == 2
+    fresh = json.loads(out)
+    assert fresh != poisoned and fresh["AccessKeyId"].startswith("ASIA")
+    assert json.loads(cached.read_text()) == fresh
+
+
+@pytest.mark.parametrize("change", [
+    {"argv": ("--approval-id", "b" * 32)},
+    {"argv": ("--region", "us-east-1")},
+    {"argv": ("--duration", "1800")},
+    {"argv": ("--source-profile", "someone-else")},
+    {"env": {"AWS_ACCESS_KEY_ID": "AKIDSOMEONEELSE"}},
+    {"env": {"AWS_PROFILE": "someone-else"}},
+])
+def test_the_cache_is_keyed_by_everything_that_changes_the_answer(world, tmp_path, capsys, monkeypatch, change):
+    code, _, _ = run(world, tmp_path, capsys)
+    code, _, _ = run(world, tmp_path, capsys)
+    assert code == 0 and len(world.gateway.requests) == 1   # the same question: served from the cache
+    for name, value in change.get("env", {}).items():
+        monkeypatch.setenv(name, value)
+    run(world, tmp_path, capsys, *change.get("argv", ()))
+    assert len(world.gateway.requests) == 2                 # another question: asked anew
+
+
+def test_an_approval_id_is_part_of_the_cache_key(world, tmp_path, capsys):
+    approval_id = world.call("POST", "/approvals", "carol", body={"profile": "prod"}).body["approval_id"]
+    world.call("POST", f"/approvals/{approval_id}/approve", "bob")
+    code, _, _ = run(world, tmp_path, capsys, "--approval-id", approval_id, key="AKIDCAROL")
+    assert code == 0
+    code, out, err = run(world, tmp_path, capsys, "--approval-id", "c" * 32, key="AKIDCAROL")
+    assert code != 0 and out == "" and len(world.gateway.requests) == 2
+
+
+# -- bad input: one line, exit 2, nothing sent ----------------------------------------------
+
+@pytest.mark.parametrize("extra, problem", [
+    (("--timeout", "-5"), "argument --timeout: '-5' is not a number of seconds above 0 and at most 600"),
+    (("--timeout", "0"), "argument --timeout: '0' is not a number of seconds above 0 and at most 600"),
+    (("--timeout", "nan"), "argument --timeout: 'nan' is not a number of seconds above 0"),
+    (("--timeout", "inf"), "argument --timeout: 'inf' is not a number of seconds above 0"),
+    (("--timeout", "1e3"), "argument --timeout: '1e3' is not"),
+    (("--timeout", "601"), "argument --timeout: '601' is not"),
+    (("--timeout", "5\n"), "argument --timeout: '5\\n' is not"),
+    (("--timeout", "٥"), "argument --timeout: '٥' is not"),
+    (("--duration", "100"), "argument --duration: '100' is not a whole number of seconds from 900 to 43200"),
+    (("--duration", "899"), "argument --duration: '899' is not a whole number of seconds from 900 to 43200"),
+    (("--duration", "43201"), "argument --duration: '43201' is not"),
+    (("--duration", "-900"), "argument --duration: '-900' is not"),
+    (("--duration", "1200.0"), "argument --duration: '1200.0' is not"),
+    (("--duration", "1200\n"), "argument --duration: '1200\\n' is not"),
+    (("--duration", "١٢٠٠"), "argument --duration: '١٢٠٠' is not"),   # int() would read 1200
+    (("--region", "eu-west-1\n"), "region 'eu-west-1\\n' is not a region name"),
+    (("--region", "eu-west-1/x"), "region 'eu-west-1/x' is not a region name"),
+    (("--endpoint", "{url}\n"), "--endpoint '{url}\\n' must be a base URL"),
+    (("--endpoint", "{url}/\tx"), "--endpoint '{url}/\\tx' must be a base URL"),
+    (("--endpoint", "{url}/?profile=other"), "--endpoint '{url}/?profile=other' must be a base URL"),
+    (("--endpoint", "{url}/#x"), "--endpoint '{url}/#x' must be a base URL"),
+    (("--endpoint", "http://user@127.0.0.1:1"), "--endpoint 'http://user@127.0.0.1:1' must be a base URL"),
+])
+def test_bad_options_are_one_line_before_any_request(tmp_path, capsys, extra, problem):
+    with broken_http_server(http_reply(200, json.dumps(tvm_answer()).encode())) as (url, requests):
+        argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir",
+                str(tmp_path / "cache"), *(part.replace("{url}", url) for part in extra)]
+        code = client.main(argv, session=signer("AKIDALICE"))
+    out, err = capsys.readouterr()
+    assert (code, out, requests) == (2, "", [])
+    assert err.startswith(f"tvm-credentials: USAGE: {problem.replace('{url}', url)}") and err.count("\n") == 1
+
+
+def test_missing_options_are_one_line(capsys):
+    assert client.main([]) == 2
+    assert capsys.readouterr().err == ("tvm-credentials: USAGE: the following arguments are required: "
+                                       "--endpoint, --profile\n")
+
+
+@pytest.mark.parametrize("url, host", [
+    ("http://127.0.0.1:8080/x?y=1", "127.0.0.1:8080"), ("http://[::1]:8080/", "[::1]:8080"),
+    ("https://TVM.example.com:443/", "tvm.example.com"), ("http://localhost:80", "localhost"),
+    ("https://h.example.com:8443", "h.example.com:8443"),
+])
+def test_the_signed_host_is_the_host_sent(url, host):
+    from cli.bounded_http import host_header
+    assert host_header(url) == host
+
+
+# -- the same over TLS: the certificate is checked, and the deadline holds ------------------
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (made here with cryptography, which moto depends on)."""
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "local TVM")])
+    now = datetime.now(timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+                   .not_valid_after(now + timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    directory = tmp_path_factory.mktemp("tls")
+    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (directory / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                          serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    return directory / "cert.pem", directory / "key.pem"
+
+
+@pytest.fixture
+def tls_server_context(tls_files):
+    import ssl
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*tls_files)
+    return context
+
+
+def ask_over_tls(url, tmp_path, *extra):
+    argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir", str(tmp_path / "cache"),
+            *extra]
+    return client.main(argv, session=signer("AKIDALICE"))
+
+
+def test_https_answers_from_a_trusted_certificate_are_used(tmp_path, capsys, monkeypatch, tls_files,
+                                                           tls_server_context):
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))   # trust our certificate, as a corporate CA would be
+    with broken_http_server(http_reply(200, json.dumps(tvm_answer()).encode()), tls=tls_server_context) as (
+            url, requests):
+        code = ask_over_tls(url, tmp_path, "--timeout", "10")
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "") and json.loads(out)["AccessKeyId"] == "ASIAEXAMPLE"
+    assert requests[0].startswith(b"GET /?profile=prod HTTP/1.1\r\n")
+
+
+def test_https_with_an_untrusted_certificate_sends_nothing(tmp_path, capsys, monkeypatch, tls_server_context):
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with broken_http_server(http_reply(200, json.dumps(tvm_answer()).encode()), tls=tls_server_context) as (
+            url, requests):
+        code = ask_over_tls(url, tmp_path, "--timeout", "10")
+    out, err = capsys.readouterr()
+    assert (code, out, requests) == (3, "", [])
+    assert err.startswith("tvm-credentials: UNREACHABLE: cannot reach the TVM (") and "CERTIFICATE_VERIFY_FAILED" in err
+
+
+def test_https_answer_that_drips_past_the_deadline_is_cut_off(tmp_path, capsys, monkeypatch, tls_files,
+                                                              tls_server_context):
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))
+    reply = http_reply(200, json.dumps(tvm_answer()).encode())
+    with broken_http_server(reply, pause=6 / len(reply), tls=tls_server_context) as (url, _):
+        code = ask_over_tls(url, tmp_path, "--timeout", "0.5")
+    out, err = capsys.readouterr()
+    assert (code, out) == (3, "")
+    assert err == "tvm-credentials: UNREACHABLE: no complete answer from the TVM within 0.5 s (--timeout)\n"
+    assert cache_entries(tmp_path) == []
