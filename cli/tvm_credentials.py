@@ -62,6 +62,8 @@ HINTS = {
     "INVALID_IDENTITY": "your IAM user or session name cannot be carried as a SourceIdentity "
                         "(too long, or characters outside [A-Za-z0-9_+=,.@-])",
     "IAM_AUTH_REQUIRED": "the request reached the TVM unsigned; check the endpoint and your AWS credentials",
+    "UNTRUSTED_IDENTITY": "the TVM does not accept the identity you signed with; sign as your IAM user or "
+                          "through IAM Identity Center (--source-profile), not an assumed role or federated user",
     "POLICY_DENY": "the access rules of profile {profile!r} do not allow you now",
     "APPROVAL_REQUIRED": "profile {profile!r} needs an approval: POST /approvals, have an approver approve it, "
                          "then pass --approval-id",
