@@ -16,6 +16,7 @@ from pulumi_policy import (
 
 from policies.common import ROLE_TYPE, applies_to, trust_document
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.federation import federated_problems
 from policies.schemas import string_list
 from policies.settings import policy_settings
 
@@ -57,6 +58,7 @@ def _problems(statement: Statement, own_accounts: set[str]) -> Iterator[str]:
     yield from _not_principal(statement)
     yield from _wildcard_action(statement)
     yield from _not_action(statement)
+    yield from federated_problems(statement)
     if own_accounts:
         yield from _unguarded_foreign_accounts(statement, own_accounts)
 

@@ -123,3 +123,70 @@ def test_unknown_trust_policy_is_an_advisory_cant_run_diagnostic(record):
     assert violation.message == (
         f"can't run policy '{POLICY}' from policy pack 'iam-platform-guardrails@v0.0.1' during preview: "
         "string value at .assumeRolePolicy can't be known during preview")
+
+
+# --- federated principals: OIDC issuers' claims, any condition for the rest ---------------------
+
+def provider(host):
+    return f"arn:aws:iam::{OWN_ACCOUNT}:oidc-provider/{host}"
+
+
+GITHUB = "token.actions.githubusercontent.com"
+EKS = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+
+
+def web_identity(host, **operators):
+    principal = {"Federated": host if host in ("accounts.google.com", "cognito-identity.amazonaws.com")
+                 else provider(host)}
+    return allow(principal, action="sts:AssumeRoleWithWebIdentity", **({"Condition": operators} if operators else {}))
+
+
+@pytest.mark.parametrize("host, condition", [
+    (GITHUB, {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"},
+              "StringLike": {f"{GITHUB}:sub": "repo:octo-org/deploy:ref:refs/heads/main"}}),
+    (GITHUB, {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com", f"{GITHUB}:sub": "repo:octo-org/deploy:environment:prod"}}),
+    (f"{GITHUB}/octo-enterprise", {"StringEquals": {f"{GITHUB}/octo-enterprise:aud": "sts.amazonaws.com"},
+                                   "StringLike": {f"{GITHUB}/octo-enterprise:sub": "repo:octo-org/deploy:*"}}),
+    ("gitlab.com", {"StringEquals": {"gitlab.com:aud": "https://gitlab.com"},
+                    "StringLike": {"gitlab.com:sub": "project_path:group/sub/app:ref_type:branch:ref:main"}}),
+    ("app.terraform.io", {"StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
+                          "StringLike": {"app.terraform.io:sub": "organization:acme:project:*:workspace:*:run_phase:*"}}),
+    (EKS, {"StringEquals": {f"{EKS}:sub": "system:serviceaccount:payments:api", f"{EKS}:aud": "sts.amazonaws.com"}}),
+    ("accounts.google.com", {"StringEquals": {"accounts.google.com:aud": "123456789012-abc.apps.googleusercontent.com"}}),
+])
+def test_pinned_web_identity_trust_passes(record, trust_policy, host, condition):
+    assert messages([role(record, trust_policy(web_identity(host, **condition)))]) == []
+
+
+@pytest.mark.parametrize("host, condition, expected", [
+    (GITHUB, {}, "without a condition on aud"),
+    (GITHUB, {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"}}, "without a condition on sub"),
+    (GITHUB, {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"}, "StringLike": {f"{GITHUB}:sub": "*"}},
+     'for sub "*"'),
+    (GITHUB, {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"}, "StringLike": {f"{GITHUB}:sub": "repo:octo-org/*"}},
+     'for sub "repo:octo-org/*"'),
+    (GITHUB, {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"},
+              "StringLike": {f"{GITHUB}:sub": ["repo:octo-org/deploy:*", "repo:*"]}}, 'for sub "repo:*"'),
+    (GITHUB, {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"},
+              "StringLikeIfExists": {f"{GITHUB}:sub": "repo:octo-org/deploy:*"}}, "without a condition on sub"),
+    ("gitlab.com", {"StringEquals": {"gitlab.com:aud": "https://gitlab.com"},
+                    "StringLike": {"gitlab.com:sub": "project_path:*"}}, 'for sub "project_path:*"'),
+    ("app.terraform.io", {"StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
+                          "StringLike": {"app.terraform.io:sub": "organization:*:project:*"}}, "organization:*"),
+    (EKS, {"StringEquals": {f"{EKS}:aud": "sts.amazonaws.com"}}, "without a condition on sub"),
+    ("accounts.google.com", {}, "without a condition on aud"),
+])
+def test_web_identity_trust_that_does_not_pin_the_caller_fires(record, trust_policy, host, condition, expected):
+    found = messages([role(record, trust_policy(web_identity(host, **condition)))])
+    assert found and expected in found[0], found
+
+
+@pytest.mark.parametrize("principal", [f"arn:aws:iam::{OWN_ACCOUNT}:saml-provider/okta",
+                                       f"arn:aws:iam::{OWN_ACCOUNT}:oidc-provider/auth.example.com"])
+def test_any_other_federated_principal_needs_a_condition(record, trust_policy, principal):
+    statement = allow({"Federated": principal}, action=["sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity"])
+    [message] = messages([role(record, trust_policy(statement))])
+    assert f"trusts the federated principal {principal} without any condition" in message
+
+    statement["Condition"] = {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}
+    assert messages([role(record, trust_policy(statement))]) == []
