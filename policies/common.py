@@ -91,6 +91,20 @@ def stack_of(urn: str) -> str:
     return urn.removeprefix("urn:pulumi:").split("::", 1)[0]
 
 
+_OWN_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+")
+
+
+def stack_account_ids(resources: Iterable[Any]) -> set[str]:
+    """The accounts of the ARNs (``arn`` outputs) of the stack's resources: the stack's own accounts."""
+    accounts = set()
+    for resource in resources:
+        arn = known_or_none(resource.props, "arn")
+        match = _OWN_ARN.fullmatch(arn) if isinstance(arn, str) else None
+        if match:
+            accounts.add(match.group(1))
+    return accounts
+
+
 def function_name(function: str) -> str:
     """``function`` is a name, ``name:qualifier``, or a (partial) ARN ending in ``function:name[:qualifier]``."""
     if ":function:" in function:

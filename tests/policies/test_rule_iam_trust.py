@@ -94,7 +94,8 @@ def test_own_account_listed_in_account_ids_passes(record, trust_policy):
     assert analyze([role(record, trust_policy(statement))], ORG) == []
 
 
-def test_cross_account_check_is_skipped_without_account_ids(record, trust_policy):
+def test_cross_account_check_is_skipped_while_no_account_is_known(record, trust_policy):
+    # no accountIds and no known ARN in the stack (a first preview): nothing tells which account is ours
     assert analyze([role(record, trust_policy(allow({"AWS": OTHER_ACCOUNT})))]) == []
 
 
@@ -114,15 +115,46 @@ def test_policy_that_is_not_json_is_a_violation_not_a_crash(record):
     assert message.startswith("assumeRolePolicy is not a valid policy document: not valid JSON")
 
 
-def test_unknown_trust_policy_is_an_advisory_cant_run_diagnostic(record):
-    resource = role(record, UNKNOWN)
+def test_unknown_trust_policy_is_an_advisory_cant_run_diagnostic_naming_the_role(record, trust_policy):
+    # a stack policy (it infers the stack's accounts): the known roles are still judged
+    unknown, wide = role(record, UNKNOWN), role(record, trust_policy(allow("*")), name="wide-role")
 
-    [violation] = [v for v in analyze([resource]) if v.policy == POLICY]
+    violations = [v for v in analyze([unknown, wide]) if v.policy == POLICY]
 
-    assert (violation.policy, violation.level, violation.urn) == (POLICY, "advisory", resource["urn"])
-    assert violation.message == (
+    assert [(v.level, v.urn) for v in violations] == [
+        ("mandatory", wide["urn"]), ("advisory", "urn:pulumi:dev::iam-platform::pulumi:pulumi:Stack::iam-platform-dev")]
+    assert violations[1].message == (
         f"can't run policy '{POLICY}' from policy pack 'iam-platform-guardrails@v0.0.1' during preview: "
-        "string value at .assumeRolePolicy can't be known during preview")
+        'string value at .assumeRolePolicy can\'t be known during preview (role "tvm-protected-role")')
+
+
+# --- another account, without accountIds: the stack's own accounts from its ARNs -----------------
+
+def own_function(record):
+    return record("aws:lambda/function:Function", "app-fn", {"role": "r"},
+                  {"arn": f"arn:aws:lambda:eu-west-1:{OWN_ACCOUNT}:function:app-fn-1a2b3c4"})
+
+
+@pytest.mark.parametrize("principal", [f"arn:aws:iam::{OTHER_ACCOUNT}:root", OTHER_ACCOUNT])
+def test_a_foreign_account_is_judged_without_account_ids(record, trust_policy, principal):
+    [message] = messages([own_function(record), role(record, trust_policy(allow({"AWS": principal})))])
+
+    assert message.startswith(f"statement [0] trusts {principal} in account {OTHER_ACCOUNT}, outside this stack's "
+                              f"account ({OWN_ACCOUNT}, from its resources' ARNs), without an sts:ExternalId")
+
+
+def test_the_stacks_own_account_and_guarded_foreign_accounts_pass(record, trust_policy):
+    own = allow({"AWS": f"arn:aws:iam::{OWN_ACCOUNT}:root"})
+    guarded = allow({"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"},
+                    Condition={"StringEquals": {"sts:ExternalId": "partner-7f3a"}})
+    assert messages([own_function(record), role(record, trust_policy(own, guarded))]) == []
+
+
+def test_account_ids_when_given_replace_the_inferred_accounts(record, trust_policy):
+    statement = allow({"AWS": f"arn:aws:iam::{OWN_ACCOUNT}:root"})
+    [message] = messages([own_function(record), role(record, trust_policy(statement))],
+                         {POLICY: {"accountIds": [OTHER_ACCOUNT]}})
+    assert "outside accountIds" in message
 
 
 # --- federated principals: OIDC issuers' claims, any condition for the rest ---------------------
