@@ -25,8 +25,7 @@ SERVICE_PRINCIPAL_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
         "exemptFunctionUrlFunctions": string_list(
-            # Slack cannot sign with SigV4: the verification function checks Slack's signature itself.
-            ["verification-fn-function"],
+            [],
             "Lambda functions that may have a public Function URL (principal \"*\" with functionUrlAuthType "
             "NONE, or invokedViaFunctionUrl). An entry matches a function named exactly so, or auto-named "
             "from it (the entry, \"-\", and Pulumi's 7-hex-digit suffix)."),
@@ -127,12 +126,7 @@ FUNCTION_URL_TYPE = "aws:lambda/functionUrl:FunctionUrl"
 
 FUNCTION_URL_SCHEMA = PolicyConfigSchema(
     properties={
-        "exemptions": {
-            **exemptions_schema("Function URLs (or their functions) that may use authorizationType NONE"),
-            # Slack cannot sign with SigV4: the verification function checks Slack's signature itself.
-            "default": [{"name": "verification-fn-function",
-                         "reason": "Slack calls this URL; the function verifies Slack's request signature"}],
-        },
+        "exemptions": exemptions_schema("Function URLs (or their functions) that may use authorizationType NONE"),
     },
 )
 
