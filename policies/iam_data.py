@@ -76,6 +76,22 @@ def resource_formats(action: str) -> Optional[list[str]]:
     return formats
 
 
+def access_level(action: str) -> Optional[str]:
+    """``Read``, ``List``, ``Write``, ``Permissions management`` or ``Tagging``; None when undocumented."""
+    prefix, _, name = action.lower().partition(":")
+    details = service_actions(prefix).get(name)
+    return None if details is None else details.get("accessLevel")
+
+
+def requires_resource(action: str) -> bool:
+    """Whether AWS authorises the action against a named resource: a resource type the reference marks
+    required, or several alternatives (S3's object and access point object, neither marked). A single
+    optional type (cloudwatch:GetMetricData's dataset) means the action also works on "*"."""
+    prefix, _, name = action.lower().partition(":")
+    types = (service_actions(prefix).get(name) or {}).get("resourceTypes") or []
+    return any(entry.get("required") for entry in types) or len(types) >= 2
+
+
 def resource_type_words(prefix: str) -> frozenset[str]:
     """The literal words of the service's resource ARN formats (``table``, ``index``, ``stream`` for
     dynamodb), never their ``${Name}`` parts."""

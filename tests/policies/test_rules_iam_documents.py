@@ -96,6 +96,35 @@ def test_actions_aws_cannot_scope_may_use_star(action):
     assert_passes(run_policy(SCOPED_RESOURCES, identity(allow(action))))
 
 
+@pytest.mark.parametrize("action, resource_arn", [
+    ("s3:GetObject", "*"), ("s3:Get*", "arn:aws:s3:::*/*"), ("lambda:GetFunction", "*"),
+    ("logs:GetLogEvents", "arn:aws:logs:*:*:*"), ("sqs:ReceiveMessage", "*"),
+])
+def test_data_reads_of_every_service_on_star_fire(action, resource_arn):
+    violation = assert_violates(run_policy(SCOPED_RESOURCES, identity(allow(action, resource_arn))),
+                                SCOPED_RESOURCES.name, count=1)
+    assert f'on Resource "{resource_arn}"' in violation.message and "buckets" in violation.message
+
+
+@pytest.mark.parametrize("action", ["ec2:CreateNetworkInterface", "ec2:Describe*", "logs:PutLogEvents",
+                                    "cloudwatch:GetMetricData"])
+def test_writes_lists_and_unscopable_reads_on_star_pass(action):
+    # what AWS's own Lambda VPC and basic execution policies grant on "*"
+    assert_passes(run_policy(SCOPED_RESOURCES, identity(allow(action))))
+
+
+def test_access_levels_are_configurable():
+    statement = identity(allow("ec2:CreateNetworkInterface"))
+    assert_violates(run_policy(SCOPED_RESOURCES, statement, {"accessLevels": ["Read", "Write"]}), SCOPED_RESOURCES.name)
+    assert_passes(run_policy(SCOPED_RESOURCES, identity(allow("s3:GetObject")), {"accessLevels": []}))
+
+
+@pytest.mark.parametrize("action", ["s3:PutObject", "sns:Publish", "ec2:TerminateInstances"])
+def test_not_resource_is_judged_for_every_service(action):
+    statement = {"Effect": "Allow", "Action": action, "NotResource": "arn:aws:s3:::private/*"}
+    assert_violates(run_policy(SCOPED_RESOURCES, identity(statement)), SCOPED_RESOURCES.name, contains="NotResource")
+
+
 def test_sensitive_actions_on_named_resources_pass():
     assert_passes(run_policy(SCOPED_RESOURCES, identity(allow(["secretsmanager:GetSecretValue"], [SECRET]))))
     assert_passes(run_policy(SCOPED_RESOURCES, inline_role(allow("sts:AssumeRole", TVM_ROLE))))
