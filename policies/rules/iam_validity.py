@@ -104,6 +104,8 @@ def _known_gap(finding: Any, document: Document) -> bool:
     issue, detail = finding.issue, finding.detail
     if document.kind == "trust" and issue in ("RESOURCE_STAR", "RESOURCE_EFFECTIVELY_STAR"):
         return True
+    if issue == "DUPLICATE_SID":
+        return "Statement Id '' " in str(detail)  # an empty Sid is no Sid: IAM accepts many (Terraform writes them)
     if issue == "UNKNOWN_FEDERATION_SOURCE":
         return isinstance(detail, str) and _PROVIDER_ARN.fullmatch(detail) is not None
     if issue == "UNKNOWN_CONDITION_FOR_ACTION" and isinstance(detail, str):

@@ -299,6 +299,15 @@ def test_a_condition_key_newer_than_parliament_is_known():
     assert_passes(run_policy(DOCUMENT_VALID, identity(statement)))
 
 
+def test_empty_sids_are_no_duplicates_but_equal_sids_are():
+    # IAM accepts several statements with Sid "" (Terraform's jsonencode often writes them); not two "Read"s
+    statement = allow("s3:GetObject", f"{BUCKET}/*", Sid="")
+    assert_passes(run_policy(DOCUMENT_VALID, resource("aws:iam/policy:Policy", "p", {"policy": doc(statement, statement)})))
+    named = {**statement, "Sid": "Read"}
+    assert_violates(run_policy(DOCUMENT_VALID, resource("aws:iam/policy:Policy", "p", {"policy": doc(named, named)})),
+                    DOCUMENT_VALID.name, contains="Duplicate Statement Id 'Read'")
+
+
 def test_a_glob_matching_nothing_is_unknown():
     violation = assert_violates(run_policy(DOCUMENT_VALID, identity(allow("s3:Gett*", f"{BUCKET}/*"))),
                                 DOCUMENT_VALID.name, count=1)
