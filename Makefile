@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/tvm.py
 	$(PYTHON) bench/layers.py
 	$(PYTHON) bench/policies.py
+	$(PYTHON) bench/iam_data.py
 
 clean:
 	rm -rf $(VENV)

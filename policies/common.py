@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, TypeVa
 
 from pulumi_policy.proxy import UnknownValueError
 
+from policies import iam_data
 from policies.autonames import is_name_or_autoname
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.props import known_or_none, plain
@@ -90,6 +91,20 @@ def stack_of(urn: str) -> str:
     return urn.removeprefix("urn:pulumi:").split("::", 1)[0]
 
 
+_OWN_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+")
+
+
+def stack_account_ids(resources: Iterable[Any]) -> set[str]:
+    """The accounts of the ARNs (``arn`` outputs) of the stack's resources: the stack's own accounts."""
+    accounts = set()
+    for resource in resources:
+        arn = known_or_none(resource.props, "arn")
+        match = _OWN_ARN.fullmatch(arn) if isinstance(arn, str) else None
+        if match:
+            accounts.add(match.group(1))
+    return accounts
+
+
 def function_name(function: str) -> str:
     """``function`` is a name, ``name:qualifier``, or a (partial) ARN ending in ``function:name[:qualifier]``."""
     if ":function:" in function:
@@ -103,17 +118,10 @@ def function_name(function: str) -> str:
 def expand_action(pattern: str) -> frozenset[str]:
     """Every known IAM action (``service:Action``, lower-cased) an action pattern grants.
 
-    Uses parliament's bundled IAM definitions. An unknown service or action expands to the
-    pattern itself, lower-cased, so a policy still sees what was written.
+    Uses AWS's service authorization reference (policies/iam_data.py). An unknown service or
+    action expands to the pattern itself, lower-cased, so a policy still sees what was written.
     """
-    import parliament
-    if pattern == "*":
-        pattern = "*:*"
-    try:
-        expanded = parliament.expand_action(pattern)
-    except Exception:  # parliament raises for an unknown prefix or action
-        return frozenset({pattern.lower()})
-    return frozenset(f"{item['service']}:{item['action']}".lower() for item in expanded) or frozenset({pattern.lower()})
+    return iam_data.expand(pattern) or frozenset({pattern.lower()})
 
 
 def grants(action_patterns: Iterable[str], wanted: Iterable[str]) -> set[str]:
@@ -164,19 +172,8 @@ def is_effectively_star(resource: str) -> bool:
 _WILDCARD = re.compile(r"[*?]*\*[*?]*")
 
 
-@functools.lru_cache(maxsize=512)
 def _resource_type_words(service: str) -> frozenset[str]:
-    """The literal words of the service's resource ARN formats in parliament's IAM definitions
-    (``table``, ``index``, ``stream`` for dynamodb), never their ``${Name}`` parts."""
-    import parliament
-    words: set[str] = set()
-    for definition in parliament.iam_definition:
-        if definition["prefix"] != service:
-            continue
-        for resource_type in definition["resources"]:
-            resource = resource_type["arn"].split(":", 5)[-1]
-            words.update(t for t in re.split(r"[/:]", resource) if t and "$" not in t and "*" not in t)
-    return frozenset(words)
+    return iam_data.resource_type_words(service)
 
 
 # --- policy documents ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from policies.props import plain
 
@@ -65,6 +65,18 @@ class Statement:
             if _restricts(operator, negated):
                 keys.update(key.lower() for key, values in block.items() if not _matches_anything(values))
         return keys
+
+    def restricting_values(self, key: str) -> Optional[list[Any]]:
+        """The values a restricting condition (see ``restricting_keys``) gives ``key`` (case-insensitive),
+        all operators together; None when no restricting condition names it."""
+        found: Optional[list[Any]] = None
+        for operator, block in self.conditions.items():
+            if not _restricts(operator, self.effect == "Deny"):
+                continue
+            for name, values in block.items():
+                if name.lower() == key.lower():
+                    found = (found or []) + (values if isinstance(values, list) else [values])
+        return found
 
 
 _POSITIVE_OPERATORS = {

@@ -49,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
 def _preview(args: argparse.Namespace) -> Preview:
     from preview.analysis import PolicyConfigError, analyze
 
-    pack_config = _read_pack_config(args.pack_config)
+    from preview.pack_config import PROJECT_PACK_CONFIG
+    pack_config = _read_pack_config(args.pack_config or (None if args.state else PROJECT_PACK_CONFIG))
     if args.state:
         from preview.state_files import StateFileError, read_state_file
         try:

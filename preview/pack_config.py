@@ -4,12 +4,17 @@ then the pack's initial config, then a ``--policy-pack-config`` document, valida
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2 as pb
 
 from policies.settings import value_errors
+
+# The pack config this project's stacks ship (what `pulumi up --policy-pack-config` is given): the
+# exemptions that belong to these stacks, never to the pack's defaults.
+PROJECT_PACK_CONFIG = Path(__file__).resolve().parent.parent / "policy-pack-config.json"
 
 LEVEL_NAMES = {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.REMEDIATE: "remediate", pb.DISABLED: "disabled"}
 _LEVEL_VALUES = {name: value for value, name in LEVEL_NAMES.items()}

@@ -15,10 +15,12 @@ from pulumi_policy import (
 
 from policies.common import applies_to, exemption_reason, is_exempt, statements_or_report
 from policies.documents import Statement
+from policies.openapi import OpenApiError, operations
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 METHOD_TYPE = "aws:apigateway/method:Method"
+REST_API_TYPE = "aws:apigateway/restApi:RestApi"
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
@@ -30,14 +32,18 @@ CONFIG_SCHEMA = PolicyConfigSchema(
         "exemptMethods": string_list(
             [],
             "Resource names (the last part of the URN, e.g. \"health-get\") of "
-            "aws:apigateway/method:Method resources that may use any authorization."),
+            "aws:apigateway/method:Method resources that may use any authorization; for a RestApi defined by "
+            "an OpenAPI body, \"<METHOD> <path>\" (e.g. \"GET /health\") or the RestApi's name."),
         "exemptions": exemptions_schema("Methods that may use any authorization, by resource name,"),
     },
 )
 
 
-@applies_to(METHOD_TYPE)
+@applies_to(METHOD_TYPE, REST_API_TYPE)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type == REST_API_TYPE:
+        _validate_body(args, report_violation)
+        return
     http_method = args.props.get("httpMethod")
     if http_method == "OPTIONS":  # CORS preflight requests never carry credentials
         return
@@ -51,6 +57,31 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
             f'{http_method} method "{args.name}" uses authorization {authorization}; '
             f"allowed: {', '.join(allowed)} (or list the method in exemptMethods)"
         )
+
+
+def _validate_body(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """The methods an OpenAPI ``body`` defines: they have no Method resources of their own."""
+    body = args.props.get("body")
+    if body in (None, ""):
+        return
+    settings = policy_settings(args, CONFIG_SCHEMA)
+    if args.name in settings["exemptMethods"] or exemption_reason(settings, args.name) is not None:
+        return
+    try:
+        found = list(operations(body))
+    except OpenApiError as error:
+        report_violation(f'REST API "{args.name}": {error}; fix the body so its methods can be checked')
+        return
+    allowed = settings["allowedAuthorizationTypes"]
+    for operation in found:
+        if operation.method == "OPTIONS" or operation.authorization in allowed:
+            continue
+        if operation.key in settings["exemptMethods"] or exemption_reason(settings, operation.key) is not None:
+            continue
+        report_violation(
+            f'{operation.method} {operation.path} of REST API "{args.name}" (OpenAPI body) uses authorization '
+            f"{operation.authorization}; allowed: {', '.join(allowed)} (give it an x-amazon-apigateway-authtype "
+            f'"awsSigv4" security scheme, or list "{operation.key}" in exemptMethods)')
 
 
 METHOD_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
@@ -67,7 +98,6 @@ METHOD_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
 
 # --- resource policies ----------------------------------------------------------------------
 
-REST_API_TYPE = "aws:apigateway/restApi:RestApi"
 REST_API_POLICY_TYPE = "aws:apigateway/restApiPolicy:RestApiPolicy"
 
 RESOURCE_POLICY_SCHEMA = PolicyConfigSchema(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Optional
+
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -12,10 +14,13 @@ from pulumi_policy import (
 )
 
 from policies.common import applies_to, exemption_reason
+from policies.openapi import OpenApiError, operations
+from policies.props import is_set, known_or_none
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 ROUTE_TYPE = "aws:apigatewayv2/route:Route"
+API_TYPE = "aws:apigatewayv2/api:Api"
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
@@ -33,21 +38,53 @@ CONFIG_SCHEMA = PolicyConfigSchema(
 )
 
 
-@applies_to(ROUTE_TYPE)
+@applies_to(ROUTE_TYPE, API_TYPE)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, CONFIG_SCHEMA)
+    if args.resource_type == API_TYPE:
+        _validate_api(args, settings, report_violation)
+        return
     route_key = args.props.get("routeKey")
-    authorization = args.props.get("authorizationType") or "NONE"
+    problem = _route_problem(settings, route_key, args.props.get("authorizationType") or "NONE", args.name)
+    if problem:
+        report_violation(f'route "{route_key}" uses authorization type {problem}')
+
+
+def _route_problem(settings: dict, route_key: Any, authorization: str, name: str) -> Optional[str]:
+    """None when the route may use ``authorization``; else "<type>; allowed: ... (hint)"."""
     allowed = settings["allowedAuthorizationTypes"]
     if authorization in allowed:
-        return
-    if authorization == "NONE" and (route_key in settings["exemptRouteKeys"]
-                                    or _exempt(settings, route_key, args.name)):
-        return
+        return None
+    if authorization == "NONE" and (route_key in settings["exemptRouteKeys"] or _exempt(settings, route_key, name)):
+        return None
     hint = " (a public route must be listed in exemptRouteKeys)" if authorization == "NONE" else ""  # or exemptions
-    report_violation(
-        f'route "{route_key}" uses authorization type {authorization}; allowed: {", ".join(allowed)}{hint}'
-    )
+    return f'{authorization}; allowed: {", ".join(allowed)}{hint}'
+
+
+def _validate_api(args: ResourceValidationArgs, settings: dict, report_violation: ReportViolation) -> None:
+    """Routes without Route resources: quick create (``target``) makes one with no authorization, and an
+    OpenAPI ``body`` defines its own."""
+    if is_set(args.props, "target"):
+        route_key = known_or_none(args.props, "routeKey") or "$default"
+        problem = _route_problem(settings, route_key, "NONE", args.name)
+        if problem:
+            report_violation(f'route "{route_key}" of HTTP API "{args.name}", made by quick create (target), uses '
+                             f"authorization type {problem}; quick create cannot set an authorizer: remove target "
+                             "and declare an aws.apigatewayv2.Route with authorization_type=\"AWS_IAM\"")
+    body = args.props.get("body")
+    if body in (None, ""):
+        return
+    try:
+        found = list(operations(body))
+    except OpenApiError as error:
+        report_violation(f'HTTP API "{args.name}": {error}; fix the body so its routes can be checked')
+        return
+    for operation in found:
+        route_key = "$default" if operation.path == "$default" else operation.key
+        problem = _route_problem(settings, route_key, operation.authorization, args.name)
+        if problem and operation.method != "OPTIONS":
+            report_violation(f'route "{route_key}" of HTTP API "{args.name}" (OpenAPI body) uses authorization '
+                             f"type {problem}")
 
 
 def _exempt(settings: dict, route_key: object, name: str) -> bool:

@@ -99,8 +99,10 @@ def _table_problems(props: Mapping[str, Any], settings: Mapping[str, Any]) -> li
     if settings["requirePointInTimeRecovery"] and not _enabled(props, "pointInTimeRecovery"):
         problems.append("point-in-time recovery is off (set point_in_time_recovery={\"enabled\": True})")
     if settings["requireServerSideEncryption"] and not _enabled(props, "serverSideEncryption"):
-        problems.append("server-side encryption with a KMS key is off (set server_side_encryption="
-                        "{\"enabled\": True, \"kms_key_arn\": <customer-managed key>})")
+        problems.append("server-side encryption with a KMS key is off: the table uses the AWS owned key, which "
+                        "no key policy or CloudTrail entry of yours covers (set server_side_encryption="
+                        "{\"enabled\": True} for the AWS managed key aws/dynamodb, and add \"kms_key_arn\" for a "
+                        "customer-managed one)")
     return problems
 
 

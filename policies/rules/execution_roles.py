@@ -11,6 +11,7 @@ from typing import Iterator, Optional
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     StackValidationArgs,
@@ -18,20 +19,35 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.autonames import is_autoname
-from policies.common import FUNCTION_TYPE, ROLE_TYPE
+from policies.autonames import DEFAULT_PATTERN, PATTERN_SYNTAX, autoname_regex
+from policies.common import FUNCTION_TYPE, ROLE_TYPE, stack_of
 from policies.props import is_set, known_or_none
+from policies.schemas import string_list
+from policies.settings import policy_settings
+
+CONFIG_SCHEMA = PolicyConfigSchema(
+    properties={
+        "autonamePatterns": string_list(
+            [DEFAULT_PATTERN],
+            "Names Pulumi generates, as in Pulumi's autonaming config: text and ${name}, ${project}, ${stack}, "
+            "${organization}, ${uuid}, ${hex(n)}, ${alphanum(n)}, ${string(n)}, ${num(n)}, ${config.<key>}. "
+            "A role whose name one of them generates counts as auto-named.",
+            pattern=PATTERN_SYNTAX),
+    },
+)
 
 
 def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     roles = [r for r in args.resources if r.resource_type == ROLE_TYPE]
+    patterns = policy_settings(args, CONFIG_SCHEMA)["autonamePatterns"]
     for function in (r for r in args.resources if r.resource_type == FUNCTION_TYPE):
         for role in _execution_roles(function, roles):
-            fixed_name = _fixed_name(role)
+            fixed_name = _fixed_name(role, patterns)
             if fixed_name is not None:
                 report_violation(
                     f'role "{role.name}" (execution role of function "{function.name}") has the fixed '
-                    f'name "{fixed_name}"; leave name unset so Pulumi auto-names it',
+                    f'name "{fixed_name}"; leave name unset so Pulumi auto-names it (a project with its own '
+                    f"autonaming pattern lists it in autonamePatterns)",
                     role.urn,
                 )
 
@@ -45,13 +61,19 @@ def _execution_roles(function: PolicyResource, roles: list[PolicyResource]) -> I
     yield from (r for r in roles if known_or_none(r.props, "arn") == role_arn)
 
 
-def _fixed_name(role: PolicyResource) -> Optional[str]:
+def _fixed_name(role: PolicyResource, patterns: list[str]) -> Optional[str]:
     if is_set(role.props, "namePrefix"):
         return None
     name = role.props.get("name")
-    if name is None or is_autoname(name, role.name):
+    if name is None or _generated(name, role, patterns):
         return None
     return name
+
+
+def _generated(name: str, role: PolicyResource, patterns: list[str]) -> bool:
+    stack = stack_of(role.urn)
+    project = role.urn.removeprefix("urn:pulumi:").split("::")[1] if role.urn.count("::") >= 2 else ""
+    return any(autoname_regex(p, role.name, stack, project).fullmatch(name) for p in patterns)
 
 
 EXECUTION_ROLE_AUTONAMED = StackValidationPolicy(
@@ -61,6 +83,8 @@ EXECUTION_ROLE_AUTONAMED = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     remediation_steps="Remove name= from the role (or use namePrefix) so Pulumi auto-names it; a recreated "
-                      "role then gets a new ARN, its functions are updated and Lambda renews its KMS grant.",
+                      "role then gets a new ARN, its functions are updated and Lambda renews its KMS grant; a "
+                      "project with its own autonaming pattern lists it in autonamePatterns.",
+    config_schema=CONFIG_SCHEMA,
     validate=_validate,
 )

@@ -15,10 +15,12 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from policies import iam_data
 from policies.common import (
     Document,
     applies_to,
     exemption_reason,
+    expand_action,
     granted_actions,
     identity_documents,
     is_effectively_star,
@@ -115,9 +117,28 @@ SCOPED_SCHEMA = PolicyConfigSchema(
             "Actions (globs, case-insensitive) that must name their resources. Every one supports "
             "resource-level permissions; actions AWS cannot scope (xray:PutTraceSegments, "
             "secretsmanager:ListSecrets, ...) may stay on \"*\"."),
+        "accessLevels": string_list(
+            ["Read"],
+            "Besides sensitiveActions, every action of these access levels in AWS's service authorization "
+            "reference that is authorised against a named resource must name its resources (Read: s3:GetObject, "
+            "lambda:GetFunction, logs:GetLogEvents, ...; not cloudwatch:GetMetricData, whose resource is "
+            "optional). Under NotResource, every such action is judged, whatever its level.",
+            enum=["Read", "List", "Write", "Permissions management", "Tagging"]),
         "exemptions": exemptions_schema("Identity policies"),
     },
 )
+
+
+def _judged_actions(statement: Statement, settings: dict[str, Any], broad: list[str]) -> set[str]:
+    """The statement's actions that must name their resources: the configured sensitive ones, and those
+    AWS lets name resources at a judged access level (any level under NotResource)."""
+    judged = granted_actions(statement.actions, settings["sensitiveActions"])
+    levels = None if statement.not_resources and not broad else set(settings["accessLevels"])
+    for pattern in statement.actions:
+        judged.update(action for action in expand_action(pattern)
+                      if (levels is None or iam_data.access_level(action) in levels)
+                      and iam_data.requires_resource(action))
+    return judged
 
 
 def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -131,7 +152,7 @@ def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViola
             continue  # iam-policy-no-wildcard-actions reports it
         if not broad and not statement.not_resources:
             continue
-        sensitive = granted_actions(statement.actions, settings["sensitiveActions"])
+        sensitive = _judged_actions(statement, settings, broad)
         if not sensitive:
             continue
         if _context_scoped_keys(statement, broad, sensitive):
@@ -139,7 +160,7 @@ def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViola
         scope = f'Resource "{broad[0]}"' if broad else "NotResource"
         shown = ", ".join(sorted(sensitive)[:5]) + (f" and {len(sensitive) - 5} more" if len(sensitive) > 5 else "")
         report_violation(f"{_where(args, document, statement)} grants {shown} on {scope}; name the secrets, "
-                         "keys, roles, parameters, tables, functions or APIs in Resource")
+                         "keys, roles, parameters, tables, buckets, functions or APIs in Resource")
     _raise_first(unknowns)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -12,10 +12,14 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
-from policies.common import ROLE_TYPE, applies_to, trust_document
+from policies.common import ROLE_TYPE, applies_to, stack_account_ids, trust_document
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.federation import federated_problems
 from policies.schemas import string_list
 from policies.settings import policy_settings
 
@@ -28,37 +32,53 @@ CONFIG_SCHEMA = PolicyConfigSchema(
         "accountIds": string_list(
             [],
             "This organisation's own AWS account ids. A principal in any other account needs an "
-            "sts:ExternalId or aws:PrincipalOrgID condition. While the list is empty, that cross-account "
-            "check is skipped.",
+            "sts:ExternalId or aws:PrincipalOrgID condition. While the list is empty, the accounts in the "
+            "ARNs of the stack's own resources (their arn outputs) count as its own; with none known yet, "
+            "the cross-account check is skipped.",
             pattern="^[0-9]{12}$"),
     },
 )
 
 
-@applies_to(ROLE_TYPE)
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    document = args.props.get("assumeRolePolicy")
+def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, CONFIG_SCHEMA)
+    listed = set(settings["accountIds"])
+    own_accounts = listed or stack_account_ids(args.resources)
+    unknowns: list[UnknownValueError] = []
+    for role in (r for r in args.resources if r.resource_type == ROLE_TYPE):
+        try:
+            document = role.props.get("assumeRolePolicy")
+        except UnknownValueError as error:
+            error.message += f' (role "{role.name}")'
+            unknowns.append(error)
+            continue
+        for problem in _role_problems(document, own_accounts, bool(listed)):
+            report_violation(problem, role.urn)
+    if unknowns:
+        raise unknowns[0]  # the "can't run policy" advisory, once every known role is checked
+
+
+def _role_problems(document: Any, own_accounts: set[str], listed: bool) -> Iterator[str]:
     if document is None:
         return
     try:
         statements = parse_policy_document(document)
     except PolicyDocumentError as error:
-        report_violation(f"assumeRolePolicy is not a valid policy document: {error}")
+        yield f"assumeRolePolicy is not a valid policy document: {error}"
         return
-    own_accounts = set(policy_settings(args, CONFIG_SCHEMA)["accountIds"])
     for statement in statements:
         if statement.allows:
-            for problem in _problems(statement, own_accounts):
-                report_violation(problem)
+            yield from _problems(statement, own_accounts, listed)
 
 
-def _problems(statement: Statement, own_accounts: set[str]) -> Iterator[str]:
+def _problems(statement: Statement, own_accounts: set[str], listed: bool) -> Iterator[str]:
     yield from _wildcard_principal(statement)
     yield from _not_principal(statement)
     yield from _wildcard_action(statement)
     yield from _not_action(statement)
+    yield from federated_problems(statement)
     if own_accounts:
-        yield from _unguarded_foreign_accounts(statement, own_accounts)
+        yield from _unguarded_foreign_accounts(statement, own_accounts, listed)
 
 
 def _wildcard_principal(statement: Statement) -> Iterator[str]:
@@ -87,13 +107,16 @@ def _not_action(statement: Statement) -> Iterator[str]:
                "list the sts actions in Action instead")
 
 
-def _unguarded_foreign_accounts(statement: Statement, own_accounts: set[str]) -> Iterator[str]:
+def _unguarded_foreign_accounts(statement: Statement, own_accounts: set[str], listed: bool) -> Iterator[str]:
     if statement.restricting_keys() & CROSS_ACCOUNT_GUARDS:
         return
+    outside = "outside accountIds" if listed else \
+        f"outside this stack's account{'s' if len(own_accounts) > 1 else ''} ({', '.join(sorted(own_accounts))}, " \
+        "from its resources' ARNs)"
     for principal in statement.principals.get("AWS", []):
         account = _account_of(principal)
         if account and account not in own_accounts:
-            yield (f"{statement.label} trusts {principal} in account {account}, outside accountIds, "
+            yield (f"{statement.label} trusts {principal} in account {account}, {outside}, "
                    f"without an sts:ExternalId or aws:PrincipalOrgID condition; add one (or add the account "
                    f"to accountIds if it is yours)")
 
@@ -103,7 +126,7 @@ def _account_of(principal: str) -> Optional[str]:
     return (match.group(1) or match.group(2)) if match else None
 
 
-TRUST_NO_WILDCARD = ResourceValidationPolicy(
+TRUST_NO_WILDCARD = StackValidationPolicy(
     name="iam-role-trust-no-wildcard",
     description="IAM role trust policies must not trust any principal, allow every action, or trust "
                 "another account without an external id or organisation condition.",

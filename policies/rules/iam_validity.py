@@ -10,7 +10,6 @@ AssumeRole request, whose context has the SourceIdentity.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from typing import Any, Iterator
@@ -25,6 +24,7 @@ from pulumi_policy import (
 )
 
 from policies.common import Document, identity_documents, is_exempt, trust_document
+from policies.iam_reference import AWS_REFERENCE_FINDINGS, documents_condition_key, reference_findings
 from policies.props import plain
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
@@ -78,12 +78,12 @@ def _findings(document: Document) -> Iterator[tuple[str, str]]:
         yield "MALFORMED_JSON", f"not valid JSON ({text})"
         return
     policy = analyze_policy_string(json.dumps(prepared), ignore_private_auditors=True)
-    resources = _resources(prepared)
     for finding in policy.findings:
         finding = enhance_finding(finding)
-        if _known_gap(finding, document, resources):
+        if finding.issue in AWS_REFERENCE_FINDINGS or _known_gap(finding, document):
             continue
         yield finding.issue, f"{finding.title}: {_detail(finding.detail)}"
+    yield from reference_findings(prepared)
 
 
 def _prepare(document: Document) -> tuple[str, Any]:
@@ -100,19 +100,12 @@ def _prepare(document: Document) -> tuple[str, Any]:
     return "", data
 
 
-def _known_gap(finding: Any, document: Document, resources: list[str]) -> bool:
+def _known_gap(finding: Any, document: Document) -> bool:
     issue, detail = finding.issue, finding.detail
-    if issue == "RESOURCE_MISMATCH" and isinstance(detail, list):
-        # Parliament splits ARNs on ":" and so rejects resource names that contain one
-        # (bedrock foundation-model/...-v1:0); accept an action when a resource fits its format.
-        by_action: dict[str, bool] = {}
-        for item in detail:
-            if isinstance(item, dict):
-                fits = any(fnmatch.fnmatchcase(r, str(item.get("required_format"))) for r in resources)
-                by_action[str(item.get("action"))] = by_action.get(str(item.get("action")), False) or fits
-        return bool(by_action) and all(by_action.values())
     if document.kind == "trust" and issue in ("RESOURCE_STAR", "RESOURCE_EFFECTIVELY_STAR"):
         return True
+    if issue == "DUPLICATE_SID":
+        return "Statement Id '' " in str(detail)  # an empty Sid is no Sid: IAM accepts many (Terraform writes them)
     if issue == "UNKNOWN_FEDERATION_SOURCE":
         return isinstance(detail, str) and _PROVIDER_ARN.fullmatch(detail) is not None
     if issue == "UNKNOWN_CONDITION_FOR_ACTION" and isinstance(detail, str):
@@ -120,20 +113,12 @@ def _known_gap(finding: Any, document: Document, resources: list[str]) -> bool:
         if match is None:
             return False
         key, action = match["key"].lower(), match["action"].lower()
+        if documents_condition_key(action, key):
+            return True  # parliament's data is older than AWS's reference
         if document.kind == "trust" and "." in key.split(":", 1)[0]:
             return True  # an identity provider's own key: <provider host>:sub, :aud, :amr
         return key == "sts:sourceidentity" and action == "sts:tagsession"
     return False
-
-
-def _resources(data: Any) -> list[str]:
-    statements = data.get("Statement") if isinstance(data, dict) else None
-    found: list[str] = []
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if isinstance(statement, dict):
-            value = statement.get("Resource")
-            found += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
-    return found
 
 
 def _detail(detail: Any) -> str:

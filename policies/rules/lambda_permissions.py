@@ -25,8 +25,7 @@ SERVICE_PRINCIPAL_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
         "exemptFunctionUrlFunctions": string_list(
-            # Slack cannot sign with SigV4: the verification function checks Slack's signature itself.
-            ["verification-fn-function"],
+            [],
             "Lambda functions that may have a public Function URL (principal \"*\" with functionUrlAuthType "
             "NONE, or invokedViaFunctionUrl). An entry matches a function named exactly so, or auto-named "
             "from it (the entry, \"-\", and Pulumi's 7-hex-digit suffix)."),
@@ -46,11 +45,21 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
             f"so any {principal} resource in any account could invoke it; set source_arn to the calling "
             f"resource's ARN"
         )
-    elif _is_service_principal(principal) and _any_account(known_or_none(args.props, "sourceArn")) \
-            and not is_set(args.props, "sourceAccount"):
+    elif _is_service_principal(principal) and not is_set(args.props, "sourceAccount"):
+        _check_source_account(args, principal, report_violation)
+
+
+def _check_source_account(args: ResourceValidationArgs, principal: str, report_violation: ReportViolation) -> None:
+    source_arn = known_or_none(args.props, "sourceArn")
+    if _names_no_account(source_arn):
+        report_violation(
+            f'permission "{args.name}" lets {principal} invoke the function for sourceArn "{source_arn}", which '
+            "names no account (S3 bucket ARNs carry none, and a deleted bucket's name can be taken by another "
+            "account); set source_account to this account")
+    elif _any_account(source_arn):
         report_violation(
             f'permission "{args.name}" lets {principal} invoke the function for sourceArn '
-            f'"{args.props["sourceArn"]}", which matches resources in any account; name the account in '
+            f'"{source_arn}", which matches resources in any account; name the account in '
             f"source_arn, or set source_account to this account")
 
 
@@ -76,18 +85,21 @@ def _is_function_url_permission(props: Mapping[str, Any]) -> bool:
     return props.get("functionUrlAuthType") == "NONE" or props.get("invokedViaFunctionUrl") is True
 
 
+def _names_no_account(source_arn: Any) -> bool:
+    """A known ARN with an empty account field (S3 buckets, Route 53, ...): it matches any account's
+    resource of that name."""
+    parts = source_arn.split(":", 5) if isinstance(source_arn, str) else []
+    return len(parts) == 6 and parts[4] == ""
+
+
 def _any_account(source_arn: Any) -> bool:
-    """Whether a known sourceArn matches other accounts' resources: a wildcard in its account, or no
-    account (S3) with a wildcard in the bucket name."""
+    """Whether a known sourceArn matches other accounts' resources: a wildcard in its account."""
     if not isinstance(source_arn, str):
         return False
     parts = source_arn.split(":", 5)
     if len(parts) < 6:
         return "*" in source_arn or "?" in source_arn
-    account, resource = parts[4], parts[5]
-    if account:
-        return "*" in account or "?" in account
-    return "*" in resource.split("/", 1)[0] or "?" in resource.split("/", 1)[0]
+    return "*" in parts[4] or "?" in parts[4]
 
 
 def _is_service_principal(principal: Any) -> bool:
@@ -114,12 +126,7 @@ FUNCTION_URL_TYPE = "aws:lambda/functionUrl:FunctionUrl"
 
 FUNCTION_URL_SCHEMA = PolicyConfigSchema(
     properties={
-        "exemptions": {
-            **exemptions_schema("Function URLs (or their functions) that may use authorizationType NONE"),
-            # Slack cannot sign with SigV4: the verification function checks Slack's signature itself.
-            "default": [{"name": "verification-fn-function",
-                         "reason": "Slack calls this URL; the function verifies Slack's request signature"}],
-        },
+        "exemptions": exemptions_schema("Function URLs (or their functions) that may use authorizationType NONE"),
     },
 )
 

@@ -18,7 +18,7 @@ from pulumi_policy import (
 )
 
 from policies.common import applies_to, is_exempt, statements_or_report, tags_of
-from policies.props import known_or_none
+from policies.props import is_set, known_or_none
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -187,14 +187,26 @@ def _validate_key_rotation(args: ResourceValidationArgs, report_violation: Repor
     usage = args.props.get("keyUsage") or "ENCRYPT_DECRYPT"
     if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
         return  # AWS rotates only symmetric encryption keys automatically
+    if _cannot_rotate(args.props):
+        return
     if args.props.get("enableKeyRotation") is not True:
         report_violation(f'KMS key "{args.name}" does not rotate its key material; set enable_key_rotation=True '
                          "(optionally rotation_period_in_days)")
 
 
+# Key material AWS did not generate inside KMS itself: AWS cannot rotate it automatically.
+_NOT_ROTATABLE_ORIGINS = {"EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"}
+
+
+def _cannot_rotate(props: Any) -> bool:
+    """Imported key material (origin EXTERNAL) or a key in a custom key store (CloudHSM or external)."""
+    return (known_or_none(props, "origin") in _NOT_ROTATABLE_ORIGINS
+            or any(is_set(props, key) for key in ("customKeyStoreId", "xksKeyId")))
+
+
 KMS_KEY_ROTATION_ENABLED = ResourceValidationPolicy(
     name="kms-key-rotation-enabled",
-    description="Symmetric customer-managed KMS keys must rotate their key material.",
+    description="Symmetric customer-managed KMS keys with AWS-generated material must rotate it.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     remediation_steps="Set enable_key_rotation=True on the aws.kms.Key.",

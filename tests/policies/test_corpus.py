@@ -1,5 +1,6 @@
-"""The misconfiguration corpus through `python -m preview --state FILE --format json`:
-every case trips exactly its policy, every clean export trips nothing."""
+"""The misconfiguration corpus through `python -m preview --state FILE --format json --pack-config ...`:
+every case trips exactly its policy, every clean export trips nothing. The corpus is this project's
+platform, so it runs with the pack config the project's stacks ship."""
 
 import json
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 
 from policies.pack import build_policies
 from preview.__main__ import main
+from preview.pack_config import PROJECT_PACK_CONFIG
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES = sorted(p for p in CORPUS.glob("*.json") if not p.name.startswith("clean-"))
@@ -16,7 +18,7 @@ LEVELS = {p.name: p.enforcement_level.value for p in build_policies()}
 
 
 def preview_json(capsys, path: Path) -> tuple[int, dict]:
-    status = main(["--state", str(path), "--format", "json"])
+    status = main(["--state", str(path), "--format", "json", "--pack-config", str(PROJECT_PACK_CONFIG)])
     return status, json.loads(capsys.readouterr().out)
 
 
@@ -46,8 +48,19 @@ def test_the_real_grpc_analyzer_agrees_on_a_case(capsys):
     path = CORPUS / "tvm-role-assume-scope.json"
     in_process = preview_json(capsys, path)
 
-    status = main(["--state", str(path), "--format", "json", "--grpc"])
+    status = main(["--state", str(path), "--format", "json", "--grpc", "--pack-config", str(PROJECT_PACK_CONFIG)])
     over_grpc = (status, json.loads(capsys.readouterr().out))
 
     assert over_grpc[0] == in_process[0] == 1
     assert over_grpc[1]["violations"] == in_process[1]["violations"]
+
+
+def test_the_packs_own_defaults_exempt_no_function_of_this_project(capsys):
+    # without the project's config, the public verification URL is a violation like anyone else's
+    status = main(["--state", str(CORPUS / "clean-platform.json"), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+
+    assert status == 1
+    assert {v["policy"] for v in report["violations"]} == {
+        "lambda-function-url-requires-auth", "lambda-permission-has-source-arn"}
+    assert all("verification-fn-function" in v["message"] for v in report["violations"])

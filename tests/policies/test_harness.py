@@ -130,11 +130,13 @@ def test_a_stack_export_runs_through_the_harness_like_through_the_analyzer():
     from pathlib import Path
 
     from policies.testing import from_stack_export
+    from preview.pack_config import PROJECT_PACK_CONFIG
     from preview.state_files import read_state_file
 
     path = Path(__file__).resolve().parent / "corpus" / "tvm-role-assume-scope.json"
     resources = from_stack_export(json.loads(path.read_text()))
+    project = json.loads(PROJECT_PACK_CONFIG.read_text())  # the corpus is this project's platform
 
-    ours = sorted((v.policy, v.urn, v.message) for v in run_pack(resources))
-    engine = sorted((v.policy, v.urn, v.message.split("\n", 1)[1]) for v in analyze(read_state_file(path)))
+    ours = sorted((v.policy, v.urn, v.message) for v in run_pack(resources, project))
+    engine = sorted((v.policy, v.urn, v.message.split("\n", 1)[1]) for v in analyze(read_state_file(path), project))
     assert ours == engine and {p for p, _, _ in ours} == {"tvm-role-assume-scope"}

@@ -1,6 +1,8 @@
 """lambda-execution-role-autonamed: a stack policy over functions and their roles' outputs."""
 
-from preview.analysis import analyze
+import pytest
+
+from preview.analysis import PolicyConfigError, analyze
 
 POLICY = "lambda-execution-role-autonamed"
 ROLE, FUNCTION = "aws:iam/role:Role", "aws:lambda/function:Function"
@@ -61,3 +63,34 @@ def test_defaults_bookkeeping_never_reaches_the_pack(record):
 
 def test_roles_of_other_resources_are_not_checked(record):
     assert analyze([role(record, {"name": "ci-deployer"}, name="ci-deployer")]) == []
+
+
+PACK = "lambda-execution-role-autonamed"
+
+
+def test_a_configured_autonaming_pattern_is_recognised(record):
+    # Pulumi.yaml: pulumi:autonaming: {pattern: "${project}-${stack}-${name}-${alphanum(6)}"}
+    execution_role = role(record, {"name": "iam-platform-dev-jwks-fn-role-x7k2q9"})
+    records = [execution_role, function(record, execution_role)]
+
+    [violation] = analyze(records)
+    assert violation.policy == POLICY and "autonamePatterns" in violation.message
+    config = {PACK: {"autonamePatterns": ["${name}-${hex(7)}", "${project}-${stack}-${name}-${alphanum(6)}"]}}
+    assert analyze(records, config) == []
+
+
+def test_a_pattern_fixes_the_parts_it_names(record):
+    # another stack's, another resource's, or a longer random part is not what the pattern generates
+    config = {PACK: {"autonamePatterns": ["${stack}-${name}-${num(4)}"]}}
+    for name in ("prod-jwks-fn-role-1234", "dev-other-role-1234", "dev-jwks-fn-role-12345", "dev-jwks-fn-role-abcd"):
+        execution_role = role(record, {"name": name})
+        [violation] = analyze([execution_role, function(record, execution_role)], config)
+        assert violation.policy == POLICY
+    execution_role = role(record, {"name": "dev-jwks-fn-role-0042"})
+    assert analyze([execution_role, function(record, execution_role)], config) == []
+
+
+def test_a_pattern_with_an_unknown_expression_is_refused(record):
+    execution_role = role(record, {"name": "jwks-fn-role-1a2b3c4"})
+    with pytest.raises(PolicyConfigError, match="autonamePatterns"):
+        analyze([execution_role, function(record, execution_role)], {PACK: {"autonamePatterns": ["${name}-${rand}"]}})

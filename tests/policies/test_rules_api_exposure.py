@@ -92,16 +92,23 @@ def test_function_url_with_iam_passes():
 
 @pytest.mark.parametrize("function", ["verification-fn-function-7683123",
                                       "arn:aws:lambda:eu-west-1:123456789012:function:verification-fn-function-7683123"])
-def test_the_slack_verification_url_is_exempt_by_default(function):
+def test_the_slack_verification_url_is_exempt_by_the_projects_config_not_by_default(function):
     url = resource(URL, "verification-url", {"functionName": function, "authorizationType": "NONE"})
 
-    assert_passes(run_policy(FUNCTION_URL_REQUIRES_AUTH, url))
+    assert_violates(run_policy(FUNCTION_URL_REQUIRES_AUTH, url), FUNCTION_URL_REQUIRES_AUTH.name)
+    assert_passes(run_policy(FUNCTION_URL_REQUIRES_AUTH, url, project_config(FUNCTION_URL_REQUIRES_AUTH)))
+
+
+def project_config(policy):
+    from preview.pack_config import PROJECT_PACK_CONFIG
+    return json.loads(PROJECT_PACK_CONFIG.read_text())[policy.name]
 
 
 def test_an_exemption_does_not_cover_names_that_merely_start_with_it():
     url = resource(URL, "admin-url", {"functionName": "verification-fn-function-admin", "authorizationType": "NONE"})
 
-    assert_violates(run_policy(FUNCTION_URL_REQUIRES_AUTH, url), FUNCTION_URL_REQUIRES_AUTH.name)
+    assert_violates(run_policy(FUNCTION_URL_REQUIRES_AUTH, url, project_config(FUNCTION_URL_REQUIRES_AUTH)),
+                    FUNCTION_URL_REQUIRES_AUTH.name)
 
 
 def test_exemptions_need_a_reason():

@@ -245,7 +245,6 @@ def permission(principal, source_arn, **extra):
 @pytest.mark.parametrize("principal,source_arn", [
     ("sns.amazonaws.com", "arn:aws:sns:*:*:*"),
     ("apigateway.amazonaws.com", "arn:aws:execute-api:*:*:*/*/*/*"),
-    ("s3.amazonaws.com", "arn:aws:s3:::*"),
     ("events.amazonaws.com", "arn:aws:events:eu-west-1:*:rule/app"),
 ])
 def test_source_arn_matching_any_account_fires_without_source_account(principal, source_arn):
@@ -255,8 +254,18 @@ def test_source_arn_matching_any_account_fires_without_source_account(principal,
 
 
 @pytest.mark.parametrize("principal,source_arn", [
+    ("s3.amazonaws.com", "arn:aws:s3:::app-uploads"),   # a bucket name another account can take over
+    ("s3.amazonaws.com", "arn:aws:s3:::*"),
+    ("s3.amazonaws.com.cn", "arn:aws-cn:s3:::app-uploads"),
+])
+def test_source_arn_without_an_account_needs_source_account(principal, source_arn):
+    assert_violates(run_policy(PERMISSION_HAS_SOURCE_ARN, permission(principal, source_arn)),
+                    "lambda-permission-has-source-arn", contains="names no account")
+    assert_passes(run_policy(PERMISSION_HAS_SOURCE_ARN, permission(principal, source_arn, sourceAccount=ACCOUNT)))
+
+
+@pytest.mark.parametrize("principal,source_arn", [
     ("apigateway.amazonaws.com", f"{API}/*/POST/execute"),
-    ("s3.amazonaws.com", "arn:aws:s3:::app-uploads"),
     ("sns.amazonaws.com", f"arn:aws:sns:eu-west-1:{ACCOUNT}:alarms"),
 ])
 def test_source_arn_in_a_named_account_passes(principal, source_arn):

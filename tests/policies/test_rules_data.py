@@ -92,7 +92,8 @@ def test_secret_with_a_customer_key_passes():
 KEY = "aws:kms/key:Key"
 
 
-@pytest.mark.parametrize("props", [{}, {"enableKeyRotation": False}, {"keySpec": "SYMMETRIC_DEFAULT"}])
+@pytest.mark.parametrize("props", [{}, {"enableKeyRotation": False}, {"keySpec": "SYMMETRIC_DEFAULT"},
+                                   {"origin": "AWS_KMS", "customKeyStoreId": ""}])
 def test_symmetric_key_without_rotation_fires(props):
     assert_violates(run_policy(KMS_KEY_ROTATION_ENABLED, resource(KEY, "k", props)), "kms-key-rotation-enabled",
                     contains="enable_key_rotation=True")
@@ -101,7 +102,12 @@ def test_symmetric_key_without_rotation_fires(props):
 @pytest.mark.parametrize("props", [{"enableKeyRotation": True},
                                    {"keySpec": "RSA_2048", "keyUsage": "SIGN_VERIFY"},
                                    {"customerMasterKeySpec": "ECC_NIST_P256", "keyUsage": "SIGN_VERIFY"},
-                                   {"keySpec": "HMAC_256", "keyUsage": "GENERATE_VERIFY_MAC"}])
+                                   {"keySpec": "HMAC_256", "keyUsage": "GENERATE_VERIFY_MAC"},
+                                   # imported material and custom key stores: AWS cannot rotate them
+                                   {"origin": "EXTERNAL"},
+                                   {"customKeyStoreId": "cks-1234567890abcdef0"},
+                                   {"xksKeyId": "ext-key-1", "customKeyStoreId": "cks-2"},
+                                   {"origin": "AWS_CLOUDHSM"}])
 def test_rotating_or_asymmetric_keys_pass(props):
     assert_passes(run_policy(KMS_KEY_ROTATION_ENABLED, resource(KEY, "k", props)))
 
@@ -175,6 +181,15 @@ def test_unprotected_table_fires_twice():
     violations = run_policy(DYNAMODB_TABLE_PROTECTED, table)
     assert_violates(violations, "dynamodb-table-protected", contains="point-in-time recovery", level="advisory")
     assert_violates(violations, "dynamodb-table-protected", contains="server-side encryption")
+
+
+def test_the_message_asks_for_what_the_check_accepts():
+    # a KMS key, AWS managed (no kms_key_arn) or customer managed, instead of the AWS owned key
+    [violation] = run_policy(DYNAMODB_TABLE_PROTECTED, resource(TABLE, "sessions", {
+        "hashKey": "id", "pointInTimeRecovery": {"enabled": True}}))
+    assert '{"enabled": True} for the AWS managed key aws/dynamodb' in violation.message
+    assert_passes(run_policy(DYNAMODB_TABLE_PROTECTED, resource(TABLE, "sessions", {
+        "hashKey": "id", "pointInTimeRecovery": {"enabled": True}, "serverSideEncryption": {"enabled": True}})))
 
 
 def test_protected_table_passes():

@@ -96,6 +96,35 @@ def test_actions_aws_cannot_scope_may_use_star(action):
     assert_passes(run_policy(SCOPED_RESOURCES, identity(allow(action))))
 
 
+@pytest.mark.parametrize("action, resource_arn", [
+    ("s3:GetObject", "*"), ("s3:Get*", "arn:aws:s3:::*/*"), ("lambda:GetFunction", "*"),
+    ("logs:GetLogEvents", "arn:aws:logs:*:*:*"), ("sqs:ReceiveMessage", "*"),
+])
+def test_data_reads_of_every_service_on_star_fire(action, resource_arn):
+    violation = assert_violates(run_policy(SCOPED_RESOURCES, identity(allow(action, resource_arn))),
+                                SCOPED_RESOURCES.name, count=1)
+    assert f'on Resource "{resource_arn}"' in violation.message and "buckets" in violation.message
+
+
+@pytest.mark.parametrize("action", ["ec2:CreateNetworkInterface", "ec2:Describe*", "logs:PutLogEvents",
+                                    "cloudwatch:GetMetricData"])
+def test_writes_lists_and_unscopable_reads_on_star_pass(action):
+    # what AWS's own Lambda VPC and basic execution policies grant on "*"
+    assert_passes(run_policy(SCOPED_RESOURCES, identity(allow(action))))
+
+
+def test_access_levels_are_configurable():
+    statement = identity(allow("ec2:CreateNetworkInterface"))
+    assert_violates(run_policy(SCOPED_RESOURCES, statement, {"accessLevels": ["Read", "Write"]}), SCOPED_RESOURCES.name)
+    assert_passes(run_policy(SCOPED_RESOURCES, identity(allow("s3:GetObject")), {"accessLevels": []}))
+
+
+@pytest.mark.parametrize("action", ["s3:PutObject", "sns:Publish", "ec2:TerminateInstances"])
+def test_not_resource_is_judged_for_every_service(action):
+    statement = {"Effect": "Allow", "Action": action, "NotResource": "arn:aws:s3:::private/*"}
+    assert_violates(run_policy(SCOPED_RESOURCES, identity(statement)), SCOPED_RESOURCES.name, contains="NotResource")
+
+
 def test_sensitive_actions_on_named_resources_pass():
     assert_passes(run_policy(SCOPED_RESOURCES, identity(allow(["secretsmanager:GetSecretValue"], [SECRET]))))
     assert_passes(run_policy(SCOPED_RESOURCES, inline_role(allow("sts:AssumeRole", TVM_ROLE))))
@@ -227,3 +256,59 @@ def test_known_inline_policies_are_checked_before_an_unknown_one(policy, expecte
     assert [v.level for v in violations] == [policy.enforcement_level.value, "advisory"]
     assert expected in violations[0].message and f"inlinePolicies[{index}].policy" in violations[0].message
     assert "can't run" in violations[1].message
+
+
+# --- iam-policy-document-valid: AWS's reference, action globs ------------------------------
+
+BUCKET = "arn:aws:s3:::assets"
+TABLE = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/sessions"
+
+
+@pytest.mark.parametrize("statement", [
+    # the AWS CDK's bucket.grantRead(): globs whose matches apply to the bucket or to its objects
+    allow(["s3:GetObject*", "s3:GetBucket*", "s3:List*"], [BUCKET, f"{BUCKET}/*"]),
+    # newer than parliament 1.6.4's data, which puts it on access points only
+    allow("s3:GetObjectAttributes", f"{BUCKET}/*"),
+    # the AWS CDK's table.grantReadData(): the stream actions on the table itself
+    allow(["dynamodb:BatchGetItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:Query",
+           "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"],
+          [TABLE, f"{TABLE}/index/*"]),
+    allow(["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:GetItem"], TABLE),
+    # a model id with a colon
+    allow("bedrock:InvokeModel", "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"),
+])
+def test_standard_grants_are_valid(statement):
+    assert_passes(run_policy(DOCUMENT_VALID, identity(statement)))
+
+
+@pytest.mark.parametrize("statement, action", [
+    (allow(["s3:ListBucket", "s3:GetObject"], BUCKET), "s3:GetObject"),   # forgot "/*"
+    (allow("s3:GetObject*", BUCKET), "s3:GetObject*"),                     # no GetObject* applies to a bucket
+    (allow("s3:ListAllMyBuckets", BUCKET), "s3:ListAllMyBuckets"),         # only on "*"
+    (allow("secretsmanager:GetSecretValue", f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd"),
+     "secretsmanager:GetSecretValue"),
+])
+def test_an_action_none_of_whose_matches_applies_is_a_mismatch(statement, action):
+    violation = assert_violates(run_policy(DOCUMENT_VALID, identity(statement)), DOCUMENT_VALID.name, count=1)
+    assert "No resources match" in violation.message and f'"action": "{action}"' in violation.message
+
+
+def test_a_condition_key_newer_than_parliament_is_known():
+    statement = allow("lambda:InvokeFunction", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:app",
+                      Condition={"Bool": {"lambda:InvokedViaFunctionUrl": "true"}})
+    assert_passes(run_policy(DOCUMENT_VALID, identity(statement)))
+
+
+def test_empty_sids_are_no_duplicates_but_equal_sids_are():
+    # IAM accepts several statements with Sid "" (Terraform's jsonencode often writes them); not two "Read"s
+    statement = allow("s3:GetObject", f"{BUCKET}/*", Sid="")
+    assert_passes(run_policy(DOCUMENT_VALID, resource("aws:iam/policy:Policy", "p", {"policy": doc(statement, statement)})))
+    named = {**statement, "Sid": "Read"}
+    assert_violates(run_policy(DOCUMENT_VALID, resource("aws:iam/policy:Policy", "p", {"policy": doc(named, named)})),
+                    DOCUMENT_VALID.name, contains="Duplicate Statement Id 'Read'")
+
+
+def test_a_glob_matching_nothing_is_unknown():
+    violation = assert_violates(run_policy(DOCUMENT_VALID, identity(allow("s3:Gett*", f"{BUCKET}/*"))),
+                                DOCUMENT_VALID.name, count=1)
+    assert "Unknown action s3:Gett*" in violation.message
