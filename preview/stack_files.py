@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 
-SECURE_PLACEHOLDER = "[secure value: not decrypted offline]"
+# Shaped like an e-mail address, which also fits secret names, tag values and free text: the
+# settings a secure value usually holds then validate offline as they would with the real value.
+SECURE_PLACEHOLDER = "secure-value-not-decrypted@offline.invalid"
 
 
 class StackFileError(Exception):
@@ -37,6 +39,9 @@ def read_stack_settings(project_dir: Path, stack: str) -> StackSettings:
         raise StackFileError(f"{stack_file.name}: `config` must be a mapping")
     config, secure = {}, []
     for key, value in raw.items():
+        if not isinstance(key, str):
+            raise StackFileError(f"{stack_file.name}: config key {key!r} is {type(key).__name__}, not a string "
+                                 "(quote it, and give it a namespace: iam-platform:<section>)")
         full_key = key if ":" in key else f"{project}:{key}"
         plain, had_secure = _strip_secure(value)
         config[full_key] = _as_config_string(plain)
@@ -45,12 +50,43 @@ def read_stack_settings(project_dir: Path, stack: str) -> StackSettings:
     return StackSettings(project, stack, config, tuple(sorted(secure)))
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """Refuses a key given twice in one mapping, as the Pulumi CLI's YAML reader does."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {seen[key].line + 1})", key_node.start_mark)
+            if isinstance(key, (str, int, float, bool)):
+                seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise StackFileError(f"{path.name}: cannot read ({error.__class__.__name__})") from None
-    return data if isinstance(data, dict) else {}
+        data = yaml.load(path.read_bytes().decode("utf-8"), Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
+    except OSError as error:
+        raise StackFileError(f"{path.name}: cannot read ({error.strerror or type(error).__name__})") from None
+    except UnicodeDecodeError as error:
+        raise StackFileError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path.name}: {_yaml_problem(error)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise StackFileError(f"{path.name}: must be a YAML mapping (config: ...), not a {type(data).__name__}")
+    return data
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """``line L column C: <problem>``, as far as the parser says where."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    where = f"line {mark.line + 1} column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{' '.join(str(problem).split())}"
 
 
 def _strip_secure(value: Any) -> tuple[Any, bool]:

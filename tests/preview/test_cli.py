@@ -79,13 +79,17 @@ def test_bad_setting_exits_2_naming_the_key(capsys, project):
     assert "iam-platform:jwkz = " in err and "unknown setting" in err
 
 
-def test_secure_values_become_placeholders_and_are_reported(capsys, project):
+def test_a_secure_alarm_email_previews_with_a_placeholder_that_fits_the_rule(capsys, project):
     (project / "Pulumi.dev.yaml").write_text(
         "config:\n  aws:region: eu-west-1\n  iam-platform:notifications:\n"
         "    email:\n      secure: v1:AAAABBBBCCCC\n")
-    status, out, err = run_cli(capsys, "dev")
-    # The placeholder is not an e-mail address: the settings check says so, naming the key.
-    assert status == 2 and "iam-platform:notifications.email = [secret]" in err
+    status, out, err = run_cli(capsys, "dev", "--format", "json")
+    document = json.loads(out)
+    assert (status, err) == (0, "")
+    assert "iam-platform:notifications holds a secure value; the preview used a placeholder" in document["notes"]
+    endpoints = [r["inputs"].get("endpoint") for r in document["resources"]
+                 if r["type"] == "aws:sns/topicSubscription:TopicSubscription"]
+    assert endpoints == ["secure-value-not-decrypted@offline.invalid"]
 
 
 def test_state_file_with_unexempted_public_route_fails(capsys, tmp_path):
@@ -137,6 +141,48 @@ def test_encrypted_secrets_in_an_export_are_unknown_not_a_crash(capsys, tmp_path
     document = json.loads(out)
     assert status == 1 and [v["policy"] for v in document["violations"]] == ["apigatewayv2-route-requires-iam-auth"]
     assert {r["name"]: r["inputs"]["routeKey"] for r in document["resources"]}["shown"] == "GET /x"
+
+
+def one_error_line(err: str, *fragments: str) -> bool:
+    return err.count("\n") == 1 and err.startswith("preview: ") and all(f in err for f in fragments)
+
+
+def test_graph_to_a_directory_is_refused_before_the_preview_runs(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "_preview", lambda args: pytest.fail("the preview ran before the output was checked"))
+    status, out, err = run_cli(capsys, "dev", "--graph", str(tmp_path))
+    assert (status, out) == (2, "") and one_error_line(err, str(tmp_path), "is a directory")
+
+
+@pytest.mark.parametrize("where", ["missing/stack.dot", "file.txt/stack.dot"])
+def test_graph_under_a_path_that_is_not_a_directory_is_refused(capsys, tmp_path, monkeypatch, where):
+    (tmp_path / "file.txt").write_text("")
+    monkeypatch.setattr(cli, "_preview", lambda args: pytest.fail("the preview ran before the output was checked"))
+    status, out, err = run_cli(capsys, "dev", "--graph", str(tmp_path / where))
+    assert (status, out) == (2, "") and one_error_line(err, str(tmp_path / where), "not an existing directory")
+
+
+def test_bad_usage_is_one_line_and_exit_2(capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["dev", "--format", "xml"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and one_error_line(err, "argument --format: invalid choice: 'xml'", "--help")
+
+
+@pytest.mark.parametrize("content, problem", [("[1, 2]", "must be a JSON object"), ("{", "not JSON"),
+                                              ('{"all": 5}', "must be an enforcement level or an object")])
+def test_a_pack_config_that_is_not_an_object_is_one_line(capsys, tmp_path, content, problem):
+    config = tmp_path / "pack.json"
+    config.write_text(content)
+    status, out, err = run_cli(capsys, "--state", str(export_file(tmp_path)), "--pack-config", str(config))
+    assert (status, out) == (2, "") and one_error_line(err, str(config), problem)
+
+
+def test_an_unexpected_failure_is_one_line_and_exit_2_not_1(capsys, monkeypatch):
+    def crash(args):
+        raise KeyError("boom")
+    monkeypatch.setattr(cli, "_preview", crash)
+    status, out, err = run_cli(capsys, "dev")
+    assert (status, out) == (2, "") and one_error_line(err, "stack dev: unexpected KeyError: 'boom'")
 
 
 def test_bad_pack_config_is_a_usage_error(capsys, tmp_path):
