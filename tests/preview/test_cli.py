@@ -203,3 +203,40 @@ def test_grpc_transport_reports_the_same(capsys, tmp_path):
     over_grpc = run_cli(capsys, "--state", str(path), "--format", "json", "--grpc")
     assert over_grpc[0] == in_process[0] == 1
     assert json.loads(over_grpc[1])["violations"] == json.loads(in_process[1])["violations"]
+
+
+def test_a_misspelt_namespace_is_refused_naming_the_key(capsys, project):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  iam-platfrom:jwks:\n    cacheTtlSeconds: 30\n")
+    status, out, err = run_cli(capsys, "dev")
+    assert (status, out) == (2, "")
+    assert err == ("preview: Pulumi.dev.yaml: iam-platfrom:jwks: unknown namespace 'iam-platfrom' "
+                   "(allowed: iam-platform, aws, pulumi, random; check the spelling)\n")
+
+
+def test_provider_namespaces_the_program_uses_are_accepted(capsys, project):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  aws:skipMetadataApiCheck: 'true'\n  pulumi:tags:\n    team: x\n")
+    status, _, err = run_cli(capsys, "dev")
+    assert (status, err) == (0, "")
+
+
+def test_a_duplicated_key_stops_the_preview_with_one_line(capsys, project):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  iam-platform:jwks:\n    cacheTtlSeconds: 30\n"
+        "  iam-platform:jwks:\n    enabled: false\n")
+    status, out, err = run_cli(capsys, "dev")
+    assert (status, out) == (2, "") and one_error_line(err, "Pulumi.dev.yaml: line 5 column 3: duplicate key")
+
+
+def test_strings_for_numbers_and_booleans_are_accepted_as_pulumi_config_set_stores_them(capsys, project):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  iam-platform:jwks:\n    cacheTtlSeconds: '300'\n    enabled: 'yes'\n"
+        "  iam-platform:observability:\n    alarmsEnabled: 'true'\n    logRetentionDays: '30'\n")
+    status, out, err = run_cli(capsys, "dev", "--format", "json")
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    groups = [r["inputs"]["retentionInDays"] for r in document["resources"]
+              if r["type"] == "aws:cloudwatch/logGroup:LogGroup"]
+    assert groups and set(groups) == {30}
+    assert any(r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm" for r in document["resources"])
