@@ -7,6 +7,7 @@ Bad usage exits 2 like argparse does, but with one line instead of the usage blo
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import NoReturn, TextIO
 
@@ -36,3 +37,14 @@ class ArgumentParser(argparse.ArgumentParser):
     def add_subparsers(self, **kwargs):
         kwargs.setdefault("parser_class", lambda **kw: ArgumentParser(command=self.command, **kw))
         return super().add_subparsers(**kwargs)
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse ``type``: a finite number of seconds above 0 (``-5``, ``0``, ``nan``, ``inf`` refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
