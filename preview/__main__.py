@@ -119,10 +119,11 @@ def _read_state(path: Path):
 def _run_stack(stack: str):
     from components.config import StackConfigError
     from preview.recorder import run_program
+    from preview.secure_values import fit_placeholders
     from preview.stack_files import StackFileError, read_stack_settings
 
     try:
-        settings = read_stack_settings(PROJECT_DIR, stack)
+        settings = fit_placeholders(read_stack_settings(PROJECT_DIR, stack))
         run = run_program(PROJECT_DIR, settings.project, stack, settings.config, settings.secure_keys)
     except StackFileError as error:
         raise UsageError(str(error)) from None

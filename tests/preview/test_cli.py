@@ -240,3 +240,27 @@ def test_strings_for_numbers_and_booleans_are_accepted_as_pulumi_config_set_stor
               if r["type"] == "aws:cloudwatch/logGroup:LogGroup"]
     assert groups and set(groups) == {30}
     assert any(r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm" for r in document["resources"])
+
+
+def test_secure_values_get_a_placeholder_that_fits_each_field(capsys, project):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  iam-platform:database:\n    enabled: true\n"
+        "    masterUsername:\n      secure: v1:AAAA\n"
+        "  iam-platform:functions:\n    environmentKmsKeyArn:\n      secure: v1:BBBB\n")
+    status, out, err = run_cli(capsys, "dev", "--format", "json")
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    clusters = [r["inputs"] for r in document["resources"] if r["type"] == "aws:rds/cluster:Cluster"]
+    functions = [r["inputs"] for r in document["resources"] if r["type"] == "aws:lambda/function:Function"]
+    assert [c["masterUsername"] for c in clusters] == ["secured"]
+    assert functions and {f.get("kmsKeyArn") for f in functions} == {
+        "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000"}
+    assert {"iam-platform:database holds a secure value; the preview used a placeholder",
+            "iam-platform:functions holds a secure value; the preview used a placeholder"} <= set(document["notes"])
+
+
+def test_a_secure_value_no_placeholder_fits_is_named_as_secret(capsys, project):
+    (project / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  iam-platform:functions:\n    memoryMb:\n      secure: v1:AAAA\n")
+    status, out, err = run_cli(capsys, "dev")
+    assert (status, out) == (2, "") and one_error_line(err, "iam-platform:functions.memoryMb = [secret]: ")

@@ -76,3 +76,17 @@ def test_the_secure_placeholder_fits_an_email_a_secret_name_and_a_tag_value():
     assert re.fullmatch(config._EMAIL, SECURE_PLACEHOLDER)
     assert re.fullmatch(config._SECRET_NAME, SECURE_PLACEHOLDER)
     assert len(SECURE_PLACEHOLDER) <= 256
+
+
+def test_a_key_with_and_without_its_namespace_is_the_same_key_given_twice(tmp_path):
+    write(tmp_path, "config:\n  jwks:\n    enabled: true\n  iam-platform:jwks:\n    enabled: false\n")
+    with pytest.raises(StackFileError, match="jwks and iam-platform:jwks are the same key, given twice"):
+        read_stack_settings(tmp_path, "dev")
+
+
+def test_secure_paths_say_where_each_placeholder_is(tmp_path):
+    write(tmp_path, "config:\n  iam-platform:external:\n    subjects:\n      - a\n      - secure: v1:x\n"
+                    "  iam-platform:notifications:\n    email:\n      secure: v1:y\n")
+    settings = read_stack_settings(tmp_path, "dev")
+    assert settings.secure_paths == (("iam-platform:external", ("subjects", 1)),
+                                     ("iam-platform:notifications", ("email",)))
