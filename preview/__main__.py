@@ -27,7 +27,11 @@ class UsageError(Exception):
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.state and args.stack:
+        parser.error(f"give a stack ({args.stack}) or --state FILE, not both")
+    args.stack = args.stack or "dev"
     try:
         _check_output_path(args.graph)
         preview = _preview(args)
@@ -46,7 +50,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="python -m preview", command=COMMAND, description=__doc__.split("\n\n")[0])
-    parser.add_argument("stack", nargs="?", default="dev", help="stack to preview (default: dev)")
+    parser.add_argument("stack", nargs="?", help="stack to preview (default: dev)")
     parser.add_argument("--state", type=Path, help="audit a `pulumi stack export`, a backend checkpoint or a "
                                                     "`pulumi preview --json` file")
     parser.add_argument("--format", choices=("text", "json"), default="text")

@@ -264,3 +264,16 @@ def test_a_secure_value_no_placeholder_fits_is_named_as_secret(capsys, project):
         "config:\n  aws:region: eu-west-1\n  iam-platform:functions:\n    memoryMb:\n      secure: v1:AAAA\n")
     status, out, err = run_cli(capsys, "dev")
     assert (status, out) == (2, "") and one_error_line(err, "iam-platform:functions.memoryMb = [secret]: ")
+
+
+def test_a_stack_and_a_state_file_together_are_bad_usage(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["prod", "--state", str(export_file(tmp_path))])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and one_error_line(err, "give a stack (prod) or --state FILE, not both")
+
+
+@pytest.mark.skipif(not Path("/proc/version").is_file(), reason="needs Linux's /proc/version, which refuses writes")
+def test_a_graph_that_fails_to_write_is_one_line_and_exit_2(capsys, tmp_path):
+    status, out, err = run_cli(capsys, "--state", str(export_file(tmp_path)), "--graph", "/proc/version")
+    assert (status, out) == (2, "") and one_error_line(err, "/proc/version: cannot be written")
