@@ -97,7 +97,7 @@ def _preview(args: argparse.Namespace) -> Preview:
         violations = analyze(records, pack_config, use_grpc=args.grpc, partial_input=partial)
     except PolicyConfigError as error:
         raise UsageError(f"{args.pack_config or 'pack config'}: bad pack config: {error}") from None
-    return Preview(source, records, violations, outputs, notes)
+    return Preview(source, records, violations, outputs, notes, partial)
 
 
 def _read_state(path: Path):

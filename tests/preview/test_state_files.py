@@ -162,6 +162,9 @@ def test_the_outside_preview_without_sames_is_reported_partial(capsys, tmp_path)
     assert "partial input" not in out_full
     assert "note: partial input: a `pulumi preview --json` without --show-sames leaves out 15 unchanged " \
            "resource(s)" in out_partial
+    assert out_partial.rstrip().splitlines()[-1].startswith("PASSED (partial input): 1 resources")
+    _, document = summary_of(capsys, write(tmp_path, without_sames))
+    assert document["summary"]["partial"] is True
 
 
 def test_a_preview_of_only_creates_with_its_summary_is_complete(capsys):
