@@ -238,3 +238,9 @@ def test_a_masked_secret_in_a_preview_is_unknown_not_an_invalid_document(capsys,
     status, document = summary_of(capsys, write(tmp_path, preview_doc(step("create", policy), create=1)))
     assert status == 0 and mandatory(document) == []
     assert any("can't run policy" in v["message"] for v in document["violations"])
+
+
+def test_the_real_analyzer_subprocess_gets_partial_input_too(capsys, tmp_path):
+    path = write(tmp_path, preview_doc(step("update", SECRET), same=4, update=1))
+    status, out, _ = run_cli(capsys, "--state", str(path), "--format", "json", "--grpc")
+    assert status == 0 and mandatory(json.loads(out)) == []
