@@ -7,7 +7,9 @@
 diagnose exits 0 ok, 3 stale-grant, 4 missing-permission, 5 propagating, 6 unknown;
 repair exits 0 when it repaired (or printed its plan without --yes, or found nothing to
 repair), 1 when a step failed, and diagnose's code for a verdict a role swap cannot fix.
-Both exit 1 when AWS cannot be read (function not found, access denied) and 2 on bad usage.
+Both exit 1 when AWS cannot be read (function not found, access denied) and 2 on bad usage
+(or an AWS configuration that cannot be used: unknown profile, no region). Every problem is one
+line ``lambda-kms-doctor: <problem>`` on stderr; the report goes to stdout.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional, Sequence
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+
+from cli.command_line import ArgumentParser, one_line, positive_seconds, report
 
 from cli.kms_doctor.evidence import Evidence, FunctionNotFound, gather
 from cli.kms_doctor.repair import RepairError, Waits, execute, make_plan, pulumi_hint
 from cli.kms_doctor.verdict import (MISSING_PERMISSION, OK, PROPAGATING, STALE_GRANT, UNKNOWN, Verdict,
                                     diagnose)
 
+COMMAND = "lambda-kms-doctor"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_CODES = {OK: 0, STALE_GRANT: 3, MISSING_PERMISSION: 4, PROPAGATING: 5, UNKNOWN: 6}
 ADVICE = {
@@ -37,29 +42,49 @@ ADVICE = {
 
 
 def main(argv: Optional[Sequence[str]] = None, session: Any = None, out: Callable[[str], None] = print,
-         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), waits: Waits = Waits()) -> int:
+         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), waits: Waits = Waits(),
+         err: Optional[Callable[[str], None]] = None) -> int:
+    """``out`` prints the report; ``err`` a problem (default: ``lambda-kms-doctor: <problem>`` on stderr)."""
+    fail = err or (lambda problem: report(COMMAND, problem))
     args = _parser().parse_args(argv)
-    if session is None:
-        import boto3
-        session = boto3.Session(region_name=args.region)
+    try:
+        return _run(args, session, out, fail, now, waits)
+    except Exception as error:  # noqa: BLE001 - one line, never a traceback
+        fail(f"unexpected {type(error).__name__}: {one_line(error)}")
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace, session: Any, out: Callable[[str], None], fail: Callable[[str], None],
+         now: Callable[[], datetime], waits: Waits) -> int:
+    try:
+        if session is None:
+            import boto3
+            session = boto3.Session(region_name=args.region)
+    except BotoCoreError as error:   # an unknown profile, ...
+        fail(f"cannot use the AWS configuration: {one_line(error)}")
+        return EXIT_USAGE
     try:
         evidence = gather(session, args.function)
     except FunctionNotFound as error:
-        out(f"error: {error}")
+        fail(one_line(error))
         return EXIT_FAILED
+    except NoRegionError:
+        fail("no AWS region configured: pass --region or set AWS_REGION")
+        return EXIT_USAGE
     except (ClientError, BotoCoreError) as error:
-        out(f"error: could not read the function's configuration: {error}")
+        fail(f"could not read the function's configuration: {one_line(error)}")
         return EXIT_FAILED
     verdict = diagnose(evidence, now())
     if args.command == "diagnose":
         out(_as_json(evidence, verdict) if args.json else _report(evidence, verdict))
         return EXIT_CODES[verdict.name]
-    return _repair(args, session, evidence, verdict, out, now,
+    return _repair(args, session, evidence, verdict, out, fail, now,
                    Waits(args.timeout, waits.interval_seconds, waits.sleep, waits.clock))
 
 
 def _repair(args: argparse.Namespace, session: Any, evidence: Evidence, verdict: Verdict,
-            out: Callable[[str], None], now: Callable[[], datetime], waits: Waits) -> int:
+            out: Callable[[str], None], fail: Callable[[str], None], now: Callable[[], datetime],
+            waits: Waits) -> int:
     out(_report(evidence, verdict))
     if verdict.name == OK:
         out("nothing to repair")
@@ -76,7 +101,7 @@ def _repair(args: argparse.Namespace, session: Any, evidence: Evidence, verdict:
     try:
         execute(plan, session, out, waits)
     except (RepairError, ClientError, BotoCoreError) as error:
-        out(f"repair failed: {error}")
+        fail(f"repair failed: {one_line(error)}")
         return EXIT_FAILED
     out("repaired. A new grant can take a few minutes to be usable: diagnose again before invoking.")
     try:
@@ -110,7 +135,8 @@ def _as_json(evidence: Evidence, verdict: Verdict) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cli.lambda_kms_doctor", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="python -m cli.lambda_kms_doctor", command=COMMAND,
+                            description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     for name, text in (("diagnose", "read-only: one verdict with its evidence"),
                        ("repair", "renew the grant by a temporary role swap (plan only without --yes)")):
@@ -123,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     repair.add_argument("--yes", action="store_true", help="carry out the plan")
     repair.add_argument("--health-payload", metavar="JSON", type=_json_text,
                         help="invoke the function with this payload after the swap")
-    repair.add_argument("--timeout", type=float, default=180.0, metavar="SECONDS",
+    repair.add_argument("--timeout", type=positive_seconds, default=180.0, metavar="SECONDS",
                         help="longest wait for each update (default 180)")
     return parser
 

@@ -7,7 +7,8 @@ function reads it) and fetches the URL, then compares each kid's kty and public 
 (n and e for RSA; crv, x and y for EC and OKP). Exits 0 when every key agrees, 1 on any
 mismatch (a key only on one side, a differing member, private material served), and 2
 when either side cannot be read or on bad usage (a URL that is not http(s)://, a timeout
-that is not a positive number of seconds, no AWS region).
+that is not a positive number of seconds, no AWS region), with one line
+``validate-jwks: <problem>`` on stderr.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import sys
 import urllib.error
 import urllib.request
@@ -24,8 +24,10 @@ from typing import Any, Callable, Optional, Sequence
 
 from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
+from cli.command_line import ArgumentParser, one_line, positive_seconds, report
 from cli.urls import http_host
 
+COMMAND = "validate-jwks"
 EXIT_AGREE, EXIT_MISMATCH, EXIT_UNREADABLE = 0, 1, 2
 COMPARED = ("kty", "n", "e", "crv", "x", "y")
 PRIVATE = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
@@ -93,25 +95,24 @@ def read_secret(client: Any, secret_id: str) -> list[dict[str, Any]]:
         raise Unreadable(f"secret {secret_id} is not a key document: {error.code}") from None
 
 
-def main(argv: Optional[Sequence[str]] = None, session: Any = None, out: Callable[[str], None] = print) -> int:
+def main(argv: Optional[Sequence[str]] = None, session: Any = None, out: Callable[[str], None] = print,
+         err: Optional[Callable[[str], None]] = None) -> int:
+    """``out`` prints the report; ``err`` a problem (default: ``validate-jwks: <problem>`` on stderr)."""
+    fail = err or (lambda problem: report(COMMAND, problem))
     args = _parser().parse_args(argv)
     try:
-        if session is None:
-            import boto3
-            session = boto3.Session(region_name=args.region)
-        secrets = session.client("secretsmanager")
-    except NoRegionError:
-        out("error: no AWS region configured: pass --region or set AWS_REGION")
-        return EXIT_UNREADABLE
-    except (BotoCoreError, ValueError) as error:   # unknown profile, malformed region, ...
-        out(f"error: cannot use the AWS configuration: {str(error).rstrip('.')}")
-        return EXIT_UNREADABLE
-    try:
-        stored = read_secret(secrets, args.secret)
-        served = fetch_endpoint(args.url, args.timeout)
+        return _validate(args, session, out)
     except Unreadable as error:
-        out(f"error: {error}")
-        return EXIT_UNREADABLE
+        fail(str(error))
+    except Exception as error:  # noqa: BLE001 - one line, never a traceback; 1 would read as a mismatch
+        fail(f"unexpected {type(error).__name__}: {one_line(error)}")
+    return EXIT_UNREADABLE
+
+
+def _validate(args: Any, session: Any, out: Callable[[str], None]) -> int:
+    secrets = _secrets_client(args, session)
+    stored = read_secret(secrets, args.secret)
+    served = fetch_endpoint(args.url, args.timeout)
     out(f"endpoint: {args.url} serves {len(served.keys)} key(s)"
         + (f" (X-JWKS-Source: {served.source})" if served.source else ""))
     out(f"secret: {args.secret} holds {len(stored)} key(s)")
@@ -127,6 +128,18 @@ def main(argv: Optional[Sequence[str]] = None, session: Any = None, out: Callabl
     return EXIT_MISMATCH if failed else EXIT_AGREE
 
 
+def _secrets_client(args: Any, session: Any) -> Any:
+    try:
+        if session is None:
+            import boto3
+            session = boto3.Session(region_name=args.region)
+        return session.client("secretsmanager")
+    except NoRegionError:
+        raise Unreadable("no AWS region configured: pass --region or set AWS_REGION") from None
+    except (BotoCoreError, ValueError) as error:   # unknown profile, malformed region, ...
+        raise Unreadable(f"cannot use the AWS configuration: {str(error).rstrip('.')}") from None
+
+
 def _by_kid(keys: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     by_kid: dict[str, dict[str, Any]] = {}
     for key in keys:
@@ -136,11 +149,11 @@ def _by_kid(keys: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cli.validate_jwks", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="python -m cli.validate_jwks", command=COMMAND, description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, type=_url, help="the JWKS URL (stack output jwksUrl)")
     parser.add_argument("--secret", required=True, help="the secret's name or ARN (stack output jwksSecretArn)")
     parser.add_argument("--region", help="AWS region (default: the profile's)")
-    parser.add_argument("--timeout", type=_seconds, default=10.0, help="HTTP timeout in seconds (default 10)")
+    parser.add_argument("--timeout", type=positive_seconds, default=10.0, help="HTTP timeout in seconds (default 10)")
     return parser
 
 
@@ -149,16 +162,6 @@ def _url(text: str) -> str:
         raise argparse.ArgumentTypeError(f"must be an https:// (or http://) URL with a host and a numeric port "
                                          f"if any, not {text!r}")
     return text
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
-    return value
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ from pydantic.alias_generators import to_camel
 
 PROJECT = "iam-platform"
 REGION_KEY = "aws:region"
+# Namespaces a stack's config may use: the project's and those of the providers the program uses.
+PROVIDER_NAMESPACES = ("aws", "pulumi", "random")
 PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                       1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -623,6 +625,7 @@ def parse_stack_settings(stack: str, values: Mapping[str, Any],
                 if key.startswith(f"{PROJECT}:")}
     blocked = {"project", "stack", "region"} & sections.keys()
     problems = [f"{PROJECT}:{name}: is not a setting (it is derived from the stack)" for name in sorted(blocked)]
+    problems += _namespace_problems(values)
     region = values.get(REGION_KEY) or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     if region is None:
         problems.append(f"{REGION_KEY}: is required (set it in Pulumi.{stack}.yaml)")
@@ -633,6 +636,13 @@ def parse_stack_settings(stack: str, values: Mapping[str, Any],
                                           context={"stack": stack})
     except ValidationError as error:
         raise StackConfigError([_describe(e, secret_keys) for e in error.errors()]) from None
+
+
+def _namespace_problems(values: Mapping[str, Any]) -> list[str]:
+    """A key under a namespace nobody reads (``iam-platfrom:jwks``) would be ignored without a word."""
+    allowed = (PROJECT, *PROVIDER_NAMESPACES)
+    return [f"{key}: unknown namespace {key.split(':', 1)[0]!r} (allowed: {', '.join(allowed)}; check the spelling)"
+            for key in sorted(values) if key.split(":", 1)[0] not in allowed]
 
 
 def load_stack_config() -> StackConfig:

@@ -27,3 +27,14 @@ def exemptions_schema(what: str) -> dict[str, Any]:
                        "a resource's logical name, or a physical name equal to it or auto-named from it "
                        "(the name, \"-\", and Pulumi's 7-hex-digit suffix).",
     }
+
+
+PARTIAL_INPUT = "partialInput"
+
+
+def partial_input_schema() -> dict[str, Any]:
+    """The ``partialInput`` setting of a stack policy that would otherwise conclude from an absent resource."""
+    return {"type": "boolean", "default": False,
+            "description": "The resources lack the stack's unchanged ones (a `pulumi preview --json` without "
+                           "--show-sames; `python -m preview` sets it): the policy then draws no conclusion "
+                           "from a resource that is absent."}

@@ -1,20 +1,24 @@
 """python -m preview [STACK] | --state FILE  [--format text|json] [--graph FILE.dot] [--grpc]
 
-Exit status: 0 no mandatory violation; 1 at least one; 2 bad usage, unknown stack,
-unreadable file or bad stack settings.
+Exit status: 0 no mandatory violation; 1 at least one, and nothing else; 2 anything that stops
+the preview (bad usage, unknown stack, an unreadable or malformed file, bad stack settings, an
+output path that cannot be written), with one line per problem on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from cli.command_line import ArgumentParser, one_line, report
 from preview.report import Preview, render_dot, render_json, render_text
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+COMMAND = "preview"  # the prefix of every error line
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
 
 
@@ -23,27 +27,61 @@ class UsageError(Exception):
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.state and args.stack:
+        parser.error(f"give a stack ({args.stack}) or --state FILE, not both")
+    args.stack = args.stack or "dev"
     try:
+        _check_output_path(args.graph)
         preview = _preview(args)
+        if args.graph:
+            _write(args.graph, render_dot(preview.records))
     except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            report(COMMAND, line)
         return EXIT_USAGE
-    if args.graph:
-        args.graph.write_text(render_dot(preview.records))
+    except Exception as error:  # noqa: BLE001 - a crash must not look like a policy verdict (exit 1)
+        report(COMMAND, f"{_input_name(args)}: unexpected {type(error).__name__}: {one_line(error)}")
+        return EXIT_USAGE
     print(render_json(preview) if args.format == "json" else render_text(preview))
     return EXIT_OK if preview.summary()["passed"] else EXIT_VIOLATIONS
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m preview", description=__doc__.split("\n\n")[0])
-    parser.add_argument("stack", nargs="?", default="dev", help="stack to preview (default: dev)")
-    parser.add_argument("--state", type=Path, help="audit a `pulumi stack export` or `pulumi preview --json` file")
+    parser = ArgumentParser(prog="python -m preview", command=COMMAND, description=__doc__.split("\n\n")[0])
+    parser.add_argument("stack", nargs="?", help="stack to preview (default: dev)")
+    parser.add_argument("--state", type=Path, help="audit a `pulumi stack export`, a backend checkpoint or a "
+                                                    "`pulumi preview --json` file")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--graph", type=Path, metavar="FILE.dot", help="write the resource graph for Graphviz")
     parser.add_argument("--grpc", action="store_true", help="run the pack in a real analyzer subprocess")
     parser.add_argument("--pack-config", type=Path, help="a --policy-pack-config JSON file")
     return parser
+
+
+def _input_name(args: argparse.Namespace) -> str:
+    return str(args.state) if args.state else f"stack {args.stack}"
+
+
+def _check_output_path(path: Optional[Path]) -> None:
+    """Before any work: the path names a file that can be created or overwritten."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory; --graph needs a file name such as stack.dot")
+    parent = path.parent
+    if not parent.is_dir():
+        raise UsageError(f"{path}: cannot be written: {parent} is not an existing directory")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"{path}: cannot be written (permission denied)")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot be written ({error.strerror or type(error).__name__})") from None
 
 
 def _preview(args: argparse.Namespace) -> Preview:
@@ -52,32 +90,50 @@ def _preview(args: argparse.Namespace) -> Preview:
     from preview.pack_config import PROJECT_PACK_CONFIG
     pack_config = _read_pack_config(args.pack_config or (None if args.state else PROJECT_PACK_CONFIG))
     if args.state:
-        from preview.state_files import StateFileError, read_state_file
-        try:
-            records, outputs, source, notes = read_state_file(args.state), {}, str(args.state), []
-        except StateFileError as error:
-            raise UsageError(str(error)) from None
+        records, outputs, source, notes, partial = _read_state(args.state)
     else:
         records, outputs, source, notes = _run_stack(args.stack)
+        partial = False
     try:
-        violations = analyze(records, pack_config, use_grpc=args.grpc)
+        violations = analyze(records, pack_config, use_grpc=args.grpc, partial_input=partial)
     except PolicyConfigError as error:
-        raise UsageError(f"bad pack config: {error}") from None
-    return Preview(source, records, violations, outputs, notes)
+        raise UsageError(f"{args.pack_config or 'pack config'}: bad pack config: {error}") from None
+    return Preview(source, records, violations, outputs, notes, partial)
+
+
+def _read_state(path: Path):
+    from preview.state_files import StateFileError, read_state
+
+    try:
+        state = read_state(path)
+    except StateFileError as error:
+        raise UsageError(str(error)) from None
+    notes = []
+    if state.reads:
+        notes.append(f"{len(state.reads)} resource(s) the stack only reads (external, or `read` steps) were "
+                     f"not judged: {', '.join(state.reads)}")
+    if state.partial:
+        notes.append(f"partial input: a `pulumi preview --json` without --show-sames leaves out "
+                     f"{state.unchanged_missing} unchanged resource(s); stack policies draw no conclusion from "
+                     "an absent resource (secret-rotation-enabled, protected-role-trusts-only-tvm, "
+                     "tvm-role-assume-scope skip those checks), and rollout-cleanup-complete cannot confirm "
+                     "that nothing is left behind. Run `pulumi preview --json --show-sames` for a full audit")
+    return state.records, {}, f"{path} ({state.kind})", notes, state.partial
 
 
 def _run_stack(stack: str):
     from components.config import StackConfigError
     from preview.recorder import run_program
+    from preview.secure_values import fit_placeholders
     from preview.stack_files import StackFileError, read_stack_settings
 
     try:
-        settings = read_stack_settings(PROJECT_DIR, stack)
+        settings = fit_placeholders(read_stack_settings(PROJECT_DIR, stack))
         run = run_program(PROJECT_DIR, settings.project, stack, settings.config, settings.secure_keys)
     except StackFileError as error:
         raise UsageError(str(error)) from None
     except StackConfigError as error:
-        raise UsageError(f"Pulumi.{stack}.yaml has bad settings:\n" + "\n".join(error.problems)) from None
+        raise UsageError("\n".join(f"Pulumi.{stack}.yaml: {problem}" for problem in error.problems)) from None
     notes = [f"{key} holds a secure value; the preview used a placeholder" for key in settings.secure_keys]
     return run.records, run.outputs, f"stack {stack}", notes
 
@@ -86,9 +142,14 @@ def _read_pack_config(path: Optional[Path]) -> Optional[dict]:
     if path is None:
         return None
     try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise UsageError(f"{path}: cannot read pack config ({error.__class__.__name__})") from None
+        document = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read pack config ({error.strerror or type(error).__name__})") from None
+    except (ValueError, RecursionError) as error:
+        raise UsageError(f"{path}: pack config is not JSON ({type(error).__name__})") from None
+    if not isinstance(document, dict):
+        raise UsageError(f"{path}: pack config must be a JSON object of policy names")
+    return document
 
 
 if __name__ == "__main__":

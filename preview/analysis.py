@@ -37,20 +37,22 @@ class Violation:
 
 
 def analyze(records: list[dict], pack_config: Optional[dict] = None, *, use_grpc: bool = False,
-            pack_dir: Path = DEFAULT_PACK_DIR) -> list[Violation]:
+            pack_dir: Path = DEFAULT_PACK_DIR, partial_input: bool = False) -> list[Violation]:
     """Every diagnostic the pack reports on ``records``, sorted by level, policy, urn.
 
     ``pack_config`` is shaped like a ``--policy-pack-config`` file. In-process runs the
     ``policies`` package; ``use_grpc`` starts ``python -m pulumi.policy`` on ``pack_dir``.
+    ``partial_input``: the records lack the stack's unchanged resources (see ``configure_request``).
     """
     open_analyzer = analyzer_subprocess if use_grpc else analyzer_in_process
     with open_analyzer(Path(pack_dir)) as call:
-        return _run_pack(call, records, pack_config or {})
+        return _run_pack(call, records, pack_config or {}, partial_input)
 
 
-def _run_pack(call: Call, records: list[dict], pack_config: Mapping[str, Any]) -> list[Violation]:
+def _run_pack(call: Call, records: list[dict], pack_config: Mapping[str, Any],
+              partial_input: bool) -> list[Violation]:
     info = call("GetAnalyzerInfo", empty_pb2.Empty())
-    call("Configure", configure_request(info, pack_config))
+    call("Configure", configure_request(info, pack_config, partial_input))
     violations = []
     for request in analyze_requests(records):
         response = call("Analyze", request)

@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2 as pb
 
+from policies.schemas import PARTIAL_INPUT
 from policies.settings import value_errors
 
 # The pack config this project's stacks ship (what `pulumi up --policy-pack-config` is given): the
@@ -30,9 +31,15 @@ class _PolicyConfig:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
-def configure_request(info: pb.AnalyzerInfo, pack_config: Mapping[str, Any]) -> pb.ConfigureAnalyzerRequest:
+def configure_request(info: pb.AnalyzerInfo, pack_config: Mapping[str, Any],
+                      partial_input: bool = False) -> pb.ConfigureAnalyzerRequest:
+    """``partial_input``: the resources lack the unchanged ones; every policy that has the
+    ``partialInput`` setting is told so, whatever the pack config says."""
     request = pb.ConfigureAnalyzerRequest()
+    takes_partial = {p.name for p in info.policies if PARTIAL_INPUT in _schema_keys(p)}
     for name, config in _reconcile(info, pack_config).items():
+        if partial_input and name in takes_partial:
+            config = _PolicyConfig(config.level, {**config.properties, PARTIAL_INPUT: True})
         if config.level not in _LEVEL_VALUES:
             raise PolicyConfigError(f'"{name}": no valid enforcement level')
         request.policyConfig[name].enforcementLevel = _LEVEL_VALUES[config.level]
@@ -50,6 +57,10 @@ def _reconcile(info: pb.AnalyzerInfo, pack_config: Mapping[str, Any]) -> dict[st
     if errors:
         raise PolicyConfigError("invalid policy pack config: " + "; ".join(errors))
     return result
+
+
+def _schema_keys(policy: pb.PolicyInfo) -> set[str]:
+    return set(json_format.MessageToDict(policy.configSchema.properties))
 
 
 def _schema_defaults(policy: pb.PolicyInfo) -> dict[str, Any]:

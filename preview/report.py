@@ -17,13 +17,15 @@ class Preview:
     violations: Sequence[Any]          # preview.analysis.Violation
     outputs: dict[str, Any] = field(default_factory=dict)
     notes: Sequence[str] = ()
+    partial: bool = False              # the input lacks some of the stack's resources
 
     def count(self, level: str) -> int:
         return sum(1 for v in self.violations if v.level == level)
 
     def summary(self) -> dict[str, Any]:
         return {"resources": len(self.records), "mandatory": self.count("mandatory"),
-                "advisory": self.count("advisory"), "passed": self.count("mandatory") == 0}
+                "advisory": self.count("advisory"), "passed": self.count("mandatory") == 0,
+                "partial": self.partial}
 
 
 def render_text(preview: Preview) -> str:
@@ -37,7 +39,7 @@ def render_text(preview: Preview) -> str:
     lines += ["", "Policy report (iam-platform-guardrails):"]
     lines += [_violation(v) for v in preview.violations] or ["    no violations"]
     s = preview.summary()
-    verdict = "PASSED" if s["passed"] else "FAILED"
+    verdict = ("PASSED" if s["passed"] else "FAILED") + (" (partial input)" if s["partial"] else "")
     lines += ["", f"{verdict}: {s['resources']} resources, {s['mandatory']} mandatory and "
                   f"{s['advisory']} advisory violations"]
     return "\n".join(lines)

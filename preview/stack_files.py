@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 
-SECURE_PLACEHOLDER = "[secure value: not decrypted offline]"
+# Shaped like an e-mail address, which also fits secret names, tag values and free text: the
+# settings a secure value usually holds then validate offline as they would with the real value.
+SECURE_PLACEHOLDER = "secure-value-not-decrypted@offline.invalid"
 
 
 class StackFileError(Exception):
@@ -22,6 +24,8 @@ class StackSettings:
     stack: str
     config: dict[str, str]        # fully qualified key -> string value (structured as JSON)
     secure_keys: tuple[str, ...]  # keys holding a `secure:` value, replaced by a placeholder
+    # where each placeholder is: (fully qualified key, path inside its structured value)
+    secure_paths: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
 
 def read_stack_settings(project_dir: Path, stack: str) -> StackSettings:
@@ -35,35 +39,71 @@ def read_stack_settings(project_dir: Path, stack: str) -> StackSettings:
     raw = _load_yaml(stack_file).get("config") or {}
     if not isinstance(raw, dict):
         raise StackFileError(f"{stack_file.name}: `config` must be a mapping")
-    config, secure = {}, []
+    config, paths = {}, []
     for key, value in raw.items():
+        if not isinstance(key, str):
+            raise StackFileError(f"{stack_file.name}: config key {key!r} is {type(key).__name__}, not a string "
+                                 "(quote it, and give it a namespace: iam-platform:<section>)")
         full_key = key if ":" in key else f"{project}:{key}"
-        plain, had_secure = _strip_secure(value)
+        if full_key in config:
+            raise StackFileError(f"{stack_file.name}: {key} and {full_key} are the same key, given twice")
+        plain, secure_paths = _strip_secure(value)
         config[full_key] = _as_config_string(plain)
-        if had_secure:
-            secure.append(full_key)
-    return StackSettings(project, stack, config, tuple(sorted(secure)))
+        paths += [(full_key, path) for path in secure_paths]
+    secure = tuple(sorted({key for key, _ in paths}))
+    return StackSettings(project, stack, config, secure, tuple(paths))
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Refuses a key given twice in one mapping, as the Pulumi CLI's YAML reader does."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Mark] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {seen[key].line + 1})", key_node.start_mark)
+            if isinstance(key, (str, int, float, bool)):
+                seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise StackFileError(f"{path.name}: cannot read ({error.__class__.__name__})") from None
-    return data if isinstance(data, dict) else {}
+        data = yaml.load(path.read_bytes().decode("utf-8"), Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
+    except OSError as error:
+        raise StackFileError(f"{path.name}: cannot read ({error.strerror or type(error).__name__})") from None
+    except UnicodeDecodeError as error:
+        raise StackFileError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path.name}: {_yaml_problem(error)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise StackFileError(f"{path.name}: must be a YAML mapping (config: ...), not a {type(data).__name__}")
+    return data
 
 
-def _strip_secure(value: Any) -> tuple[Any, bool]:
-    """Replace every ``{secure: ...}`` leaf with a placeholder; report whether any was found."""
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """``line L column C: <problem>``, as far as the parser says where."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    where = f"line {mark.line + 1} column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{' '.join(str(problem).split())}"
+
+
+def _strip_secure(value: Any) -> tuple[Any, list[tuple[Any, ...]]]:
+    """Replace every ``{secure: ...}`` leaf with a placeholder; return where each one was."""
     if isinstance(value, dict) and set(value) == {"secure"}:
-        return SECURE_PLACEHOLDER, True
-    if isinstance(value, dict):
-        pairs = {k: _strip_secure(v) for k, v in value.items()}
-        return {k: v for k, (v, _) in pairs.items()}, any(s for _, s in pairs.values())
-    if isinstance(value, list):
-        items = [_strip_secure(v) for v in value]
-        return [v for v, _ in items], any(s for _, s in items)
-    return value, False
+        return SECURE_PLACEHOLDER, [()]
+    if isinstance(value, (dict, list)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        stripped = {k: _strip_secure(v) for k, v in items}
+        plain = {k: v for k, (v, _) in stripped.items()}
+        paths = [(k, *path) for k, (_, found) in stripped.items() for path in found]
+        return (plain if isinstance(value, dict) else list(plain.values())), paths
+    return value, []
 
 
 def _as_config_string(value: Any) -> str:

@@ -19,7 +19,7 @@ from pulumi_policy import (
 
 from policies.common import applies_to, is_exempt, statements_or_report, tags_of
 from policies.props import is_set, known_or_none
-from policies.schemas import exemptions_schema, string_list
+from policies.schemas import PARTIAL_INPUT, exemptions_schema, partial_input_schema, string_list
 from policies.settings import policy_settings
 
 SECRET_TYPE = "aws:secretsmanager/secret:Secret"
@@ -41,6 +41,7 @@ ROTATION_SCHEMA = PolicyConfigSchema(
                       "description": "A secret carrying this tag is exempt; the tag's value is the reason "
                                      "and must not be empty."},
         "exemptions": exemptions_schema("Secrets"),
+        PARTIAL_INPUT: partial_input_schema(),
     },
 )
 
@@ -65,6 +66,8 @@ def _validate_rotation(args: StackValidationArgs, report_violation: ReportViolat
         if is_exempt(settings, secret):
             continue
         rotation = next((r for r in rotations if _rotates(r, secret)), None)
+        if rotation is None and settings[PARTIAL_INPUT]:
+            continue  # its rotation may be an unchanged resource the input leaves out
         if rotation is None:
             report_violation(
                 f'secret "{secret.name}" has no rotation; add an aws.secretsmanager.SecretRotation with '

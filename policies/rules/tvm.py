@@ -29,7 +29,8 @@ from policies.common import (
     tags_of,
 )
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
-from policies.schemas import string_list
+from policies.props import known_or_none
+from policies.schemas import PARTIAL_INPUT, partial_input_schema, string_list
 from policies.settings import policy_settings
 
 REQUIRED_TRUST_ACTIONS = {"sts:assumerole", "sts:setsourceidentity"}
@@ -47,6 +48,7 @@ SCHEMA = PolicyConfigSchema(
                                  "description": "Prefix of every SourceIdentity the TVM sets "
                                                 "(\"<prefix>.<user>.<id>\"); the trust condition is "
                                                 "StringLike sts:SourceIdentity \"<prefix>.*\"."},
+        PARTIAL_INPUT: partial_input_schema(),
     },
 )
 
@@ -85,6 +87,8 @@ def _validate_protected(args: StackValidationArgs, report_violation: ReportViola
         return
     tvm_arns = _tvm_arns(args, settings)
     prefix = settings["sourceIdentityPrefix"]
+    if not tvm_arns and settings[PARTIAL_INPUT]:
+        return  # the TVM role may be an unchanged resource the input leaves out
     for role in protected:
         for problem in _trust_problems(role, tvm_arns, prefix, settings):
             report_violation(f'protected role "{role.name}": {problem}', role.urn)
@@ -143,6 +147,8 @@ def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportVi
     if not tvm_roles:
         return
     protected_arns = [r.props["arn"] for r in _roles(args, settings["protectedRoleTag"])]
+    if settings[PARTIAL_INPUT]:  # a role ARN the input lacks may be an unchanged protected role
+        protected_arns += _absent_role_arns(tvm_roles, args.resources)
     prefix = settings["sourceIdentityPrefix"]
     for tvm in tvm_roles:
         for source, document in role_identity_documents(tvm, args.resources):
@@ -152,12 +158,27 @@ def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportVi
                     report_violation(f'TVM role "{tvm.name}", {statement.label} of {document.where} on '
                                      f'"{source.name}": {problem}', source.urn)
         for attachment in role_attachments(tvm, args.resources):
+            if settings[PARTIAL_INPUT] and attachment.arn is not None and not _aws_managed(attachment.arn):
+                continue  # the policy may be an unchanged resource the input leaves out
             if attachment.policy is None and attachment.arn is not None:
                 report_violation(f'TVM role "{tvm.name}", {attachment.where} on "{attachment.source.name}" attaches '
                                  f"{attachment.arn}, a policy not declared in this stack whose sts:AssumeRole scope "
                                  "cannot be checked; detach it and grant the TVM role what it needs in a policy of "
                                  f"this stack (sts:AssumeRole only on the protected roles, on condition StringLike "
                                  f'sts:SourceIdentity "{prefix}.*")', attachment.source.urn)
+
+
+def _absent_role_arns(tvm_roles: list[PolicyResource], resources: list[PolicyResource]) -> list[str]:
+    """Exact role ARNs the TVM's statements name that no role of the input has."""
+    present = {known_or_none(r.props, "arn") for r in resources if r.resource_type == ROLE_TYPE}
+    named = {resource for tvm in tvm_roles for _, document in role_identity_documents(tvm, resources)
+             for statement in document.statements() for resource in statement.resources}
+    return sorted(arn for arn in named if isinstance(arn, str) and ":role/" in arn
+                  and not any(c in arn for c in "*?") and arn not in present)
+
+
+def _aws_managed(arn: str) -> bool:
+    return ":iam::aws:policy/" in arn
 
 
 def _scope_problem(statement: Statement, protected_arns: list[str], prefix: str) -> Optional[str]:

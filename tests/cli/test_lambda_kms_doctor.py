@@ -138,7 +138,7 @@ def run(world, *argv, session=None, later=timedelta(hours=1)):
     """Run the command as if ``later`` had passed since the world was built."""
     lines: list[str] = []
     clock = FakeClock()
-    code = main(list(argv), session=session or world.session, out=lines.append,
+    code = main(list(argv), session=session or world.session, out=lines.append, err=lines.append,
                 now=lambda: datetime.now(timezone.utc) + later,
                 waits=Waits(interval_seconds=1, sleep=clock.sleep, clock=clock))
     return code, "\n".join(lines)

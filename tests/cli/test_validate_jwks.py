@@ -63,7 +63,7 @@ def put_secret(session, document):
 
 def run(session, url, secret=SECRET):
     lines = []
-    code = main(["--url", url, "--secret", secret], session=session, out=lines.append)
+    code = main(["--url", url, "--secret", secret], session=session, out=lines.append, err=lines.append)
     return code, "\n".join(lines)
 
 
@@ -155,28 +155,48 @@ def test_bad_arguments_exit_two_with_one_line(session, endpoint, capsys, extra, 
         main(argv, session=session, out=lambda line: None)
     assert exited.value.code == 2
     err = capsys.readouterr().err
-    assert err.splitlines()[-1].startswith(f"python -m cli.validate_jwks: error: {message}") and "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith(f"validate-jwks: {message}") and err.endswith("(see --help)\n")
 
 
-def test_no_region_exits_two_with_one_line(monkeypatch, tmp_path):
+def test_no_region_exits_two_with_one_line(monkeypatch, tmp_path, capsys):
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     lines = []
     assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET], out=lines.append) == 2
-    assert lines == ["error: no AWS region configured: pass --region or set AWS_REGION"]
+    assert lines == [] and capsys.readouterr().err == (
+        "validate-jwks: no AWS region configured: pass --region or set AWS_REGION\n")
 
 
-def test_unknown_profile_or_malformed_region_exits_two_with_one_line(monkeypatch, tmp_path):
+def test_unknown_profile_or_malformed_region_exits_two_with_one_line(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    lines = []
     assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET, "--region", "not a region"],
-                out=lines.append) == 2
+                out=print) == 2
     monkeypatch.setenv("AWS_PROFILE", "missing")
     assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET, "--region", "eu-west-1"],
-                out=lines.append) == 2
-    assert len(lines) == 2 and all(line.startswith("error: cannot use the AWS configuration: ") for line in lines)
+                out=print) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert captured.out == "" and len(lines) == 2
+    assert all(line.startswith("validate-jwks: cannot use the AWS configuration: ") for line in lines)
     assert "not a region" in lines[0] and "missing" in lines[1]
+
+
+def test_an_unexpected_failure_is_one_line_and_exit_2(session, capsys, monkeypatch):
+    import cli.validate_jwks as command
+
+    def crash(client, secret_id):
+        raise KeyError("boom")
+    monkeypatch.setattr(command, "read_secret", crash)
+    assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET], session=session) == 2
+    assert capsys.readouterr().err == "validate-jwks: unexpected KeyError: 'boom'\n"
+
+
+def test_a_failure_reading_a_side_goes_to_stderr_as_one_line(session, capsys):
+    assert main(["--url", "https://example.com/jwks.json", "--secret", "nope"], session=session) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("validate-jwks: secret nope could not be read: ResourceNotFoundException")
 
 
 def test_a_malformed_http_answer_is_unreadable():
