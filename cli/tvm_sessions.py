@@ -154,10 +154,7 @@ def _revoke(dynamodb: Any, table: str, args: argparse.Namespace, sts: Any, clock
     try:
         store.revoke(key, who, reason, int(clock()))
     except ConditionFailed as failed:
-        status = failed.item.get("status", {}).get("S", "unreadable") if failed.item else None
-        print(f"{PROG}: no session {key[:8]}…" if status is None else
-              f"{PROG}: session {key[:8]}… is already {status}", file=sys.stderr)
-        return EXIT_MISSING
+        return _not_revocable(f"session {key[:8]}…", failed)
     print(f"revoked session {key[:8]}… by {who}: {reason}")
     print("note: credentials already issued for this session stay valid until they expire.")
     return EXIT_OK
@@ -172,10 +169,7 @@ def _revoke_approval(dynamodb: Any, args: argparse.Namespace, sts: Any, clock: C
     try:
         approval = approvals.revoke(args.approval_id, who, reason, now)
     except ConditionFailed as failed:
-        status = failed.item.get("status", {}).get("S", "unreadable") if failed.item else None
-        print(f"{PROG}: no approval {args.approval_id}" if status is None else
-              f"{PROG}: approval {args.approval_id} is already {status}", file=sys.stderr)
-        return EXIT_MISSING
+        return _not_revocable(f"approval {args.approval_id}", failed)
     print(f"revoked approval {args.approval_id} by {who}: {reason}")
     if approval.used_by:
         table = _table(args.table, "TVM_SESSION_TABLE", "--table")
@@ -185,6 +179,15 @@ def _revoke_approval(dynamodb: Any, args: argparse.Namespace, sts: Any, clock: C
         except ConditionFailed:
             print(f"its session {approval.used_by[:8]}… was already closed")
     return EXIT_OK
+
+
+def _not_revocable(what: str, failed: ConditionFailed) -> int:
+    """Why a revoke changed nothing (``failed.item`` is what a consistent read found), on stderr."""
+    if failed.item is None:
+        print(f"{PROG}: no {what}", file=sys.stderr)
+    else:
+        print(f"{PROG}: {what} is already {failed.item.get('status', {}).get('S', 'unreadable')}", file=sys.stderr)
+    return EXIT_MISSING
 
 
 def _reason(args: argparse.Namespace) -> str:

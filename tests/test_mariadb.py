@@ -21,7 +21,11 @@ def test_tools_missing_from_path_are_found_in_the_sbin_folders(tmp_path, monkeyp
     assert mariadb.mariadb_installed() and mariadb.tool("mariadbd") == str(sbin / "mariadbd")
     (sbin / "mariadb-admin").unlink()
     assert not mariadb.mariadb_installed()
+    monkeypatch.delenv("CI", raising=False)          # outside CI: a skip reason naming where it looked
     assert "not on PATH nor in " + str(sbin) in mariadb.skip_reason_or_failure()
+    monkeypatch.setenv("CI", "true")                  # in CI: a missing server fails, never skips
+    with pytest.raises(RuntimeError, match="not on PATH nor in " + str(sbin)):
+        mariadb.skip_reason_or_failure()
 
 
 @pytest.mark.skipif(not Path("/usr/sbin/mariadbd").exists(), reason="needs Debian's mariadb-server package")

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.common.errors import aws_error_code
 from lambdas.common.sessions import ACTIVE, PENDING, REVOKED, ConditionFailed, Session, SessionStore, \
-    StoreError, session_key, session_ref
+    StoreError, is_session_id, session_key, session_ref
 from lambdas.tvm.approvals import APPROVED, DENIED, USED, Approval, ApprovalStore
 from lambdas.tvm.identity import Caller, IdentityError, IdentityResolver, source_identity
 from lambdas.tvm.profiles import PROFILE_NAME, ProfileSource, RulesUnavailable, UnknownProfile
@@ -29,7 +29,6 @@ from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, MAX_DURATION, MIN_DURATION
 # chaining, which STS limits to one hour whatever the role's MaxSessionDuration.
 ROLE_CHAINING_LIMIT = 3600
 SESSION_TAG = "SentinelSessionRef"
-ID = re.compile(r"[0-9a-f]{32}")
 
 STATUS = {
     "MISSING_PROFILE": 400, "INVALID_PROFILE": 400, "INVALID_DURATION": 400, "INVALID_REQUEST": 400,
@@ -330,7 +329,7 @@ class Tvm:
         requested and of the rule that applies to the requester now, may decide."""
         out.action = "approve" if approve else "deny_approval"
         out.approval_id = approval_id
-        if not ID.fullmatch(approval_id):
+        if not is_session_id(approval_id):   # approval ids have the shape of session ids
             raise ApiError("INVALID_REQUEST", "Unknown approval.")
         approval = self._read_approval(approval_id)
         if approval is None:

@@ -245,6 +245,13 @@ def tvm_answer(**changes) -> dict:
     return {name: value for name, value in answer.items() if value is not ...}
 
 
+def ask_url(url, tmp_path, *extra):
+    """Run the client against ``url`` (a local test server) for profile prod, signed as AKIDALICE."""
+    argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir", str(tmp_path / "cache"),
+            *extra]
+    return client.main(argv, session=signer("AKIDALICE"))
+
+
 def http_reply(status: int, body: bytes, headers: dict = None) -> bytes:
     headers = {"Content-Type": "application/json", "Content-Length": str(len(body)), "Connection": "close",
                **(headers or {})}
@@ -264,9 +271,7 @@ def test_a_redirect_is_refused_and_the_signature_goes_nowhere_else(tmp_path, cap
     with broken_http_server(stolen) as (other_url, other_requests):
         redirect = http_reply(status, b"", {"Location": other_url + "/", "Content-Type": None})
         with broken_http_server(redirect) as (url, requests):
-            argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir",
-                    str(tmp_path / "cache"), "--timeout", "5", *approval]
-            code = client.main(argv, session=signer("AKIDALICE"))
+            code = ask_url(url, tmp_path, "--timeout", "5", *approval)
     out, err = capsys.readouterr()
     assert (code, out) == (3, "")
     assert err == (f"tvm-credentials: BAD_RESPONSE: the TVM answered with a redirect (HTTP {status}), "
@@ -350,9 +355,7 @@ def test_a_huge_answer_is_a_bad_response(tmp_path, capsys, framing):
         reply = http_reply(200, b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body),
                            {"Content-Length": None, "Transfer-Encoding": "chunked"})
     with broken_http_server(reply) as (url, _):
-        argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir",
-                str(tmp_path / "cache"), "--timeout", "30"]
-        code = client.main(argv, session=signer("AKIDALICE"))
+        code = ask_url(url, tmp_path, "--timeout", "30")
     out, err = capsys.readouterr()
     assert (code, out) == (3, "")
     assert err == "tvm-credentials: BAD_RESPONSE: the TVM's answer is longer than 65536 bytes\n"
@@ -364,9 +367,7 @@ def test_an_answer_that_drips_past_the_deadline_is_cut_off(tmp_path, capsys):
     reply takes about 6 s. The deadline ends the call first, whatever the machine's speed."""
     reply = http_reply(200, json.dumps(tvm_answer()).encode())
     with broken_http_server(reply, pause=6 / len(reply)) as (url, _):
-        argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir",
-                str(tmp_path / "cache"), "--timeout", "0.5"]
-        code = client.main(argv, session=signer("AKIDALICE"))
+        code = ask_url(url, tmp_path, "--timeout", "0.5")
     out, err = capsys.readouterr()
     assert (code, out) == (3, "")
     assert err == "tvm-credentials: UNREACHABLE: no complete answer from the TVM within 0.5 s (--timeout)\n"
@@ -450,9 +451,7 @@ def test_an_approval_id_is_part_of_the_cache_key(world, tmp_path, capsys):
 ])
 def test_bad_options_are_one_line_before_any_request(tmp_path, capsys, extra, problem):
     with broken_http_server(http_reply(200, json.dumps(tvm_answer()).encode())) as (url, requests):
-        argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir",
-                str(tmp_path / "cache"), *(part.replace("{url}", url) for part in extra)]
-        code = client.main(argv, session=signer("AKIDALICE"))
+        code = ask_url(url, tmp_path, *(part.replace("{url}", url) for part in extra))
     out, err = capsys.readouterr()
     assert (code, out, requests) == (2, "", [])
     assert err.startswith(f"tvm-credentials: USAGE: {problem.replace('{url}', url)}") and err.count("\n") == 1
@@ -511,10 +510,6 @@ def tls_server_context(tls_files):
     return context
 
 
-def ask_over_tls(url, tmp_path, *extra):
-    argv = ["--endpoint", url, "--profile", "prod", "--region", "eu-west-1", "--cache-dir", str(tmp_path / "cache"),
-            *extra]
-    return client.main(argv, session=signer("AKIDALICE"))
 
 
 def test_https_answers_from_a_trusted_certificate_are_used(tmp_path, capsys, monkeypatch, tls_files,
@@ -522,7 +517,7 @@ def test_https_answers_from_a_trusted_certificate_are_used(tmp_path, capsys, mon
     monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))   # trust our certificate, as a corporate CA would be
     with broken_http_server(http_reply(200, json.dumps(tvm_answer()).encode()), tls=tls_server_context) as (
             url, requests):
-        code = ask_over_tls(url, tmp_path, "--timeout", "10")
+        code = ask_url(url, tmp_path, "--timeout", "10")
     out, err = capsys.readouterr()
     assert (code, err) == (0, "") and json.loads(out)["AccessKeyId"] == "ASIAEXAMPLE"
     assert requests[0].startswith(b"GET /?profile=prod HTTP/1.1\r\n")
@@ -532,7 +527,7 @@ def test_https_with_an_untrusted_certificate_sends_nothing(tmp_path, capsys, mon
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     with broken_http_server(http_reply(200, json.dumps(tvm_answer()).encode()), tls=tls_server_context) as (
             url, requests):
-        code = ask_over_tls(url, tmp_path, "--timeout", "10")
+        code = ask_url(url, tmp_path, "--timeout", "10")
     out, err = capsys.readouterr()
     assert (code, out, requests) == (3, "", [])
     assert err.startswith("tvm-credentials: UNREACHABLE: cannot reach the TVM (") and "CERTIFICATE_VERIFY_FAILED" in err
@@ -543,7 +538,7 @@ def test_https_answer_that_drips_past_the_deadline_is_cut_off(tmp_path, capsys, 
     monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))
     reply = http_reply(200, json.dumps(tvm_answer()).encode())
     with broken_http_server(reply, pause=6 / len(reply), tls=tls_server_context) as (url, _):
-        code = ask_over_tls(url, tmp_path, "--timeout", "0.5")
+        code = ask_url(url, tmp_path, "--timeout", "0.5")
     out, err = capsys.readouterr()
     assert (code, out) == (3, "")
     assert err == "tvm-credentials: UNREACHABLE: no complete answer from the TVM within 0.5 s (--timeout)\n"
