@@ -32,6 +32,7 @@ from typing import Any, Callable, Optional, Sequence
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from cli.command_line import ArgumentParser
 from lambdas.common.sessions import ConditionFailed, Session, SessionStore, StoreError, is_session_id, \
     is_session_key, session_key
 from lambdas.tvm.approvals import ApprovalStore
@@ -65,7 +66,7 @@ def main(argv: Optional[Sequence[str]] = None, session: Any = None,
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m cli.tvm_sessions", description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(prog="python -m cli.tvm_sessions", description=__doc__.split("\n\n")[0], command=PROG)
     parser.add_argument("--table", help="sessions table (default: $TVM_SESSION_TABLE)")
     parser.add_argument("--approval-table", help="approvals table (default: $TVM_APPROVAL_TABLE)")
     parser.add_argument("--region")

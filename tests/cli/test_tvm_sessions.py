@@ -111,3 +111,16 @@ def test_a_pending_session_past_its_expiry_lists_as_expired(world, capsys):
 def _refuse_updates(**_):
     from botocore.exceptions import ClientError
     raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}, "UpdateItem")
+
+
+@pytest.mark.parametrize("argv", [[], ["revoke", "x"], ["list", "--nope"], ["revoke-approval"]])
+def test_bad_usage_is_one_line_and_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exited:
+        tvm_sessions.main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and err.startswith("tvm-sessions: ") and err.count("\n") == 1
+
+
+def test_a_malformed_session_is_one_line(world, capsys):
+    code, _, err = cli(world, capsys, "revoke", "not-a-key", "--reason", "x")
+    assert code == 2 and err.startswith("tvm-sessions: SESSION must be") and err.count("\n") == 1
