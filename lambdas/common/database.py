@@ -114,6 +114,7 @@ class DatabaseCredentials:
         self._clock = clock
         self._environ = environ
         self._lock = threading.Lock()
+        self.fallback_lock = threading.Lock()  # held by connect() while it falls back
         self._current: Credentials | None = None
         self._fetched_at = 0.0
         # AWSPENDING that the database accepted, when, and the AWSCURRENT version it stood beside.
@@ -164,9 +165,11 @@ class DatabaseCredentials:
             if pending.stage == AWSPENDING and current is not None and pending.same_endpoint(current):
                 self._pending = (pending, self._clock(), current.version_id)
 
-    def forget_pending(self) -> None:
+    def forget_pending(self, refused: Credentials) -> None:
+        """Drop the kept version the database refused (not one another thread kept since)."""
         with self._lock:
-            self._pending = None
+            if self._pending is not None and self._pending[0] is refused:
+                self._pending = None
 
     def _store(self, credentials: Credentials) -> Credentials:
         with self._lock:
@@ -241,7 +244,8 @@ def connect(credentials: DatabaseCredentials, **pymysql_kwargs: Any) -> pymysql.
     """A new TLS connection; falls back through the rotation's versions only on error 1045.
 
     Order: the AWSPENDING version that last worked, if it is still worth trying
-    (``working_pending``); cached AWSCURRENT; refreshed AWSCURRENT; AWSPENDING (when on
+    (``working_pending``); cached AWSCURRENT; then, one thread at a time, ``working_pending``
+    again (another thread may have just kept one); refreshed AWSCURRENT; AWSPENDING (when on
     another version; kept when accepted); AWSCURRENT re-read (finishSecret may have just
     promoted the pending version and removed its label). Versions already refused are not
     tried twice. Any other database error and every fetch failure propagate at once.
@@ -268,15 +272,27 @@ def connect(credentials: DatabaseCredentials, **pymysql_kwargs: Any) -> pymysql.
         connection = attempt(remembered)
         if connection is not None:
             return connection
-        credentials.forget_pending()
-    for next_candidate in (credentials.current, credentials.refresh, credentials.pending, credentials.refresh):
-        candidate = next_candidate()
-        connection = attempt(candidate)
-        if connection is not None:
-            if candidate is not None and candidate.stage == AWSPENDING:
-                credentials.remember_pending(candidate)
-            return connection
-    raise CredentialsRejected(credentials.secret_id, tried)
+        credentials.forget_pending(remembered)
+    connection = attempt(credentials.current()) or _fall_back(credentials, attempt)
+    if connection is None:
+        raise CredentialsRejected(credentials.secret_id, tried)
+    return connection
+
+
+def _fall_back(credentials: DatabaseCredentials,
+               attempt: Callable[[Credentials | None], pymysql.connections.Connection | None]
+               ) -> pymysql.connections.Connection | None:
+    """One thread at a time; the others then find the version it kept (``working_pending``)."""
+    with credentials.fallback_lock:
+        for next_candidate in (credentials.working_pending, credentials.refresh, credentials.pending,
+                               credentials.refresh):
+            candidate = next_candidate()
+            connection = attempt(candidate)
+            if connection is not None:
+                if next_candidate == credentials.pending:  # not when kept already: use must not extend it
+                    credentials.remember_pending(candidate)
+                return connection
+    return None
 
 
 class ReusableConnection:

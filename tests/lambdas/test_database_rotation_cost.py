@@ -12,15 +12,17 @@ from __future__ import annotations
 import json
 import uuid
 
+import boto3
 import pymysql
 import pytest
 
 from lambdas.common.database import AWSCURRENT, AWSPENDING, DatabaseCredentials, ReusableConnection, connect
 from lambdas.common.tls import tls_context
 from tests.certificates import write_server_certificate
-from tests.rotation import RotationDriver, new_password
+from tests.rotation import LoadRun, RotationDriver, new_password
 
 CONNECTIONS = 10
+REGION = "eu-west-1"
 
 
 class Reads:
@@ -105,6 +107,23 @@ def test_a_kept_version_refused_is_dropped_and_the_next_rotation_is_found(server
     assert credentials.working_pending().version_id == second
     open_and_close(credentials, 3)
     assert server.status("Access_denied_errors") - refused_before == 2
+
+
+def test_threads_of_one_container_share_one_fallback_per_window(server, secrets, app_secret):
+    """Four threads connect throughout several rotations: one of them falls back per window
+    (two reads), the others wait for it and use the version it kept."""
+    arn, _ = app_secret
+    credentials = DatabaseCredentials(arn, secrets)
+    credentials.current()
+    driver = RotationDriver(boto3.client("secretsmanager", region_name=REGION), arn)  # reads not counted
+    reads, rotations = Reads(secrets), 4
+    with LoadRun(lambda: connect(credentials, connect_timeout=10), 4) as load:
+        for _ in range(rotations):
+            load.wait_for_attempts(1)
+            driver.rotate(in_window=lambda: load.wait_for_attempts(1))
+        load.wait_for_attempts(1)
+    assert load.failures == []
+    assert reads.stages == [AWSCURRENT, AWSPENDING] * rotations
 
 
 # -- one TLS context ----------------------------------------------------------------------
