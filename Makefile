@@ -15,8 +15,9 @@ $(STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt policie
 preview: $(STAMP)
 	$(PYTHON) -m preview $(STACK)
 
+# In parallel on every core (pytest-xdist), each module on one worker; `-n0` for one process.
 test: $(STAMP)
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n auto --dist loadscope
 
 check: $(STAMP)
 	@for stack in $(STACKS); do \
