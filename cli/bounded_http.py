@@ -18,11 +18,11 @@ import http.client
 import socket
 import ssl
 import threading
-from typing import Mapping, Optional, Union
+from typing import Mapping, Optional
 from urllib.parse import SplitResult, urlsplit
 
 Answer = tuple[int, dict[str, str], bytes]
-_Connection = Union[http.client.HTTPConnection, http.client.HTTPSConnection]
+_Connection = http.client.HTTPConnection | http.client.HTTPSConnection
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 

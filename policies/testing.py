@@ -95,7 +95,7 @@ class Resource:
             self.outputs = dict(self.props)
 
 
-Target = Union[Resource, Sequence[Resource]]
+Target = Resource | Sequence[Resource]
 
 
 def resource(type_: str, name: str, props: Optional[dict[str, Any]] = None, *,
