@@ -102,6 +102,7 @@ def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.settings.ROOT.set(None)  # set_mocks' own stack would adopt this run's resources
+    pulumi.runtime.settings.SETTINGS.root_directory = str(project_dir)  # as the engine says where Pulumi.yaml is
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))
 
