@@ -5,8 +5,9 @@ resources come from the stack's own records (``arn`` below, with ``{region}`` an
 resource's name pattern ``{name}``), or ``*`` where the service has no resource-level
 permissions or names resources by random ids. The action lists follow what the AWS provider
 calls to create, read, update, tag and delete each type; they were written by hand, checked
-against AWS's service authorization reference (every action exists, tests/preview/
-test_deployer_policy.py) but not exercised against an account: a starting point.
+against AWS's service authorization reference (every action exists and applies to a resource of
+its statement: tests/preview/test_deployer_policy.py) but not exercised against an account: a
+starting point.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import re
 import string
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from preview.deployer_actions import FAMILIES, NO_AWS_CALLS, PROGRAM_READS, Family
 from preview.stack_command import Records, main_of, parser
@@ -152,11 +152,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                 help="json: the policy documents; markdown: the statements each system needs")
     command_parser.add_argument("--write", action="store_true", help="write docs/deployer-policy-<stack>.json")
     return main_of(argv, command_parser, COMMAND, _produce)
-
-
-def all_actions(document: dict[str, Any]) -> Iterable[str]:
-    for statement in document["Statement"]:
-        yield from statement["Action"]
 
 
 if __name__ == "__main__":

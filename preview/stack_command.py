@@ -28,8 +28,8 @@ def parser(prog: str, command: str, description: str) -> argparse.ArgumentParser
     return result
 
 
-def run(command: str, args: argparse.Namespace, produce: Callable[[dict[str, Records], argparse.Namespace], str],
-        out: Optional[Any] = None) -> int:
+def run(command: str, args: argparse.Namespace,
+        produce: Callable[[dict[str, Records], argparse.Namespace], str]) -> int:
     """Records of every stack in ``args.stacks`` → ``produce`` → stdout; usage problems → one line, exit 2."""
     from preview.__main__ import UsageError
 
@@ -43,7 +43,7 @@ def run(command: str, args: argparse.Namespace, produce: Callable[[dict[str, Rec
     except Exception as error:  # noqa: BLE001 - one line, never a traceback
         report(command, f"unexpected {type(error).__name__}: {one_line(error)}")
         return EXIT_USAGE
-    print(text, end="" if text.endswith("\n") else "\n", file=out or sys.stdout)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
 
 

@@ -1,5 +1,6 @@
 """python -m preview.cost: the idle monthly cost from a stack's own records, and the README's table."""
 
+import json
 import re
 
 import pytest
@@ -67,7 +68,6 @@ def test_unknown_stack_is_one_line_and_exit_2(capsys):
 
 def test_json_names_each_line_with_its_source(capsys):
     assert cost.main(["dev", "--format", "json"]) == 0
-    import json
     document = json.loads(capsys.readouterr().out)
     assert document["dev"]["monthlyUsd"] > 0
     assert all(line["source"].startswith("https://aws.amazon.com/") for line in document["dev"]["lines"])
