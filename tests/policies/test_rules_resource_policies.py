@@ -106,7 +106,8 @@ def test_not_principal_allow_fires():
 
 def test_an_invalid_document_is_reported_with_the_fix():
     bad = resource("aws:sns/topicPolicy:TopicPolicy", "t", {"policy": "{not json"})
-    assert_violates(run_policy(RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL, bad), PUBLIC, contains="not a valid policy document")
+    assert_violates(run_policy(RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL, bad), PUBLIC,
+                    contains="not a valid policy document")
 
 
 def test_an_exempt_resource_passes():
