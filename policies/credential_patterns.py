@@ -57,7 +57,8 @@ def is_credential_name(name: str) -> bool:
     words = _words(name)
     if not words or words[-1] in _REFERENCE_WORDS or "_".join(words[-2:]) in _REFERENCE_WORDS:
         return False
-    return any(w in _CREDENTIAL_WORDS for w in words) or any(pair in _CREDENTIAL_PAIRS for pair in zip(words, words[1:]))
+    pairs = zip(words, words[1:])
+    return any(w in _CREDENTIAL_WORDS for w in words) or any(pair in _CREDENTIAL_PAIRS for pair in pairs)
 
 
 def is_literal_secret(value: str) -> bool:

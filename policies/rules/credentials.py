@@ -82,9 +82,10 @@ LAMBDA_ENVIRONMENT_NO_PLAIN_CREDENTIALS = ResourceValidationPolicy(
 
 PASSWORD_SCHEMA = PolicyConfigSchema(
     properties={
-        "requireManagedPassword": {"type": "boolean", "default": False,
-                                   "description": "Require manage_master_user_password=True: also report a password "
-                                                  "that comes from another resource (random.RandomPassword, a secret)."},
+        "requireManagedPassword": {
+            "type": "boolean", "default": False,
+            "description": "Require manage_master_user_password=True: also report a password that comes from "
+                           "another resource (random.RandomPassword, a secret)."},
         "exemptions": exemptions_schema("Clusters and instances"),
     },
 )

@@ -72,7 +72,8 @@ def test_keys_are_reported_one_by_one_and_never_shown():
 
 def test_unknown_values_and_functions_without_environment_pass():
     assert_passes(run_policy(LAMBDA_ENVIRONMENT_NO_PLAIN_CREDENTIALS, function({"DB_PASSWORD": UNKNOWN})))
-    assert_passes(run_policy(LAMBDA_ENVIRONMENT_NO_PLAIN_CREDENTIALS, resource(FUNCTION, "f", {"runtime": "python3.12"})))
+    without = resource(FUNCTION, "f", {"runtime": "python3.12"})
+    assert_passes(run_policy(LAMBDA_ENVIRONMENT_NO_PLAIN_CREDENTIALS, without))
     assert_passes(run_policy(LAMBDA_ENVIRONMENT_NO_PLAIN_CREDENTIALS,
                              resource(FUNCTION, "f", {"environment": {"variables": UNKNOWN}})))
 
@@ -97,7 +98,8 @@ def test_a_literal_master_password_is_reported_without_its_value():
     assert "foobar" not in violation.message and "manage_master_user_password=True" in violation.message
 
 
-@pytest.mark.parametrize("type_, key", [(CLUSTER, "masterPasswordWo"), (INSTANCE, "password"), (INSTANCE, "passwordWo")])
+@pytest.mark.parametrize("type_, key", [(CLUSTER, "masterPasswordWo"), (INSTANCE, "password"),
+                                        (INSTANCE, "passwordWo")])
 def test_every_password_property_counts(type_, key):
     database = resource(type_, "db", {"engine": "mysql", key: "jk4wu0o7-literal"})
     assert_violates(run_policy(RDS_MASTER_PASSWORD_NOT_PLAIN, [database]), "rds-master-password-not-plain",

@@ -27,8 +27,8 @@ def test_an_aws_managed_alias_arn_of_another_service_is_not_managed_here():
 
 
 def test_a_queue_that_turns_sse_off_without_a_key_stores_messages_unencrypted():
-    violation = assert_violates(run_policy(SQS_QUEUE_ENCRYPTED, resource(QUEUE, "jobs", {"sqsManagedSseEnabled": False})),
-                                "sqs-queue-encrypted", level="mandatory")
+    queue = resource(QUEUE, "jobs", {"sqsManagedSseEnabled": False})
+    violation = assert_violates(run_policy(SQS_QUEUE_ENCRYPTED, queue), "sqs-queue-encrypted", level="mandatory")
     assert "remove sqs_managed_sse_enabled=False" in violation.message
 
 

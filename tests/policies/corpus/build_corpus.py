@@ -150,7 +150,8 @@ def base():
     s.add("aws:apigatewayv2/route:Route", "app-api-jwks", {
         "apiId": "a1b2c3d4e5", "routeKey": "GET /.well-known/jwks.json", "authorizationType": "NONE",
         "target": "integrations/i1"}, {"id": "r2"})
-    access_logs = s.add("aws:cloudwatch/logGroup:LogGroup", "app-api-access-logs", {"retentionInDays": 30, "kmsKeyId": key_arn}, {
+    access_logs = s.add("aws:cloudwatch/logGroup:LogGroup", "app-api-access-logs",
+                        {"retentionInDays": 30, "kmsKeyId": key_arn}, {
         "arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:app-api-access-logs-7e8f9a0"})
     s.add("aws:apigatewayv2/stage:Stage", "app-api-stage", {
         "apiId": "a1b2c3d4e5", "name": "$default", "autoDeploy": True,
