@@ -136,9 +136,13 @@ def grants(action_patterns: Iterable[str], wanted: Iterable[str]) -> set[str]:
 
 def granted_actions(action_patterns: Iterable[str], wanted: Iterable[str]) -> set[str]:
     """The concrete actions (lower-cased) of the statement matching any ``wanted`` glob."""
-    wanted = [w.lower() for w in wanted]
-    return {concrete for action in action_patterns for concrete in expand_action(action)
-            if any(fnmatch.fnmatchcase(concrete, w) for w in wanted)}
+    return set(_granted_actions(tuple(action_patterns), tuple(w.lower() for w in wanted)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _granted_actions(action_patterns: tuple[str, ...], wanted: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(concrete for action in action_patterns for concrete in expand_action(action)
+                     if any(fnmatch.fnmatchcase(concrete, w) for w in wanted))
 
 
 def resource_matches(pattern: str, arn: str) -> bool:
