@@ -110,6 +110,17 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
             response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
                                                                      reason=error.reason or ""))
 
+    def _get_provider_resource(self, request: Any) -> Any:
+        """One view per provider: every resource of a stack names the same one or two."""
+        if not request.HasField("provider"):
+            return None
+        provider = request.provider
+        key = (provider.type, provider.urn, provider.name, provider.properties.SerializeToString(deterministic=True))
+        cache = self.__dict__.setdefault("_providers", {})
+        if key not in cache:
+            cache[key] = super()._get_provider_resource(request)
+        return cache[key]
+
     def _pack(self) -> tuple[str, str]:
         return (self._PolicyAnalyzerServicer__policy_pack_name,  # type: ignore[attr-defined]
                 self._PolicyAnalyzerServicer__policy_pack_version)  # type: ignore[attr-defined]
