@@ -81,7 +81,7 @@ def aws_classes(types: set[str]) -> list[tuple[str, str]]:
 
 def recorded_types(repo: Path, stack: str) -> set[str]:
     done = subprocess.run([sys.executable, "-m", "preview", stack, "--format", "json"], cwd=repo,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if done.returncode not in (0, 1):
         raise SystemExit(f"preview {stack} failed ({done.returncode}): {done.stderr.strip()}")
     return {r["type"] for r in json.loads(done.stdout)["resources"]}
@@ -89,7 +89,7 @@ def recorded_types(repo: Path, stack: str) -> set[str]:
 
 def seconds(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, env=env, check=False)
     elapsed = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()[-500:]}")

@@ -16,7 +16,8 @@ import atexit
 import gc
 import os
 import sys
-from typing import Mapping, NoReturn
+from collections.abc import Mapping
+from typing import NoReturn
 
 ENV_VAR = "PREVIEW_FAST_PROCESS"
 _FLUSH_FAILED = 120  # what CPython exits with when flushing stdout fails at exit

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from inspect import isawaitable
-from typing import Any, Callable
+from typing import Any
 
 from google.protobuf import json_format
 from pulumi.runtime import proto
@@ -56,7 +56,7 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
             props, opts, provider = view
             args = ResourceValidationArgs(request.type, props, request.urn, request.name, opts, provider,
                                           self._get_policy_config(policy.name), self._stack_tags())
-            self._run(policy, lambda: policy.validate(args, report), response)
+            self._run(policy, args, report, response)
         return response
 
     def AnalyzeStack(self, request: Any, _context: Any) -> Any:  # noqa: N802 - gRPC method name
@@ -73,7 +73,7 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
             if resources is None:
                 resources = self._stack_resources(request)
             args = StackValidationArgs(list(resources), self._get_policy_config(policy.name), self._stack_tags())
-            self._run(policy, lambda: policy.validate(args, report), response)
+            self._run(policy, args, report, response)
         return response
 
     def _stack_resources(self, request: Any) -> list[PolicyResource]:
@@ -91,9 +91,9 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
                 resource.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
         return resources
 
-    def _run(self, policy: Any, validate: Callable[[], Any], response: Any) -> None:
+    def _run(self, policy: Any, args: Any, report: Any, response: Any) -> None:
         try:
-            result = validate()
+            result = policy.validate(args, report)
             if isawaitable(result):
                 loop = asyncio.new_event_loop()
                 loop.run_until_complete(asyncio.Task(result, loop=loop))
