@@ -41,11 +41,13 @@ check: lint
 
 bench: $(STAMP)
 	$(PYTHON) bench/preview.py
+	$(PYTHON) bench/preview_floor.py
 	$(PYTHON) bench/credentials.py
 	$(PYTHON) bench/rotation.py
 	$(PYTHON) bench/tvm.py
 	$(PYTHON) bench/layers.py
 	$(PYTHON) bench/policies.py
+	$(PYTHON) bench/pack_scale.py
 	$(PYTHON) bench/iam_data.py
 
 docs: $(STAMP)

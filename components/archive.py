@@ -10,6 +10,7 @@ only with the functions that import it, which are the ones that bundle that pack
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -52,7 +53,18 @@ def imported_modules(sources: Sequence[Path]) -> list[Path]:
     return sorted(found - set(sources))
 
 
-def _lambdas_imports(source: Path) -> Iterator[Path]:
+def _lambdas_imports(source: Path) -> tuple[Path, ...]:
+    """Each function's archive reads the same shared modules: parse each file once per version."""
+    stat = source.stat()
+    return _imports_of(source, stat.st_mtime_ns, stat.st_size, LAMBDAS_DIR, _ROOT)
+
+
+@functools.lru_cache(maxsize=1024)
+def _imports_of(source: Path, _mtime_ns: int, _size: int, _lambdas_dir: Path, _root: Path) -> tuple[Path, ...]:
+    return tuple(_parse_imports(source))
+
+
+def _parse_imports(source: Path) -> Iterator[Path]:
     for node in ast.walk(ast.parse(source.read_text(), filename=str(source))):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]

@@ -16,6 +16,7 @@ from policies import iam_data
 from policies.autonames import is_name_or_autoname
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.props import known_or_none, plain
+from policies.stack_index import StackIndex, known_item as _known_item, stack_index
 
 IDENTITY_POLICY_TYPES = {
     "aws:iam/policy:Policy": "policy",
@@ -136,9 +137,13 @@ def grants(action_patterns: Iterable[str], wanted: Iterable[str]) -> set[str]:
 
 def granted_actions(action_patterns: Iterable[str], wanted: Iterable[str]) -> set[str]:
     """The concrete actions (lower-cased) of the statement matching any ``wanted`` glob."""
-    wanted = [w.lower() for w in wanted]
-    return {concrete for action in action_patterns for concrete in expand_action(action)
-            if any(fnmatch.fnmatchcase(concrete, w) for w in wanted)}
+    return set(_granted_actions(tuple(action_patterns), tuple(w.lower() for w in wanted)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _granted_actions(action_patterns: tuple[str, ...], wanted: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(concrete for action in action_patterns for concrete in expand_action(action)
+                     if any(fnmatch.fnmatchcase(concrete, w) for w in wanted))
 
 
 def resource_matches(pattern: str, arn: str) -> bool:
@@ -254,12 +259,9 @@ def role_identity_documents(role: Any, resources: list[Any]) -> Iterator[tuple[A
     resources naming it, and the stack's Policy resources attached to it (see ``role_attachments``)."""
     for document in identity_documents(ROLE_TYPE, role.props):
         yield role, document
-    refs = _role_refs(role)
-    for resource in resources:
-        if resource.resource_type == ROLE_POLICY_TYPE and (
-                _linked(resource, "role", role) or _known_str(resource.props, "role") in refs):
-            for document in identity_documents(ROLE_POLICY_TYPE, resource.props):
-                yield resource, document
+    for resource in stack_index(resources).naming(role, (ROLE_POLICY_TYPE,)):
+        for document in identity_documents(ROLE_POLICY_TYPE, resource.props):
+            yield resource, document
     seen: set[str] = set()
     for attachment in role_attachments(role, resources):
         if attachment.policy is not None and attachment.policy.urn not in seen:
@@ -268,30 +270,23 @@ def role_identity_documents(role: Any, resources: list[Any]) -> Iterator[tuple[A
                 yield attachment.policy, document
 
 
+_ATTACHMENT_KEYS = {ROLE_POLICY_ATTACHMENT_TYPE: "policyArn", POLICY_ATTACHMENT_TYPE: "policyArn",
+                    ROLE_POLICY_ATTACHMENTS_EXCLUSIVE_TYPE: "policyArns"}
+
+
 def role_attachments(role: Any, resources: list[Any]) -> Iterator[Attachment]:
     """Every managed policy attached to ``role``: RolePolicyAttachment, PolicyAttachment (``roles``),
     RolePolicyAttachmentsExclusive (``policyArns``) and the role's own ``managedPolicyArns``.
 
     A reference is followed through the property dependency the program recorded, else by a known
     name or ARN; an unknown value never matches another unknown value."""
-    refs = _role_refs(role)
-    policies = [r for r in resources if r.resource_type == POLICY_TYPE]
-    yield from _attached(role, "managedPolicyArns", role, policies)
-    for resource in resources:
-        kind = resource.resource_type
-        if kind == ROLE_POLICY_ATTACHMENT_TYPE:
-            if _linked(resource, "role", role) or _known_str(resource.props, "role") in refs:
-                yield from _attached(resource, "policyArn", resource, policies)
-        elif kind == POLICY_ATTACHMENT_TYPE:
-            roles = known_or_none(resource.props, "roles") or []
-            if _linked(resource, "roles", role) or any(_known_item(roles, i) in refs for i in range(len(roles))):
-                yield from _attached(resource, "policyArn", resource, policies)
-        elif kind == ROLE_POLICY_ATTACHMENTS_EXCLUSIVE_TYPE:
-            if _linked(resource, "roleName", role) or _known_str(resource.props, "roleName") in refs:
-                yield from _attached(resource, "policyArns", resource, policies)
+    index = stack_index(resources)
+    yield from _attached(role, "managedPolicyArns", role, index)
+    for resource in index.naming(role, tuple(_ATTACHMENT_KEYS)):
+        yield from _attached(resource, _ATTACHMENT_KEYS[resource.resource_type], resource, index)
 
 
-def _attached(holder: Any, key: str, source: Any, policies: list[Any]) -> Iterator[Attachment]:
+def _attached(holder: Any, key: str, source: Any, index: StackIndex) -> Iterator[Attachment]:
     """The attachments ``holder.props[key]`` (one ARN or a list) makes."""
     try:
         value = holder.props.get(key)
@@ -305,9 +300,9 @@ def _attached(holder: Any, key: str, source: Any, policies: list[Any]) -> Iterat
         [_known_item(value, i) for i in range(len(value))]
     linked = [p for p in holder.property_dependencies.get(key, []) if p.resource_type == POLICY_TYPE]
     unmatched = list(linked)
-    for index, arn in enumerate(arns):
-        where = key if single else f"{key}[{index}]"
-        policy = _policy_for(arn, policies) if arn is not None else None
+    for index_, arn in enumerate(arns):
+        where = key if single else f"{key}[{index_}]"
+        policy = index.policy_for(arn) if arn is not None else None
         if policy is None and arn is None and len(linked) == 1:
             policy = linked[0]  # the one Policy whose (unknown) ARN the program passed
         unmatched = [p for p in unmatched if policy is None or p.urn != policy.urn]
@@ -316,43 +311,6 @@ def _attached(holder: Any, key: str, source: Any, policies: list[Any]) -> Iterat
         yield Attachment(source, key, None, policy)
     if unknown and not linked:
         yield Attachment(source, key, None, None)
-
-
-def _policy_for(arn: str, policies: list[Any]) -> Optional[Any]:
-    """The stack's Policy whose ARN is ``arn``; at preview a new Policy's ARN is unknown, so one whose
-    known name and path end the ARN (``arn:aws:iam::<account>:policy<path><name>``) counts too."""
-    for policy in policies:
-        if known_or_none(policy.props, "arn") == arn:
-            return policy
-    if ":policy/" not in arn or arn.split(":")[4:5] == ["aws"]:
-        return None
-    for policy in policies:
-        name = _known_str(policy.props, "name")
-        if known_or_none(policy.props, "arn") is None and name is not None \
-                and arn.endswith(":policy" + (_known_str(policy.props, "path") or "/") + name):
-            return policy
-    return None
-
-
-def _role_refs(role: Any) -> set[str]:
-    return {v for v in (known_or_none(role.props, k) for k in ("name", "id", "arn")) if isinstance(v, str) and v}
-
-
-def _known_str(props: Mapping[str, Any], key: str) -> Optional[str]:
-    value = known_or_none(props, key)
-    return value if isinstance(value, str) and value else None
-
-
-def _known_item(values: Any, index: int) -> Optional[str]:
-    try:
-        value = values[index]
-    except UnknownValueError:
-        return None
-    return value if isinstance(value, str) and value else None
-
-
-def _linked(resource: Any, key: str, target: Any) -> bool:
-    return any(dep.urn == target.urn for dep in resource.property_dependencies.get(key, []))
 
 
 def as_plain(value: Any) -> Any:

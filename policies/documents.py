@@ -6,6 +6,7 @@ every one of them becomes a list here. ``"Principal": "*"`` means ``{"AWS": "*"}
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -112,6 +113,17 @@ def _matches_anything(values: Any) -> bool:
 
 def parse_policy_document(document: Any) -> list[Statement]:
     """``document`` is a JSON string or a mapping (a plain dict or a policy proxy)."""
+    if isinstance(document, str):  # the same document string recurs on many resources and in many rules
+        return list(_parse_string(document))
+    return _parse(document)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_string(document: str) -> tuple[Statement, ...]:
+    return tuple(_parse(document))
+
+
+def _parse(document: Any) -> list[Statement]:
     data = _load(document)
     statements = data.get("Statement")
     if isinstance(statements, Mapping):

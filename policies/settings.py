@@ -22,7 +22,11 @@ def schema_defaults(schema: Optional[PolicyConfigSchema]) -> dict[str, Any]:
 
 def policy_settings(args: Any, schema: PolicyConfigSchema) -> dict[str, Any]:
     """``args`` is the ResourceValidationArgs or StackValidationArgs of the running policy."""
-    return {**schema_defaults(schema), **dict(args.get_config())}
+    config = dict(args.get_config())
+    # {**schema_defaults(schema), **config}, copying only the defaults the config leaves out
+    settings = {key: config[key] if key in config else copy.deepcopy(spec["default"])
+                for key, spec in (schema.properties if schema else {}).items() if "default" in spec}
+    return {**settings, **config}
 
 
 def config_errors(schema: Optional[PolicyConfigSchema], properties: Mapping[str, Any]) -> list[str]:

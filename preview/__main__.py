@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -153,4 +152,6 @@ def _read_pack_config(path: Optional[Path]) -> Optional[dict]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from preview import fast_process
+    fast_process.start()
+    fast_process.finish(main())

@@ -7,6 +7,8 @@ provider, protect}``. Component tests and the offline preview share this harness
 
 from __future__ import annotations
 
+import functools
+import os
 import runpy
 import sys
 import threading
@@ -132,7 +134,25 @@ def plain(value: Any) -> Any:
 
 
 def _relative(path: str) -> str:
+    return _relative_to(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_to(path: str, cwd: str) -> str:
     try:
-        return Path(path).resolve().relative_to(Path.cwd()).as_posix()
+        return _resolved(path).relative_to(cwd).as_posix()
     except ValueError:
         return path
+
+
+def _resolved(path: str) -> Path:
+    """``Path(path).resolve()``, resolving each folder once: an archive holds hundreds of files of a few folders."""
+    if os.path.islink(path):
+        return Path(path).resolve()
+    folder, name = os.path.split(os.path.abspath(path))
+    return _resolved_folder(folder) / name
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved_folder(folder: str) -> Path:
+    return Path(folder).resolve()

@@ -14,9 +14,9 @@ from typing import Any, Callable, Iterator
 
 import grpc
 from pulumi.runtime.proto import analyzer_pb2_grpc
-from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from policies.pack import INITIAL_CONFIG, PACK_ENFORCEMENT_LEVEL, PACK_NAME, build_policies
+from preview.shared_views import SharedViewsServicer
 
 DEFAULT_PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
 # PolicyPack always reports this version; the engine shows PulumiPolicy.yaml's instead, except
@@ -38,8 +38,8 @@ def analyzer_in_process(pack_dir: Path) -> Iterator[Call]:
     if pack_dir.resolve() != DEFAULT_PACK_DIR:
         raise ValueError(f"in-process analysis runs the `policies` package; use use_grpc=True for {pack_dir}")
     # The arguments PolicyPack passes to the servicer it serves.
-    servicer = _PolicyAnalyzerServicer(PACK_NAME, SDK_PACK_VERSION, build_policies(),
-                                       PACK_ENFORCEMENT_LEVEL, INITIAL_CONFIG)
+    servicer = SharedViewsServicer(PACK_NAME, SDK_PACK_VERSION, build_policies(), PACK_ENFORCEMENT_LEVEL,
+                                   INITIAL_CONFIG)
     yield lambda method, request: getattr(servicer, method)(request, None)
 
 

@@ -10,6 +10,7 @@ AssumeRole request, whose context has the SourceIdentity.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import warnings
@@ -72,9 +73,20 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
 
 
 def _findings(document: Document) -> Iterator[tuple[str, str]]:
+    if isinstance(document.text, str):  # findings depend on the document alone: lint each string once
+        return iter(_findings_of_string(document.kind, document.text))
+    return _lint(document)
+
+
+@functools.lru_cache(maxsize=4096)
+def _findings_of_string(kind: str, text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_lint(Document("", text, kind)))
+
+
+def _lint(document: Document) -> Iterator[tuple[str, str]]:
     with warnings.catch_warnings():  # parliament imports pkg_resources, which setuptools (pinned <81) warns about
         warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
-        from parliament import analyze_policy_string, enhance_finding
+        from parliament import analyze_policy_string, enhance_finding  # its IAM definitions load on import
 
     text, prepared = _prepare(document)
     if prepared is None:
