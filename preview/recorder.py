@@ -93,8 +93,8 @@ class RecordingMonitor(MockMonitor):
 
 
 def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str, str],
-                secret_keys: Sequence[str] = ()) -> ProgramRun:
-    """Run ``project_dir/__main__.py`` once under mocks; exceptions of the program propagate."""
+                secret_keys: Sequence[str] = (), main: Optional[Path] = None) -> ProgramRun:
+    """Run ``main`` (default ``project_dir/__main__.py``) once under mocks; the program's exceptions propagate."""
     region = config.get("aws:region", "us-east-1")
     mocks = RecordingMocks(Place(region=region))
     monitor = RecordingMonitor(mocks)
@@ -105,7 +105,8 @@ def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str
         sys.path.insert(0, str(project_dir))
 
     # The SDK's own entry point: a Stack resource that collects pulumi.export calls.
-    _sync_await(run_in_stack(lambda: runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")))
+    program = str(main or project_dir / "__main__.py")
+    _sync_await(run_in_stack(lambda: runpy.run_path(program, run_name="__main__")))
     return ProgramRun([monitor.records[urn] for urn in sorted(monitor.records)], monitor.stack_outputs)
 
 
