@@ -5,7 +5,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: preview test check bench clean
+.PHONY: preview test check bench compare clean
 
 $(STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt policies/requirements.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -33,6 +33,9 @@ bench: $(STAMP)
 	$(PYTHON) bench/layers.py
 	$(PYTHON) bench/policies.py
 	$(PYTHON) bench/iam_data.py
+
+compare: $(STAMP)
+	$(PYTHON) bench/compare_packs.py
 
 clean:
 	rm -rf $(VENV)
