@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
@@ -35,7 +35,7 @@ class Project:
     name: str
     main: Path                          # the program file
     interpreter: Optional[Path] = None  # None: this interpreter
-    defaults: Mapping[str, str] = None  # Pulumi.yaml `config:` values, fully qualified
+    defaults: Mapping[str, str] = field(default_factory=dict)  # Pulumi.yaml `config:` values, fully qualified
 
 
 @dataclass(frozen=True)

@@ -122,3 +122,21 @@ def test_other_providers_get_an_id_and_a_name_but_no_arn():
     provider_id, _ = fake_outputs("pulumi:providers:tls", "default", {}, Place("eu-west-1"))
     assert provider_id.count("-") == 4
 
+
+
+def test_get_policy_document_renders_the_provider_document():
+    from preview.policy_documents import policy_document
+
+    rendered = policy_document({"statements": [{
+        "sid": "Read", "actions": ["s3:GetObject", "s3:ListBucket"], "resources": ["arn:aws:s3:::b/*"],
+        "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::111122223333:root"]}],
+        "conditions": [{"test": "StringEquals", "variable": "aws:PrincipalOrgID", "values": ["o-1"]}]}]})
+
+    assert json.loads(rendered["json"]) == {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "arn:aws:s3:::b/*",
+        "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}]}
+    assert json.loads(rendered["minifiedJson"]) == json.loads(rendered["json"])
+    everyone = policy_document({"statements": [{"actions": ["sqs:SendMessage"],
+                                                "principals": [{"type": "*", "identifiers": ["*"]}]}]})
+    assert json.loads(everyone["json"])["Statement"][0]["Principal"] == "*"
