@@ -15,6 +15,7 @@ from pathlib import Path
 
 def main(result_file: str) -> int:
     request = json.load(sys.stdin)
+    sys.path.insert(0, str(Path(request["main"]).parent))  # as Python runs a script: its own directory first
     try:
         from preview.recorder import run_program
 

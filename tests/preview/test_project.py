@@ -140,3 +140,18 @@ def test_get_policy_document_renders_the_provider_document():
     everyone = policy_document({"statements": [{"actions": ["sqs:SendMessage"],
                                                 "principals": [{"type": "*", "identifiers": ["*"]}]}]})
     assert json.loads(everyone["json"])["Statement"][0]["Principal"] == "*"
+
+
+def test_main_names_a_directory_whose_modules_the_program_imports(capsys, foreign):
+    source = foreign / "src"
+    source.mkdir()
+    (foreign / "__main__.py").rename(source / "__main__.py")
+    (source / "naming.py").write_text("PREFIX = 'team'\n")
+    main = source / "__main__.py"
+    main.write_text("from naming import PREFIX\n" + main.read_text().replace('Stream("audit"', 'Stream(PREFIX + "-audit"'))
+    (foreign / "Pulumi.yaml").write_text((foreign / "Pulumi.yaml").read_text() + "main: src/\n")
+
+    status, out, err = run_cli(capsys, "--project", str(foreign), "--format", "json")
+
+    assert status == 1, err
+    assert "team-audit" in {r["name"] for r in json.loads(out)["resources"]}
