@@ -76,7 +76,7 @@ def main() -> int:
           f"run-policy-pack); {len(all_cases)} cases, {resources} resources.\n")
     print("| case | resources | iam-platform-guardrails | awsguard |")
     print("| --- | ---: | --- | --- |")
-    for (name, records, _), mine, guard in zip(all_cases, ours, theirs):
+    for (name, records, _), mine, guard in zip(all_cases, ours, theirs, strict=True):
         print(f"| {name} | {len(records)} | {_cell(mine)} | {_cell(guard)} |")
     flagged_ours = sum(1 for verdict in ours if verdict)
     flagged_theirs = sum(1 for verdict in theirs if verdict)

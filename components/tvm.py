@@ -10,7 +10,7 @@ credentials a profile vends can never read session records or rewrite access rul
 from __future__ import annotations
 
 import json
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -242,13 +242,15 @@ class TokenVendingMachine(pulumi.ComponentResource):
         function_name = self.function.function.name
         dimensions = {"FunctionName": function_name}
         # No top-level period here: the provider refuses it beside metric_queries.
-        common = dict(evaluation_periods=1, treat_missing_data="notBreaching",
-                      alarm_actions=platform.alarm_actions(), ok_actions=platform.alarm_actions(),
-                      opts=pulumi.ResourceOptions(parent=self))
+        common: dict[str, Any] = {
+            "evaluation_periods": 1, "treat_missing_data": "notBreaching",
+            "alarm_actions": platform.alarm_actions(), "ok_actions": platform.alarm_actions(),
+            "opts": pulumi.ResourceOptions(parent=self)}
 
         def metric(id_: str, metric_name: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
-            return aws.cloudwatch.MetricAlarmMetricQueryArgs(id=id_, metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-                namespace="AWS/Lambda", metric_name=metric_name, dimensions=dimensions, period=300, stat="Sum"))
+            return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=id_, metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace="AWS/Lambda", metric_name=metric_name, dimensions=dimensions, period=300, stat="Sum"))
 
         aws.cloudwatch.MetricAlarm(
             f"{name}-error-rate-alarm",

@@ -120,7 +120,8 @@ def open_pack(pack: PackDir, use_grpc: bool = False) -> ContextManager[Call]:
 def judge(records: list[dict], packs: Sequence[PackDir], configs: Sequence[Optional[dict]],
           use_grpc: bool = False, partial_input: bool = False) -> list[PackRun]:
     """Each pack in turn, with the pack config given for it (``configs[i]`` for ``packs[i]``)."""
-    return [_judge_one(records, pack, config, use_grpc, partial_input) for pack, config in zip(packs, configs)]
+    return [_judge_one(records, pack, config, use_grpc, partial_input)
+            for pack, config in zip(packs, configs, strict=True)]
 
 
 def _judge_one(records: list[dict], pack: PackDir, config: Optional[dict], use_grpc: bool,

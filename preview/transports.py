@@ -68,6 +68,7 @@ def analyzer_subprocess(pack_dir: Path, command: Optional[Sequence[str]] = None)
 
 def _read_port(process: subprocess.Popen, stderr: Any, pack_dir: Path) -> int:
     """The analyzer prints its port on the first line of stdout once it serves."""
+    assert process.stdout is not None  # started with stdout=PIPE
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ)
         if not selector.select(timeout=_START_TIMEOUT_SECONDS):
@@ -91,4 +92,5 @@ def _stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=_STOP_TIMEOUT_SECONDS)
-    process.stdout.close()
+    if process.stdout is not None:
+        process.stdout.close()

@@ -54,7 +54,8 @@ def _current_store() -> SessionStore:
 def session_id_of(event: Any) -> Optional[str]:
     if not isinstance(event, Mapping):
         return None
-    headers = event.get("headers") if isinstance(event.get("headers"), Mapping) else {}
+    raw_headers = event.get("headers")
+    headers = raw_headers if isinstance(raw_headers, Mapping) else {}
     value = next((v for k, v in headers.items() if isinstance(k, str) and k.lower() == HEADER), None)
     if value is None:
         query = event.get("queryStringParameters")
@@ -84,7 +85,7 @@ def handler(event: Any, context: Any) -> dict:
                 allowed, reason = True, "active session"
     sys.stdout.write(json.dumps({"authorizer": True, "session_ref": session_ref(key), "allowed": allowed,
                                  "reason": reason, "user": session.user if session else None}, sort_keys=True) + "\n")
-    if not allowed:
+    if not allowed or session is None:
         return {"isAuthorized": False}
     return {"isAuthorized": True, "context": {"sessionRef": session.ref, "user": session.user,
                                               "profile": session.profile,

@@ -86,7 +86,8 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     secret_id = environ.get("SLACK_BOT_TOKEN_SECRET_ID", "").strip()
     model_id = environ.get("BEDROCK_MODEL_ID", "").strip()
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
-    for name, value in (("SLACK_BOT_TOKEN_SECRET_ID", secret_id), ("BEDROCK_MODEL_ID", model_id), ("AWS_REGION", region)):
+    required = (("SLACK_BOT_TOKEN_SECRET_ID", secret_id), ("BEDROCK_MODEL_ID", model_id), ("AWS_REGION", region))
+    for name, value in required:
         if not value:
             raise SettingsError(f"{name} is not set")
     try:

@@ -135,7 +135,8 @@ def _route(event: Any, out: Outcome) -> tuple[int, dict, dict]:
         raise ApiError("INVALID_REQUEST", "Not an HTTP API request.")
     context = event.get("requestContext")
     context = context if isinstance(context, Mapping) else {}
-    http = context.get("http") if isinstance(context.get("http"), Mapping) else {}
+    raw_http = context.get("http")
+    http = raw_http if isinstance(raw_http, Mapping) else {}
     method, path = http.get("method"), event.get("rawPath")
     method = method if isinstance(method, str) else ""
     if not isinstance(path, str):
@@ -149,7 +150,7 @@ def _route(event: Any, out: Outcome) -> tuple[int, dict, dict]:
     try:
         tvm = current_tvm()
     except SettingsError as error:
-        raise ApiError("CONFIG_ERROR", "The credential service is not configured correctly.", str(error))
+        raise ApiError("CONFIG_ERROR", "The credential service is not configured correctly.", str(error)) from None
     caller = tvm.caller(_caller_arn(context), api_account, out)
     if (method, path) != ("GET", "/"):
         _no_query(event)
