@@ -6,6 +6,7 @@ the repository), so repeated runs install nothing. Used by the tests and bench/c
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -31,16 +32,18 @@ def ready_pack(source: Path) -> Path:
         raise NodeUnavailable("node and npm are needed (Debian: apt-get install nodejs npm)")
     manifest = (source / "package.json").read_bytes()
     target = CACHE_ROOT / f"{source.name}-{hashlib.sha256(manifest).hexdigest()[:12]}"
-    if not (target / _STAMP).exists():
-        _install(manifest, target)
-    for path in source.iterdir():  # the pack's own files, fresh each run
-        if path.is_file():
-            shutil.copy2(path, target / path.name)
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target.with_suffix(".lock"), "w") as lock:  # pytest-xdist workers share the cache
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / _STAMP).exists():
+            _install(manifest, target)
+        for path in source.iterdir():  # the pack's own files, fresh each run
+            if path.is_file():
+                shutil.copy2(path, target / path.name)
     return target
 
 
 def _install(manifest: bytes, target: Path) -> None:
-    target.mkdir(parents=True, exist_ok=True)
     (target / "package.json").write_bytes(manifest)
     result = subprocess.run(
         ["npm", "install", "--prefer-offline", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error"],
