@@ -17,6 +17,9 @@ FOREIGN = HERE / "programs" / "foreign"
 PYTHON_PACK = HERE / "packs" / "python"
 NODE_PACK = HERE / "packs" / "node"
 
+# Every test here starts a pack in its own analyzer process (Python or Node).
+pytestmark = pytest.mark.analyzer
+
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     status = cli.main(list(argv))

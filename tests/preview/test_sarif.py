@@ -16,6 +16,9 @@ FOREIGN = HERE / "programs" / "foreign"
 PYTHON_PACK = HERE / "packs" / "python"
 SCHEMA = json.loads((HERE / "schemas" / "sarif-schema-2.1.0.json").read_text())
 
+# Every test here starts a pack in its own analyzer process (Python or Node).
+pytestmark = pytest.mark.analyzer
+
 
 def run_cli(capsys, *argv: str) -> tuple[int, str]:
     status = cli.main(list(argv))
