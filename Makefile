@@ -9,7 +9,7 @@ UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 LINT_PATHS := __main__.py components policies preview lambdas cli
 
-.PHONY: preview test check lint bench docs clean
+.PHONY: preview test check lint bench compare docs clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -49,6 +49,9 @@ bench: $(STAMP)
 	$(PYTHON) bench/policies.py
 	$(PYTHON) bench/pack_scale.py
 	$(PYTHON) bench/iam_data.py
+
+compare: $(STAMP)
+	$(PYTHON) bench/compare_packs.py
 
 docs: $(STAMP)
 	$(PYTHON) -m preview.diagrams

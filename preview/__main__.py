@@ -1,4 +1,5 @@
-"""python -m preview [STACK] | --state FILE  [--format text|json] [--graph FILE.dot] [--grpc]
+"""python -m preview [STACK] | --state FILE | --project DIR [STACK]  [--pack DIR]... [--pack-config FILE]...
+                 [--format text|json|sarif|junit] [--graph FILE.dot] [--grpc]
 
 Exit status: 0 no mandatory violation; 1 at least one, and nothing else; 2 anything that stops
 the preview (bad usage, unknown stack, an unreadable or malformed file, bad stack settings, an
@@ -14,7 +15,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from cli.command_line import ArgumentParser, one_line, report
-from preview.report import Preview, render_dot, render_json, render_text
+from preview.formats import FORMATS, render
+from preview.report import Preview, render_dot
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 COMMAND = "preview"  # the prefix of every error line
@@ -30,6 +32,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.state and args.stack:
         parser.error(f"give a stack ({args.stack}) or --state FILE, not both")
+    if args.state and args.project:
+        parser.error("give --project DIR or --state FILE, not both")
     args.stack = args.stack or "dev"
     try:
         _check_output_path(args.graph)
@@ -43,7 +47,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as error:  # noqa: BLE001 - a crash must not look like a policy verdict (exit 1)
         report(COMMAND, f"{_input_name(args)}: unexpected {type(error).__name__}: {one_line(error)}")
         return EXIT_USAGE
-    print(render_json(preview) if args.format == "json" else render_text(preview))
+    print(render(preview, args.format))
     return EXIT_OK if preview.summary()["passed"] else EXIT_VIOLATIONS
 
 
@@ -52,15 +56,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("stack", nargs="?", help="stack to preview (default: dev)")
     parser.add_argument("--state", type=Path, help="audit a `pulumi stack export`, a backend checkpoint or a "
                                                     "`pulumi preview --json` file")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--project", type=Path, metavar="DIR", help="preview the Python Pulumi program in DIR "
+                                                                    "(its Pulumi.yaml and Pulumi.<stack>.yaml)")
+    parser.add_argument("--pack", type=Path, action="append", metavar="DIR",
+                        help="a CrossGuard pack (Python or Node), repeatable; default: policies/")
+    parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--graph", type=Path, metavar="FILE.dot", help="write the resource graph for Graphviz")
     parser.add_argument("--grpc", action="store_true", help="run the pack in a real analyzer subprocess")
-    parser.add_argument("--pack-config", type=Path, help="a --policy-pack-config JSON file")
+    parser.add_argument("--pack-config", type=Path, action="append", default=[],
+                        help="a --policy-pack-config JSON file, repeatable: the i-th goes with the i-th --pack")
     return parser
 
 
 def _input_name(args: argparse.Namespace) -> str:
-    return str(args.state) if args.state else f"stack {args.stack}"
+    return str(args.state or args.project or f"stack {args.stack}")
 
 
 def _check_output_path(path: Optional[Path]) -> None:
@@ -84,20 +93,28 @@ def _write(path: Path, text: str) -> None:
 
 
 def _preview(args: argparse.Namespace) -> Preview:
-    from preview.analysis import PolicyConfigError, analyze
-
+    from preview import gate
+    from preview.analysis import PolicyConfigError
     from preview.pack_config import PROJECT_PACK_CONFIG
-    pack_config = _read_pack_config(args.pack_config or (None if args.state else PROJECT_PACK_CONFIG))
-    if args.state:
-        records, outputs, source, notes, partial = _read_state(args.state)
-    else:
-        records, outputs, source, notes = _run_stack(args.stack)
-        partial = False
+    from preview.packs import all_violations, judge
+
+    default_config = None if args.state or args.project else _read_pack_config(PROJECT_PACK_CONFIG)
     try:
-        violations = analyze(records, pack_config, use_grpc=args.grpc, partial_input=partial)
+        packs = gate.pack_dirs(args.pack)
+        configs = gate.pair_configs(packs, [_read_pack_config(path) for path in args.pack_config], default_config)
+        partial, program = False, args.state or PROJECT_DIR / "__main__.py"
+        if args.state:
+            records, outputs, source, notes, partial = _read_state(args.state)
+        elif args.project:
+            records, outputs, source, notes, program = gate.project_input(args.project, args.stack)
+        else:
+            records, outputs, source, notes = _run_stack(args.stack)
+        runs = judge(records, packs, configs, use_grpc=args.grpc, partial_input=partial)
+    except (gate.PackError, gate.ProjectError) as error:
+        raise UsageError(str(error)) from None
     except PolicyConfigError as error:
-        raise UsageError(f"{args.pack_config or 'pack config'}: bad pack config: {error}") from None
-    return Preview(source, records, violations, outputs, notes, partial)
+        raise UsageError(f"{' '.join(map(str, args.pack_config)) or 'pack config'}: bad pack config: {error}") from None
+    return Preview(source, records, all_violations(runs), outputs, notes, partial, runs, str(program))
 
 
 def _read_state(path: Path):

@@ -24,7 +24,7 @@ from preview.pack_config import LEVEL_NAMES, PolicyConfigError, configure_reques
 from preview.transports import DEFAULT_PACK_DIR, Call, analyzer_in_process, analyzer_subprocess
 
 __all__ = ["DEFAULT_PACK_DIR", "PolicyConfigError", "Violation", "analyze", "analyze_requests",
-           "analyze_stack_request", "configure_request"]
+           "analyze_stack_request", "configure_request", "run_pack"]
 
 _LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
 
@@ -34,6 +34,7 @@ class Violation:
     level: str  # "mandatory" | "advisory" ("remediate" is reported as mandatory, as the engine does)
     urn: str
     message: str
+    pack: str = ""  # the pack's name, as GetAnalyzerInfo gives it (preview.packs sets it)
 
 
 def analyze(records: list[dict], pack_config: Optional[dict] = None, *, use_grpc: bool = False,
@@ -47,6 +48,12 @@ def analyze(records: list[dict], pack_config: Optional[dict] = None, *, use_grpc
     open_analyzer = analyzer_subprocess if use_grpc else analyzer_in_process
     with open_analyzer(Path(pack_dir)) as call:
         return _run_pack(call, records, pack_config or {}, partial_input)
+
+
+def run_pack(call: Call, records: list[dict], pack_config: Optional[Mapping[str, Any]] = None,
+             partial_input: bool = False) -> list[Violation]:
+    """The engine's request sequence on a pack already started (preview.packs starts any pack)."""
+    return _run_pack(call, records, pack_config or {}, partial_input)
 
 
 def _run_pack(call: Call, records: list[dict], pack_config: Mapping[str, Any],

@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from preview.policy_documents import policy_document
+
 ACCOUNT_ID = "123456789012"
 
 
@@ -25,7 +27,7 @@ class Place:
 def fake_outputs(type_: str, name: str, inputs: Mapping[str, Any], place: Place) -> tuple[str, dict[str, Any]]:
     """Return (id, the outputs a provider computes) for one resource."""
     physical = inputs.get("name") or f"{name}-{_digest(type_, name, 7)}"
-    builder = _BUILDERS.get(type_, _generic)
+    builder = _BUILDERS.get(type_) or (_provider if type_.startswith("pulumi:providers:") else _generic)
     return builder(type_, name, physical, inputs, place)
 
 
@@ -42,8 +44,12 @@ def _service(type_: str) -> str:
 
 
 def _generic(type_, name, physical, inputs, place):
-    kind = type_.rsplit(":", 1)[-1].lower()
-    return physical, {"arn": _arn(_service(type_), place, f"{kind}/{physical}"), "name": physical}
+    """Any type we never modelled: an id and a name, and for AWS an ARN, so programs reading them run."""
+    outputs = {"name": physical}
+    if type_.split(":", 1)[0] in ("aws", "aws-native"):
+        kind = type_.rsplit(":", 1)[-1].lower()
+        outputs["arn"] = _arn(_service(type_), place, f"{kind}/{physical}")
+    return physical, outputs
 
 
 def _provider(type_, name, physical, inputs, place):
@@ -278,6 +284,8 @@ _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
 
 def fake_call(token: str, args: Mapping[str, Any], place: Place) -> dict[str, Any]:
     """Answers for the data sources the program reads."""
+    if token == "aws:iam/getPolicyDocument:getPolicyDocument":
+        return policy_document(args)
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
         return {"accountId": place.account, "arn": f"arn:aws:iam::{place.account}:user/preview",
                 "userId": "AIDAPREVIEW", "id": place.account}

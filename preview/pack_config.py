@@ -43,6 +43,8 @@ def configure_request(info: pb.AnalyzerInfo, pack_config: Mapping[str, Any],
         if config.level not in _LEVEL_VALUES:
             raise PolicyConfigError(f'"{name}": no valid enforcement level')
         request.policyConfig[name].enforcementLevel = _LEVEL_VALUES[config.level]
+        # The engine always sends a properties Struct; the Node SDK crashes on a missing one.
+        request.policyConfig[name].properties.SetInParent()
         request.policyConfig[name].properties.update(config.properties)
     return request
 

@@ -95,8 +95,8 @@ class RecordingMonitor(MockMonitor):
 
 
 def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str, str],
-                secret_keys: Sequence[str] = (), seed: str = "") -> ProgramRun:
-    """Run ``project_dir/__main__.py`` once under mocks; exceptions of the program propagate.
+                secret_keys: Sequence[str] = (), seed: str = "", main: Optional[Path] = None) -> ProgramRun:
+    """Run ``main`` (default ``project_dir/__main__.py``) once under mocks; the program's exceptions propagate.
     ``seed`` changes what random resources return (a destroyed and recreated stack's values)."""
     region = config.get("aws:region", "us-east-1")
     mocks = RecordingMocks(Place(region=region, seed=seed))
@@ -110,7 +110,7 @@ def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str
 
     # The SDK's own entry point: a Stack resource that collects pulumi.export calls.
     def program() -> None:
-        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+        runpy.run_path(str(main or project_dir / "__main__.py"), run_name="__main__")
 
     _sync_await(run_in_stack(program))
     return ProgramRun([monitor.records[urn] for urn in sorted(monitor.records)], monitor.stack_outputs)

@@ -18,6 +18,8 @@ class Preview:
     outputs: dict[str, Any] = field(default_factory=dict)
     notes: Sequence[str] = ()
     partial: bool = False              # the input lacks some of the stack's resources
+    packs: Sequence[Any] = ()          # preview.packs.PackRun, one per pack that judged
+    program: str = ""                  # the file the resources come from (SARIF's physical location)
 
     def count(self, level: str) -> int:
         return sum(1 for v in self.violations if v.level == level)
@@ -36,7 +38,7 @@ def render_text(preview: Preview) -> str:
         r["type"] for r in preview.records).items())]
     if preview.outputs:
         lines += ["", "Outputs:"] + [f"    {k}: {json.dumps(v)}" for k, v in sorted(preview.outputs.items())]
-    lines += ["", "Policy report (iam-platform-guardrails):"]
+    lines += ["", f"Policy report ({', '.join(p.name for p in preview.packs) or 'iam-platform-guardrails'}):"]
     lines += [_violation(v) for v in preview.violations] or ["    no violations"]
     s = preview.summary()
     verdict = ("PASSED" if s["passed"] else "FAILED") + (" (partial input)" if s["partial"] else "")
@@ -48,6 +50,7 @@ def render_text(preview: Preview) -> str:
 def render_json(preview: Preview) -> str:
     document = {"source": preview.source, "resources": list(preview.records), "outputs": preview.outputs,
                 "violations": [asdict(v) for v in preview.violations], "notes": list(preview.notes),
+                "packs": [{"name": p.name, "version": p.version, "path": p.path} for p in preview.packs],
                 "summary": preview.summary()}
     return json.dumps(document, indent=2, sort_keys=True, default=str)
 
@@ -88,4 +91,5 @@ def _tree(records: Sequence[dict[str, Any]]) -> list[str]:
 
 def _violation(v: Any) -> str:
     message = " ".join(v.message.split())
-    return f"    [{v.level}] {v.policy}\n        {v.urn}\n        {message}"
+    pack = f" ({v.pack})" if getattr(v, "pack", "") else ""
+    return f"    [{v.level}] {v.policy}{pack}\n        {v.urn}\n        {message}"

@@ -43,7 +43,7 @@ def read_stack_settings(project_dir: Path, stack: str) -> StackSettings:
     for key, value in raw.items():
         if not isinstance(key, str):
             raise StackFileError(f"{stack_file.name}: config key {key!r} is {type(key).__name__}, not a string "
-                                 f"(quote it, and give it a namespace: {project}:<section>)")
+                                 f"(quote it, and give it a namespace: {project}:<key>)")
         full_key = key if ":" in key else f"{project}:{key}"
         if full_key in config:
             raise StackFileError(f"{stack_file.name}: {key} and {full_key} are the same key, given twice")
@@ -52,6 +52,11 @@ def read_stack_settings(project_dir: Path, stack: str) -> StackSettings:
         paths += [(full_key, path) for path in secure_paths]
     secure = tuple(sorted({key for key, _ in paths}))
     return StackSettings(project, stack, config, secure, tuple(paths))
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """A YAML mapping file read strictly (preview.project and preview.packs read theirs with it)."""
+    return _load_yaml(path)
 
 
 class _StrictLoader(yaml.SafeLoader):

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import grpc
 from pulumi.runtime.proto import analyzer_pb2_grpc
@@ -22,8 +22,8 @@ DEFAULT_PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
 # PolicyPack always reports this version; the engine shows PulumiPolicy.yaml's instead, except
 # inside the SDK's own "can't run policy ... during preview" messages.
 SDK_PACK_VERSION = "0.0.1"
-# `python -m pulumi.policy` only parses the engine address; nothing in the analyzer dials it.
-_UNUSED_ENGINE_ADDRESS = "127.0.0.1:0"
+# `python -m pulumi.policy` and Node's run-policy-pack only parse the engine address; nothing dials it.
+ENGINE_ADDRESS = "127.0.0.1:0"
 _START_TIMEOUT_SECONDS = 30.0
 _RPC_TIMEOUT_SECONDS = 60.0
 _STOP_TIMEOUT_SECONDS = 5.0
@@ -44,11 +44,14 @@ def analyzer_in_process(pack_dir: Path) -> Iterator[Call]:
 
 
 @contextlib.contextmanager
-def analyzer_subprocess(pack_dir: Path) -> Iterator[Call]:
-    """The pack started as the Pulumi CLI starts it; always stopped, even on error."""
+def analyzer_subprocess(pack_dir: Path, command: Optional[Sequence[str]] = None) -> Iterator[Call]:
+    """The pack started as the Pulumi CLI starts it; always stopped, even on error.
+
+    ``command``: the argv that starts it (preview.packs gives a Node pack's or another interpreter's);
+    by default this interpreter's ``-m pulumi.policy``."""
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi.policy", _UNUSED_ENGINE_ADDRESS, str(pack_dir)],
+            list(command or [sys.executable, "-m", "pulumi.policy", ENGINE_ADDRESS, str(pack_dir)]),
             cwd=pack_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
             # PolicyPack writes its port without flushing: buffered, it would never reach the pipe.
             env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -1,0 +1,4 @@
+// AWSGuard as published, every rule at its default level.
+const { AwsGuard } = require("@pulumi/awsguard");
+
+new AwsGuard();

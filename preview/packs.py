@@ -1,0 +1,140 @@
+"""Policy packs named with ``--pack DIR``: read each one's PulumiPolicy.yaml, start it the way the
+Pulumi CLI does (Python: ``python -m pulumi.policy``; Node: ``node
+node_modules/@pulumi/pulumi/cmd/run-policy-pack <engine address> .`` in the pack's directory), and
+run the engine's request sequence on it. Every violation names the pack that reported it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, ContextManager, Mapping, Optional, Sequence
+
+from google.protobuf import empty_pb2, json_format
+
+from preview.analysis import Violation, run_pack
+from preview.pack_config import LEVEL_NAMES
+from preview.stack_files import StackFileError, load_yaml
+from preview.transports import DEFAULT_PACK_DIR, ENGINE_ADDRESS, Call, analyzer_in_process, analyzer_subprocess
+
+POLICY_FILE = "PulumiPolicy.yaml"
+NODE_ENTRY = Path("node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack")
+RUNTIMES = ("python", "nodejs")
+
+
+class PackError(Exception):
+    """A --pack directory that cannot be run; one line."""
+
+
+@dataclass(frozen=True)
+class PackDir:
+    path: Path
+    runtime: str                      # "python" | "nodejs"
+    version: str = ""                 # PulumiPolicy.yaml's, else package.json's
+    interpreter: Optional[Path] = None  # a Python pack's own virtualenv interpreter
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    description: str
+    level: str
+
+
+@dataclass(frozen=True)
+class PackRun:
+    """One pack's verdicts, with what a report needs to describe its rules."""
+
+    name: str
+    version: str
+    path: str
+    policies: tuple[Policy, ...]
+    violations: tuple[Violation, ...]
+
+
+def read_pack(path: Path) -> PackDir:
+    if not path.is_dir():
+        raise PackError(f"{path}: --pack needs a policy pack directory")
+    if not (path / POLICY_FILE).is_file():
+        raise PackError(f"{path}: not a policy pack (no {POLICY_FILE})")
+    try:
+        document = load_yaml(path / POLICY_FILE)
+    except StackFileError as error:
+        raise PackError(f"{path}: {error}") from None
+    runtime, options = _runtime(document.get("runtime"))
+    if runtime not in RUNTIMES:
+        raise PackError(f"{path / POLICY_FILE}: runtime {runtime!r}; --pack runs python and nodejs packs")
+    version = str(document.get("version") or _package_version(path))
+    if runtime == "nodejs":
+        _check_node(path)
+        return PackDir(path.resolve(), runtime, version)
+    return PackDir(path.resolve(), runtime, version, _virtualenv_python(path, options))
+
+
+def _runtime(value: Any) -> tuple[Optional[str], Mapping[str, Any]]:
+    """``runtime: python`` or ``runtime: {name: python, options: {virtualenv: venv}}``."""
+    if isinstance(value, Mapping):
+        options = value.get("options")
+        return value.get("name"), options if isinstance(options, Mapping) else {}
+    return value, {}
+
+
+def _package_version(path: Path) -> str:
+    try:
+        return str(json.loads((path / "package.json").read_text()).get("version") or "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def _check_node(path: Path) -> None:
+    if shutil.which("node") is None:
+        raise PackError(f"{path}: a nodejs pack needs node on PATH (Debian: apt-get install nodejs npm)")
+    if not (path / NODE_ENTRY).is_dir():
+        raise PackError(f"{path}: the pack's dependencies are not installed (no {NODE_ENTRY}); "
+                        f"run npm install in {path}")
+
+
+def _virtualenv_python(path: Path, options: Mapping[str, Any]) -> Optional[Path]:
+    venv = options.get("virtualenv")
+    if not venv:
+        return None
+    python = (path / str(venv) / "bin" / "python")
+    if not python.exists():
+        raise PackError(f"{path / POLICY_FILE}: virtualenv {venv} has no bin/python; create it and install "
+                        "the pack's requirements.txt into it")
+    return python
+
+
+def open_pack(pack: PackDir, use_grpc: bool = False) -> ContextManager[Call]:
+    """Our own pack runs in-process unless ``use_grpc``; every other pack in its own process."""
+    if pack.runtime == "nodejs":
+        return analyzer_subprocess(pack.path, ["node", str(NODE_ENTRY), ENGINE_ADDRESS, "."])
+    if pack.path == DEFAULT_PACK_DIR and not use_grpc and pack.interpreter is None:
+        return analyzer_in_process(pack.path)
+    if pack.interpreter is not None:
+        return analyzer_subprocess(pack.path, [str(pack.interpreter), "-m", "pulumi.policy", ENGINE_ADDRESS, "."])
+    return analyzer_subprocess(pack.path)
+
+
+def judge(records: list[dict], packs: Sequence[PackDir], configs: Sequence[Optional[dict]],
+          use_grpc: bool = False, partial_input: bool = False) -> list[PackRun]:
+    """Each pack in turn, with the pack config given for it (``configs[i]`` for ``packs[i]``)."""
+    return [_judge_one(records, pack, config, use_grpc, partial_input)
+            for pack, config in zip(packs, configs, strict=True)]
+
+
+def _judge_one(records: list[dict], pack: PackDir, config: Optional[dict], use_grpc: bool,
+               partial_input: bool) -> PackRun:
+    with open_pack(pack, use_grpc) as call:
+        info = call("GetAnalyzerInfo", empty_pb2.Empty())
+        violations = run_pack(call, records, config or {}, partial_input)
+    policies = tuple(Policy(p.name, p.description, LEVEL_NAMES.get(p.enforcementLevel, "advisory"))
+                     for p in info.policies)
+    version = pack.version or json_format.MessageToDict(info).get("version", "")
+    return PackRun(info.name, version, str(pack.path), policies,
+                   tuple(replace(v, pack=info.name) for v in violations))
+
+
+def all_violations(runs: Sequence[PackRun]) -> list[Violation]:
+    return [v for run in runs for v in run.violations]
