@@ -63,7 +63,7 @@ def test_one_result_per_violation_located_at_the_resource(capsys):
 
     results = [result for run in document["runs"] for result in run["results"]]
     by_rule = {r["ruleId"]: r for r in results}
-    assert len(results) == 5  # 1 from the team's pack, 2 mandatory and 2 advisory from ours
+    assert len(results) == 6  # 1 from the team's pack, 3 mandatory and 2 advisory from ours
     wildcard = by_rule["iam-policy-no-wildcard-actions"]
     assert wildcard["level"] == "error" and "allows \"*\"" in wildcard["message"]["text"]
     [location] = wildcard["locations"]
@@ -98,12 +98,13 @@ def test_junit_has_a_case_per_resource_and_a_failure_per_mandatory_violation(cap
     assert status == 1 and root.tag == "testsuites"
     suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
     assert list(suites) == ["team-python-pack", "iam-platform-guardrails"]
-    assert root.get("failures") == "3" and root.get("tests") == "12"
+    assert root.get("failures") == "4" and root.get("tests") == "12"
     ours = suites["iam-platform-guardrails"]
     failing = [case for case in ours.findall("testcase") if case.find("failure") is not None]
     assert [case.get("name").rsplit("::", 1)[-1] for case in failing] == ["machine-everything"]
     assert {f.get("type") for f in failing[0].findall("failure")} == {"iam-policy-no-wildcard-actions",
-                                                                       "iam-policy-scoped-resources"}
+                                                                       "iam-policy-scoped-resources",
+                                                                       "iam-policy-no-privilege-escalation"}
     role = next(case for case in ours.findall("testcase") if case.get("name").endswith("::machine"))
     assert role.find("failure") is None and "[advisory] iam-role-trust-service-conditions" in role.find(
         "system-out").text
