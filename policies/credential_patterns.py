@@ -6,6 +6,7 @@ Nothing here returns or prints a value: callers get the kind of credential found
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Optional
 
@@ -57,7 +58,7 @@ def is_credential_name(name: str) -> bool:
     words = _words(name)
     if not words or words[-1] in _REFERENCE_WORDS or "_".join(words[-2:]) in _REFERENCE_WORDS:
         return False
-    pairs = zip(words, words[1:])
+    pairs = itertools.pairwise(words)
     return any(w in _CREDENTIAL_WORDS for w in words) or any(pair in _CREDENTIAL_PAIRS for pair in pairs)
 
 

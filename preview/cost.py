@@ -103,7 +103,9 @@ class StackCost:
 
 def stack_cost(stack: str, records: Records) -> StackCost:
     """Price one stack's custom resources; types the tables do not know are listed, not guessed."""
-    lines, usage, unknown = [], set(), set()
+    lines: list[Line] = []
+    usage: set[str] = set()
+    unknown: set[str] = set()
     for record in (r for r in records if r["custom"]):
         type_ = record["type"]
         if type_ in _ITEMS:
@@ -157,7 +159,7 @@ def render_markdown(costs: Sequence[StackCost]) -> str:
                 _, quantity, monthly, _ = grouped[item]
                 cells.append(f"${monthly:.2f} ({_number(quantity)} {unit[item].counted})")
             else:
-                cells.append("–")
+                cells.append("-")
         out.append(f"| {item} | ${unit[item].usd:.2f} per {unit[item].unit} | " + " | ".join(cells) + " |")
     out.append("| **idle month** | | " + " | ".join(f"**${c.monthly:.2f}**" for c in costs) + " |")
     out += ["", "Prices: " + ", ".join(sources) + "."]

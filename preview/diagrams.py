@@ -9,7 +9,6 @@ the program (so a stale picture fails ``make test``) and 0 when all match.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys

@@ -35,7 +35,7 @@ def start() -> None:
 def finish(code: int) -> NoReturn:
     if not enabled():
         sys.exit(code)
-    atexit._run_exitfuncs()  # noqa: SLF001 - what interpreter exit would run first
+    atexit._run_exitfuncs()  # what interpreter exit would run first
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

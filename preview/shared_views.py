@@ -83,7 +83,7 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
                                             self._get_provider_resource(r), None, [], {}))
             links.append((r.parent, list(r.dependencies), {k: list(v.urns) for k, v in r.propertyDependencies.items()}))
         by_urn = {resource.urn: resource for resource in resources}
-        for resource, (parent, dependencies, property_dependencies) in zip(resources, links):
+        for resource, (parent, dependencies, property_dependencies) in zip(resources, links, strict=True):
             if parent in by_urn:
                 resource.parent = by_urn[parent]
             resource.dependencies.extend(by_urn[d] for d in dependencies if d in by_urn)
@@ -96,7 +96,7 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
             result = policy.validate(args, report)
             if isawaitable(result):
                 loop = asyncio.new_event_loop()
-                loop.run_until_complete(asyncio.Task(result, loop=loop))
+                loop.run_until_complete(asyncio.ensure_future(result, loop=loop))
                 loop.close()
         except UnknownValueError as error:
             name, version = self._pack()

@@ -289,7 +289,7 @@ def _fall_back(credentials: DatabaseCredentials,
             candidate = next_candidate()
             connection = attempt(candidate)
             if connection is not None:
-                if next_candidate == credentials.pending:  # not when kept already: use must not extend it
+                if candidate is not None and next_candidate == credentials.pending:  # newly read: keep it
                     credentials.remember_pending(candidate)
                 return connection
     return None

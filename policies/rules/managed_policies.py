@@ -82,7 +82,7 @@ def _known_strings(value: Any) -> list[tuple[Optional[int], str]]:
     is a policy of the stack, never one of AWS's own."""
     if isinstance(value, str):
         return [(None, value)] if value else []
-    found = []
+    found: list[tuple[Optional[int], str]] = []
     for index in range(len(value or [])):
         try:
             item = value[index]
