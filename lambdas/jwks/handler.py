@@ -147,9 +147,9 @@ def request_line(event: object) -> tuple[str | None, str | None]:
 def serve_jwks(container: Container) -> dict:
     try:
         key_set = container.cache.get(container.fetch, container.settings.fallback_keys)
-    except KeysUnavailable:
+    except KeysUnavailable as error:
         message = "Signing keys are temporarily unavailable."
-        return error_response(503, "KEYS_UNAVAILABLE", message, {"Cache-Control": "no-store"})
+        return error_response(error.status, error.code, message, {"Cache-Control": "no-store"})
     max_age = _max_age(key_set.source, container.settings.ttl_seconds)
     headers = {"Cache-Control": f"public, max-age={max_age}", "X-JWKS-Source": key_set.source}
     return json_response(200, {"keys": key_set.keys}, headers)

@@ -14,7 +14,7 @@ Only ``GET /`` takes query parameters (``profile``, ``duration``); any other que
 parameter, on any route, is INVALID_REQUEST. Callers are identified by
 ``lambdas.tvm.identity`` (``TVM_IDENTITIES``): names no caller can choose, case-folded.
 
-Errors: ``{"error": CODE, "message": ...}``, codes and statuses in ``service.STATUS``.
+Errors: ``{"error": CODE, "message": ...}``, codes and statuses in ``lambdas.tvm.codes.ErrorCode``.
 One JSON decision line per request goes to stdout (CloudWatch Logs).
 
 Environment (set by the component): ``TVM_PARAMETER_ROOT``, ``TVM_SESSION_TABLE``,
@@ -42,6 +42,7 @@ from botocore.config import Config
 from lambdas.common.container import ContainerState
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.settings import SettingsError, whole_number
+from lambdas.tvm.codes import ErrorCode
 from lambdas.tvm.approvals import ApprovalStore
 from lambdas.tvm.identity import IdentityResolver, IdentitySources
 from lambdas.tvm.profiles import ProfileSource
@@ -124,15 +125,15 @@ def handler(event: Any, context: Any) -> dict:
         out.effect = "error" if error.status >= 500 else "deny"
         response = error_response(error.status, error.code, error.message, NO_STORE)
     except Exception as error:  # noqa: BLE001 - the caller gets a documented answer, the log the type
-        out.code, out.effect, out.reason = "CREDENTIAL_ERROR", "error", f"unexpected {type(error).__name__}"
-        response = error_response(500, "CREDENTIAL_ERROR", "The request could not be completed.", NO_STORE)
+        out.code, out.effect, out.reason = ErrorCode.CREDENTIAL_ERROR, "error", f"unexpected {type(error).__name__}"
+        response = error_response(ErrorCode.CREDENTIAL_ERROR.status, ErrorCode.CREDENTIAL_ERROR, "The request could not be completed.", NO_STORE)
     log_decision(out, request_id, response["statusCode"], _overrides.get("log", _stdout))
     return response
 
 
 def _route(event: Any, out: Outcome) -> tuple[int, dict, dict]:
     if not isinstance(event, Mapping):
-        raise ApiError("INVALID_REQUEST", "Not an HTTP API request.")
+        raise ApiError(ErrorCode.INVALID_REQUEST, "Not an HTTP API request.")
     context = event.get("requestContext")
     context = context if isinstance(context, Mapping) else {}
     http = context.get("http") if isinstance(context.get("http"), Mapping) else {}
@@ -144,12 +145,12 @@ def _route(event: Any, out: Outcome) -> tuple[int, dict, dict]:
     decision = _APPROVAL_DECISION.fullmatch(path) if isinstance(path, str) else None
     if (method, path) not in known and not (method == "POST" and decision):
         out.action = "not_found"
-        raise ApiError("NOT_FOUND", "Unknown API path.")
+        raise ApiError(ErrorCode.NOT_FOUND, "Unknown API path.")
     api_account = _api_account(context)
     try:
         tvm = current_tvm()
     except SettingsError as error:
-        raise ApiError("CONFIG_ERROR", "The credential service is not configured correctly.", str(error))
+        raise ApiError(ErrorCode.CONFIG_ERROR, "The credential service is not configured correctly.", str(error))
     caller = tvm.caller(_caller_arn(context), api_account, out)
     if (method, path) != ("GET", "/"):
         _no_query(event)
@@ -177,7 +178,7 @@ def _api_account(context: Mapping) -> str:
     api_account = context.get("accountId")
     if not isinstance(api_account, str) or not api_account:
         # Without the API's own account the caller's cannot be checked: refuse, never skip.
-        raise ApiError("IAM_AUTH_REQUIRED", "The request carries no account to check the caller against.",
+        raise ApiError(ErrorCode.IAM_AUTH_REQUIRED, "The request carries no account to check the caller against.",
                        "no requestContext.accountId")
     return api_account
 
@@ -185,7 +186,7 @@ def _api_account(context: Mapping) -> str:
 def _no_query(event: Mapping) -> None:
     query = event.get("queryStringParameters")
     if query or (isinstance(event.get("rawQueryString"), str) and event["rawQueryString"]):
-        raise ApiError("INVALID_REQUEST", "This route takes no query parameters.")
+        raise ApiError(ErrorCode.INVALID_REQUEST, "This route takes no query parameters.")
 
 
 def _vend_request(event: Mapping, method: str) -> VendRequest:
@@ -194,13 +195,13 @@ def _vend_request(event: Mapping, method: str) -> VendRequest:
         query = query if isinstance(query, Mapping) else {}
         unknown = set(query) - {"profile", "duration"}
         if unknown:
-            raise ApiError("INVALID_REQUEST", "Only profile and duration are query parameters.")
+            raise ApiError(ErrorCode.INVALID_REQUEST, "Only profile and duration are query parameters.")
         return VendRequest(_profile_field(query.get("profile")), parse_duration(query.get("duration"), from_query=True))
     body = _json_body(event, allowed=_VEND_FIELDS)
     for name in ("approval_id", "session_id"):
         value = body.get(name)
         if value is not None and not is_session_id(value):   # approval ids have the same shape
-            raise ApiError("INVALID_REQUEST", f"{name} must be an id this service issued.")
+            raise ApiError(ErrorCode.INVALID_REQUEST, f"{name} must be an id this service issued.")
     return VendRequest(_profile_field(body.get("profile")), parse_duration(body.get("duration")),
                        body.get("approval_id"), body.get("session_id"))
 
@@ -209,7 +210,7 @@ def _profile_field(value: Any) -> Optional[str]:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ApiError("INVALID_PROFILE", "Not a profile name.")
+        raise ApiError(ErrorCode.INVALID_PROFILE, "Not a profile name.")
     return value
 
 
@@ -218,18 +219,18 @@ def _json_body(event: Mapping, allowed: set[str]) -> dict:
     if raw is None or raw == "":
         return {}
     if not isinstance(raw, str):
-        raise ApiError("INVALID_REQUEST", "The body must be a JSON object.")
+        raise ApiError(ErrorCode.INVALID_REQUEST, "The body must be a JSON object.")
     try:
         if event.get("isBase64Encoded") is True:
             raw = base64.b64decode(raw, validate=True).decode("utf-8")
         body = json.loads(raw)
     except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):   # RecursionError: nested too deep
-        raise ApiError("INVALID_REQUEST", "The body must be a JSON object.") from None
+        raise ApiError(ErrorCode.INVALID_REQUEST, "The body must be a JSON object.") from None
     if not isinstance(body, dict):
-        raise ApiError("INVALID_REQUEST", "The body must be a JSON object.")
+        raise ApiError(ErrorCode.INVALID_REQUEST, "The body must be a JSON object.")
     unknown = set(body) - allowed
     if unknown:
-        raise ApiError("INVALID_REQUEST", f"Unknown fields; allowed: {', '.join(sorted(allowed)) or 'none'}.")
+        raise ApiError(ErrorCode.INVALID_REQUEST, f"Unknown fields; allowed: {', '.join(sorted(allowed)) or 'none'}.")
     return body
 
 

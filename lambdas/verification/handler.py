@@ -44,7 +44,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.common.cache import TtlCache
 from lambdas.common.container import ContainerState
-from lambdas.common.errors import aws_error_code
+from lambdas.common.errors import PlatformError, aws_error_code
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.secrets import SecretReadError, read_secret_field
 from lambdas.common.settings import SettingsError, aws_region, required, whole_number
@@ -147,10 +147,14 @@ class Container:
             raise DispatchFailed(0) from None
 
 
-class DispatchFailed(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
+class DispatchFailed(PlatformError):
+    """The work could not be handed on; ``api_status`` is the execution API's answer (0: none)."""
+
+    status = 502
+
+    def __init__(self, api_status: int) -> None:
+        super().__init__("DISPATCH_FAILED", f"dispatch failed (API status {api_status})")
+        self.api_status = api_status
 
 
 def _build_container(overrides: Mapping[str, Any]) -> Container:
@@ -234,8 +238,8 @@ def _handle_slack(container: Container, body: bytes, headers: Mapping[str, str])
         return _ignored(work)
     try:
         path = container.dispatch(work)
-    except DispatchFailed:
-        return error_response(502, "DISPATCH_FAILED", "The request could not be handed on.")
+    except DispatchFailed as error:
+        return error_response(error.status, error.code, "The request could not be handed on.")
     logger.info("dispatched", extra={"path": path, "event_id": work.event_id})
     return json_response(200, {"ok": True, "dispatched": path})
 
