@@ -4,21 +4,35 @@ STACKS := dev staging prod
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# uv builds .venv from uv.lock; without a uv on PATH, this pinned one is installed into .tools/.
+UV_VERSION := 0.13.8
+UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+LINT_PATHS := __main__.py components policies preview lambdas cli
 
-.PHONY: preview test check bench clean
+.PHONY: preview test check lint bench docs clean
 
-$(STAMP): requirements.txt requirements-dev.txt lambdas/requirements.txt policies/requirements.txt
-	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
 	touch $(STAMP)
 
 preview: $(STAMP)
 	$(PYTHON) -m preview $(STACK)
 
+# In parallel on every core (pytest-xdist), each module on one worker; `-n0` for one process.
 test: $(STAMP)
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n auto --dist loadscope
 
-check: $(STAMP)
+# `ruff format --check $(LINT_PATHS)` joins these once the tree has been formatted in one go.
+lint: $(STAMP)
+	$(UV) lock --check --quiet
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/mypy
+
+check: lint
 	@for stack in $(STACKS); do \
 		echo "== $$stack"; \
 		$(PYTHON) -m preview $$stack --format json > /dev/null || { $(PYTHON) -m preview $$stack | tail -n 30; exit 1; }; \
@@ -34,5 +48,8 @@ bench: $(STAMP)
 	$(PYTHON) bench/policies.py
 	$(PYTHON) bench/iam_data.py
 
+docs: $(STAMP)
+	$(PYTHON) -m preview.diagrams
+
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) .tools

@@ -18,11 +18,11 @@ import http.client
 import socket
 import ssl
 import threading
-from typing import Mapping, Optional, Union
+from typing import Mapping, Optional
 from urllib.parse import SplitResult, urlsplit
 
 Answer = tuple[int, dict[str, str], bytes]
-_Connection = Union[http.client.HTTPConnection, http.client.HTTPSConnection]
+_Connection = http.client.HTTPConnection | http.client.HTTPSConnection
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -46,7 +46,7 @@ def exchange(method: str, url: str, headers: Mapping[str, str], body: bytes, tim
     def work() -> None:
         try:
             outcome["answer"] = _exchange(connection, method, _target(parts), headers, body, max_body)
-        except BaseException as error:   # handed to the caller's thread
+        except BaseException as error:  # noqa: BLE001 - handed to the caller's thread, which re-raises it
             outcome["error"] = error
 
     worker = threading.Thread(target=work, name="bounded-http", daemon=True)
@@ -68,11 +68,11 @@ def host_header(url: str) -> str:
 
 
 def _connection(parts: SplitResult, timeout: float) -> _Connection:
-    port = parts.port or _DEFAULT_PORTS[parts.scheme]
+    host, port = parts.hostname or "", parts.port or _DEFAULT_PORTS[parts.scheme]
     if parts.scheme == "https":
-        return http.client.HTTPSConnection(parts.hostname, port, timeout=timeout,
+        return http.client.HTTPSConnection(host, port, timeout=timeout,
                                            context=ssl.create_default_context())
-    return http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
+    return http.client.HTTPConnection(host, port, timeout=timeout)
 
 
 def _target(parts: SplitResult) -> str:

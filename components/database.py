@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import string
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -107,7 +107,9 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
             role = "writer" if index == 0 else f"reader-{index}"
             instance = aws.rds.ClusterInstance(
                 f"{name}-{role}", cluster_identifier=cluster.id, instance_class="db.serverless",
-                engine=cluster.engine, engine_version=cluster.engine_version, publicly_accessible=False,
+                # The provider types the cluster's engine output as a string, the instance's input as EngineType.
+                engine=cast("pulumi.Output[aws.rds.EngineType]", cluster.engine),
+                engine_version=cluster.engine_version, publicly_accessible=False,
                 promotion_tier=index, db_subnet_group_name=subnets.name, opts=child)
             self._ready_to_rotate.append(instance)
 
@@ -116,6 +118,7 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
             secret_arn = cluster.master_user_secrets.apply(lambda secrets: secrets[0]["secret_arn"])
             self._schedule(secret_arn, None)
         else:
+            assert master_password is not None  # made above for every strategy but rds-managed
             master_secret = self._secret("master-secret" if strategy == "alternating-users" else "secret",
                                          key, cluster, settings.master_username, master_password, protected)
             secret_arn = master_secret.arn
@@ -164,7 +167,8 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
             description=f"Aurora MySQL {kind} ({username}), rotated by Secrets Manager",
             kms_key_id=key.arn, recovery_window_in_days=platform.protection.secret_recovery_days,
             opts=pulumi.ResourceOptions(parent=self, protect=protected))
-        value = pulumi.Output.all(cluster.endpoint, cluster.cluster_identifier, password.result, extra or {}).apply(
+        value: pulumi.Input[str] = pulumi.Output.all(
+            cluster.endpoint, cluster.cluster_identifier, password.result, extra or {}).apply(
             lambda args: json.dumps({
                 "engine": "mysql", "host": args[0], "port": MYSQL_PORT, "username": username,
                 "password": args[2], "dbname": self._settings.database_name, "dbClusterIdentifier": args[1],

@@ -44,7 +44,8 @@ class ExternalSecretReader(pulumi.ComponentResource):
             "arn:", platform.partition, ":secretsmanager:", platform.region, ":", platform.account_id,
             ":secret:", settings.secret_prefix)
         policy = iam.policy_document(read_statements(settings, platform, self.secrets_arn))
-        description = f"{platform.project}/{platform.stack} {name}: reads secrets {settings.secret_prefix} from outside AWS"
+        description = (f"{platform.project}/{platform.stack} {name}: "
+                       f"reads secrets {settings.secret_prefix} from outside AWS")
         if settings.mode == "oidc":
             self._oidc(name, settings, policy, description, child)
         else:

@@ -6,7 +6,6 @@ import json
 from typing import Optional
 
 import pulumi
-import pulumi_aws as aws
 
 from components.config import JwksSettings
 from components.function import FunctionSpec, ServiceFunction

@@ -187,7 +187,7 @@ class ExecutionApi(pulumi.ComponentResource):
         return pulumi.Output.all(**parts).apply(fingerprint)
 
     def _alarms(self, alarms: LayerAlarmSettings) -> None:
-        dimensions = {"ApiName": self.api.name, "Stage": STAGE}
+        dimensions: dict[str, pulumi.Input[str]] = {"ApiName": self.api.name, "Stage": STAGE}
         for metric, threshold, what in (("4XXError", alarms.client_errors, "client errors (signature/authorisation failures)"),
                                         ("5XXError", alarms.server_errors, "server errors")):
             metric_alarm(f"{self._name}-{metric[:3].lower()}-alarm", f"{self._name}: {what}", threshold,
@@ -210,8 +210,8 @@ class ExecutionLayer(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__("iam-platform:layers:ExecutionLayer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        bot_token = _slack_secret(self, f"{name}-bot-token",
-                                  settings.bot_token_secret_name or f"{platform.project}/{platform.stack}/slack/bot-token",
+        default_name = f"{platform.project}/{platform.stack}/slack/bot-token"
+        bot_token = _slack_secret(self, f"{name}-bot-token", settings.bot_token_secret_name or default_name,
                                   "Slack bot token (xoxb-...) the execution layer posts replies with", platform)
         dead_letters = aws.sqs.Queue(
             f"{name}-dlq", sqs_managed_sse_enabled=True,

@@ -30,7 +30,8 @@ def autoname_regex(pattern: str, logical_name: str, stack: str, project: str) ->
     ``${organization}`` and ``${config.<key>}`` (not in a resource's URN) any non-empty text."""
     parts, end = [], 0
     for match in _EXPRESSION.finditer(pattern):
-        parts += [re.escape(pattern[end:match.start()]), _expression_regex(match.group(1), logical_name, stack, project)]
+        literal = re.escape(pattern[end:match.start()])
+        parts += [literal, _expression_regex(match.group(1), logical_name, stack, project)]
         end = match.end()
     parts.append(re.escape(pattern[end:]))
     return re.compile("".join(parts), re.IGNORECASE if "alphanum" in pattern or "string" in pattern else 0)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional, Protocol, TypeVar, cast
 
+from pulumi_policy import ReportViolation
 from pulumi_policy.proxy import UnknownValueError
 
 from policies import iam_data
@@ -126,7 +127,7 @@ def expand_action(pattern: str) -> frozenset[str]:
 
 def grants(action_patterns: Iterable[str], wanted: Iterable[str]) -> set[str]:
     """Which ``wanted`` patterns (globs, case-insensitive) the statement's actions grant."""
-    granted = set()
+    granted: set[str] = set()
     for action in action_patterns:
         for concrete in expand_action(action):
             granted.update(w for w in wanted if fnmatch.fnmatchcase(concrete, w.lower()))
@@ -166,7 +167,7 @@ def is_effectively_star(resource: str) -> bool:
         return False
     words = _resource_type_words(match["service"].lower())
     return all(_WILDCARD.fullmatch(token) or (token in words and _WILDCARD.fullmatch(after))
-               for token, after in zip(tokens, tokens[1:] + [""]))
+               for token, after in zip(tokens, [*tokens[1:], ""], strict=True))
 
 
 _WILDCARD = re.compile(r"[*?]*\*[*?]*")
@@ -195,12 +196,12 @@ class Document:
 
 
 def statements_or_report(document: Any, what: str,
-                         report_violation: Callable[[str], None]) -> Optional[list[Statement]]:
+                         report_violation: ReportViolation) -> Optional[list[Statement]]:
     """A resource policy's statements; None once reported as unparsable (``what``: 'the key policy of "k"')."""
     try:
         return parse_policy_document(document)
     except PolicyDocumentError as error:
-        report_violation(f"{what} is not a valid policy document: {error}; fix the JSON")
+        report_violation(f"{what} is not a valid policy document: {error}; fix the JSON", None)
         return None
 
 

@@ -60,7 +60,7 @@ class Statement:
         (``*``, ``0.0.0.0/0``, ``::/0``).
         """
         negated = self.effect == "Deny"
-        keys = set()
+        keys: set[str] = set()
         for operator, block in self.conditions.items():
             if _restricts(operator, negated):
                 keys.update(key.lower() for key, values in block.items() if not _matches_anything(values))

@@ -16,13 +16,13 @@ from typing import Any, Optional
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def service_actions(prefix: str) -> dict[str, dict[str, Any]]:
     """The service's actions by lower-cased name; empty for a prefix AWS does not document."""
     return _load("actions", prefix)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def service_resource_types(prefix: str) -> dict[str, dict[str, Any]]:
     return _load("resourceTypes", prefix)
 
@@ -123,7 +123,7 @@ def arns_overlap(resource: str, arn_format: str) -> bool:
     given, wanted = resource.split(":", 5), arn_format.split(":", 5)
     if len(given) < 6 or len(wanted) < 6:
         return globs_overlap(resource, arn_format)
-    return all(globs_overlap(a, b) for a, b in zip(given, wanted))
+    return all(globs_overlap(a, b) for a, b in zip(given, wanted, strict=True))
 
 
 def _only_wildcards(value: str) -> bool:

@@ -58,7 +58,8 @@ def value_errors(value: Any, spec: Mapping[str, Any]) -> list[str]:
     if "pattern" in spec and isinstance(value, str) and not re.search(spec["pattern"], value):
         return [f" must match {spec['pattern']}, not {value!r}"]
     if isinstance(value, str) and len(value) < spec.get("minLength", 0):
-        return [" must not be empty" if spec["minLength"] == 1 else f" must have at least {spec['minLength']} characters"]
+        minimum = spec["minLength"]
+        return [" must not be empty" if minimum == 1 else f" must have at least {minimum} characters"]
     if _JSON_TYPES["number"](value):
         if "minimum" in spec and value < spec["minimum"]:
             return [f" must be at least {spec['minimum']:g}, not {value:g}"]

@@ -24,6 +24,7 @@ To drive the engine's own request sequence over the real servicer or gRPC, use
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -94,7 +95,7 @@ class Resource:
             self.outputs = dict(self.props)
 
 
-Target = Union[Resource, Sequence[Resource]]
+Target = Resource | Sequence[Resource]
 
 
 def resource(type_: str, name: str, props: Optional[dict[str, Any]] = None, *,
@@ -196,13 +197,13 @@ def run_policy(policy: Policy, target: Target, config: Optional[Mapping[str, Any
         stack_urn = _stack_urn(resources)
         args = stack_args(resources, policy=policy, config=config)
         report = _reporter(policy, level, stack_urn, violations, known={r.urn for r in resources})
-        _call(policy, lambda: policy.validate(args, report), level, stack_urn, violations)
+        _call(policy, functools.partial(policy.validate, args, report), level, stack_urn, violations)
     elif isinstance(policy, ResourceValidationPolicy):
         resource_level = "mandatory" if level == "remediate" else level  # as the analyzer reports it
         for res in resources:
-            args = resource_args(res, policy=policy, config=config)
+            res_args = resource_args(res, policy=policy, config=config)
             report = _reporter(policy, resource_level, res.urn, violations, known=None)
-            _call(policy, lambda: policy.validate(args, report), resource_level, res.urn, violations)
+            _call(policy, functools.partial(policy.validate, res_args, report), resource_level, res.urn, violations)
     else:
         raise TypeError(f"not a policy: {policy!r}")
     return violations
@@ -232,7 +233,7 @@ def run_pack(target: Target, pack_config: Optional[Mapping[str, Any]] = None,
 def remediate(policy: ResourceValidationPolicy, res: Resource,
               config: Optional[Mapping[str, Any]] = None) -> Optional[dict[str, Any]]:
     """The properties the policy's remediation returns for ``res``, or None when it changes nothing."""
-    result = policy.remediate(resource_args(res, policy=policy, config=config))
+    result: Any = policy.remediate(resource_args(res, policy=policy, config=config))
     if inspect.isawaitable(result):
         result = asyncio.new_event_loop().run_until_complete(result)
     return None if result is None else dict(result)

@@ -45,8 +45,8 @@ class RecordingMocks(Mocks):
         resource_id, computed = fake_outputs(args.typ, args.name, plain(args.inputs), self.place)
         return resource_id, {**args.inputs, **computed}
 
-    def call(self, args: MockCallArgs) -> dict:
-        return fake_call(args.token, args.args, self.place)
+    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
+        return fake_call(args.token, args.args, self.place), []   # no check failures
 
 
 class RecordingMonitor(MockMonitor):
@@ -105,7 +105,10 @@ def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str
         sys.path.insert(0, str(project_dir))
 
     # The SDK's own entry point: a Stack resource that collects pulumi.export calls.
-    _sync_await(run_in_stack(lambda: runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")))
+    def program() -> None:
+        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
+
+    _sync_await(run_in_stack(program))
     return ProgramRun([monitor.records[urn] for urn in sorted(monitor.records)], monitor.stack_outputs)
 
 

@@ -68,7 +68,7 @@ def render_dot(records: Iterable[dict[str, Any]]) -> str:
 def _tree(records: Sequence[dict[str, Any]]) -> list[str]:
     children: dict[str, list[dict[str, Any]]] = defaultdict(list)
     urns = {r["urn"] for r in records}
-    roots = []
+    roots: list[dict[str, Any]] = []
     for r in records:
         (children[r["parent"]] if r["parent"] in urns else roots).append(r)
     lines: list[str] = []

@@ -54,7 +54,7 @@ def analyzer_subprocess(pack_dir: Path) -> Iterator[Call]:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         try:
-            port = _read_port(process, stderr)
+            port = _read_port(process, stderr, pack_dir)
             with grpc.insecure_channel(f"127.0.0.1:{port}", options=_GRPC_OPTIONS) as channel:
                 grpc.channel_ready_future(channel).result(timeout=_START_TIMEOUT_SECONDS)
                 stub = analyzer_pb2_grpc.AnalyzerStub(channel)
@@ -63,8 +63,9 @@ def analyzer_subprocess(pack_dir: Path) -> Iterator[Call]:
             _stop(process)
 
 
-def _read_port(process: subprocess.Popen, stderr: Any) -> int:
+def _read_port(process: subprocess.Popen, stderr: Any, pack_dir: Path) -> int:
     """The analyzer prints its port on the first line of stdout once it serves."""
+    assert process.stdout is not None  # started with stdout=PIPE
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ)
         if not selector.select(timeout=_START_TIMEOUT_SECONDS):
@@ -77,7 +78,7 @@ def _read_port(process: subprocess.Popen, stderr: Any) -> int:
             process.wait(timeout=_STOP_TIMEOUT_SECONDS)
     stderr.seek(0)
     detail = stderr.read().decode(errors="replace").strip()
-    raise RuntimeError(f"policy pack in {process.args[-1]} failed to start (stdout {line!r}):\n{detail}")
+    raise RuntimeError(f"policy pack in {pack_dir} failed to start (stdout {line!r}):\n{detail}")
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -88,4 +89,5 @@ def _stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=_STOP_TIMEOUT_SECONDS)
-    process.stdout.close()
+    if process.stdout is not None:
+        process.stdout.close()

@@ -11,6 +11,14 @@ from lambdas.tvm import handler as tvm
 from tests.lambdas.tvm_world import REGION, World, build_world
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items):
+    """Every test that uses the MariaDB server fixture is a ``mariadb`` test (``-m "not mariadb"``)."""
+    for item in items:
+        if "server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.mariadb)
+
+
 @pytest.fixture
 def aws_env(monkeypatch):
     """Fake credentials and a region, so no test can reach a real account."""

@@ -28,6 +28,7 @@ def test_tools_missing_from_path_are_found_in_the_sbin_folders(tmp_path, monkeyp
         mariadb.skip_reason_or_failure()
 
 
+@pytest.mark.mariadb
 @pytest.mark.skipif(not Path("/usr/sbin/mariadbd").exists(), reason="needs Debian's mariadb-server package")
 def test_server_starts_for_a_user_whose_path_lacks_sbin(monkeypatch):
     monkeypatch.setenv("PATH", NORMAL_USER_PATH)

@@ -86,7 +86,7 @@ def execute(plan: Plan, session: Any, out: Out, waits: Waits = Waits()) -> None:
         _switch_role(lam, plan.function_name, temp_arn, out, waits)
         _switch_role(lam, plan.function_name, plan.original_role_arn, out, waits)
         if plan.health_payload is not None:
-            _invoke(lam, plan, out)
+            _invoke(lam, plan.function_name, plan.health_payload, out)
         failed = [g.grant_id for g in plan.stale_grants if not _retire(kms, plan.key_arn, g, out)]
         if failed:
             raise RepairError(f"could not retire grant(s) {', '.join(failed)}; the function itself is repaired")
@@ -134,8 +134,8 @@ def wait_until_updated(lam: Any, function: str, out: Out, waits: Waits) -> dict[
         waits.sleep(waits.interval_seconds)
 
 
-def _invoke(lam: Any, plan: Plan, out: Out) -> None:
-    response = lam.invoke(FunctionName=plan.function_name, Payload=plan.health_payload.encode())
+def _invoke(lam: Any, function_name: str, payload: str, out: Out) -> None:
+    response = lam.invoke(FunctionName=function_name, Payload=payload.encode())
     if response.get("FunctionError"):
         raise RepairError(f"health invocation failed: {response['FunctionError']}")
     out(f"health invocation answered {response.get('StatusCode')}")

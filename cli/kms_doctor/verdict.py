@@ -123,7 +123,7 @@ def _function_facts(evidence: Evidence) -> list[str]:
              f"LastUpdateStatus {f.last_update_status or '-'}"
              + (f", LastUpdateStatusReasonCode {f.last_update_reason_code}" if f.last_update_reason_code else "")
              + (f" ({f.last_update_reason})" if f.last_update_reason else "")]
-    codes = {f.state_reason_code, f.last_update_reason_code} & KMS_REASON_CODES
+    codes = {code for code in (f.state_reason_code, f.last_update_reason_code) if code} & KMS_REASON_CODES
     if codes:
         facts.append(f"Lambda reports a KMS problem: {', '.join(sorted(codes))}")
     return facts

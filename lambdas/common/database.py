@@ -5,10 +5,12 @@
   When ``PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`` is set and the AWS Parameters and
   Secrets Lambda Extension answers, cached reads go through it; ``refresh()`` and
   ``pending()`` always ask Secrets Manager, since the extension may hold the old value.
-- ``connect(credentials)``: a PyMySQL connection. Only when the database refuses the
-  credentials (MySQL error 1045) does it refresh AWSCURRENT, then try AWSPENDING, then
-  re-read AWSCURRENT once more (finishSecret may have promoted the pending version between
-  two reads). A failure to *fetch* the secret (permissions, KMS, network) raises
+- ``connect(credentials)``: a PyMySQL connection over TLS, with one ``ssl.SSLContext`` per
+  container (``lambdas.common.tls.tls_context``). Only when the database refuses the credentials (MySQL error
+  1045) does it refresh AWSCURRENT, then try AWSPENDING, then re-read AWSCURRENT once more
+  (finishSecret may have promoted the pending version between two reads). A pending version
+  that worked is kept (``working_pending``) so that the rest of the rotation window costs
+  nothing extra. A failure to *fetch* the secret (permissions, KMS, network) raises
   ``SecretFetchError`` at once: a fallback would only hide it.
 - ``ReusableConnection``: one connection kept across invocations, re-opened through
   ``connect`` when the server has gone away (never PyMySQL's own reconnect, which would
@@ -39,6 +41,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.common.errors import aws_error_code
+from lambdas.common.tls import tls_context
 
 AWSCURRENT = "AWSCURRENT"
 AWSPENDING = "AWSPENDING"
@@ -90,6 +93,9 @@ class Credentials:
             kwargs["database"] = self.dbname
         return kwargs
 
+    def same_endpoint(self, other: Credentials) -> bool:
+        return (self.host, self.port, self.dbname) == (other.host, other.port, other.dbname)
+
 
 class DatabaseCredentials:
     """The secret's versions, AWSCURRENT cached for ``ttl_seconds``; thread-safe.
@@ -108,8 +114,11 @@ class DatabaseCredentials:
         self._clock = clock
         self._environ = environ
         self._lock = threading.Lock()
+        self.fallback_lock = threading.Lock()  # held by connect() while it falls back
         self._current: Credentials | None = None
         self._fetched_at = 0.0
+        # AWSPENDING that the database accepted, when, and the AWSCURRENT version it stood beside.
+        self._pending: tuple[Credentials, float, str] | None = None
         self.fetches = 0  # calls that left the container's cache (for benchmarks and tests)
 
     def current(self) -> Credentials:
@@ -134,8 +143,38 @@ class DatabaseCredentials:
             raise
         return None if pending.version_id == current.version_id else pending
 
+    def working_pending(self) -> Credentials | None:
+        """The AWSPENDING version the database last accepted, while it is worth trying first:
+        for ``ttl_seconds`` after it first worked, as long as AWSCURRENT is the version it
+        stood beside (not extended by use, so a demoted version cannot live on under traffic)."""
+        with self._lock:
+            if self._pending is None:
+                return None
+            pending, since, beside = self._pending
+            if (self._clock() - since < self.ttl_seconds and self._current is not None
+                    and self._current.version_id == beside):
+                return pending
+            self._pending = None
+            return None
+
+    def remember_pending(self, pending: Credentials) -> None:
+        """Keep an AWSPENDING version the database accepted; only one at the AWSCURRENT
+        endpoint (a pending value naming another host is tried as before, never kept)."""
+        with self._lock:
+            current = self._current
+            if pending.stage == AWSPENDING and current is not None and pending.same_endpoint(current):
+                self._pending = (pending, self._clock(), current.version_id)
+
+    def forget_pending(self, refused: Credentials) -> None:
+        """Drop the kept version the database refused (not one another thread kept since)."""
+        with self._lock:
+            if self._pending is not None and self._pending[0] is refused:
+                self._pending = None
+
     def _store(self, credentials: Credentials) -> Credentials:
         with self._lock:
+            if self._pending is not None and self._pending[2] != credentials.version_id:
+                self._pending = None  # AWSCURRENT moved: the rotation is over or another began
             self._current, self._fetched_at = credentials, self._clock()
         return credentials
 
@@ -202,13 +241,17 @@ def _extension_error_code(error: urllib.error.HTTPError) -> str:
 
 
 def connect(credentials: DatabaseCredentials, **pymysql_kwargs: Any) -> pymysql.connections.Connection:
-    """A new connection; falls back through the rotation's versions only on error 1045.
+    """A new TLS connection; falls back through the rotation's versions only on error 1045.
 
-    Order: cached AWSCURRENT; refreshed AWSCURRENT; AWSPENDING (when on another version);
-    AWSCURRENT re-read (finishSecret may have just promoted the pending version and removed
-    its label). Versions already refused are not tried twice. Any other database error and
-    every fetch failure propagate at once.
+    Order: the AWSPENDING version that last worked, if it is still worth trying
+    (``working_pending``); cached AWSCURRENT; then, one thread at a time, ``working_pending``
+    again (another thread may have just kept one); refreshed AWSCURRENT; AWSPENDING (when on
+    another version; kept when accepted); AWSCURRENT re-read (finishSecret may have just
+    promoted the pending version and removed its label). Versions already refused are not
+    tried twice. Any other database error and every fetch failure propagate at once.
+    ``ssl`` defaults to ``tls_context()``; pass another context (or ``ssl_disabled``) to override.
     """
+    kwargs = {"ssl": tls_context(), **pymysql_kwargs}
     tried: list[str] = []
     refused: set[tuple[str, str]] = set()
 
@@ -217,18 +260,39 @@ def connect(credentials: DatabaseCredentials, **pymysql_kwargs: Any) -> pymysql.
             return None
         tried.append(f"{candidate.stage} {candidate.version_id or '?'}")
         try:
-            return pymysql.connect(**{**candidate.connect_kwargs(), **pymysql_kwargs})
+            return pymysql.connect(**{**candidate.connect_kwargs(), **kwargs})
         except pymysql.err.OperationalError as error:
             if not error.args or error.args[0] != ACCESS_DENIED:
                 raise
             refused.add((candidate.username, candidate.password))
             return None
 
-    for next_candidate in (credentials.current, credentials.refresh, credentials.pending, credentials.refresh):
-        connection = attempt(next_candidate())
+    remembered = credentials.working_pending()
+    if remembered is not None:
+        connection = attempt(remembered)
         if connection is not None:
             return connection
-    raise CredentialsRejected(credentials.secret_id, tried)
+        credentials.forget_pending(remembered)
+    connection = attempt(credentials.current()) or _fall_back(credentials, attempt)
+    if connection is None:
+        raise CredentialsRejected(credentials.secret_id, tried)
+    return connection
+
+
+def _fall_back(credentials: DatabaseCredentials,
+               attempt: Callable[[Credentials | None], pymysql.connections.Connection | None]
+               ) -> pymysql.connections.Connection | None:
+    """One thread at a time; the others then find the version it kept (``working_pending``)."""
+    with credentials.fallback_lock:
+        for next_candidate in (credentials.working_pending, credentials.refresh, credentials.pending,
+                               credentials.refresh):
+            candidate = next_candidate()
+            connection = attempt(candidate)
+            if connection is not None:
+                if next_candidate == credentials.pending:  # not when kept already: use must not extend it
+                    credentials.remember_pending(candidate)
+                return connection
+    return None
 
 
 class ReusableConnection:

@@ -145,7 +145,8 @@ def _route(request: Optional[HttpRequest], out: Outcome) -> tuple[int, dict, dic
     try:
         tvm = current_tvm()
     except SettingsError as error:
-        raise ApiError(ErrorCode.CONFIG_ERROR, "The credential service is not configured correctly.", str(error))
+        raise ApiError(ErrorCode.CONFIG_ERROR, "The credential service is not configured correctly.",
+                       str(error)) from None
     caller = tvm.caller(request.caller_arn, request.account_id, out)
     if (method, path) != ("GET", "/"):
         _no_query(request)

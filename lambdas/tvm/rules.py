@@ -40,7 +40,8 @@ from lambdas.common.errors import PlatformError
 
 MIN_DURATION = 900
 MAX_DURATION = 43200
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALLOW, DENY, REQUIRE_APPROVAL = "allow", "deny", "require_approval"
 _HOURS = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]|24):([0-5][0-9])")
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$"
@@ -60,7 +61,7 @@ class _Model(BaseModel):
 
 
 class TimeWindow(_Model):
-    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = DAYS
+    days: tuple[Day, ...] = DAYS
     hours: Optional[str] = None
     timezone: str = "UTC"
 

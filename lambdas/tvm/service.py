@@ -112,6 +112,7 @@ class Tvm:
         session = self._own_session(caller, request, out) if request.session_id else None
         profile = request.profile if request.profile is not None else (session.profile if session else None)
         document = self._document(profile, out)
+        assert profile is not None  # _document refuses a missing profile
         decision = decide(document, caller.user, now, caller.source)
         out.rule, out.reason, out.role_arn = decision.rule, decision.reason, document.role_arn
         if decision.effect == DENY:

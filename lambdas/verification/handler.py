@@ -33,7 +33,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, TypeGuard
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -228,8 +228,9 @@ def _handle_slack(container: Container, body: bytes, headers: Mapping[str, str])
         return json_response(200, {"challenge": challenge})
     if kind != "event_callback":
         return _ignored("unsupported_type")
-    if headers.get("x-slack-retry-num"):
-        logger.info("acknowledged Slack retry", extra={"retry_num": headers.get("x-slack-retry-num")[:8],
+    retry_num = headers.get("x-slack-retry-num")
+    if retry_num:
+        logger.info("acknowledged Slack retry", extra={"retry_num": retry_num[:8],
                                                       "retry_reason": headers.get("x-slack-retry-reason", "")[:64]})
         return _ignored("retry")
     work = _work_of(document)
@@ -254,13 +255,17 @@ def _work_of(document: Mapping[str, Any]) -> Dispatch | str:
         return "bot_or_system_message"  # never answer ourselves
     channel, text = event.get("channel"), event.get("text")
     thread_ts = event.get("thread_ts") or event.get("ts")
-    if not all(isinstance(v, str) and v for v in (channel, text, thread_ts)):
+    if not (_filled(channel) and _filled(text) and _filled(thread_ts)):
         return "malformed_event"
     return Dispatch(channel=channel, text=text, thread_ts=thread_ts, event_id=event_id)
 
 
 def _ignored(reason: str) -> dict:
     return json_response(200, {"ok": True, "ignored": reason})
+
+
+def _filled(value: Any) -> TypeGuard[str]:
+    return isinstance(value, str) and value != ""
 
 
 def _body(request: HttpRequest) -> Optional[bytes]:

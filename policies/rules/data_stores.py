@@ -108,7 +108,7 @@ def _table_problems(props: Mapping[str, Any], settings: Mapping[str, Any]) -> li
 
 def _enabled(props: Mapping[str, Any], block: str) -> bool:
     value = props.get(block)
-    return bool(value) and value.get("enabled") is True
+    return value is not None and bool(value) and value.get("enabled") is True
 
 
 @applies_to(TABLE_TYPE)
@@ -144,5 +144,5 @@ DYNAMODB_TABLE_PROTECTED = ResourceValidationPolicy(
                       "\"kms_key_arn\": ...}; at enforcement level \"remediate\" the pack sets both itself.",
     config_schema=TABLE_SCHEMA,
     validate=_validate_table,
-    remediate=_remediate_table,
+    remediate=_remediate_table,  # type: ignore[arg-type]  # the SDK types remediations as async only; it takes a mapping too
 )

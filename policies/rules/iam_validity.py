@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import Any, Iterator
 
 from pulumi_policy import (
@@ -71,7 +72,9 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
 
 
 def _findings(document: Document) -> Iterator[tuple[str, str]]:
-    from parliament import analyze_policy_string, enhance_finding
+    with warnings.catch_warnings():  # parliament imports pkg_resources, which setuptools (pinned <81) warns about
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+        from parliament import analyze_policy_string, enhance_finding
 
     text, prepared = _prepare(document)
     if prepared is None:

@@ -3,7 +3,7 @@ and Function URLs authenticate their callers unless exempted."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeGuard
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -102,7 +102,7 @@ def _any_account(source_arn: Any) -> bool:
     return "*" in parts[4] or "?" in parts[4]
 
 
-def _is_service_principal(principal: Any) -> bool:
+def _is_service_principal(principal: Any) -> TypeGuard[str]:
     return isinstance(principal, str) and principal.endswith(SERVICE_PRINCIPAL_SUFFIXES)
 
 

@@ -68,7 +68,7 @@ LOG_GROUP_RETENTION_SET = ResourceValidationPolicy(
                       "the pack sets remediationRetentionDays itself.",
     config_schema=RETENTION_SCHEMA,
     validate=_validate_retention,
-    remediate=_remediate_retention,
+    remediate=_remediate_retention,  # type: ignore[arg-type]  # the SDK types remediations as async only; it takes a mapping too
 )
 
 

@@ -169,7 +169,8 @@ def _names_function(function: Any, refs: set[str]) -> bool:
 
 
 def _covers(pattern: str, arn: str) -> bool:
-    return resource_matches(pattern, arn) or resource_matches(pattern, f"{arn}:$LATEST") or pattern.startswith(f"{arn}:")
+    return (resource_matches(pattern, arn) or resource_matches(pattern, f"{arn}:$LATEST")
+            or pattern.startswith(f"{arn}:"))
 
 
 ROLLOUT_CLEANUP_COMPLETE = StackValidationPolicy(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, Optional
 
@@ -135,7 +136,7 @@ def _cron_interval_days(expression: str) -> Optional[float]:
     days = sorted({int(d) for d in re.findall(r"\d+", day_of_month)}) if re.fullmatch(r"[\d,]+", day_of_month) else []
     if not days:
         return None
-    gaps = [b - a for a, b in zip(days, days[1:])] + [31 - days[-1] + days[0]]
+    gaps = [b - a for a, b in itertools.pairwise(days)] + [31 - days[-1] + days[0]]
     return float(max(gaps))
 
 

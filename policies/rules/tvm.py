@@ -198,7 +198,8 @@ def _scope_problem(statement: Statement, protected_arns: list[str], prefix: str)
     if outside:
         return f"grants {', '.join(sorted(assumes))} on {', '.join(outside)}, not only protected roles; {fix}"
     if not _source_identity_ok(statement, prefix):
-        return f"grants {', '.join(sorted(assumes))} without a StringLike sts:SourceIdentity \"{prefix}.*\" condition; {fix}"
+        return (f"grants {', '.join(sorted(assumes))} without a StringLike sts:SourceIdentity "
+                f"\"{prefix}.*\" condition; {fix}")
     return None
 
 

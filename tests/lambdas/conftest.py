@@ -4,12 +4,17 @@
 from __future__ import annotations
 
 import base64
+import json
+import uuid
 from dataclasses import dataclass
 
+import boto3
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from moto import mock_aws
 
 from tests.mariadb import MariaDB, skip_reason_or_failure
+from tests.rotation import new_password
 
 REGION = "eu-west-1"
 
@@ -24,6 +29,24 @@ def server():
     server = MariaDB.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def secrets(aws_env):
+    """Secrets Manager in moto for one test."""
+    with mock_aws():
+        yield boto3.client("secretsmanager", region_name=REGION)
+
+
+@pytest.fixture
+def app_secret(server, secrets):
+    """A fresh database user and its secret, shaped as the rotation template expects."""
+    username, password = f"app_{uuid.uuid4().hex[:10]}", new_password()
+    server.create_user(username, password, "appdb")
+    value = {"engine": "mysql", "host": "127.0.0.1", "port": server.port, "username": username,
+             "password": password, "dbname": "appdb", "dbClusterIdentifier": "test-cluster"}
+    arn = secrets.create_secret(Name=f"db/{username}", SecretString=json.dumps(value))["ARN"]
+    return arn, value
 
 
 @dataclass

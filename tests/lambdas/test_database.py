@@ -31,27 +31,10 @@ from lambdas.common.database import (
     rotation_health,
 )
 from tests.broken_http import broken_http_server
-from tests.rotation import LoadRun, NaiveConnector, RotationDriver, new_password
+from tests.rotation import LoadRun, NaiveConnector, RotationDriver
 
 REGION = "eu-west-1"
 WORKERS, ROTATIONS = 4, 6
-
-
-@pytest.fixture
-def secrets(aws_env):
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name=REGION)
-
-
-@pytest.fixture
-def app_secret(server, secrets):
-    """A fresh database user and its secret, shaped as the rotation template expects."""
-    username, password = f"app_{uuid.uuid4().hex[:10]}", new_password()
-    server.create_user(username, password, "appdb")
-    value = {"engine": "mysql", "host": "127.0.0.1", "port": server.port, "username": username,
-             "password": password, "dbname": "appdb", "dbClusterIdentifier": "test-cluster"}
-    arn = secrets.create_secret(Name=f"db/{username}", SecretString=json.dumps(value))["ARN"]
-    return arn, value
 
 
 def select_one(connection) -> tuple:
@@ -305,7 +288,7 @@ def extension():
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     state["port"] = httpd.server_address[1]
     yield state

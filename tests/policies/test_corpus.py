@@ -44,6 +44,7 @@ def test_a_clean_export_trips_nothing(capsys, path):
     assert report["summary"]["resources"] > 30
 
 
+@pytest.mark.analyzer
 def test_the_real_grpc_analyzer_agrees_on_a_case(capsys):
     path = CORPUS / "tvm-role-assume-scope.json"
     in_process = preview_json(capsys, path)

@@ -101,6 +101,7 @@ def test_servicer_turns_a_known_violation_into_the_known_diagnostic():
 
 # --- both transports ------------------------------------------------------------------------
 
+@pytest.mark.analyzer
 def test_grpc_and_in_process_give_identical_violations(started_processes, monkeypatch):
     monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)  # the analyzer must not depend on the caller's env
     records = a_stack_breaking_every_rule()
@@ -118,6 +119,7 @@ def test_grpc_and_in_process_give_identical_violations(started_processes, monkey
     assert started_processes[0].poll() is not None, "the analyzer subprocess must be stopped"
 
 
+@pytest.mark.analyzer
 def test_analyzer_subprocess_is_stopped_when_the_run_fails(started_processes):
     with pytest.raises(PolicyConfigError):
         analyze(a_stack_breaking_every_rule(), {"iam-role-trust-no-wildcard": "blocking"}, use_grpc=True)
@@ -125,6 +127,7 @@ def test_analyzer_subprocess_is_stopped_when_the_run_fails(started_processes):
     assert started_processes[0].poll() is not None
 
 
+@pytest.mark.analyzer
 def test_a_pack_that_cannot_start_reports_its_error(tmp_path, started_processes):
     (tmp_path / "__main__.py").write_text("raise SystemExit('broken pack: cannot build policies')\n")
 

@@ -197,6 +197,7 @@ def test_program_records_one_stack():
     assert len(run_stack("dev").of_type("pulumi:pulumi:Stack")) == 1
 
 
+@pytest.mark.analyzer
 def test_grpc_transport_reports_the_same(capsys, tmp_path):
     path = export_file(tmp_path, route("public", "POST /orders", "NONE"))
     in_process = run_cli(capsys, "--state", str(path), "--format", "json")

@@ -240,6 +240,7 @@ def test_a_masked_secret_in_a_preview_is_unknown_not_an_invalid_document(capsys,
     assert any("can't run policy" in v["message"] for v in document["violations"])
 
 
+@pytest.mark.analyzer
 def test_the_real_analyzer_subprocess_gets_partial_input_too(capsys, tmp_path):
     path = write(tmp_path, preview_doc(step("update", SECRET), same=4, update=1))
     status, out, _ = run_cli(capsys, "--state", str(path), "--format", "json", "--grpc")
