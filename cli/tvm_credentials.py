@@ -153,11 +153,11 @@ def _check_endpoint(endpoint: str) -> None:
     host = http_host(endpoint)
     if not host or (urlsplit(endpoint).scheme == "http" and host not in LOOPBACK):
         raise CredentialProcessError("USAGE", "--endpoint must be an https:// URL (http:// only for 127.0.0.1, ::1 or "
-                                   "localhost)", EXIT_USAGE)
+                                            "localhost)", EXIT_USAGE)
     parts = urlsplit(endpoint)
     if not _PRINTABLE.fullmatch(endpoint) or parts.username is not None or parts.query or parts.fragment:
         raise CredentialProcessError("USAGE", f"--endpoint {endpoint!r} must be a base URL: printable, without spaces, "
-                                   "user name, query or fragment", EXIT_USAGE)
+                                            "user name, query or fragment", EXIT_USAGE)
 
 
 def _region(given: Optional[str], endpoint: str, session: botocore.session.Session) -> str:
@@ -168,8 +168,9 @@ def _region(given: Optional[str], endpoint: str, session: botocore.session.Sessi
     if not region:
         raise CredentialProcessError("USAGE", "no region: pass --region", EXIT_USAGE)
     if not isinstance(region, str) or not _REGION.fullmatch(region):
-        raise CredentialProcessError("USAGE", f"region {region!r} is not a region name (e.g. eu-west-1); check --region",
-                          EXIT_USAGE)
+        raise CredentialProcessError("USAGE", f"region {region!r} is not a region name (e.g. eu-west-1); "
+                                              "check --region",
+                                     EXIT_USAGE)
     return region
 
 
@@ -188,18 +189,19 @@ def _ask_tvm(args: argparse.Namespace, endpoint: str, region: str,
         status, _, answer = exchange(method, url, dict(signed.headers.items()), body, args.timeout, MAX_ANSWER_BYTES)
     except (SigningError, BotoCoreError) as error:
         raise CredentialProcessError("NO_CREDENTIALS", f"no usable AWS credentials to sign with ({error}); "
-                                            "check --source-profile", EXIT_USAGE) from None
+                                                     "check --source-profile", EXIT_USAGE) from None
     except AnswerTooLarge:
         raise CredentialProcessError("BAD_RESPONSE", f"the TVM's answer is longer than {MAX_ANSWER_BYTES} bytes",
-                          EXIT_UNAVAILABLE) from None
+                                     EXIT_UNAVAILABLE) from None
     except DeadlineExceeded:
-        raise CredentialProcessError("UNREACHABLE", f"no complete answer from the TVM within {args.timeout:g} s (--timeout)",
-                          EXIT_UNAVAILABLE) from None
+        raise CredentialProcessError("UNREACHABLE",
+                                     f"no complete answer from the TVM within {args.timeout:g} s (--timeout)",
+                                     EXIT_UNAVAILABLE) from None
     except OSError as error:
         raise CredentialProcessError("UNREACHABLE", f"cannot reach the TVM ({error})", EXIT_UNAVAILABLE) from None
     except http.client.HTTPException as error:  # its text is whatever the server sent: name the kind only
         raise CredentialProcessError("UNREACHABLE", f"the TVM's answer was not valid HTTP ({type(error).__name__})",
-                          EXIT_UNAVAILABLE) from None
+                                     EXIT_UNAVAILABLE) from None
     return status, answer
 
 

@@ -39,6 +39,11 @@ class Metric:
         if (self.statistic is None) == (self.extended_statistic is None):
             raise ValueError(f"metric {self.name}: give exactly one of statistic and extended_statistic")
 
+    @property
+    def stat(self) -> str:
+        """The aggregation, as a metric query names it (``Sum``, ``p99``)."""
+        return self.statistic or self.extended_statistic or ""
+
 
 def lambda_metric(name: str, function_name: pulumi.Input[str], statistic: Optional[str] = "Sum",
                   extended_statistic: Optional[str] = None) -> Metric:
@@ -51,7 +56,7 @@ def query(id_: str, metric: Metric, period: int) -> aws.cloudwatch.MetricAlarmMe
     """``metric`` as one input of a metric-math alarm, referred to by ``id_``."""
     return aws.cloudwatch.MetricAlarmMetricQueryArgs(id=id_, metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
         namespace=metric.namespace, metric_name=metric.name, dimensions=dict(metric.dimensions), period=period,
-        stat=metric.statistic or metric.extended_statistic))
+        stat=metric.stat))
 
 
 def expression(id_: str, formula: str, label: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:

@@ -188,8 +188,9 @@ class ExecutionApi(pulumi.ComponentResource):
 
     def _alarms(self, alarms: LayerAlarmSettings) -> None:
         dimensions: dict[str, pulumi.Input[str]] = {"ApiName": self.api.name, "Stage": STAGE}
-        for metric, threshold, what in (("4XXError", alarms.client_errors, "client errors (signature/authorisation failures)"),
-                                        ("5XXError", alarms.server_errors, "server errors")):
+        for metric, threshold, what in (
+                ("4XXError", alarms.client_errors, "client errors (signature/authorisation failures)"),
+                ("5XXError", alarms.server_errors, "server errors")):
             metric_alarm(f"{self._name}-{metric[:3].lower()}-alarm", f"{self._name}: {what}", threshold,
                          self._platform, self, Metric(metric, dimensions, API_NAMESPACE, statistic="Sum"),
                          alarms.period_seconds)

@@ -241,8 +241,9 @@ class TokenVendingMachine(pulumi.ComponentResource):
 
     def _alarms(self, name: str, settings: TvmSettings, platform: Platform) -> None:
         function_name, alarms = self.function.function.name, settings.alarms
-        metric_alarm(f"{name}-error-rate-alarm", f"{name}: more than {alarms.error_rate_percent} % of invocations failed",
-                     alarms.error_rate_percent, platform, self, comparison=ABOVE, queries=[
+        failed = f"{name}: more than {alarms.error_rate_percent} % of invocations failed"
+        metric_alarm(f"{name}-error-rate-alarm", failed, alarms.error_rate_percent, platform, self, comparison=ABOVE,
+                     queries=[
                          query("errors", lambda_metric("Errors", function_name), 300),
                          query("invocations", lambda_metric("Invocations", function_name), 300),
                          expression("rate", "IF(invocations > 0, 100 * errors / invocations, 0)", "Error rate (%)")])

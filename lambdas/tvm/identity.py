@@ -45,8 +45,10 @@ VERIFY_CACHE_SECONDS = 300
 class IdentityError(PlatformError):
     """The caller cannot be named, trusted or represented; ``code`` is the API error code."""
 
-    def __init__(self, code: str, message: str, reason: Optional[str] = None) -> None:
-        super().__init__(code, message, ErrorCode(code).status)
+    code: ErrorCode
+
+    def __init__(self, code: ErrorCode, message: str, reason: Optional[str] = None) -> None:
+        super().__init__(code, message, code.status)
         self.reason = reason or message
 
 

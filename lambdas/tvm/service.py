@@ -32,13 +32,15 @@ ROLE_CHAINING_LIMIT = 3600
 SESSION_TAG = "SentinelSessionRef"
 
 _NOT_RECORDED = "The session could not be recorded; nothing was issued."
+_REVOKED = "This session has been revoked."
 
 
 class ApiError(PlatformError):
     """A refusal with its documented code and status; ``message`` is shown, ``reason`` only logged."""
 
-    def __init__(self, code: str, message: str, reason: Optional[str] = None) -> None:
-        code = ErrorCode(code)   # an undocumented code is a bug here, never an answer
+    code: ErrorCode
+
+    def __init__(self, code: ErrorCode, message: str, reason: Optional[str] = None) -> None:
         super().__init__(code, message, code.status)
         self.message = message
         self.reason = reason or message   # for the log; may name internals, never shown
@@ -150,7 +152,7 @@ class Tvm:
         try:
             self.sessions.activate(key, caller.user, epoch)
         except ConditionFailed:  # an operator revoked it while STS answered
-            raise ApiError(ErrorCode.SESSION_REVOKED, "This session has been revoked.", "revoked during issue") from None
+            raise ApiError(ErrorCode.SESSION_REVOKED, _REVOKED, "revoked during issue") from None
         except StoreError as error:
             self._abandon(key, epoch, approval)
             raise ApiError(ErrorCode.CREDENTIAL_ERROR, _NOT_RECORDED, f"session activation failed: {error}") from None
@@ -164,7 +166,7 @@ class Tvm:
         try:
             self.sessions.extend(session.key, caller.user, max(session.expires_at, epoch + duration), epoch)
         except ConditionFailed:
-            raise ApiError(ErrorCode.SESSION_REVOKED, "This session has been revoked.", "revoked during refresh") from None
+            raise ApiError(ErrorCode.SESSION_REVOKED, _REVOKED, "revoked during refresh") from None
         except StoreError as error:
             raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The session could not be recorded; nothing was issued.",
                            str(error)) from None
@@ -184,7 +186,7 @@ class Tvm:
         if request.profile is not None and request.profile != session.profile:
             raise ApiError(ErrorCode.INVALID_REQUEST, "The session belongs to another profile.")
         if session.status != ACTIVE:
-            raise ApiError(ErrorCode.SESSION_REVOKED, "This session has been revoked.", f"session status {session.status}")
+            raise ApiError(ErrorCode.SESSION_REVOKED, _REVOKED, f"session status {session.status}")
         if session.expires_at <= int(self.clock().timestamp()):
             raise ApiError(ErrorCode.INVALID_REQUEST, "The session has expired; request new credentials without it.")
         return session
@@ -238,7 +240,8 @@ class Tvm:
             self.approvals.use(approval.approval_id, caller.user, key, epoch)
         except ConditionFailed:   # used by a concurrent vend, or revoked meanwhile
             self._abandon(key, epoch, None)
-            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "The approval has been used or revoked.", "approval spent") from None
+            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "The approval has been used or revoked.",
+                           "approval spent") from None
         except StoreError as error:
             self._abandon(key, epoch, approval)
             raise ApiError(ErrorCode.CREDENTIAL_ERROR, _NOT_RECORDED, f"approval write failed: {error}") from None
@@ -318,7 +321,8 @@ class Tvm:
             approval = self.approvals.create(approval_id, caller.user, caller.source, profile or "", rule.name,
                                              rule.approvers, epoch, self.settings.approval_ttl)
         except StoreError as error:
-            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The approval request could not be recorded.", str(error)) from None
+            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The approval request could not be recorded.",
+                           str(error)) from None
         out.effect, out.approval_id = "allow", approval_id
         return {"approval_id": approval_id, "status": approval.status, "profile": profile, "rule": rule.name,
                 "expires_at": _iso(approval.expires_at)}
