@@ -25,6 +25,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -32,7 +33,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-PROJECT = "iam-platform"
+PROJECT = "iam-platform"  # the default only: the running program's name comes from Pulumi.yaml
 REGION_KEY = "aws:region"
 # Namespaces a stack's config may use: the project's and those of the providers the program uses.
 PROVIDER_NAMESPACES = ("aws", "pulumi", "random")
@@ -87,11 +88,25 @@ class ObservabilitySettings(Settings):
         return days
 
 
+PROD_SECRET_RECOVERY_DAYS = 30
+
+
 class ProtectionSettings(Settings):
     """How hard stateful resources are to delete (strict in prod)."""
 
     deletion_protection: bool = Field(False, validate_default=True)
-    secret_recovery_days: int = Field(7, ge=7, le=30)
+    # 0 deletes a secret at once (ForceDeleteWithoutRecovery), so a destroyed stack can be brought
+    # up again with the same secret names; 7-30 keeps a deleted secret, and its name, that long.
+    # Unset: 0 outside prod, 30 (Secrets Manager's own default) in prod.
+    secret_recovery_days: int = Field(0, ge=0, le=30)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recovery_default(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, dict) and not {"secretRecoveryDays", "secret_recovery_days"} & data.keys():
+            prod = (info.context or {}).get("stack") == "prod"
+            return {**data, "secretRecoveryDays": PROD_SECRET_RECOVERY_DAYS if prod else 0}
+        return data
 
     @field_validator("deletion_protection")
     @classmethod
@@ -99,6 +114,15 @@ class ProtectionSettings(Settings):
         if (info.context or {}).get("stack") == "prod" and not enabled:
             raise ValueError("the prod stack must set deletionProtection: true")
         return enabled
+
+    @field_validator("secret_recovery_days")
+    @classmethod
+    def _recovery_window(cls, days: int, info: ValidationInfo) -> int:
+        if 0 < days < 7:
+            raise ValueError("must be 0 (delete at once) or 7-30 days, as Secrets Manager allows")
+        if (info.context or {}).get("stack") == "prod" and days == 0:
+            raise ValueError("the prod stack must set a recovery window of 7-30 days (0 deletes secrets at once)")
+        return days
 
 
 class FunctionSettings(Settings):
@@ -301,11 +325,14 @@ class TvmProfileSettings(Settings):
     rules_file: Optional[str] = None
     permissions: RolePermissions
     max_duration_seconds: int = Field(3600, ge=900, le=43200)
+    _file_rules: Any = PrivateAttr(None)  # rulesFile's content, read once against the project folder
 
     @model_validator(mode="after")
-    def _one_rules_source(self) -> "TvmProfileSettings":
+    def _one_rules_source(self, info: ValidationInfo) -> "TvmProfileSettings":
         if (self.rules is None) == (self.rules_file is None):
             raise ValueError(f"profile {self.name}: give exactly one of rules and rulesFile")
+        if self.rules_file is not None:
+            self._file_rules = _read_rules_file(self.rules_file, (info.context or {}).get("project_dir", PROJECT_DIR))
         self.rules_document()   # validates now, so a bad rule fails the preview
         return self
 
@@ -313,7 +340,7 @@ class TvmProfileSettings(Settings):
         """The document the TVM reads: the rules, plus this profile's role and maximum."""
         from lambdas.tvm.rules import RulesDocumentError, validate_rules
 
-        rules = self.rules if self.rules is not None else _read_rules_file(self.rules_file)
+        rules = self.rules if self.rules is not None else self._file_rules
         if not isinstance(rules, dict):
             raise ValueError(f"profile {self.name}: the rules must be a mapping with a rules list")
         reserved = sorted({"role_arn", "max_duration"} & rules.keys())
@@ -327,11 +354,11 @@ class TvmProfileSettings(Settings):
         return {**document, "role_arn": role_arn}
 
 
-def _read_rules_file(path: Optional[str]) -> Any:
+def _read_rules_file(path: str, project_dir: Path) -> Any:
     import yaml
 
-    file = (PROJECT_DIR / path) if path else None
-    if file is None or not file.is_file():
+    file = Path(project_dir) / path
+    if not file.is_file():
         raise ValueError(f"rulesFile {path!r} not found (paths are relative to the project folder)")
     try:
         return yaml.safe_load(file.read_text())
@@ -619,28 +646,30 @@ class StackConfigError(pulumi.RunError):
 
 def parse_stack_settings(stack: str, values: Mapping[str, Any],
                          secret_keys: frozenset[str] = frozenset(),
-                         environ: Mapping[str, str] = os.environ) -> StackConfig:
-    """Validate raw config values (fully qualified keys) into a StackConfig."""
+                         environ: Mapping[str, str] = os.environ,
+                         project: str = PROJECT, project_dir: Path = PROJECT_DIR) -> StackConfig:
+    """Validate raw config values (fully qualified keys) into a StackConfig. ``project`` (the name
+    in Pulumi.yaml) is the settings' namespace; ``rulesFile`` paths are relative to ``project_dir``."""
     sections = {key.split(":", 1)[1]: _decode(value) for key, value in values.items()
-                if key.startswith(f"{PROJECT}:")}
+                if key.startswith(f"{project}:")}
     blocked = {"project", "stack", "region"} & sections.keys()
-    problems = [f"{PROJECT}:{name}: is not a setting (it is derived from the stack)" for name in sorted(blocked)]
-    problems += _namespace_problems(values)
+    problems = [f"{project}:{name}: is not a setting (it is derived from the stack)" for name in sorted(blocked)]
+    problems += _namespace_problems(values, project)
     region = values.get(REGION_KEY) or environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     if region is None:
         problems.append(f"{REGION_KEY}: is required (set it in Pulumi.{stack}.yaml)")
     if problems:
         raise StackConfigError(problems)
     try:
-        return StackConfig.model_validate({**sections, "stack": stack, "region": region},
-                                          context={"stack": stack})
+        return StackConfig.model_validate({**sections, "project": project, "stack": stack, "region": region},
+                                          context={"stack": stack, "project_dir": project_dir})
     except ValidationError as error:
-        raise StackConfigError([_describe(e, secret_keys) for e in error.errors()]) from None
+        raise StackConfigError([_describe(e, secret_keys, project) for e in error.errors()]) from None
 
 
-def _namespace_problems(values: Mapping[str, Any]) -> list[str]:
+def _namespace_problems(values: Mapping[str, Any], project: str) -> list[str]:
     """A key under a namespace nobody reads (``iam-platfrom:jwks``) would be ignored without a word."""
-    allowed = (PROJECT, *PROVIDER_NAMESPACES)
+    allowed = (project, *PROVIDER_NAMESPACES)
     return [f"{key}: unknown namespace {key.split(':', 1)[0]!r} (allowed: {', '.join(allowed)}; check the spelling)"
             for key in sorted(values) if key.split(":", 1)[0] not in allowed]
 
@@ -649,7 +678,15 @@ def load_stack_config() -> StackConfig:
     """Read the running stack's configuration once, validated."""
     values = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     secrets = frozenset(k for k in values if pulumi.runtime.config.is_config_secret(k))
-    return parse_stack_settings(pulumi.get_stack(), values, secrets)
+    return parse_stack_settings(pulumi.get_stack(), values, secrets, project=pulumi.get_project(),
+                                project_dir=_running_project_dir())
+
+
+def _running_project_dir() -> Path:
+    """Where Pulumi.yaml of the running program is: the engine's root directory, else the working
+    directory (the CLI runs programs there), else this code's own project."""
+    candidates = [pulumi.get_root_directory(), os.getcwd()]
+    return next((Path(c) for c in candidates if c and (Path(c) / "Pulumi.yaml").is_file()), PROJECT_DIR)
 
 
 def _decode(value: Any) -> Any:
@@ -662,9 +699,9 @@ def _decode(value: Any) -> Any:
         return value
 
 
-def _describe(error: Mapping[str, Any], secret_keys: frozenset[str]) -> str:
+def _describe(error: Mapping[str, Any], secret_keys: frozenset[str], project: str) -> str:
     # An unknown key is reported as the user spelled it; known fields by their alias.
-    key = _config_key(error["loc"], as_written=error["type"] == "extra_forbidden")
+    key = _config_key(error["loc"], project, as_written=error["type"] == "extra_forbidden")
     section_key = key.split(".", 1)[0]
     value = "[secret]" if section_key in secret_keys else _short(error.get("input"))
     rule = str(error["msg"]).removeprefix("Value error, ")
@@ -673,11 +710,11 @@ def _describe(error: Mapping[str, Any], secret_keys: frozenset[str]) -> str:
     return f"{key} = {value}: {rule}"
 
 
-def _config_key(loc: tuple[Any, ...], as_written: bool) -> str:
+def _config_key(loc: tuple[Any, ...], project: str, as_written: bool) -> str:
     if loc == ("region",):
         return REGION_KEY
     name = (lambda part: part) if as_written else to_camel
-    key = f"{PROJECT}:{name(loc[0])}"
+    key = f"{project}:{name(loc[0])}"
     for part in loc[1:]:
         key += f"[{part}]" if isinstance(part, int) else f".{name(part)}"
     return key

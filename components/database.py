@@ -95,8 +95,7 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
             backup_retention_period=settings.backup_retention_days, copy_tags_to_snapshot=True,
             deletion_protection=protected,
             skip_final_snapshot=not settings.final_snapshot,
-            final_snapshot_identifier=f"{platform.project}-{platform.stack}-{name}-final"
-            if settings.final_snapshot else None,
+            final_snapshot_identifier=self._final_snapshot_identifier() if settings.final_snapshot else None,
             enabled_cloudwatch_logs_exports=list(settings.log_exports),
             # The rotation owns the password from the first rotation on.
             opts=pulumi.ResourceOptions(parent=self, protect=protected, ignore_changes=["masterPassword"]))
@@ -150,6 +149,14 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
         self.app_function_arn = app.function.arn
         self.register_outputs({"clusterArn": self.cluster_arn, "endpoint": self.endpoint,
                                "secretArn": self.secret_arn, "appFunctionArn": self.app_function_arn})
+
+    def _final_snapshot_identifier(self) -> pulumi.Output[str]:
+        """Unique per life of the stack: a snapshot outlives a destroy, and a second one of the same
+        name would stop the next destroy."""
+        suffix = random.RandomId(f"{self._name}-final-snapshot-id", byte_length=4,
+                                 opts=pulumi.ResourceOptions(parent=self))
+        prefix = f"{self._platform.project}-{self._platform.stack}-{self._name}-final"
+        return suffix.hex.apply(lambda hex_: f"{prefix}-{hex_}")
 
     def _password(self, suffix: str) -> random.RandomPassword:
         return random.RandomPassword(

@@ -41,8 +41,11 @@ class Statement:
 
     @property
     def is_public(self) -> bool:
-        """Whether a principal is ``*``: anyone (``"Principal": "*"``, ``{"AWS": "*"}``, ...)."""
-        return any("*" in ids for ids in self.principals.values())
+        """Whether a principal is ``*``: anyone (``"Principal": "*"``, ``{"AWS": "*"}``, ...), or an AWS
+        principal with a wildcard in it (``arn:aws:iam::*:role/x``): IAM matches no partial wildcard in a
+        principal, so scanners and this pack read it as meant for every account."""
+        return any("*" in ids for ids in self.principals.values()) \
+            or any("*" in principal for principal in self.principals.get("AWS", []))
 
     def condition_keys(self) -> set[str]:
         """Every condition key, lower-cased (AWS compares them case-insensitively)."""

@@ -7,6 +7,7 @@ run is reproducible.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -18,6 +19,7 @@ ACCOUNT_ID = "123456789012"
 class Place:
     region: str
     account: str = ACCOUNT_ID
+    seed: str = ""  # varies what random:* resources return, as a second `pulumi up` would
 
 
 def fake_outputs(type_: str, name: str, inputs: Mapping[str, Any], place: Place) -> tuple[str, dict[str, Any]]:
@@ -211,6 +213,15 @@ def _random_password(type_, name, physical, inputs, place):
     return _digest(type_, name, 8), {"result": result, "bcryptHash": "$2a$10$" + _digest(name, type_, 40)}
 
 
+def _random_id(type_, name, physical, inputs, place):
+    size = int(inputs.get("byteLength") or 8)
+    hex_ = hashlib.sha256(f"{type_}::{name}::{place.seed}".encode()).hexdigest()[:2 * size]
+    raw = bytes.fromhex(hex_)
+    b64_url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return b64_url, {"hex": hex_, "dec": str(int(hex_, 16)), "b64Url": b64_url,
+                     "b64Std": base64.b64encode(raw).decode(), "byteLength": size}
+
+
 def _event_rule(type_, name, physical, inputs, place):
     return physical, {"arn": _arn("events", place, f"rule/{physical}"), "name": physical}
 def _parameter(type_, name, physical, inputs, place):
@@ -259,6 +270,7 @@ _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "aws:secretsmanager/secretRotation:SecretRotation": _short_id,
     "aws:sns/topicPolicy:TopicPolicy": _short_id,
     "random:index/randomPassword:RandomPassword": _random_password,
+    "random:index/randomId:RandomId": _random_id,
     "aws:ssm/parameter:Parameter": _parameter,
     "aws:apigatewayv2/authorizer:Authorizer": _short_id,
 }

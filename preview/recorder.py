@@ -93,14 +93,16 @@ class RecordingMonitor(MockMonitor):
 
 
 def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str, str],
-                secret_keys: Sequence[str] = ()) -> ProgramRun:
-    """Run ``project_dir/__main__.py`` once under mocks; exceptions of the program propagate."""
+                secret_keys: Sequence[str] = (), seed: str = "") -> ProgramRun:
+    """Run ``project_dir/__main__.py`` once under mocks; exceptions of the program propagate.
+    ``seed`` changes what random resources return (a destroyed and recreated stack's values)."""
     region = config.get("aws:region", "us-east-1")
-    mocks = RecordingMocks(Place(region=region))
+    mocks = RecordingMocks(Place(region=region, seed=seed))
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.settings.ROOT.set(None)  # set_mocks' own stack would adopt this run's resources
+    pulumi.runtime.settings.SETTINGS.root_directory = str(project_dir)  # as the engine says where Pulumi.yaml is
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))
 

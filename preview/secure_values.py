@@ -47,7 +47,8 @@ def fit_placeholders(settings: StackSettings, environ: Mapping[str, str] = os.en
 def _refused_at(settings: StackSettings, config: dict[str, str], display_key: str,
                 environ: Mapping[str, str]) -> bool:
     try:
-        parse_stack_settings(settings.stack, config, frozenset(settings.secure_keys), environ)
+        parse_stack_settings(settings.stack, config, frozenset(settings.secure_keys), environ,
+                             project=settings.project)
     except StackConfigError as error:
         return any(problem.startswith(f"{display_key} = ") for problem in error.problems)
     return False

@@ -43,7 +43,7 @@ def read_stack_settings(project_dir: Path, stack: str) -> StackSettings:
     for key, value in raw.items():
         if not isinstance(key, str):
             raise StackFileError(f"{stack_file.name}: config key {key!r} is {type(key).__name__}, not a string "
-                                 "(quote it, and give it a namespace: iam-platform:<section>)")
+                                 f"(quote it, and give it a namespace: {project}:<section>)")
         full_key = key if ":" in key else f"{project}:{key}"
         if full_key in config:
             raise StackFileError(f"{stack_file.name}: {key} and {full_key} are the same key, given twice")

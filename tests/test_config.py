@@ -102,5 +102,18 @@ def test_tags_follow_aws_limits():
 def test_load_reads_the_running_stacks_config(monkeypatch):
     pulumi.runtime.set_all_config({"aws:region": "eu-central-1", "iam-platform:jwks": '{"cacheTtlSeconds": 30}'})
     monkeypatch.setattr(pulumi, "get_stack", lambda: "dev")
+    monkeypatch.setattr(pulumi, "get_project", lambda: "iam-platform")
     config = load_stack_config()
     assert (config.region, config.jwks.cache_ttl_seconds) == ("eu-central-1", 30)
+
+
+def test_the_namespace_is_the_running_projects_name(monkeypatch):
+    pulumi.runtime.set_all_config({"aws:region": "eu-central-1", "acme-iam:jwks": '{"cacheTtlSeconds": 30}'})
+    monkeypatch.setattr(pulumi, "get_stack", lambda: "dev")
+    monkeypatch.setattr(pulumi, "get_project", lambda: "acme-iam")
+    config = load_stack_config()
+    assert (config.project, config.jwks.cache_ttl_seconds) == ("acme-iam", 30)
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_settings("dev", {"aws:region": "eu-west-1", "iam-platform:jwks": "{}"}, environ={},
+                             project="acme-iam")
+    assert caught.value.problems[0].startswith("iam-platform:jwks: unknown namespace 'iam-platform' (allowed: acme-iam")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
-
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -14,8 +12,8 @@ from pulumi_policy import (
 )
 
 from policies.common import applies_to, exemption_reason, is_exempt, statements_or_report
-from policies.documents import Statement
 from policies.openapi import OpenApiError, operations
+from policies.public_access import not_principal_allows, unrestricted_public_allows
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -124,40 +122,15 @@ def _validate_resource_policy(args: ResourceValidationArgs, report_violation: Re
     statements = statements_or_report(document, f'the resource policy of "{args.name}"', report_violation)
     if statements is None:
         return
-    keys = {k.lower() for k in settings["restrictingConditionKeys"]}
-    denials = [s for s in statements if _denies_everyone(s) and s.restricting_keys() & keys]
-    for statement in statements:
-        if not statement.allows:
-            continue
-        if statement.not_principals:
-            report_violation(f"{statement.label} of the resource policy of \"{args.name}\" uses NotPrincipal "
-                             "with Allow, which lets every principal it does not list call the API; name the "
-                             "callers in Principal instead")
-        if statement.is_public and not (statement.restricting_keys() & keys) \
-                and not any(_covers(deny, statement) for deny in denials):
-            report_violation(
-                f"{statement.label} of the resource policy of \"{args.name}\" allows principal \"*\" without a "
-                f"restricting condition; add a condition on one of {', '.join(settings['restrictingConditionKeys'])} "
-                "or name the calling roles as principals")
-
-
-def _denies_everyone(statement: Statement) -> bool:
-    return statement.effect == "Deny" and statement.is_public
-
-
-def _covers(deny: Statement, allow: Statement) -> bool:
-    """Whether a "Deny * unless" applies to every action and resource the Allow grants."""
-    if deny.not_actions or deny.not_resources or allow.not_actions or allow.not_resources:
-        return False
-    return _all_matched(allow.actions, deny.actions, case_sensitive=False) \
-        and _all_matched(allow.resources, deny.resources, case_sensitive=True)
-
-
-def _all_matched(granted: list[str], patterns: list[str], case_sensitive: bool) -> bool:
-    """Every granted value (a pattern itself, compared literally) falls under one of ``patterns``."""
-    if not case_sensitive:
-        granted, patterns = [g.lower() for g in granted], [p.lower() for p in patterns]
-    return bool(granted) and all(any(fnmatch.fnmatchcase(g, p) for p in patterns) for g in granted)
+    for statement in not_principal_allows(statements):
+        report_violation(f"{statement.label} of the resource policy of \"{args.name}\" uses NotPrincipal "
+                         "with Allow, which lets every principal it does not list call the API; name the "
+                         "callers in Principal instead")
+    for statement in unrestricted_public_allows(statements, settings["restrictingConditionKeys"]):
+        report_violation(
+            f"{statement.label} of the resource policy of \"{args.name}\" allows principal \"*\" without a "
+            f"restricting condition; add a condition on one of {', '.join(settings['restrictingConditionKeys'])} "
+            "or name the calling roles as principals")
 
 
 RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL = ResourceValidationPolicy(

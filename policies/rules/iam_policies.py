@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -141,27 +141,32 @@ def _judged_actions(statement: Statement, settings: dict[str, Any], broad: list[
     return judged
 
 
-def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    settings = policy_settings(args, SCOPED_SCHEMA)
+def _unscoped(args: ResourceValidationArgs, settings: dict[str, Any],
+              judged: Callable[[Statement, list[str]], set[str]]) -> Iterator[tuple[str, str, str]]:
+    """``(where, actions shown, scope)`` for each Allow granting ``judged`` actions on "*", an account-wide
+    wildcard ARN or NotResource; raises for an unknown document once the known ones are checked."""
     unknowns: list[UnknownValueError] = []
     for document, statement in _statements(args, settings, unknowns):
-        if not statement.allows:
-            continue
+        if not statement.allows or statement.not_actions:
+            continue  # NotAction: iam-policy-no-wildcard-actions reports it
         broad = [r for r in statement.resources if is_effectively_star(r)]
-        if statement.not_actions:
-            continue  # iam-policy-no-wildcard-actions reports it
         if not broad and not statement.not_resources:
             continue
-        sensitive = _judged_actions(statement, settings, broad)
-        if not sensitive:
-            continue
-        if _context_scoped_keys(statement, broad, sensitive):
+        actions = judged(statement, broad)
+        if not actions or _context_scoped_keys(statement, broad, actions):
             continue
         scope = f'Resource "{broad[0]}"' if broad else "NotResource"
-        shown = ", ".join(sorted(sensitive)[:5]) + (f" and {len(sensitive) - 5} more" if len(sensitive) > 5 else "")
-        report_violation(f"{_where(args, document, statement)} grants {shown} on {scope}; name the secrets, "
-                         "keys, roles, parameters, tables, buckets, functions or APIs in Resource")
+        shown = ", ".join(sorted(actions)[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
+        yield _where(args, document, statement), shown, scope
     _raise_first(unknowns)
+
+
+def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, SCOPED_SCHEMA)
+    for where, shown, scope in _unscoped(args, settings,
+                                         lambda statement, broad: _judged_actions(statement, settings, broad)):
+        report_violation(f"{where} grants {shown} on {scope}; name the secrets, keys, roles, parameters, tables, "
+                         "buckets, functions or APIs in Resource")
 
 
 _ACCOUNT_KEYS = re.compile(r"arn:[\w-]+:kms:[\w-]*:\d{12}:key/\*")
@@ -244,4 +249,58 @@ USER_ACCESS_KEY_PRESENT = ResourceValidationPolicy(
                       "reason and rotate it.",
     config_schema=ACCESS_KEY_SCHEMA,
     validate=_validate_access_key,
+)
+
+
+# --- iam-policy-no-privilege-escalation --------------------------------------------------
+
+ESCALATION_ACTIONS = [
+    "iam:PassRole",
+    "iam:CreateLoginProfile", "iam:UpdateLoginProfile",
+    "iam:CreateAccessKey", "iam:CreateServiceSpecificCredential", "iam:ResetServiceSpecificCredential",
+    "iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy",
+    "iam:PutRolePolicy", "iam:PutUserPolicy", "iam:PutGroupPolicy",
+    "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:UpdateAssumeRolePolicy",
+    "iam:AddUserToGroup",
+    "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
+    "iam:PutUserPermissionsBoundary", "iam:DeleteUserPermissionsBoundary",
+    "lambda:UpdateFunctionCode",
+]
+
+ESCALATION_SCHEMA = PolicyConfigSchema(
+    properties={
+        "escalationActions": string_list(
+            ESCALATION_ACTIONS,
+            "Actions (globs, case-insensitive) that let a principal gain more permissions than it has when "
+            "granted on \"*\", an account-wide wildcard ARN (role/*, user/*, policy/*) or NotResource: pass any "
+            "role to a service, give any user a password or keys, attach or rewrite any policy or trust, run "
+            "code as any function's role. sts:AssumeRole on \"*\" is iam-policy-scoped-resources'."),
+        "exemptions": exemptions_schema("Identity policies"),
+    },
+)
+
+
+def _validate_escalation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, ESCALATION_SCHEMA)
+    escalating = settings["escalationActions"]
+    for where, shown, scope in _unscoped(args, settings,
+                                         lambda statement, _broad: granted_actions(statement.actions, escalating)):
+        report_violation(
+            f"{where} grants {shown} on {scope}, a privilege escalation path (the principal can pass, attach, "
+            "rewrite or log in as something more privileged than itself); name the roles, users, groups or "
+            "policies in Resource (for iam:PassRole the roles, with an iam:PassedToService condition), or "
+            "exempt the policy in the pack config: "
+            f'{{"iam-policy-no-privilege-escalation": {{"exemptions": [{{"name": "{args.name}", "reason": "..."}}]}}}}')
+
+
+NO_PRIVILEGE_ESCALATION = ResourceValidationPolicy(
+    name="iam-policy-no-privilege-escalation",
+    description="Identity policies must not grant privilege-escalation actions (iam:PassRole, login profiles, "
+                "access keys, policy attachment and versioning, trust updates) on \"*\" or unscoped.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.CRITICAL,
+    remediation_steps="Name the roles, users, groups or policies the principal may act on in Resource (build the "
+                      "ARNs from the resources' outputs); condition iam:PassRole on iam:PassedToService.",
+    config_schema=ESCALATION_SCHEMA,
+    validate=_validate_escalation,
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -20,12 +20,12 @@ from pulumi_policy.proxy import UnknownValueError
 from policies.common import ROLE_TYPE, applies_to, stack_account_ids, trust_document
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.federation import federated_problems
+from policies.public_access import principal_account
 from policies.schemas import string_list
 from policies.settings import policy_settings
 
 WILDCARD_ACTIONS = {"*", "sts:*"}
 CROSS_ACCOUNT_GUARDS = {"sts:externalid", "aws:principalorgid"}
-_ACCOUNT_ID = re.compile(r"(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):.*")
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={
@@ -114,16 +114,11 @@ def _unguarded_foreign_accounts(statement: Statement, own_accounts: set[str], li
         f"outside this stack's account{'s' if len(own_accounts) > 1 else ''} ({', '.join(sorted(own_accounts))}, " \
         "from its resources' ARNs)"
     for principal in statement.principals.get("AWS", []):
-        account = _account_of(principal)
+        account = principal_account(principal)
         if account and account not in own_accounts:
             yield (f"{statement.label} trusts {principal} in account {account}, {outside}, "
                    f"without an sts:ExternalId or aws:PrincipalOrgID condition; add one (or add the account "
                    f"to accountIds if it is yours)")
-
-
-def _account_of(principal: str) -> Optional[str]:
-    match = _ACCOUNT_ID.fullmatch(principal)
-    return (match.group(1) or match.group(2)) if match else None
 
 
 TRUST_NO_WILDCARD = StackValidationPolicy(

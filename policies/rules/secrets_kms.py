@@ -20,6 +20,7 @@ from pulumi_policy import (
 
 from policies.common import applies_to, is_exempt, statements_or_report, tags_of
 from policies.props import is_set, known_or_none
+from policies.public_access import not_principal_allows, unrestricted_public_allows
 from policies.schemas import PARTIAL_INPUT, exemptions_schema, partial_input_schema, string_list
 from policies.settings import policy_settings
 
@@ -238,17 +239,14 @@ def _validate_key_policy(args: ResourceValidationArgs, report_violation: ReportV
     statements = statements_or_report(document, f'the key policy of "{args.name}"', report_violation)
     if statements is None:
         return
-    keys = {k.lower() for k in policy_settings(args, KEY_POLICY_SCHEMA)["restrictingConditionKeys"]}
-    for statement in statements:
-        if not statement.allows:
-            continue
-        if statement.not_principals:
-            report_violation(f'{statement.label} of the key policy of "{args.name}" uses NotPrincipal with Allow, '
-                             "which opens the key to every principal it does not list; name the principals")
-        if statement.is_public and not statement.restricting_keys() & keys:
-            report_violation(f'{statement.label} of the key policy of "{args.name}" allows principal "*" without '
-                             "a restricting condition; name the account root or roles as principals, or add a "
-                             "condition on kms:CallerAccount or aws:PrincipalOrgID")
+    for statement in not_principal_allows(statements):
+        report_violation(f'{statement.label} of the key policy of "{args.name}" uses NotPrincipal with Allow, '
+                         "which opens the key to every principal it does not list; name the principals")
+    keys = policy_settings(args, KEY_POLICY_SCHEMA)["restrictingConditionKeys"]
+    for statement in unrestricted_public_allows(statements, keys):
+        report_violation(f'{statement.label} of the key policy of "{args.name}" allows principal "*" without '
+                         "a restricting condition; name the account root or roles as principals, or add a "
+                         "condition on kms:CallerAccount or aws:PrincipalOrgID")
 
 
 KMS_KEY_POLICY_NO_PUBLIC_PRINCIPAL = ResourceValidationPolicy(

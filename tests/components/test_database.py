@@ -1,6 +1,7 @@
 """RotatedAuroraSecret in the real program, for each rotation strategy."""
 
 import json
+import re
 import string
 
 import pytest
@@ -74,7 +75,7 @@ def test_prod_cluster_is_protected_keeps_a_final_snapshot_and_has_a_reader():
     prod = run_stack("prod")
     cluster = one(prod, CLUSTER, "database-cluster")
     assert cluster["inputs"]["deletionProtection"] is True and cluster["inputs"]["skipFinalSnapshot"] is False
-    assert cluster["inputs"]["finalSnapshotIdentifier"] == "iam-platform-prod-database-final"
+    assert re.fullmatch(r"iam-platform-prod-database-final-[0-9a-f]{8}", cluster["inputs"]["finalSnapshotIdentifier"])
     assert cluster["protect"] and one(prod, SECRET, "database-secret")["protect"]
     assert one(prod, KEY, "database-key")["inputs"]["deletionWindowInDays"] == 30
     assert cluster["inputs"]["serverlessv2ScalingConfiguration"] == {"minCapacity": 1, "maxCapacity": 16}

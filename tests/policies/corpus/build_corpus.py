@@ -308,6 +308,28 @@ def _(s): s.add("aws:iam/accessKey:AccessKey", "partner-reader-key", {"user": "p
                 {"id": "AKIAEXAMPLE", "secret": "redacted"})
 
 
+@case("iam-policy-no-privilege-escalation")
+def _(s): add_statement(s, "app-fn-policy", {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"})
+
+
+@case("iam-no-admin-managed-policy")
+def _(s): s.add("aws:iam/userPolicyAttachment:UserPolicyAttachment", "partner-reader-power",
+                {"user": "partner-reader", "policyArn": "arn:aws:iam::aws:policy/PowerUserAccess"})
+
+
+@case("resource-policy-no-public-principal")
+def _(s): s.add("aws:secretsmanager/secretPolicy:SecretPolicy", "db-credentials-policy", {
+    "secretArn": s.get("db-credentials")["outputs"]["arn"], "policy": doc(
+        {"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*"})})
+
+
+@case("resource-policy-cross-account-guarded")
+def _(s): s.add("aws:ecr/repositoryPolicy:RepositoryPolicy", "app-images-policy", {
+    "repository": "app-images", "policy": doc(
+        {"Sid": "Pull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+         "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]})})
+
+
 @case("lambda-execution-role-autonamed")
 def _(s):
     s.set("app-fn-role", "name", "app-fn-role")
