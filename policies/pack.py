@@ -8,8 +8,11 @@ from pulumi_policy import EnforcementLevel, Policy
 
 from policies.rules import (
     apigateway,
+    api_domains,
     apigatewayv2,
+    credentials,
     data_stores,
+    encryption,
     execution_roles,
     iam_policies,
     iam_trust,
@@ -64,6 +67,12 @@ def build_policies() -> list[Policy]:
         data_stores.DYNAMODB_TABLE_PROTECTED,
         observability.LOG_GROUP_RETENTION_SET,
         observability.APIGATEWAY_STAGE_ACCESS_LOGGING,
+        encryption.SQS_QUEUE_ENCRYPTED,
+        encryption.SNS_TOPIC_ENCRYPTED,
+        encryption.LOG_GROUP_ENCRYPTED_WITH_KMS,
+        credentials.LAMBDA_ENVIRONMENT_NO_PLAIN_CREDENTIALS,
+        credentials.RDS_MASTER_PASSWORD_NOT_PLAIN,
+        api_domains.APIGATEWAY_DOMAIN_TLS_1_2,
         rollout.ROLLOUT_CLEANUP_COMPLETE,
     ]
 

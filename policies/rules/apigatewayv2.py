@@ -57,7 +57,11 @@ def _route_problem(settings: dict, route_key: Any, authorization: str, name: str
         return None
     if authorization == "NONE" and (route_key in settings["exemptRouteKeys"] or _exempt(settings, route_key, name)):
         return None
-    hint = " (a public route must be listed in exemptRouteKeys)" if authorization == "NONE" else ""  # or exemptions
+    if authorization == "NONE":
+        hint = " (a public route must be listed in exemptRouteKeys)"  # or exemptions
+    else:
+        hint = (f" (to accept {authorization} authorizers, add \"{authorization}\" to this policy's "
+                "allowedAuthorizationTypes in the pack config)")
     return f'{authorization}; allowed: {", ".join(allowed)}{hint}'
 
 

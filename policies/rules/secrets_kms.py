@@ -19,6 +19,7 @@ from pulumi_policy import (
 )
 
 from policies.common import applies_to, is_exempt, statements_or_report, tags_of
+from policies.kms_keys import KeyKind, key_kind
 from policies.props import is_set, known_or_none
 from policies.public_access import not_principal_allows, unrestricted_public_allows
 from policies.schemas import PARTIAL_INPUT, exemptions_schema, partial_input_schema, string_list
@@ -28,7 +29,6 @@ SECRET_TYPE = "aws:secretsmanager/secret:Secret"
 ROTATION_TYPE = "aws:secretsmanager/secretRotation:SecretRotation"
 KEY_TYPE = "aws:kms/key:Key"
 KEY_POLICY_TYPE = "aws:kms/keyPolicy:KeyPolicy"
-AWS_MANAGED_SECRETS_KEY = "alias/aws/secretsmanager"
 # Secrets Manager tags a secret another service owns (RDS manage_master_user_password, ...).
 OWNING_SERVICE_TAG = "aws:secretsmanager:owningService"
 
@@ -165,8 +165,7 @@ CMK_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Sec
 def _validate_cmk(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if is_exempt(policy_settings(args, CMK_SCHEMA), args):
         return
-    key = args.props.get("kmsKeyId")
-    if key in (None, "") or (isinstance(key, str) and key.endswith(AWS_MANAGED_SECRETS_KEY)):  # alias or its ARN
+    if key_kind(args.props, "kmsKeyId", "secretsmanager") is not KeyKind.CUSTOMER_MANAGED:
         report_violation(f'secret "{args.name}" is encrypted with the AWS managed key aws/secretsmanager, whose '
                          "policy you cannot restrict and which cannot be shared with other accounts; set kms_key_id "
                          "to a customer-managed key")

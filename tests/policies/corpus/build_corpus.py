@@ -129,7 +129,7 @@ def base():
         "publiclyAccessible": False}, {"id": "db-1-0b1c2d3"})
 
     # An application function behind an HTTP API.
-    app_logs = s.add("aws:cloudwatch/logGroup:LogGroup", "app-fn-logs", {"retentionInDays": 30},
+    app_logs = s.add("aws:cloudwatch/logGroup:LogGroup", "app-fn-logs", {"retentionInDays": 30, "kmsKeyId": key_arn},
                      {"id": "app-fn-logs-3c4d5e6", "name": "app-fn-logs-3c4d5e6",
                       "arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:app-fn-logs-3c4d5e6"})
     app_role = role(s, "app-fn-role")
@@ -150,7 +150,8 @@ def base():
     s.add("aws:apigatewayv2/route:Route", "app-api-jwks", {
         "apiId": "a1b2c3d4e5", "routeKey": "GET /.well-known/jwks.json", "authorizationType": "NONE",
         "target": "integrations/i1"}, {"id": "r2"})
-    access_logs = s.add("aws:cloudwatch/logGroup:LogGroup", "app-api-access-logs", {"retentionInDays": 30}, {
+    access_logs = s.add("aws:cloudwatch/logGroup:LogGroup", "app-api-access-logs",
+                        {"retentionInDays": 30, "kmsKeyId": key_arn}, {
         "arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:app-api-access-logs-7e8f9a0"})
     s.add("aws:apigatewayv2/stage:Stage", "app-api-stage", {
         "apiId": "a1b2c3d4e5", "name": "$default", "autoDeploy": True,
@@ -164,7 +165,7 @@ def base():
     # Verification and execution layers (rollout at 50 %: the direct path is still allowed).
     exec_role = role(s, "execution-fn-role")
     execution = function(s, "execution-fn-function", exec_role, tags={"iam-platform:role": "execution"})
-    s.add("aws:cloudwatch/logGroup:LogGroup", "execution-fn-logs", {"retentionInDays": 30})
+    s.add("aws:cloudwatch/logGroup:LogGroup", "execution-fn-logs", {"retentionInDays": 30, "kmsKeyId": key_arn})
     ver_role = role(s, "verification-fn-role")
     rest_api = s.add("aws:apigateway/restApi:RestApi", "execution-api", {
         "name": "execution-api", "endpointConfiguration": {"types": "REGIONAL"}},
@@ -218,7 +219,28 @@ def base():
                       "StringLike": {"token.actions.githubusercontent.com:sub": "repo:example/app:*"}}}),
         inline=doc({"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [secret_arn]}))
     s.add("aws:iam/user:User", "partner-reader", {"name": "partner-reader"})
+    configuration(s, key_arn, secret_arn, table["outputs"]["name"])
     return s
+
+
+def configuration(s, key_arn, secret_arn, table_name):
+    """Encrypted queue and topic, an environment with references only, a TLS 1.2 custom domain."""
+    s.add("aws:sqs/queue:Queue", "jobs-dead-letters", {"kmsMasterKeyId": key_arn, "messageRetentionSeconds": 1209600},
+          {"arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs-dead-letters-6f7a8b9"})
+    s.add("aws:sns/topic:Topic", "alarms-topic", {"kmsMasterKeyId": key_arn},
+          {"arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:alarms-topic-2b3c4d5"})
+    environment = {"variables": {"DB_SECRET_ARN": secret_arn, "TOKEN_TABLE": table_name, "BEDROCK_MAX_TOKENS": "1024",
+                                 "SLACK_BOT_TOKEN_SECRET_ID": secret_arn, "POWERTOOLS_SERVICE_NAME": "app"}}
+    for side in ("inputs", "outputs"):
+        s.get("app-fn-function")[side]["environment"] = environment
+    s.add("aws:apigateway/domainName:DomainName", "execution-api-domain", {
+        "domainName": "execution.example.com", "securityPolicy": "TLS_1_2",
+        "regionalCertificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0a1b2c3d-0000-4000-8000-000000000001",
+        "endpointConfiguration": {"types": "REGIONAL"}})
+    s.add("aws:apigatewayv2/domainName:DomainName", "app-api-domain", {
+        "domainName": "api.example.com", "domainNameConfiguration": {
+            "certificateArn": f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0a1b2c3d-0000-4000-8000-000000000002",
+            "endpointType": "REGIONAL", "securityPolicy": "TLS_1_2"}})
 
 
 def policy_doc(s, name):
@@ -389,6 +411,34 @@ def _(s):
     s.get("verification-fn-function")["outputs"]["tags"] = {"iam-platform:rollout-percent": "100"}
     s.get("verification-fn-function")["inputs"]["tags"] = {"iam-platform:rollout-percent": "100"}
     s.get("verification-fn-function")["outputs"]["tagsAll"] = {"iam-platform:rollout-percent": "100"}
+
+
+@case("sqs-queue-encrypted")
+def _(s):
+    s.set("jobs-dead-letters", "kmsMasterKeyId", None)
+    s.set("jobs-dead-letters", "sqsManagedSseEnabled", False)
+
+
+@case("sns-topic-encrypted")
+def _(s): s.set("alarms-topic", "kmsMasterKeyId", None)
+
+
+@case("log-group-encrypted-with-kms")
+def _(s): s.set("app-fn-logs", "kmsKeyId", None)
+
+
+@case("lambda-environment-no-plain-credentials")
+def _(s): s.get("app-fn-function")["inputs"]["environment"]["variables"]["DB_PASSWORD"] = "Tr0ub4dor&3-corpus"
+
+
+@case("rds-master-password-not-plain")
+def _(s):
+    s.set("db", "manageMasterUserPassword", None)
+    s.set("db", "masterPassword", "Tr0ub4dor&3-corpus")
+
+
+@case("apigateway-domain-tls-1-2")
+def _(s): s.set("execution-api-domain", "securityPolicy", None)
 
 
 def clean_rollout_finished(s):
