@@ -45,7 +45,8 @@ from lambdas.tvm.codes import ErrorCode
 from lambdas.tvm.approvals import ApprovalStore
 from lambdas.tvm.identity import IdentityResolver, IdentitySources
 from lambdas.tvm.profiles import ProfileSource
-from lambdas.tvm.service import ApiError, Outcome, Settings, Tvm, VendRequest, parse_duration
+from lambdas.tvm.model import ApiError, Outcome, Settings, VendRequest, parse_duration
+from lambdas.tvm.service import Tvm
 from lambdas.common.sessions import SessionStore, is_session_id
 
 SESSION_HEADER = "X-Sentinel-Session-ID"

@@ -8,7 +8,6 @@ bearer tokens that only the caller sees: the store, the logs and STS get the key
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -16,14 +15,15 @@ from typing import Any, Callable, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lambdas.common.errors import PlatformError, aws_error_code
+from lambdas.common.errors import aws_error_code
 from lambdas.common.sessions import ACTIVE, PENDING, REVOKED, ConditionFailed, Session, SessionStore, \
     StoreError, is_session_id, session_key, session_ref
 from lambdas.tvm.codes import ErrorCode
+from lambdas.tvm.model import ApiError, Outcome, Settings, VendRequest
 from lambdas.tvm.approvals import APPROVED, DENIED, USED, Approval, ApprovalStore
 from lambdas.tvm.identity import Caller, IdentityError, IdentityResolver, source_identity
 from lambdas.tvm.profiles import PROFILE_NAME, ProfileSource, RulesUnavailable, UnknownProfile
-from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, MAX_DURATION, MIN_DURATION, Rule, RulesDocument, \
+from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, Rule, RulesDocument, \
     decide, matches_any, resolve_duration
 
 # Lambda's credentials come from its execution role, so assuming another role is role
@@ -33,55 +33,6 @@ SESSION_TAG = "SentinelSessionRef"
 
 _NOT_RECORDED = "The session could not be recorded; nothing was issued."
 _REVOKED = "This session has been revoked."
-
-
-class ApiError(PlatformError):
-    """A refusal with its documented code and status; ``message`` is shown, ``reason`` only logged."""
-
-    code: ErrorCode
-
-    def __init__(self, code: ErrorCode, message: str, reason: Optional[str] = None) -> None:
-        super().__init__(code, message, code.status)
-        self.message = message
-        self.reason = reason or message   # for the log; may name internals, never shown
-
-
-@dataclass
-class Outcome:
-    """The decision log fields, filled in as the request goes along."""
-
-    action: str = "unknown"
-    user: Optional[str] = None
-    identity_source: Optional[str] = None
-    profile: Optional[str] = None
-    effect: str = "deny"
-    rule: Optional[str] = None
-    reason: Optional[str] = None
-    source_identity: Optional[str] = None
-    role_arn: Optional[str] = None
-    duration: Optional[int] = None
-    session_ref: Optional[str] = None
-    approval_id: Optional[str] = None
-    code: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Settings:
-    parameter_root: str
-    session_table: str
-    approval_table: str
-    prefix: str = "sentinel"
-    default_duration: int = 900
-    approval_ttl: int = 3600
-    rules_cache_seconds: int = 30
-
-
-@dataclass(frozen=True)
-class VendRequest:
-    profile: Optional[str]
-    duration: Optional[int] = None
-    approval_id: Optional[str] = None
-    session_id: Optional[str] = None
 
 
 @dataclass
@@ -366,20 +317,8 @@ def _rule(document: RulesDocument, name: Optional[str]) -> Rule:
     return rule
 
 
-def parse_duration(value: Any, from_query: bool = False) -> Optional[int]:
-    """A whole number of seconds in 900-43200 (ASCII digits in a query), or INVALID_DURATION."""
-    if value is None:
-        return None
-    if from_query and isinstance(value, str) and re.fullmatch(r"[0-9]{1,6}", value):
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_DURATION <= value <= MAX_DURATION:
-        raise ApiError(ErrorCode.INVALID_DURATION, f"duration must be a whole number of seconds from {MIN_DURATION} "
-                                           f"to {MAX_DURATION}.")
-    return value
-
-
 def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-__all__ = ["ApiError", "Outcome", "Settings", "Tvm", "VendRequest", "parse_duration", "REVOKED"]
+__all__ = ["Tvm", "REVOKED"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import lambdas
 from lambdas.common.errors import PlatformError
 from lambdas.tvm.codes import STATUS, ErrorCode
-from lambdas.tvm.service import ApiError
+from lambdas.tvm.model import ApiError
 
 REPO = Path(__file__).resolve().parents[2]
 # Owned by lambdas/common/database.py, which another change is rewriting: they join the tree with it.
