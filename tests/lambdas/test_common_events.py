@@ -77,3 +77,13 @@ def test_any_shape_gives_typed_fields_or_none(event):
         assert request.body() is None or isinstance(request.body(), bytes)
     except UnreadableBody:
         pass
+
+
+def test_the_view_adds_no_powertools_import_to_the_tvm_and_the_authorizer():
+    import subprocess
+    import sys
+    check = ("import sys, lambdas.tvm.handler, lambdas.authorizer.handler; "
+             "assert 'aws_lambda_powertools' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
