@@ -41,6 +41,7 @@ from cli.credential_cache import cache_file, read_cache, write_cache
 from cli.process_credentials import InvalidCredentials, credential_process_answer
 from cli.urls import http_host
 from lambdas.common.sigv4 import SigningError, SigV4Client
+from lambdas.tvm.codes import ErrorCode
 
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "iam-platform-tvm"
 MAX_ANSWER_BYTES = 64 * 1024   # a TVM answer is about 2 KB
@@ -54,27 +55,30 @@ _PRINTABLE = re.compile(r"[\x21-\x7e]+")   # urlsplit would silently drop a line
 _WHOLE_SECONDS = re.compile(r"[0-9]{1,9}")
 _SECONDS = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,6})?")
 
-HINTS = {
-    "MISSING_PROFILE": "no profile was sent; pass --profile",
-    "INVALID_PROFILE": "the TVM has no profile {profile!r} (GET /profiles lists them)",
-    "INVALID_DURATION": "--duration must be 900 to 43200 seconds",
-    "INVALID_REQUEST": "the TVM refused the request: {message}",
-    "INVALID_IDENTITY": "your IAM user or session name cannot be carried as a SourceIdentity "
-                        "(too long, or characters outside [A-Za-z0-9_+=,.@-])",
-    "IAM_AUTH_REQUIRED": "the request reached the TVM unsigned; check the endpoint and your AWS credentials",
-    "UNTRUSTED_IDENTITY": "the TVM does not accept the identity you signed with; sign as your IAM user or "
-                          "through IAM Identity Center (--source-profile), not an assumed role or federated user",
-    "POLICY_DENY": "the access rules of profile {profile!r} do not allow you now",
-    "APPROVAL_REQUIRED": "profile {profile!r} needs an approval: POST /approvals, have an approver approve it, "
-                         "then pass --approval-id",
-    "SESSION_REVOKED": "this session has been revoked; ask the TVM's operators",
-    "NOT_FOUND": "the endpoint has no such path; check --endpoint",
-    "CONFIG_ERROR": "the TVM cannot read the access rules of {profile!r}; tell its operators",
-    "CREDENTIAL_ERROR": "the TVM could not issue credentials for {profile!r}; tell its operators",
+HINTS: dict[ErrorCode, str] = {
+    ErrorCode.MISSING_PROFILE: "no profile was sent; pass --profile",
+    ErrorCode.INVALID_PROFILE: "the TVM has no profile {profile!r} (GET /profiles lists them)",
+    ErrorCode.INVALID_DURATION: "--duration must be 900 to 43200 seconds",
+    ErrorCode.INVALID_REQUEST: "the TVM refused the request: {message}",
+    ErrorCode.INVALID_IDENTITY: "your IAM user or session name cannot be carried as a SourceIdentity "
+        "(too long, or characters outside [A-Za-z0-9_+=,.@-])",
+    ErrorCode.IAM_AUTH_REQUIRED: "the request reached the TVM unsigned; check the endpoint and your AWS credentials",
+    ErrorCode.UNTRUSTED_IDENTITY: "the TVM does not accept the identity you signed with; sign as your IAM user or "
+        "through IAM Identity Center (--source-profile), not an assumed role or federated user",
+    ErrorCode.POLICY_DENY: "the access rules of profile {profile!r} do not allow you now",
+    ErrorCode.APPROVAL_REQUIRED: "profile {profile!r} needs an approval: POST /approvals, have an approver approve it, "
+        "then pass --approval-id",
+    ErrorCode.SESSION_REVOKED: "this session has been revoked; ask the TVM's operators",
+    ErrorCode.NOT_FOUND: "the endpoint has no such path; check --endpoint",
+    ErrorCode.CONFIG_ERROR: "the TVM cannot read the access rules of {profile!r}; tell its operators",
+    ErrorCode.CREDENTIAL_ERROR: "the TVM could not issue credentials for {profile!r}; tell its operators",
 }
 
 
-class ClientError(Exception):
+class CredentialProcessError(Exception):
+    """The credential process failed: ``code`` (a TVM ErrorCode or one of the client's own) goes on
+    the error line, ``exit_code`` is the process's exit status."""
+
     def __init__(self, code: str, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.code, self.exit_code = code, exit_code
@@ -84,7 +88,7 @@ class _OneLineParser(argparse.ArgumentParser):
     """argparse's usage errors as one ``USAGE`` line, like every other failure."""
 
     def error(self, message: str) -> NoReturn:
-        raise ClientError("USAGE", message, EXIT_USAGE)
+        raise CredentialProcessError("USAGE", message, EXIT_USAGE)
 
 
 def main(argv: Optional[Sequence[str]] = None, session: Optional[botocore.session.Session] = None,
@@ -93,7 +97,7 @@ def main(argv: Optional[Sequence[str]] = None, session: Optional[botocore.sessio
         args = _parser().parse_args(argv)
         print(json.dumps(fetch(args, session, now)))
         return 0
-    except ClientError as error:
+    except CredentialProcessError as error:
         print(f"tvm-credentials: {error.code}: {error}", file=sys.stderr)
         return error.exit_code
 
@@ -148,24 +152,25 @@ def _check_endpoint(endpoint: str) -> None:
     """https, or http to this machine only (a local stand-in): credentials never travel in clear."""
     host = http_host(endpoint)
     if not host or (urlsplit(endpoint).scheme == "http" and host not in LOOPBACK):
-        raise ClientError("USAGE", "--endpoint must be an https:// URL (http:// only for 127.0.0.1, ::1 or "
-                                   "localhost)", EXIT_USAGE)
+        raise CredentialProcessError("USAGE", "--endpoint must be an https:// URL (http:// only for 127.0.0.1, ::1 or "
+                                            "localhost)", EXIT_USAGE)
     parts = urlsplit(endpoint)
     if not _PRINTABLE.fullmatch(endpoint) or parts.username is not None or parts.query or parts.fragment:
-        raise ClientError("USAGE", f"--endpoint {endpoint!r} must be a base URL: printable, without spaces, "
-                                   "user name, query or fragment", EXIT_USAGE)
+        raise CredentialProcessError("USAGE", f"--endpoint {endpoint!r} must be a base URL: printable, without spaces, "
+                                            "user name, query or fragment", EXIT_USAGE)
 
 
 def _region(given: Optional[str], endpoint: str, session: botocore.session.Session) -> str:
     try:
         region = given or _region_of(endpoint) or session.get_config_variable("region")
     except BotoCoreError as error:
-        raise ClientError("USAGE", f"cannot read the AWS configuration ({error})", EXIT_USAGE) from None
+        raise CredentialProcessError("USAGE", f"cannot read the AWS configuration ({error})", EXIT_USAGE) from None
     if not region:
-        raise ClientError("USAGE", "no region: pass --region", EXIT_USAGE)
+        raise CredentialProcessError("USAGE", "no region: pass --region", EXIT_USAGE)
     if not isinstance(region, str) or not _REGION.fullmatch(region):
-        raise ClientError("USAGE", f"region {region!r} is not a region name (e.g. eu-west-1); check --region",
-                          EXIT_USAGE)
+        raise CredentialProcessError("USAGE", f"region {region!r} is not a region name (e.g. eu-west-1); "
+                                              "check --region",
+                                     EXIT_USAGE)
     return region
 
 
@@ -183,19 +188,20 @@ def _ask_tvm(args: argparse.Namespace, endpoint: str, region: str,
         signed = SigV4Client(region, "execute-api", session).sign(method, url, body, {"Host": host_header(url)})
         status, _, answer = exchange(method, url, dict(signed.headers.items()), body, args.timeout, MAX_ANSWER_BYTES)
     except (SigningError, BotoCoreError) as error:
-        raise ClientError("NO_CREDENTIALS", f"no usable AWS credentials to sign with ({error}); "
-                                            "check --source-profile", EXIT_USAGE) from None
+        raise CredentialProcessError("NO_CREDENTIALS", f"no usable AWS credentials to sign with ({error}); "
+                                                     "check --source-profile", EXIT_USAGE) from None
     except AnswerTooLarge:
-        raise ClientError("BAD_RESPONSE", f"the TVM's answer is longer than {MAX_ANSWER_BYTES} bytes",
-                          EXIT_UNAVAILABLE) from None
+        raise CredentialProcessError("BAD_RESPONSE", f"the TVM's answer is longer than {MAX_ANSWER_BYTES} bytes",
+                                     EXIT_UNAVAILABLE) from None
     except DeadlineExceeded:
-        raise ClientError("UNREACHABLE", f"no complete answer from the TVM within {args.timeout:g} s (--timeout)",
-                          EXIT_UNAVAILABLE) from None
+        raise CredentialProcessError("UNREACHABLE",
+                                     f"no complete answer from the TVM within {args.timeout:g} s (--timeout)",
+                                     EXIT_UNAVAILABLE) from None
     except OSError as error:
-        raise ClientError("UNREACHABLE", f"cannot reach the TVM ({error})", EXIT_UNAVAILABLE) from None
+        raise CredentialProcessError("UNREACHABLE", f"cannot reach the TVM ({error})", EXIT_UNAVAILABLE) from None
     except http.client.HTTPException as error:  # its text is whatever the server sent: name the kind only
-        raise ClientError("UNREACHABLE", f"the TVM's answer was not valid HTTP ({type(error).__name__})",
-                          EXIT_UNAVAILABLE) from None
+        raise CredentialProcessError("UNREACHABLE", f"the TVM's answer was not valid HTTP ({type(error).__name__})",
+                                     EXIT_UNAVAILABLE) from None
     return status, answer
 
 
@@ -224,7 +230,7 @@ def _credentials(status: int, body: bytes, profile: str, now: Optional[datetime]
 
 
 def _raise(code: str, message: str, exit_code: int) -> NoReturn:
-    raise ClientError(code, message, exit_code)
+    raise CredentialProcessError(code, message, exit_code)
 
 
 def _region_of(endpoint: str) -> Optional[str]:

@@ -32,6 +32,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components import iam
+from components.alarms import lambda_metric, metric_alarm
 from components.config import RDS_FORBIDDEN_PASSWORD_CHARACTERS, DatabaseSettings
 from components.function import FunctionSpec, FunctionVpc, ServiceFunction
 from components.kms import customer_managed_key, decrypt_via_secrets_manager
@@ -235,15 +236,9 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self))
 
     def _rotation_errors_alarm(self) -> None:
-        actions = self._platform.alarm_actions()
-        aws.cloudwatch.MetricAlarm(
-            f"{self._name}-rotation-errors-alarm",
-            alarm_description=f"{self._name}: the rotation function failed in the last hour",
-            namespace="AWS/Lambda", metric_name="Errors", statistic="Sum",
-            dimensions={"FunctionName": self.rotation_function_name},
-            period=3600, evaluation_periods=1, threshold=1,
-            comparison_operator="GreaterThanOrEqualToThreshold", treat_missing_data="notBreaching",
-            alarm_actions=actions, ok_actions=actions, opts=pulumi.ResourceOptions(parent=self))
+        metric_alarm(f"{self._name}-rotation-errors-alarm",
+                     f"{self._name}: the rotation function failed in the last hour", 1, self._platform, self,
+                     lambda_metric("Errors", self.rotation_function_name), period=3600)
 
     def _app_environment(self, secret_arn: pulumi.Output[str], cluster: aws.rds.Cluster,
                          strategy: str) -> dict[str, pulumi.Input[str]]:

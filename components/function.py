@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam
+from components.alarms import lambda_metric, metric_alarm
 from components.archive import lambda_archive
 from components.platform import Platform
 
@@ -139,16 +140,8 @@ class ServiceFunction(pulumi.ComponentResource):
         return statements + list(spec.statements)
 
     def _alarm(self, name: str, metric: str, platform: Platform) -> None:
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-{metric.lower()}-alarm",
-            alarm_description=f"{name}: Lambda {metric} in the last 5 minutes",
-            namespace="AWS/Lambda", metric_name=metric, statistic="Sum",
-            dimensions={"FunctionName": self.function.name},
-            period=300, evaluation_periods=1, threshold=1,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=platform.alarm_actions(), ok_actions=platform.alarm_actions(),
-            opts=pulumi.ResourceOptions(parent=self))
+        metric_alarm(f"{name}-{metric.lower()}-alarm", f"{name}: Lambda {metric} in the last 5 minutes", 1, platform,
+                     self, lambda_metric(metric, self.function.name))
 
 
 def _package(spec: FunctionSpec, platform: Platform) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam, tags
+from components.alarms import Metric, metric_alarm
 from components.config import LayerAlarmSettings, LayersSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.platform import Platform
@@ -27,6 +28,7 @@ from components.secrets import DeclaredSecret, OperatorSecret
 
 STAGE = "prod"
 EXECUTE_PATH = "execute"
+API_NAMESPACE = "AWS/ApiGateway"
 EXECUTE_ROUTE = f"POST/{EXECUTE_PATH}"
 ASYNC_INVOCATION = {"integration.request.header.X-Amz-Invocation-Type": "'Event'"}
 # What the execution function receives through the API: the caller's JSON as ``payload``
@@ -189,11 +191,12 @@ class ExecutionApi(pulumi.ComponentResource):
         for metric, threshold, what in (
                 ("4XXError", alarms.client_errors, "client errors (signature/authorisation failures)"),
                 ("5XXError", alarms.server_errors, "server errors")):
-            _alarm(self, f"{self._name}-{metric[:3].lower()}-alarm", f"{self._name}: {what}",
-                   "AWS/ApiGateway", metric, dimensions, threshold, alarms, self._platform, statistic="Sum")
-        _alarm(self, f"{self._name}-latency-alarm", f"{self._name}: p99 latency in ms",
-               "AWS/ApiGateway", "Latency", dimensions, alarms.latency_p99_ms, alarms, self._platform,
-               extended_statistic="p99")
+            metric_alarm(f"{self._name}-{metric[:3].lower()}-alarm", f"{self._name}: {what}", threshold,
+                         self._platform, self, Metric(metric, dimensions, API_NAMESPACE, statistic="Sum"),
+                         alarms.period_seconds)
+        metric_alarm(f"{self._name}-latency-alarm", f"{self._name}: p99 latency in ms", alarms.latency_p99_ms,
+                     self._platform, self, Metric("Latency", dimensions, API_NAMESPACE, extended_statistic="p99"),
+                     alarms.period_seconds)
 
 
 class ExecutionLayer(pulumi.ComponentResource):
@@ -244,9 +247,10 @@ class ExecutionLayer(pulumi.ComponentResource):
                     destination=dead_letters.arn)),
             opts=child)
         if platform.observability.alarms_enabled:
-            _alarm(self, f"{name}-dlq-alarm", f"{name}: failed Slack events waiting in the dead-letter queue",
-                   "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": dead_letters.name},
-                   settings.alarms.dead_letters, settings.alarms, platform, statistic="Maximum")
+            metric_alarm(f"{name}-dlq-alarm", f"{name}: failed Slack events waiting in the dead-letter queue",
+                         settings.alarms.dead_letters, platform, self,
+                         Metric("ApproximateNumberOfMessagesVisible", {"QueueName": dead_letters.name}, "AWS/SQS",
+                                statistic="Maximum"), settings.alarms.period_seconds)
         self.api = ExecutionApi(f"{name}-api", self.fn.function, settings, platform, opts=child)
         self.function_arn = self.fn.function.arn
         self.dead_letter_url = dead_letters.url
@@ -318,15 +322,3 @@ def _slack_secret(parent: pulumi.Resource, resource_name: str, secret_name: str,
     return OperatorSecret(secret_name, description,
                           "issued by Slack - rotate it in the Slack app then put-secret-value",
                           ).declare(resource_name, platform, parent)
-
-
-def _alarm(parent: pulumi.Resource, name: str, description: str, namespace: str, metric: str,
-           dimensions: dict[str, pulumi.Input[str]], threshold: float, alarms: LayerAlarmSettings,
-           platform: Platform, statistic: Optional[str] = None, extended_statistic: Optional[str] = None) -> None:
-    aws.cloudwatch.MetricAlarm(
-        name, alarm_description=description, namespace=namespace, metric_name=metric,
-        statistic=statistic, extended_statistic=extended_statistic, dimensions=dimensions,
-        period=alarms.period_seconds, evaluation_periods=1, threshold=threshold,
-        comparison_operator="GreaterThanOrEqualToThreshold", treat_missing_data="notBreaching",
-        alarm_actions=platform.alarm_actions(), ok_actions=platform.alarm_actions(),
-        opts=pulumi.ResourceOptions(parent=parent))

@@ -10,12 +10,13 @@ credentials a profile vends can never read session records or rewrite access rul
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from components import iam, tags
+from components.alarms import ABOVE, expression, lambda_metric, metric_alarm, query
 from components.config import TvmIdentitySettings, TvmProfileSettings, TvmSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.http_api import ApiRoute, HttpApi
@@ -239,40 +240,19 @@ class TokenVendingMachine(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self))
 
     def _alarms(self, name: str, settings: TvmSettings, platform: Platform) -> None:
-        function_name = self.function.function.name
-        dimensions = {"FunctionName": function_name}
-        # No top-level period here: the provider refuses it beside metric_queries.
-        common: dict[str, Any] = {
-            "evaluation_periods": 1, "treat_missing_data": "notBreaching",
-            "alarm_actions": platform.alarm_actions(), "ok_actions": platform.alarm_actions(),
-            "opts": pulumi.ResourceOptions(parent=self)}
-
-        def metric(id_: str, metric_name: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
-            return aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                id=id_, metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-                    namespace="AWS/Lambda", metric_name=metric_name, dimensions=dimensions, period=300, stat="Sum"))
-
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-error-rate-alarm",
-            alarm_description=f"{name}: more than {settings.alarms.error_rate_percent} % of invocations failed",
-            comparison_operator="GreaterThanThreshold", threshold=settings.alarms.error_rate_percent,
-            metric_queries=[metric("errors", "Errors"), metric("invocations", "Invocations"),
-                            aws.cloudwatch.MetricAlarmMetricQueryArgs(
-                                id="rate", return_data=True, label="Error rate (%)",
-                                expression="IF(invocations > 0, 100 * errors / invocations, 0)")],
-            **common)
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-p99-duration-alarm",
-            alarm_description=f"{name}: p99 duration above {settings.alarms.p99_duration_ms} ms",
-            namespace="AWS/Lambda", metric_name="Duration", extended_statistic="p99", dimensions=dimensions,
-            period=300, comparison_operator="GreaterThanThreshold", threshold=settings.alarms.p99_duration_ms, **common)
+        function_name, alarms = self.function.function.name, settings.alarms
+        failed = f"{name}: more than {alarms.error_rate_percent} % of invocations failed"
+        metric_alarm(f"{name}-error-rate-alarm", failed, alarms.error_rate_percent, platform, self, comparison=ABOVE,
+                     queries=[
+                         query("errors", lambda_metric("Errors", function_name), 300),
+                         query("invocations", lambda_metric("Invocations", function_name), 300),
+                         expression("rate", "IF(invocations > 0, 100 * errors / invocations, 0)", "Error rate (%)")])
+        metric_alarm(f"{name}-p99-duration-alarm", f"{name}: p99 duration above {alarms.p99_duration_ms} ms",
+                     alarms.p99_duration_ms, platform, self,
+                     lambda_metric("Duration", function_name, extended_statistic="p99"), comparison=ABOVE)
         if settings.reserved_concurrency:
-            limit = settings.reserved_concurrency * settings.alarms.concurrency_percent / 100
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-concurrency-alarm",
-                alarm_description=f"{name}: concurrent executions near the reserved limit "
-                                  f"({settings.reserved_concurrency})",
-                namespace="AWS/Lambda", metric_name="ConcurrentExecutions", statistic="Maximum",
-                dimensions=dimensions, period=300, comparison_operator="GreaterThanOrEqualToThreshold",
-                threshold=limit, **common)
+            metric_alarm(f"{name}-concurrency-alarm",
+                         f"{name}: concurrent executions near the reserved limit ({settings.reserved_concurrency})",
+                         settings.reserved_concurrency * alarms.concurrency_percent / 100, platform, self,
+                         lambda_metric("ConcurrentExecutions", function_name, statistic="Maximum"))
 

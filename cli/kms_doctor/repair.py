@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.kms_doctor.evidence import Evidence, GrantFacts
-from components import iam as iam_documents
+from components import iam_documents
 
 TEMP_ROLE_PREFIX = "kms-renew-"
 PURPOSE_TAG = {"Key": "iam-platform:purpose", "Value": "lambda-kms-grant-renewal"}

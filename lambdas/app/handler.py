@@ -36,6 +36,7 @@ from lambdas.common.database import (
     SecretFetchError,
     rotation_health,
 )
+from lambdas.common.container import ContainerState
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.settings import SettingsError, required, whole_number
 
@@ -81,33 +82,30 @@ class Container:
     connection: ReusableConnection
 
 
-_container: Container | None = None
-_client: Any = None
+def _build_container(overrides: Mapping[str, Any]) -> Container:
+    settings = load_settings()
+    credentials = DatabaseCredentials(settings.secret_id, overrides.get("client"), settings.ttl_seconds,
+                                      defaults=settings.defaults)
+    connection = ReusableConnection(credentials, connect_timeout=settings.connect_timeout_seconds)
+    return Container(settings, credentials, connection)
+
+
+_state: ContainerState[Container] = ContainerState(_build_container, close=lambda c: c.connection.close())
 
 
 def reset_state(client: Any = None) -> None:
     """Close the connection and forget the cache (for tests): the next call starts cold."""
-    global _container, _client
-    if _container is not None:
-        _container.connection.close()
-    _container, _client = None, client
+    _state.reset(client=client)
 
 
-def _current_container() -> Container:
-    global _container
-    if _container is None:
-        settings = load_settings()
-        credentials = DatabaseCredentials(settings.secret_id, _client, settings.ttl_seconds,
-                                          defaults=settings.defaults)
-        connection = ReusableConnection(credentials, connect_timeout=settings.connect_timeout_seconds)
-        _container = Container(settings, credentials, connection)
-    return _container
+def current_container() -> Container:
+    return _state.get()
 
 
 @logger.inject_lambda_context
 def handler(event: dict, context: object) -> dict:
     try:
-        container = _current_container()
+        container = current_container()
     except SettingsError as error:
         logger.error("App function misconfigured", extra={"problem": str(error)})
         return error_response(500, "MISCONFIGURED", "The service is not configured correctly.")

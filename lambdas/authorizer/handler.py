@@ -13,53 +13,62 @@ Environment: ``TVM_SESSION_TABLE``, ``AWS_REGION``.
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 import time
-from collections.abc import Mapping
-from typing import Any, Callable, Optional
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import boto3
 from botocore.config import Config
 
+from lambdas.common.container import ContainerState
+from lambdas.common.decisions import write_decision
+from lambdas.common.events import HttpRequest
 from lambdas.common.sessions import ACTIVE, SessionStore, StoreError, is_session_id, session_key, session_ref
+from lambdas.common.settings import SettingsError, required
 
 HEADER = "x-sentinel-session-id"
 QUERY = "sentinel_session_id"
 CLIENT_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"})
 
-_store: Optional[SessionStore] = None
-_clock: Callable[[], float] = time.time
-_session: Any = None
+
+@dataclass(frozen=True)
+class Container:
+    """What one Lambda container keeps between invocations."""
+
+    store: SessionStore
+    clock: Callable[[], float]
 
 
-def reset_state(clock: Callable[[], float] = time.time, session: Any = None) -> None:
-    global _store, _clock, _session
-    _store, _clock, _session = None, clock, session
+def _build_container(overrides: Mapping[str, Any]) -> Container:
+    table = required(os.environ, "TVM_SESSION_TABLE")
+    client = (overrides.get("session") or boto3.session.Session()).client(
+        "dynamodb", region_name=os.environ.get("AWS_REGION"), config=CLIENT_CONFIG)
+    return Container(SessionStore(client, table), overrides.get("clock") or time.time)
 
 
-def _current_store() -> SessionStore:
-    global _store
-    if _store is None:
-        table = os.environ.get("TVM_SESSION_TABLE", "").strip()
-        if not table:
-            raise StoreError("TVM_SESSION_TABLE not set")
-        client = (_session or boto3.session.Session()).client(
-            "dynamodb", region_name=os.environ.get("AWS_REGION"), config=CLIENT_CONFIG)
-        _store = SessionStore(client, table)
-    return _store
+_state: ContainerState[Container] = ContainerState(_build_container)
+_overrides = _state.overrides
+
+
+def reset_state(**overrides: Any) -> None:
+    """Forget the container (tests); overrides: ``clock`` (epoch seconds), ``session`` (a boto3
+    Session), ``log`` (takes each decision line instead of stdout)."""
+    _state.reset(**overrides)
+
+
+def current_store() -> SessionStore:
+    return _state.get().store
 
 
 def session_id_of(event: Any) -> Optional[str]:
-    if not isinstance(event, Mapping):
+    request = HttpRequest.of(event)
+    if request is None:
         return None
-    raw_headers = event.get("headers")
-    headers = raw_headers if isinstance(raw_headers, Mapping) else {}
-    value = next((v for k, v in headers.items() if isinstance(k, str) and k.lower() == HEADER), None)
-    if value is None:
-        query = event.get("queryStringParameters")
-        value = query.get(QUERY) if isinstance(query, Mapping) else None
+    value = request.headers.get(HEADER)
+    if value is None and request.query is not None:
+        value = request.query.get(QUERY)
     return value if is_session_id(value) else None
 
 
@@ -69,8 +78,9 @@ def handler(event: Any, context: Any) -> dict:
     allowed, reason, session = False, "no session id", None
     if key is not None:
         try:
-            session = _current_store().get(key)
-        except StoreError as error:
+            container = _state.get()
+            session = container.store.get(key)
+        except (StoreError, SettingsError) as error:
             reason = f"session store unavailable: {error}"
         except Exception as error:  # noqa: BLE001 - fail closed on anything
             reason = f"unexpected {type(error).__name__}"
@@ -79,12 +89,12 @@ def handler(event: Any, context: Any) -> dict:
                 reason = "unknown session"
             elif session.status != ACTIVE:
                 reason = f"session {session.status}"
-            elif session.expires_at <= _clock():
+            elif session.expires_at <= container.clock():
                 reason = "session expired"
             else:
                 allowed, reason = True, "active session"
-    sys.stdout.write(json.dumps({"authorizer": True, "session_ref": session_ref(key), "allowed": allowed,
-                                 "reason": reason, "user": session.user if session else None}, sort_keys=True) + "\n")
+    write_decision({"authorizer": True, "session_ref": session_ref(key), "allowed": allowed, "reason": reason,
+                    "user": session.user if session else None}, _overrides.get("log"))
     if not allowed or session is None:
         return {"isAuthorized": False}
     return {"isAuthorized": True, "context": {"sessionRef": session.ref, "user": session.user,

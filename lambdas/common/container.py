@@ -13,11 +13,14 @@ class ContainerState(Generic[T]):
 
     ``reset(**overrides)`` forgets it (for tests); the next ``get()`` builds it again with
     the given overrides, such as stubbed clients. ``overrides`` is one dict for the state's
-    whole life, so a module may expose it under its own name.
+    whole life, so a module may expose it under its own name. ``close``, when given, is
+    called with the built value before ``reset`` forgets it (an open connection, say).
     """
 
-    def __init__(self, build: Callable[[Mapping[str, Any]], T]) -> None:
+    def __init__(self, build: Callable[[Mapping[str, Any]], T],
+                 close: Optional[Callable[[T], Any]] = None) -> None:
         self._build = build
+        self._close = close
         self._value: Optional[T] = None
         self.overrides: dict[str, Any] = {}
 
@@ -27,6 +30,8 @@ class ContainerState(Generic[T]):
         return self._value
 
     def reset(self, **overrides: Any) -> None:
+        if self._value is not None and self._close is not None:
+            self._close(self._value)
         self._value = None
         self.overrides.clear()
         self.overrides.update(overrides)

@@ -15,14 +15,17 @@ from typing import Any, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lambdas.common.errors import aws_error_code
+from lambdas.common.errors import PlatformError, aws_error_code
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 WRITE_TOKEN = "write_token"
 
 
-class StoreError(Exception):
-    """DynamoDB did not confirm the operation."""
+class StoreError(PlatformError):
+    """DynamoDB did not confirm the operation; ``code`` is the AWS error code (or ours)."""
+
+    def __init__(self, message: str, code: str = "STORE_ERROR") -> None:
+        super().__init__(code, message)
 
 
 class ConditionFailed(StoreError):
@@ -30,7 +33,7 @@ class ConditionFailed(StoreError):
     read found afterwards (None when there is no such item or it was not read)."""
 
     def __init__(self, operation: str, item: Optional[dict[str, Any]] = None) -> None:
-        super().__init__(operation)
+        super().__init__(operation, CONDITION_FAILED)
         self.item = item
 
 
@@ -42,7 +45,7 @@ def call(client: Any, operation: str, **kwargs: Any) -> dict[str, Any]:
         code = aws_error_code(error)
         if code == CONDITION_FAILED:
             raise ConditionFailed(operation) from None
-        raise StoreError(f"{operation}: {code}") from None
+        raise StoreError(f"{operation}: {code}", code) from None
 
 
 def new_write_token() -> str:

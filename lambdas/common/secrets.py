@@ -18,14 +18,14 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lambdas.common.errors import CodedError, aws_error_code
+from lambdas.common.errors import PlatformError, aws_error_code
 
 AWSCURRENT = "AWSCURRENT"
 SECRET_NOT_TEXT = "SECRET_NOT_TEXT"
 SECRET_EMPTY = "SECRET_EMPTY"
 
 
-class SecretReadError(CodedError):
+class SecretReadError(PlatformError):
     """The secret could not be read or holds nothing usable; ``code`` is safe to log."""
 
 

@@ -9,11 +9,19 @@ import re
 from collections.abc import Mapping
 from typing import Optional
 
+from lambdas.common.errors import PlatformError
+
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")   # ASCII digits only: "²" and "٣" pass str.isdigit()
 
 
-class SettingsError(Exception):
+MISCONFIGURED = "MISCONFIGURED"
+
+
+class SettingsError(PlatformError):
     """A setting is missing or invalid; the message names the variable, never its value."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(MISCONFIGURED, message)
 
 
 def required(environ: Mapping[str, str], name: str) -> str:

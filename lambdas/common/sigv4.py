@@ -18,9 +18,14 @@ import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
+from lambdas.common.errors import PlatformError
 
-class SigningError(Exception):
+
+class SigningError(PlatformError):
     """No credentials to sign with."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("NO_CREDENTIALS", message)
 
 
 class SigV4Client:

@@ -12,9 +12,9 @@ Results (logged; returned for tests and direct callers, as ``{"statusCode", "bod
 - 400 ``INVALID_PAYLOAD``: the event is not what the verification layer sends;
 - 502 ``SLACK_REJECTED`` / ``SLACK_UNREACHABLE``: posting failed. Not raised: the post may
   have happened (a timeout), and a retry would then post twice;
-- failures before anything is posted (settings, the bot token, Bedrock) raise
-  ``ExecutionFailed`` with a code only, so Lambda sends the event to the on-failure queue
-  where it can be inspected and replayed.
+- failures before anything is posted (the bot token, Bedrock) raise ``ExecutionFailed``
+  with a code only, and a bad setting raises ``SettingsError`` naming it, so Lambda sends
+  the event to the on-failure queue where it can be inspected and replayed.
 
 Environment: ``SLACK_BOT_TOKEN_SECRET_ID`` (plain token or JSON with ``botToken``),
 ``BEDROCK_MODEL_ID``, ``BEDROCK_MAX_TOKENS`` (default 512), ``SLACK_API_BASE_URL``
@@ -40,10 +40,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lambdas.common.cache import TtlCache
 from lambdas.common.container import ContainerState
-from lambdas.common.errors import aws_error_code
+from lambdas.common.errors import PlatformError, aws_error_code
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.secrets import SECRET_EMPTY, SecretReadError, read_secret_field
-from lambdas.common import settings as common_settings
+from lambdas.common.settings import SettingsError, aws_region, required, whole_number
 
 SLACK_TIMEOUT_SECONDS = 10
 MAX_REPLY_CHARACTERS = 3900  # Slack truncates message text at 40,000; keep replies readable
@@ -64,12 +64,11 @@ class ExecutionRequest(BaseModel):
     event_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,128}$")
 
 
-class ExecutionFailed(Exception):
-    """Nothing was posted; safe to retry or replay. The message is a code only."""
+class ExecutionFailed(PlatformError):
+    """Nothing was posted; safe to retry or replay. The message is the code only."""
 
-
-class SettingsError(ExecutionFailed):
-    pass
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
 
 
 @dataclass(frozen=True)
@@ -83,18 +82,11 @@ class Settings:
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
-    secret_id = environ.get("SLACK_BOT_TOKEN_SECRET_ID", "").strip()
-    model_id = environ.get("BEDROCK_MODEL_ID", "").strip()
-    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
-    required = (("SLACK_BOT_TOKEN_SECRET_ID", secret_id), ("BEDROCK_MODEL_ID", model_id), ("AWS_REGION", region))
-    for name, value in required:
-        if not value:
-            raise SettingsError(f"{name} is not set")
-    try:
-        numbers = {name: common_settings.whole_number(environ, name, default)
-                   for name, default in (("BEDROCK_MAX_TOKENS", 512), ("BOT_TOKEN_TTL_SECONDS", 900))}
-    except common_settings.SettingsError as error:
-        raise SettingsError(str(error)) from None
+    secret_id = required(environ, "SLACK_BOT_TOKEN_SECRET_ID")
+    model_id = required(environ, "BEDROCK_MODEL_ID")
+    region = aws_region(environ)
+    numbers = {name: whole_number(environ, name, default)
+               for name, default in (("BEDROCK_MAX_TOKENS", 512), ("BOT_TOKEN_TTL_SECONDS", 900))}
     base_url = (environ.get("SLACK_API_BASE_URL", "").strip() or "https://slack.com/api").rstrip("/")
     if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise SettingsError("SLACK_API_BASE_URL must be https")
@@ -199,8 +191,8 @@ def handler(event: Any, context: Any) -> dict:
         container = _state.get()
         token = container.bot_token()
         reply = container.answer(request.text)
-    except ExecutionFailed as error:
-        logger.error("execution failed before posting", extra={"error_code": str(error)})
+    except (ExecutionFailed, SettingsError) as error:
+        logger.error("execution failed before posting", extra={"error_code": error.code, "problem": str(error)})
         raise
     result = container.post(token, request, reply)
     if not result.get("ok"):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 
+from lambdas.common.errors import PlatformError
 from lambdas.jwks.secret_store import KeyFetchError
 
 logger = Logger()
@@ -30,8 +31,13 @@ STALE = "stale"
 FALLBACK = "fallback"
 
 
-class KeysUnavailable(Exception):
+class KeysUnavailable(PlatformError):
     """No fetched, cached or fallback keys to serve."""
+
+    status = 503
+
+    def __init__(self, message: str = "no keys to serve") -> None:
+        super().__init__("KEYS_UNAVAILABLE", message)
 
 
 @dataclass(frozen=True)

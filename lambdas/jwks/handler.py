@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools import Logger
 from botocore.config import Config
 
+from lambdas.common.container import ContainerState
+from lambdas.common.events import HttpRequest
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.settings import SettingsError, required, whole_number
 from lambdas.jwks.cache import FALLBACK, STALE, KeyCache, KeysUnavailable
@@ -48,6 +51,9 @@ SECRETS_CLIENT_CONFIG = Config(
 )
 
 logger = Logger()
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 
 @dataclass(frozen=True)
@@ -88,68 +94,44 @@ class Container:
         return fetch_public_keys(self.client, self.settings.secret_id)
 
 
-_container: Container | None = None
-_clock: Callable[[], float] = time.monotonic
-_client: object | None = None
+def _build_container(overrides: Mapping[str, Any]) -> Container:
+    settings = load_settings()
+    client = overrides.get("client") or boto3.client(
+        "secretsmanager", region_name=os.environ.get("AWS_REGION"), config=SECRETS_CLIENT_CONFIG)
+    return Container(settings, client, KeyCache(settings.ttl_seconds, overrides.get("clock") or time.monotonic))
 
 
-def reset_state(clock: Callable[[], float] = time.monotonic, client: object | None = None) -> None:
-    """Forget the container's keys and client (for tests): the next call starts cold."""
-    global _container, _clock, _client
-    _container, _clock, _client = None, clock, client
+_state: ContainerState[Container] = ContainerState(_build_container)
 
 
-def _current_container() -> Container:
-    global _container
-    if _container is None:
-        settings = load_settings()
-        client = _client or boto3.client(
-            "secretsmanager", region_name=os.environ.get("AWS_REGION"), config=SECRETS_CLIENT_CONFIG
-        )
-        _container = Container(settings, client, KeyCache(settings.ttl_seconds, _clock))
-    return _container
+def reset_state(**overrides: Any) -> None:
+    """Forget the container's keys and client (for tests): the next call starts cold.
+    Overrides: ``clock`` (monotonic seconds), ``client`` (a Secrets Manager client)."""
+    _state.reset(**overrides)
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
-    path, method = request_line(event)
+def handler(event: dict, context: LambdaContext) -> dict:
+    request = HttpRequest.of(event)
+    path, method = (request.path, request.method) if request else (None, None)
     if path != JWKS_PATH:
         return error_response(404, "NOT_FOUND", "No such resource.")
     if method != "GET":
         return error_response(405, "METHOD_NOT_ALLOWED", "Use GET.", {"Allow": "GET"})
     try:
-        container = _current_container()
+        container = _state.get()
     except SettingsError as error:
         logger.error("JWKS endpoint misconfigured", extra={"problem": str(error)})
         return error_response(500, "MISCONFIGURED", "The key service is not configured correctly.")
     return serve_jwks(container)
 
 
-def request_line(event: object) -> tuple[str | None, str | None]:
-    """The path (without a named stage, as ``APIGatewayProxyEventV2.path``) and method of a
-    payload 2.0 event; None for what the event does not carry, whatever its shape."""
-    if not isinstance(event, Mapping):
-        return None, None
-    context = event.get("requestContext")
-    context = context if isinstance(context, Mapping) else {}
-    http = context.get("http")
-    method = http.get("method") if isinstance(http, Mapping) else None
-    path = event.get("rawPath")
-    if not isinstance(path, str):
-        path = None
-    else:
-        stage = context.get("stage")
-        if isinstance(stage, str) and stage and stage != "$default":
-            path = path[len("/" + stage):]
-    return path, method if isinstance(method, str) else None
-
-
 def serve_jwks(container: Container) -> dict:
     try:
         key_set = container.cache.get(container.fetch, container.settings.fallback_keys)
-    except KeysUnavailable:
+    except KeysUnavailable as error:
         message = "Signing keys are temporarily unavailable."
-        return error_response(503, "KEYS_UNAVAILABLE", message, {"Cache-Control": "no-store"})
+        return error_response(error.status, error.code, message, {"Cache-Control": "no-store"})
     max_age = _max_age(key_set.source, container.settings.ttl_seconds)
     headers = {"Cache-Control": f"public, max-age={max_age}", "X-JWKS-Source": key_set.source}
     return json_response(200, {"keys": key_set.keys}, headers)

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 from aws_lambda_powertools import Logger
 
-from lambdas.common.errors import CodedError
+from lambdas.common.errors import PlatformError
 
 logger = Logger()
 
@@ -35,7 +35,7 @@ REQUIRED_PUBLIC_MEMBERS = {
 }
 
 
-class KeyDocumentError(CodedError, ValueError):
+class KeyDocumentError(PlatformError, ValueError):
     """The document is not one the endpoint can serve; ``code`` is safe to log."""
 
 

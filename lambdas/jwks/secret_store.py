@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.common.errors import CodedError
+from lambdas.common.errors import PlatformError
 from lambdas.common.secrets import SecretReadError, read_secret_string
 from lambdas.jwks.keys import KeyDocumentError, load_public_keys
 
 
-class KeyFetchError(CodedError):
+class KeyFetchError(PlatformError):
     """The keys could not be read; ``code`` is safe to log."""
 
 

@@ -14,7 +14,7 @@ Only ``GET /`` takes query parameters (``profile``, ``duration``); any other que
 parameter, on any route, is INVALID_REQUEST. Callers are identified by
 ``lambdas.tvm.identity`` (``TVM_IDENTITIES``): names no caller can choose, case-folded.
 
-Errors: ``{"error": CODE, "message": ...}``, codes and statuses in ``service.STATUS``.
+Errors: ``{"error": CODE, "message": ...}``, codes and statuses in ``lambdas.tvm.codes.ErrorCode``.
 One JSON decision line per request goes to stdout (CloudWatch Logs).
 
 Environment (set by the component): ``TVM_PARAMETER_ROOT``, ``TVM_SESSION_TABLE``,
@@ -26,26 +26,27 @@ account and IAM Identity Center), ``AWS_REGION``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 import re
-import sys
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import boto3
 from botocore.config import Config
 
 from lambdas.common.container import ContainerState
 from lambdas.common.responses import error_response, json_response
-from lambdas.common.settings import SettingsError, whole_number
+from lambdas.common.decisions import Writer, write_decision
+from lambdas.common.events import HttpRequest, UnreadableBody
+from lambdas.common.settings import SettingsError, required, whole_number
+from lambdas.tvm.codes import ErrorCode
 from lambdas.tvm.approvals import ApprovalStore
 from lambdas.tvm.identity import IdentityResolver, IdentitySources
 from lambdas.tvm.profiles import ProfileSource
-from lambdas.tvm.service import ApiError, Outcome, Settings, Tvm, VendRequest, parse_duration
+from lambdas.tvm.model import ApiError, Outcome, Settings, VendRequest, parse_duration
+from lambdas.tvm.service import Tvm
 from lambdas.common.sessions import SessionStore, is_session_id
 
 SESSION_HEADER = "X-Sentinel-Session-ID"
@@ -59,13 +60,10 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     def number(name: str, default: int, low: int, high: int) -> int:
         return whole_number(environ, name, default, low, high)
 
-    missing = [n for n in ("TVM_SESSION_TABLE", "TVM_APPROVAL_TABLE") if not environ.get(n, "").strip()]
-    if missing:
-        raise SettingsError(f"{', '.join(missing)} not set")
     return Settings(
         parameter_root=environ.get("TVM_PARAMETER_ROOT", "").strip() or "/sentinel/policies",
-        session_table=environ["TVM_SESSION_TABLE"].strip(),
-        approval_table=environ["TVM_APPROVAL_TABLE"].strip(),
+        session_table=required(environ, "TVM_SESSION_TABLE"),
+        approval_table=required(environ, "TVM_APPROVAL_TABLE"),
         prefix=environ.get("TVM_SOURCE_IDENTITY_PREFIX", "").strip() or "sentinel",
         default_duration=number("TVM_DEFAULT_DURATION_SECONDS", 900, 900, 43200),
         approval_ttl=number("TVM_APPROVAL_TTL_SECONDS", 3600, 60, 86400),
@@ -115,93 +113,74 @@ def current_tvm() -> Tvm:
 
 def handler(event: Any, context: Any) -> dict:
     out = Outcome()
-    request_id = _request_id(event, context)
+    request = HttpRequest.of(event)
+    request_id = (request.request_id if request else None) or getattr(context, "aws_request_id", None)
     try:
-        status, body, headers = _route(event, out)
+        status, body, headers = _route(request, out)
         response = json_response(status, body, {**NO_STORE, **headers})
     except ApiError as error:
         out.code, out.reason = error.code, error.reason
         out.effect = "error" if error.status >= 500 else "deny"
         response = error_response(error.status, error.code, error.message, NO_STORE)
     except Exception as error:  # noqa: BLE001 - the caller gets a documented answer, the log the type
-        out.code, out.effect, out.reason = "CREDENTIAL_ERROR", "error", f"unexpected {type(error).__name__}"
-        response = error_response(500, "CREDENTIAL_ERROR", "The request could not be completed.", NO_STORE)
-    log_decision(out, request_id, response["statusCode"], _overrides.get("log", _stdout))
+        out.code, out.effect, out.reason = ErrorCode.CREDENTIAL_ERROR, "error", f"unexpected {type(error).__name__}"
+        response = error_response(ErrorCode.CREDENTIAL_ERROR.status, ErrorCode.CREDENTIAL_ERROR,
+                                  "The request could not be completed.", NO_STORE)
+    log_decision(out, request_id, response["statusCode"], _overrides.get("log"))
     return response
 
 
-def _route(event: Any, out: Outcome) -> tuple[int, dict, dict]:
-    if not isinstance(event, Mapping):
-        raise ApiError("INVALID_REQUEST", "Not an HTTP API request.")
-    context = event.get("requestContext")
-    context = context if isinstance(context, Mapping) else {}
-    raw_http = context.get("http")
-    http = raw_http if isinstance(raw_http, Mapping) else {}
-    method, path = http.get("method"), event.get("rawPath")
-    method = method if isinstance(method, str) else ""
-    if not isinstance(path, str):
-        path = http.get("path") if isinstance(http.get("path"), str) else None
+def _route(request: Optional[HttpRequest], out: Outcome) -> tuple[int, dict, dict]:
+    if request is None:
+        raise ApiError(ErrorCode.INVALID_REQUEST, "Not an HTTP API request.")
+    method, path = request.method, request.path
     known = {("GET", "/"), ("POST", "/"), ("GET", "/profiles"), ("POST", "/approvals")}
-    decision = _APPROVAL_DECISION.fullmatch(path) if isinstance(path, str) else None
+    decision = _APPROVAL_DECISION.fullmatch(path) if path is not None else None
     if (method, path) not in known and not (method == "POST" and decision):
         out.action = "not_found"
-        raise ApiError("NOT_FOUND", "Unknown API path.")
-    api_account = _api_account(context)
+        raise ApiError(ErrorCode.NOT_FOUND, "Unknown API path.")
+    if request.account_id is None:
+        # Without the API's own account the caller's cannot be checked: refuse, never skip.
+        raise ApiError(ErrorCode.IAM_AUTH_REQUIRED, "The request carries no account to check the caller against.",
+                       "no requestContext.accountId")
     try:
         tvm = current_tvm()
     except SettingsError as error:
-        raise ApiError("CONFIG_ERROR", "The credential service is not configured correctly.", str(error)) from None
-    caller = tvm.caller(_caller_arn(context), api_account, out)
+        raise ApiError(ErrorCode.CONFIG_ERROR, "The credential service is not configured correctly.",
+                       str(error)) from None
+    caller = tvm.caller(request.caller_arn, request.account_id, out)
     if (method, path) != ("GET", "/"):
-        _no_query(event)
+        _no_query(request)
     if (method, path) == ("GET", "/profiles"):
         return 200, tvm.list_profiles(out), {}
     if decision:
-        _json_body(event, allowed=set())
+        _json_body(request, allowed=set())
         return 200, tvm.decide_approval(caller, decision.group(1), decision.group(2) == "approve", out), {}
     if path == "/approvals":
-        body = _json_body(event, allowed={"profile"})
+        body = _json_body(request, allowed={"profile"})
         return 201, tvm.request_approval(caller, _profile_field(body.get("profile")), out), {}
     out.action = "vend"
-    request = _vend_request(event, method)
-    credentials, session_id = tvm.vend(caller, request, out)
+    credentials, session_id = tvm.vend(caller, _vend_request(request), out)
     return 200, credentials, {SESSION_HEADER: session_id}
 
 
-def _caller_arn(context: Mapping) -> object:
-    authorizer = context.get("authorizer")
-    iam = authorizer.get("iam") if isinstance(authorizer, Mapping) else None
-    return iam.get("userArn") if isinstance(iam, Mapping) else None
+def _no_query(request: HttpRequest) -> None:
+    if request.query or request.raw_query:
+        raise ApiError(ErrorCode.INVALID_REQUEST, "This route takes no query parameters.")
 
 
-def _api_account(context: Mapping) -> str:
-    api_account = context.get("accountId")
-    if not isinstance(api_account, str) or not api_account:
-        # Without the API's own account the caller's cannot be checked: refuse, never skip.
-        raise ApiError("IAM_AUTH_REQUIRED", "The request carries no account to check the caller against.",
-                       "no requestContext.accountId")
-    return api_account
-
-
-def _no_query(event: Mapping) -> None:
-    query = event.get("queryStringParameters")
-    if query or (isinstance(event.get("rawQueryString"), str) and event["rawQueryString"]):
-        raise ApiError("INVALID_REQUEST", "This route takes no query parameters.")
-
-
-def _vend_request(event: Mapping, method: str) -> VendRequest:
-    if method == "GET":
-        query = event.get("queryStringParameters")
-        query = query if isinstance(query, Mapping) else {}
+def _vend_request(request: HttpRequest) -> VendRequest:
+    if request.method == "GET":
+        query = request.query or {}
         unknown = set(query) - {"profile", "duration"}
         if unknown:
-            raise ApiError("INVALID_REQUEST", "Only profile and duration are query parameters.")
+            raise ApiError(ErrorCode.INVALID_REQUEST, "Only profile and duration are query parameters.")
         return VendRequest(_profile_field(query.get("profile")), parse_duration(query.get("duration"), from_query=True))
-    body = _json_body(event, allowed=_VEND_FIELDS)
+    body = _json_body(request, allowed=_VEND_FIELDS)
     for name in ("approval_id", "session_id"):
         value = body.get(name)
         if value is not None and not is_session_id(value):   # approval ids have the same shape
-            raise ApiError("INVALID_REQUEST", f"{name} must be an id this service issued.")
+            raise ApiError(ErrorCode.INVALID_REQUEST, f"{name} must be an id this service issued.")
     return VendRequest(_profile_field(body.get("profile")), parse_duration(body.get("duration")),
                        body.get("approval_id"), body.get("session_id"))
 
@@ -210,49 +189,31 @@ def _profile_field(value: Any) -> Optional[str]:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise ApiError("INVALID_PROFILE", "Not a profile name.")
+        raise ApiError(ErrorCode.INVALID_PROFILE, "Not a profile name.")
     return value
 
 
-def _json_body(event: Mapping, allowed: set[str]) -> dict:
-    raw = event.get("body")
-    if raw is None or raw == "":
-        return {}
-    if not isinstance(raw, str):
-        raise ApiError("INVALID_REQUEST", "The body must be a JSON object.")
+def _json_body(request: HttpRequest, allowed: set[str]) -> dict:
     try:
-        if event.get("isBase64Encoded") is True:
-            raw = base64.b64decode(raw, validate=True).decode("utf-8")
-        body = json.loads(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):   # RecursionError: nested too deep
-        raise ApiError("INVALID_REQUEST", "The body must be a JSON object.") from None
+        raw = request.body()
+        body = json.loads(raw.decode("utf-8")) if raw else {}
+    except (UnreadableBody, ValueError, UnicodeDecodeError, RecursionError):   # RecursionError: nested too deep
+        raise ApiError(ErrorCode.INVALID_REQUEST, "The body must be a JSON object.") from None
     if not isinstance(body, dict):
-        raise ApiError("INVALID_REQUEST", "The body must be a JSON object.")
+        raise ApiError(ErrorCode.INVALID_REQUEST, "The body must be a JSON object.")
     unknown = set(body) - allowed
     if unknown:
-        raise ApiError("INVALID_REQUEST", f"Unknown fields; allowed: {', '.join(sorted(allowed)) or 'none'}.")
+        raise ApiError(ErrorCode.INVALID_REQUEST, f"Unknown fields; allowed: {', '.join(sorted(allowed)) or 'none'}.")
     return body
 
 
-def _request_id(event: Any, context: Any) -> Optional[str]:
-    if isinstance(event, Mapping) and isinstance(event.get("requestContext"), Mapping):
-        value = event["requestContext"].get("requestId")
-        if isinstance(value, str):
-            return value
-    return getattr(context, "aws_request_id", None)
-
-
-def _stdout(line: str) -> None:
-    sys.stdout.write(line + "\n")
-
-
-def log_decision(out: Outcome, request_id: Optional[str], status: int, write: Callable[[str], Any] = _stdout) -> None:
+def log_decision(out: Outcome, request_id: Optional[str], status: int, write: Optional[Writer] = None) -> None:
     """One JSON line per request; never credentials, never a session id (only its ``session_ref``)."""
-    write(json.dumps({
+    write_decision({
         "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "user": out.user, "profile": out.profile, "effect": out.effect, "rule": out.rule,
         "reason": out.reason, "request_id": request_id, "source_identity": out.source_identity,
         "role_arn": out.role_arn, "duration": out.duration, "action": out.action, "status": status,
         "code": out.code, "session_ref": out.session_ref, "approval_id": out.approval_id,
         "identity_source": out.identity_source,
-    }, sort_keys=True))
+    }, write)

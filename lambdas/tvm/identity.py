@@ -27,7 +27,8 @@ from urllib.parse import unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lambdas.common.errors import CodedError, aws_error_code
+from lambdas.common.errors import PlatformError, aws_error_code
+from lambdas.tvm.codes import ErrorCode
 
 # STS accepts 2-64 characters of [\w+=,.@-] in a SourceIdentity (ASCII word characters).
 SOURCE_IDENTITY = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
@@ -41,11 +42,13 @@ IAM_USER = "iam-user"
 VERIFY_CACHE_SECONDS = 300
 
 
-class IdentityError(CodedError):
+class IdentityError(PlatformError):
     """The caller cannot be named, trusted or represented; ``code`` is the API error code."""
 
-    def __init__(self, code: str, message: str, reason: Optional[str] = None) -> None:
-        super().__init__(code, message)
+    code: ErrorCode
+
+    def __init__(self, code: ErrorCode, message: str, reason: Optional[str] = None) -> None:
+        super().__init__(code, message, code.status)
         self.reason = reason or message
 
 
@@ -100,10 +103,10 @@ class IdentityResolver:
 
     def resolve(self, arn: object, api_account: str) -> Caller:
         if not isinstance(arn, str) or not arn:
-            raise IdentityError("IAM_AUTH_REQUIRED", "Sign the request with SigV4 (IAM authorization).")
+            raise IdentityError(ErrorCode.IAM_AUTH_REQUIRED, "Sign the request with SigV4 (IAM authorization).")
         match = _ARN.fullmatch(arn)
         if not match:
-            raise IdentityError("IAM_AUTH_REQUIRED", "The caller identity is not an IAM principal.")
+            raise IdentityError(ErrorCode.IAM_AUTH_REQUIRED, "The caller identity is not an IAM principal.")
         service, account, resource = match.groups()
         parts = resource.split("/")
         if service == "iam" and parts[0] == "user" and len(parts) >= 2:
@@ -143,11 +146,11 @@ class IdentityResolver:
             verdict: Optional[str] = answer.get("Arn") if accept(answer) else None
         except ClientError as error:
             if aws_error_code(error) not in ("NoSuchEntity", "AccessDenied", "AccessDeniedException"):
-                raise IdentityError("CREDENTIAL_ERROR", "The caller's identity could not be verified.",
+                raise IdentityError(ErrorCode.CREDENTIAL_ERROR, "The caller's identity could not be verified.",
                                     f"get_role: {aws_error_code(error)}") from None
             verdict = None
         except BotoCoreError as error:
-            raise IdentityError("CREDENTIAL_ERROR", "The caller's identity could not be verified.",
+            raise IdentityError(ErrorCode.CREDENTIAL_ERROR, "The caller's identity could not be verified.",
                                 f"get_role: {type(error).__name__}") from None
         self._verified[role] = (self.clock(), verdict)
         return verdict is not None
@@ -161,12 +164,12 @@ class IdentityResolver:
 
 def _canonical(name: str) -> str:
     if not _NAME.fullmatch(name):
-        raise IdentityError("INVALID_IDENTITY", "The caller's name cannot be used in a SourceIdentity.")
+        raise IdentityError(ErrorCode.INVALID_IDENTITY, "The caller's name cannot be used in a SourceIdentity.")
     return name.lower()
 
 
 def _untrusted(message: str, reason: Optional[str] = None) -> IdentityError:
-    return IdentityError("UNTRUSTED_IDENTITY", "Call as an IAM user or through IAM Identity Center; "
+    return IdentityError(ErrorCode.UNTRUSTED_IDENTITY, "Call as an IAM user or through IAM Identity Center; "
                                                f"{message}.", reason or message)
 
 
@@ -218,6 +221,6 @@ def source_identity(prefix: str, user: str, ref: str) -> str:
     """``<prefix>.<user>.<session ref>``, or INVALID_IDENTITY if STS would refuse it."""
     value = f"{prefix}.{user}.{ref}"
     if not SOURCE_IDENTITY.fullmatch(value):
-        raise IdentityError("INVALID_IDENTITY",
+        raise IdentityError(ErrorCode.INVALID_IDENTITY,
                             "The caller's name is too long or has characters a SourceIdentity cannot hold.")
     return value

@@ -8,19 +8,25 @@ from typing import Any, Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lambdas.common.errors import aws_error_code
+from lambdas.common.errors import PlatformError, aws_error_code
 from lambdas.tvm.rules import RulesDocument, RulesDocumentError, parse_rules_document
 
 # A profile is a name, never a path or an ARN.
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")   # matched whole (fullmatch)
 
 
-class UnknownProfile(Exception):
+class UnknownProfile(PlatformError):
     """No parameter holds this profile's rules."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__("UNKNOWN_PROFILE", message)
 
-class RulesUnavailable(Exception):
+
+class RulesUnavailable(PlatformError):
     """The rules document could not be read or is invalid (message for logs only)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("RULES_UNAVAILABLE", message)
 
 
 class ProfileSource:

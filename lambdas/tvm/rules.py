@@ -36,6 +36,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from lambdas.common.errors import PlatformError
+
 MIN_DURATION = 900
 MAX_DURATION = 43200
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -47,8 +49,11 @@ _GLOB = re.compile(r"[A-Za-z0-9_+=,.@*?\[\]!-]{1,128}")
 _SOURCE_GLOB = re.compile(r"[A-Za-z0-9_+=,.@*?\[\]!:-]{1,140}")
 
 
-class RulesDocumentError(Exception):
+class RulesDocumentError(PlatformError):
     """The document cannot be used; the message is for operators (logs), not callers."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("INVALID_RULES", message)
 
 
 class _Model(BaseModel):

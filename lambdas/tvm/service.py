@@ -8,7 +8,6 @@ bearer tokens that only the caller sees: the store, the logs and STS get the key
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,10 +18,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from lambdas.common.errors import aws_error_code
 from lambdas.common.sessions import ACTIVE, PENDING, REVOKED, ConditionFailed, Session, SessionStore, \
     StoreError, is_session_id, session_key, session_ref
+from lambdas.tvm.codes import ErrorCode
+from lambdas.tvm.model import ApiError, Outcome, Settings, VendRequest
 from lambdas.tvm.approvals import APPROVED, DENIED, USED, Approval, ApprovalStore
 from lambdas.tvm.identity import Caller, IdentityError, IdentityResolver, source_identity
 from lambdas.tvm.profiles import PROFILE_NAME, ProfileSource, RulesUnavailable, UnknownProfile
-from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, MAX_DURATION, MIN_DURATION, Rule, RulesDocument, \
+from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, Rule, RulesDocument, \
     decide, matches_any, resolve_duration
 
 # Lambda's credentials come from its execution role, so assuming another role is role
@@ -30,58 +31,8 @@ from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, MAX_DURATION, MIN_DURATION
 ROLE_CHAINING_LIMIT = 3600
 SESSION_TAG = "SentinelSessionRef"
 
-STATUS = {
-    "MISSING_PROFILE": 400, "INVALID_PROFILE": 400, "INVALID_DURATION": 400, "INVALID_REQUEST": 400,
-    "INVALID_IDENTITY": 400, "IAM_AUTH_REQUIRED": 403, "UNTRUSTED_IDENTITY": 403, "POLICY_DENY": 403,
-    "APPROVAL_REQUIRED": 403, "SESSION_REVOKED": 403, "NOT_FOUND": 404, "CONFIG_ERROR": 500,
-    "CREDENTIAL_ERROR": 500,
-}
 _NOT_RECORDED = "The session could not be recorded; nothing was issued."
-
-
-class ApiError(Exception):
-    def __init__(self, code: str, message: str, reason: Optional[str] = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, STATUS[code]
-        self.reason = reason or message   # for the log; may name internals, never shown
-
-
-@dataclass
-class Outcome:
-    """The decision log fields, filled in as the request goes along."""
-
-    action: str = "unknown"
-    user: Optional[str] = None
-    identity_source: Optional[str] = None
-    profile: Optional[str] = None
-    effect: str = "deny"
-    rule: Optional[str] = None
-    reason: Optional[str] = None
-    source_identity: Optional[str] = None
-    role_arn: Optional[str] = None
-    duration: Optional[int] = None
-    session_ref: Optional[str] = None
-    approval_id: Optional[str] = None
-    code: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Settings:
-    parameter_root: str
-    session_table: str
-    approval_table: str
-    prefix: str = "sentinel"
-    default_duration: int = 900
-    approval_ttl: int = 3600
-    rules_cache_seconds: int = 30
-
-
-@dataclass(frozen=True)
-class VendRequest:
-    profile: Optional[str]
-    duration: Optional[int] = None
-    approval_id: Optional[str] = None
-    session_id: Optional[str] = None
+_REVOKED = "This session has been revoked."
 
 
 @dataclass
@@ -118,7 +69,7 @@ class Tvm:
         decision = decide(document, caller.user, now, caller.source)
         out.rule, out.reason, out.role_arn = decision.rule, decision.reason, document.role_arn
         if decision.effect == DENY:
-            raise ApiError("POLICY_DENY", "The access rules do not allow this request.", decision.reason)
+            raise ApiError(ErrorCode.POLICY_DENY, "The access rules do not allow this request.", decision.reason)
         duration = resolve_duration(request.duration, self.settings.default_duration,
                                     min(decision.max_duration, ROLE_CHAINING_LIMIT))
         out.duration = duration
@@ -145,17 +96,17 @@ class Tvm:
         try:
             self.sessions.create(session)
         except StoreError as error:
-            raise ApiError("CREDENTIAL_ERROR", _NOT_RECORDED, f"session write failed: {error}") from None
+            raise ApiError(ErrorCode.CREDENTIAL_ERROR, _NOT_RECORDED, f"session write failed: {error}") from None
         if approval is not None:
             self._spend(approval, caller, key, epoch)
         credentials = self._assume(document, identity, ref, duration, key, epoch, approval)
         try:
             self.sessions.activate(key, caller.user, epoch)
         except ConditionFailed:  # an operator revoked it while STS answered
-            raise ApiError("SESSION_REVOKED", "This session has been revoked.", "revoked during issue") from None
+            raise ApiError(ErrorCode.SESSION_REVOKED, _REVOKED, "revoked during issue") from None
         except StoreError as error:
             self._abandon(key, epoch, approval)
-            raise ApiError("CREDENTIAL_ERROR", _NOT_RECORDED, f"session activation failed: {error}") from None
+            raise ApiError(ErrorCode.CREDENTIAL_ERROR, _NOT_RECORDED, f"session activation failed: {error}") from None
         out.effect = "allow"
         return credentials, session_id
 
@@ -166,9 +117,9 @@ class Tvm:
         try:
             self.sessions.extend(session.key, caller.user, max(session.expires_at, epoch + duration), epoch)
         except ConditionFailed:
-            raise ApiError("SESSION_REVOKED", "This session has been revoked.", "revoked during refresh") from None
+            raise ApiError(ErrorCode.SESSION_REVOKED, _REVOKED, "revoked during refresh") from None
         except StoreError as error:
-            raise ApiError("CREDENTIAL_ERROR", "The session could not be recorded; nothing was issued.",
+            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The session could not be recorded; nothing was issued.",
                            str(error)) from None
         return credentials
 
@@ -178,17 +129,17 @@ class Tvm:
         try:
             session = self.sessions.get(key)
         except StoreError as error:
-            raise ApiError("CREDENTIAL_ERROR", "The session could not be read; nothing was issued.",
+            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The session could not be read; nothing was issued.",
                            str(error)) from None
         if session is None or session.user != caller.user:
-            raise ApiError("INVALID_REQUEST", "Unknown session.", "no such session for this user")
+            raise ApiError(ErrorCode.INVALID_REQUEST, "Unknown session.", "no such session for this user")
         out.source_identity = session.source_identity
         if request.profile is not None and request.profile != session.profile:
-            raise ApiError("INVALID_REQUEST", "The session belongs to another profile.")
+            raise ApiError(ErrorCode.INVALID_REQUEST, "The session belongs to another profile.")
         if session.status != ACTIVE:
-            raise ApiError("SESSION_REVOKED", "This session has been revoked.", f"session status {session.status}")
+            raise ApiError(ErrorCode.SESSION_REVOKED, _REVOKED, f"session status {session.status}")
         if session.expires_at <= int(self.clock().timestamp()):
-            raise ApiError("INVALID_REQUEST", "The session has expired; request new credentials without it.")
+            raise ApiError(ErrorCode.INVALID_REQUEST, "The session has expired; request new credentials without it.")
         return session
 
     # -- approvals at vend time ---------------------------------------------------------
@@ -196,12 +147,12 @@ class Tvm:
                       out: Outcome) -> Approval:
         out.approval_id = approval_id
         if approval_id is None:
-            raise ApiError("APPROVAL_REQUIRED", "This profile needs an approval: POST /approvals, then "
+            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "This profile needs an approval: POST /approvals, then "
                                                 "send its approval_id.", "no approval_id")
         approval = self._read_approval(approval_id)
         if approval is None or not approval.grants(caller.user, profile, rule.name, epoch):
             status = approval.status if approval else "unknown"
-            raise ApiError("APPROVAL_REQUIRED", "The approval is not granted, has been used or revoked, has "
+            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "The approval is not granted, has been used or revoked, has "
                                                 "expired, or is not for this user, profile and rule.",
                            f"approval {status}")
         self._approver_still_valid(approval, rule)
@@ -213,26 +164,26 @@ class Tvm:
         still spent on that session, unexpired, unrevoked, under the same rule."""
         out.approval_id = session.approval_id
         if session.approval_id is None or approval_id not in (None, session.approval_id):
-            raise ApiError("APPROVAL_REQUIRED", "This session was not approved for this profile's rule.",
+            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "This session was not approved for this profile's rule.",
                            "session without its approval")
         approval = self._read_approval(session.approval_id)
         if (approval is None or approval.status != USED or approval.used_by != session.key
                 or approval.rule != rule.name or approval.requester != caller.user or epoch >= approval.expires_at):
-            raise ApiError("APPROVAL_REQUIRED", "The session's approval has ended; request a new approval.",
+            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "The session's approval has ended; request a new approval.",
                            f"approval {approval.status if approval else 'unknown'}")
         self._approver_still_valid(approval, rule)
 
     @staticmethod
     def _approver_still_valid(approval: Approval, rule: Rule) -> None:
         if approval.decided_by is None or not rule.may_approve(approval.decided_by):
-            raise ApiError("APPROVAL_REQUIRED", "The approver is no longer an approver of this rule.",
+            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "The approver is no longer an approver of this rule.",
                            "approver removed")
 
     def _read_approval(self, approval_id: str) -> Optional[Approval]:
         try:
             return self.approvals.get(approval_id)
         except StoreError as error:
-            raise ApiError("CREDENTIAL_ERROR", "Approvals could not be read; nothing was issued.",
+            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "Approvals could not be read; nothing was issued.",
                            str(error)) from None
 
     def _spend(self, approval: Approval, caller: Caller, key: str, epoch: int) -> None:
@@ -240,10 +191,11 @@ class Tvm:
             self.approvals.use(approval.approval_id, caller.user, key, epoch)
         except ConditionFailed:   # used by a concurrent vend, or revoked meanwhile
             self._abandon(key, epoch, None)
-            raise ApiError("APPROVAL_REQUIRED", "The approval has been used or revoked.", "approval spent") from None
+            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "The approval has been used or revoked.",
+                           "approval spent") from None
         except StoreError as error:
             self._abandon(key, epoch, approval)
-            raise ApiError("CREDENTIAL_ERROR", _NOT_RECORDED, f"approval write failed: {error}") from None
+            raise ApiError(ErrorCode.CREDENTIAL_ERROR, _NOT_RECORDED, f"approval write failed: {error}") from None
 
     def _abandon(self, key: str, epoch: int, approval: Optional[Approval]) -> None:
         """Best effort: close a session that never got credentials (it stays pending, which
@@ -270,7 +222,7 @@ class Tvm:
         except (ClientError, BotoCoreError) as error:
             if pending_key is not None:
                 self._abandon(pending_key, epoch, approval)
-            raise ApiError("CREDENTIAL_ERROR", "The role could not be assumed.",
+            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The role could not be assumed.",
                            f"assume_role: {aws_error_code(error)}") from None
         credentials = answer["Credentials"]
         expiration = credentials["Expiration"]
@@ -285,23 +237,23 @@ class Tvm:
         try:
             names = self.profiles.names()
         except RulesUnavailable as error:
-            raise ApiError("CONFIG_ERROR", "Profiles could not be read.", str(error)) from None
+            raise ApiError(ErrorCode.CONFIG_ERROR, "Profiles could not be read.", str(error)) from None
         out.effect, out.reason = "allow", f"{len(names)} profiles"
         return {"profiles": [{"name": n, "policy_path": self.profiles.path(n)} for n in names],
                 "root": self.profiles.root}
 
     def _document(self, profile: Optional[str], out: Outcome) -> RulesDocument:
         if profile is None or profile == "":
-            raise ApiError("MISSING_PROFILE", "Name a profile.")
+            raise ApiError(ErrorCode.MISSING_PROFILE, "Name a profile.")
         if not isinstance(profile, str) or not PROFILE_NAME.fullmatch(profile):
-            raise ApiError("INVALID_PROFILE", "Not a profile name.")
+            raise ApiError(ErrorCode.INVALID_PROFILE, "Not a profile name.")
         out.profile = profile
         try:
             return self.profiles.rules(profile)
         except UnknownProfile:
-            raise ApiError("INVALID_PROFILE", "Unknown profile.") from None
+            raise ApiError(ErrorCode.INVALID_PROFILE, "Unknown profile.") from None
         except RulesUnavailable as error:
-            raise ApiError("CONFIG_ERROR", "The profile's access rules cannot be read.", str(error)) from None
+            raise ApiError(ErrorCode.CONFIG_ERROR, "The profile's access rules cannot be read.", str(error)) from None
 
     # -- approval requests and decisions ------------------------------------------------
     def request_approval(self, caller: Caller, profile: Optional[str], out: Outcome) -> dict:
@@ -311,16 +263,17 @@ class Tvm:
         decision = decide(document, caller.user, now, caller.source)
         out.rule, out.reason, out.role_arn = decision.rule, decision.reason, document.role_arn
         if decision.effect == DENY:
-            raise ApiError("POLICY_DENY", "The access rules do not allow this request.", decision.reason)
+            raise ApiError(ErrorCode.POLICY_DENY, "The access rules do not allow this request.", decision.reason)
         if decision.effect != REQUIRE_APPROVAL:
-            raise ApiError("INVALID_REQUEST", "This profile needs no approval for you.")
+            raise ApiError(ErrorCode.INVALID_REQUEST, "This profile needs no approval for you.")
         rule = _rule(document, decision.rule)
         approval_id, epoch = self.new_id(), int(now.timestamp())
         try:
             approval = self.approvals.create(approval_id, caller.user, caller.source, profile or "", rule.name,
                                              rule.approvers, epoch, self.settings.approval_ttl)
         except StoreError as error:
-            raise ApiError("CREDENTIAL_ERROR", "The approval request could not be recorded.", str(error)) from None
+            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The approval request could not be recorded.",
+                           str(error)) from None
         out.effect, out.approval_id = "allow", approval_id
         return {"approval_id": approval_id, "status": approval.status, "profile": profile, "rule": rule.name,
                 "expires_at": _iso(approval.expires_at)}
@@ -331,27 +284,27 @@ class Tvm:
         out.action = "approve" if approve else "deny_approval"
         out.approval_id = approval_id
         if not is_session_id(approval_id):   # approval ids have the shape of session ids
-            raise ApiError("INVALID_REQUEST", "Unknown approval.")
+            raise ApiError(ErrorCode.INVALID_REQUEST, "Unknown approval.")
         approval = self._read_approval(approval_id)
         if approval is None:
-            raise ApiError("INVALID_REQUEST", "Unknown approval.")
+            raise ApiError(ErrorCode.INVALID_REQUEST, "Unknown approval.")
         if approval.requester == caller.user:
-            raise ApiError("POLICY_DENY", "Nobody may decide their own approval request.", "self-approval")
+            raise ApiError(ErrorCode.POLICY_DENY, "Nobody may decide their own approval request.", "self-approval")
         document = self._document(approval.profile, out)
         now = self.clock()
         rule = document.first_match(approval.requester, now, approval.requester_source)
         out.rule = rule.name if rule else None
         if (rule is None or rule.effect != REQUIRE_APPROVAL or rule.name != approval.rule
                 or not rule.may_approve(caller.user) or not matches_any(caller.user, approval.approvers)):
-            raise ApiError("POLICY_DENY", "You are not an approver for this request.", "not an approver")
+            raise ApiError(ErrorCode.POLICY_DENY, "You are not an approver for this request.", "not an approver")
         status = APPROVED if approve else DENIED
         try:
             self.approvals.decide(approval_id, caller.user, status, int(now.timestamp()),
                                   self.settings.approval_ttl)
         except ConditionFailed:
-            raise ApiError("INVALID_REQUEST", "The request is no longer pending.") from None
+            raise ApiError(ErrorCode.INVALID_REQUEST, "The request is no longer pending.") from None
         except StoreError as error:
-            raise ApiError("CREDENTIAL_ERROR", "The decision could not be recorded.", str(error)) from None
+            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The decision could not be recorded.", str(error)) from None
         out.effect, out.reason = "allow", f"approval {status} by {caller.user}"
         return {"approval_id": approval_id, "status": status, "profile": approval.profile,
                 "requester": approval.requester, "rule": approval.rule}
@@ -360,24 +313,12 @@ class Tvm:
 def _rule(document: RulesDocument, name: Optional[str]) -> Rule:
     rule = next((r for r in document.rules if r.name == name), None)
     if rule is None:   # decide() named it, so it exists; never act without it
-        raise ApiError("CONFIG_ERROR", "The profile's access rules changed during the request.")
+        raise ApiError(ErrorCode.CONFIG_ERROR, "The profile's access rules changed during the request.")
     return rule
-
-
-def parse_duration(value: Any, from_query: bool = False) -> Optional[int]:
-    """A whole number of seconds in 900-43200 (ASCII digits in a query), or INVALID_DURATION."""
-    if value is None:
-        return None
-    if from_query and isinstance(value, str) and re.fullmatch(r"[0-9]{1,6}", value):
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_DURATION <= value <= MAX_DURATION:
-        raise ApiError("INVALID_DURATION", f"duration must be a whole number of seconds from {MIN_DURATION} "
-                                           f"to {MAX_DURATION}.")
-    return value
 
 
 def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-__all__ = ["ApiError", "Outcome", "Settings", "Tvm", "VendRequest", "parse_duration", "REVOKED"]
+__all__ = ["Tvm", "REVOKED"]

@@ -27,8 +27,6 @@ Environment (set by the component):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import http.client
 import json
 import os
@@ -44,7 +42,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.common.cache import TtlCache
 from lambdas.common.container import ContainerState
-from lambdas.common.errors import aws_error_code
+from lambdas.common.errors import PlatformError, aws_error_code
+from lambdas.common.events import HttpRequest, UnreadableBody
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.secrets import SecretReadError, read_secret_field
 from lambdas.common.settings import SettingsError, aws_region, required, whole_number
@@ -147,10 +146,14 @@ class Container:
             raise DispatchFailed(0) from None
 
 
-class DispatchFailed(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
+class DispatchFailed(PlatformError):
+    """The work could not be handed on; ``api_status`` is the execution API's answer (0: none)."""
+
+    status = 502
+
+    def __init__(self, api_status: int) -> None:
+        super().__init__("DISPATCH_FAILED", f"dispatch failed (API status {api_status})")
+        self.api_status = api_status
 
 
 def _build_container(overrides: Mapping[str, Any]) -> Container:
@@ -182,13 +185,13 @@ def handler(event: Any, context: Any) -> dict:
 
 
 def respond(event: Any) -> dict:
-    if not isinstance(event, Mapping):
+    request = HttpRequest.of(event)
+    if request is None:
         return error_response(400, "BAD_REQUEST", "Not an HTTP request.")
-    method = _method(event)
-    if method != "POST":
+    if (request.method or "").upper() != "POST":
         return error_response(405, "METHOD_NOT_ALLOWED", "Use POST.", {"Allow": "POST"})
-    headers = _headers(event)
-    body = _body(event)
+    headers = request.headers
+    body = _body(request)
     if body is None:
         return error_response(400, "BAD_REQUEST", "The request body is unreadable.")
     try:
@@ -235,8 +238,8 @@ def _handle_slack(container: Container, body: bytes, headers: Mapping[str, str])
         return _ignored(work)
     try:
         path = container.dispatch(work)
-    except DispatchFailed:
-        return error_response(502, "DISPATCH_FAILED", "The request could not be handed on.")
+    except DispatchFailed as error:
+        return error_response(error.status, error.code, "The request could not be handed on.")
     logger.info("dispatched", extra={"path": path, "event_id": work.event_id})
     return json_response(200, {"ok": True, "dispatched": path})
 
@@ -261,35 +264,14 @@ def _ignored(reason: str) -> dict:
     return json_response(200, {"ok": True, "ignored": reason})
 
 
-def _method(event: Mapping[str, Any]) -> Optional[str]:
-    context = event.get("requestContext")
-    http = context.get("http") if isinstance(context, Mapping) else None
-    method = http.get("method") if isinstance(http, Mapping) else None
-    return method.upper() if isinstance(method, str) else None
-
-
 def _filled(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and value != ""
 
 
-def _headers(event: Mapping[str, Any]) -> dict[str, str]:
-    headers = event.get("headers")
-    if not isinstance(headers, Mapping):
-        return {}
-    return {str(k).lower(): v for k, v in headers.items() if isinstance(v, str)}
-
-
-def _body(event: Mapping[str, Any]) -> Optional[bytes]:
-    body = event.get("body")
-    if body is None:
-        return b""
-    if not isinstance(body, str):
+def _body(request: HttpRequest) -> Optional[bytes]:
+    """The body (b"" when there is none); None when it is unreadable or too large."""
+    try:
+        raw = request.body() or b""
+    except UnreadableBody:
         return None
-    if event.get("isBase64Encoded") is True:
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            return None
-    else:
-        raw = body.encode("utf-8", "surrogatepass")
     return raw if len(raw) <= MAX_BODY_BYTES else None

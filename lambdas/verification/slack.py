@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from lambdas.common.errors import CodedError
+from lambdas.common.errors import PlatformError
 
 VERSION = "v0"
 MAX_AGE_SECONDS = 300
 
 
-class SignatureError(CodedError):
+class SignatureError(PlatformError):
     """The request is not provably from Slack; ``code`` is safe to return and log."""
 
     def __init__(self, code: str, message: str) -> None:

@@ -480,3 +480,22 @@ def test_unassumable_new_role_is_retried_within_the_bound(world, stale):
     assert code == 0, text
     assert "waiting: InvalidParameterValueException (0s of 180s)" in text
     assert len(calls) == 3 and calls[0] == calls[1] and world.temp_roles() == []
+
+
+def test_the_doctor_runs_without_the_pulumi_sdk():
+    """It builds its temporary trust policy from components.iam_documents, which imports no Pulumi."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    check = ("import sys, cli.lambda_kms_doctor; "
+             "assert not [m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws')], 'pulumi imported'")
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_temporary_trust_policy_trusts_lambda_only():
+    from components.iam_documents import plain_policy_document, service_trust
+    document = json.loads(plain_policy_document([service_trust("lambda.amazonaws.com")]))
+    assert document == {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["sts:AssumeRole"], "Principal": {"Service": ["lambda.amazonaws.com"]}}]}

@@ -13,7 +13,7 @@ import pytest
 from cli import tvm_credentials as client
 from lambdas.tvm import handler as tvm
 from tests.broken_http import broken_http_server
-from lambdas.tvm.service import STATUS
+from lambdas.tvm.codes import STATUS
 from tests.lambdas.tvm_world import user_arn
 from tests.sigv4_gateway import Identity, SigV4Gateway
 
@@ -175,7 +175,7 @@ def test_an_unknown_source_profile_is_one_line(tmp_path, capsys, monkeypatch, en
 
 @pytest.mark.parametrize("code", sorted(STATUS))
 def test_every_error_code_has_one_clear_line(code):
-    with pytest.raises(client.ClientError) as caught:
+    with pytest.raises(client.CredentialProcessError) as caught:
         client._credentials(STATUS[code], json.dumps({"error": code, "message": "m"}).encode(), "prod")
     assert caught.value.code == code and "\n" not in str(caught.value) and str(caught.value)
     assert caught.value.exit_code == (3 if STATUS[code] >= 500 else 1)

@@ -57,7 +57,7 @@ def test_reuses_the_connection_across_invocations_and_rotations(server, secrets,
     server.kill_connections_of(secret[1]["username"])
     assert invoke(lambda_context)[0] == 200
     assert invoke(lambda_context)[0] == 200
-    assert app._container.connection.opened == 2
+    assert app.current_container().connection.opened == 2
 
 
 def test_rejected_credentials_are_a_503_without_the_password(server, secret, lambda_context, caplog):
@@ -114,7 +114,7 @@ def test_an_rds_managed_secret_takes_host_port_and_name_from_the_environment(
                         "DB_NAME": "appdb"}.items():
         monkeypatch.setenv(name, value)
     assert invoke(lambda_context)[0] == 200
-    assert app._container.credentials.current().dbname == "appdb"
+    assert app.current_container().credentials.current().dbname == "appdb"
 
 
 def test_describe_failure_is_a_503(secret, secrets, lambda_context):

@@ -102,7 +102,7 @@ def test_dynamodb_errors_deny(store):
     def fail(**_):
         raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "GetItem")
 
-    authorizer._current_store().client.meta.events.register("before-call.dynamodb.GetItem", fail)
+    authorizer.current_store().client.meta.events.register("before-call.dynamodb.GetItem", fail)
     assert authorizer.handler(request(ACTIVE_ID), None) == {"isAuthorized": False}
 
 

@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from lambdas.authorizer import handler as authorizer
 from lambdas.tvm import handler as tvm
-from lambdas.tvm.service import STATUS
+from lambdas.tvm.codes import STATUS
 from tests.lambdas.tvm_world import ACCOUNT_ID, build_world, user_arn
 
 CREDENTIAL_KEYS = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
