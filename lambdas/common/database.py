@@ -40,7 +40,7 @@ import pymysql
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lambdas.common.errors import aws_error_code
+from lambdas.common.errors import PlatformError, aws_error_code
 from lambdas.common.tls import tls_context
 
 AWSCURRENT = "AWSCURRENT"
@@ -56,20 +56,20 @@ SECRETS_CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=2,
                                retries={"max_attempts": 2, "mode": "standard"})
 
 
-class SecretFetchError(Exception):
+class SecretFetchError(PlatformError):
     """The secret could not be read. ``code`` is an AWS error code or one of ours
     (``SECRET_MALFORMED``, ``SECRET_NOT_TEXT``, ``EXTENSION_ERROR``); safe to log."""
 
     def __init__(self, secret_id: str, stage: str, code: str) -> None:
-        super().__init__(f"could not read {stage} of secret {secret_id}: {code}")
-        self.secret_id, self.stage, self.code = secret_id, stage, code
+        super().__init__(code, f"could not read {stage} of secret {secret_id}: {code}")
+        self.secret_id, self.stage = secret_id, stage
 
 
-class CredentialsRejected(Exception):
+class CredentialsRejected(PlatformError):
     """The database refused every version of the secret that was tried."""
 
     def __init__(self, secret_id: str, tried: list[str]) -> None:
-        super().__init__(f"the database refused the credentials of secret {secret_id} "
+        super().__init__("CREDENTIALS_REJECTED", f"the database refused the credentials of secret {secret_id} "
                          f"(tried {', '.join(tried)})")
         self.secret_id, self.tried = secret_id, tried
 
