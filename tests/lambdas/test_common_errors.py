@@ -15,7 +15,8 @@ from lambdas.tvm.codes import STATUS, ErrorCode
 from lambdas.tvm.model import ApiError
 
 REPO = Path(__file__).resolve().parents[2]
-# Owned by lambdas/common/database.py, which another change is rewriting: they join the tree with it.
+
+
 def _exception_classes():
     for module in pkgutil.walk_packages(lambdas.__path__, "lambdas."):
         loaded = importlib.import_module(module.name)
