@@ -11,7 +11,7 @@
   - ``alternating-users``: an application user's secret (with ``masterarn``) rotated by
     the ``...MultiUser`` application, which alternates between the user and its clone, so
     the previous password stays valid after every rotation; the master credentials live
-    in a separate secret. The application user is created once by an operator (README);
+    in a separate secret. The application user is created once by an operator (docs/database.md);
   - ``rds-managed``: RDS keeps the master password in its own secret
     (``manage_master_user_password``) and rotates it; no rotation function.
 - The schedule: ``rate(N days)`` or a cron window with a duration.

@@ -2,7 +2,7 @@
 
 Operational messages go through Powertools' ``Logger``; decisions do not, because its
 formatter drops every field whose value is None, and a decision line documents all its
-fields (README "Errors" of the TVM), null included. The line goes to stdout, which Lambda
+fields (docs/tvm.md, "Error codes"), null included. The line goes to stdout, which Lambda
 sends to the function's log group.
 """
 

@@ -1,4 +1,4 @@
-"""The TVM's error codes and the HTTP status of each: the API's contract (README "Errors").
+"""The TVM's error codes and the HTTP status of each: the API's contract (docs/tvm.md, "Error codes").
 
 The credential client (cli/tvm_credentials.py) imports this module for its hints, so it
 imports nothing but the standard library.

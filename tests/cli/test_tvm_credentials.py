@@ -187,7 +187,7 @@ def test_region_comes_from_the_endpoint_host():
 
 
 def test_botocore_runs_it_as_credential_process(world, tmp_path, monkeypatch):
-    """The ~/.aws/config entry from the README, resolved by botocore itself (a real subprocess)."""
+    """The ~/.aws/config entry from docs/tvm.md, resolved by botocore itself (a real subprocess)."""
     import shlex
     import sys
     from pathlib import Path
