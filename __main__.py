@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.config import load_stack_config
+from components.settings import load_stack_config
 from components.database import RotatedAuroraSecret
 from components.external import ExternalSecretReader
 from components.jwks import JwksEndpoint

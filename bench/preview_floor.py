@@ -49,7 +49,7 @@ import pulumi, pulumi_aws, pulumi_policy
 for module, name in json.loads(sys.argv[2]):
     getattr(getattr(pulumi_aws, module) if module else pulumi_aws, name)
 mark("floor: pulumi, pulumi_aws modules, pulumi_policy")
-import preview.__main__ as cli, preview.analysis, preview.recorder, policies.pack, components.config
+import preview.__main__ as cli, preview.analysis, preview.recorder, policies.pack, components.settings
 mark("imports: preview, policies, components")
 records, outputs, source, notes = cli._run_stack(sys.argv[1])
 mark("program run under mocks (config, registrations)")

@@ -33,7 +33,7 @@ import pulumi_random as random
 
 from components import iam
 from components.alarms import lambda_metric, metric_alarm
-from components.config import RDS_FORBIDDEN_PASSWORD_CHARACTERS, DatabaseSettings
+from components.settings.database import RDS_FORBIDDEN_PASSWORD_CHARACTERS, DatabaseSettings
 from components.function import FunctionSpec, FunctionVpc, ServiceFunction
 from components.kms import customer_managed_key, decrypt_via_secrets_manager
 from components.network import MYSQL_PORT, PrivateNetwork

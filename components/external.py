@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam
-from components.config import ExternalSettings
+from components.settings.external import ExternalSettings
 from components.kms import decrypt_via_secrets_manager
 from components.platform import Platform
 

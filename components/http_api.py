@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.config import ThrottleSettings
+from components.settings.http_api import ThrottleSettings
 from components.platform import Platform
 
 ACCESS_LOG_FORMAT = json.dumps({

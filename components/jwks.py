@@ -7,7 +7,7 @@ from typing import Optional
 
 import pulumi
 
-from components.config import JwksSettings
+from components.settings.jwks import JwksSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.http_api import ApiRoute, HttpApi
 from components.platform import Platform

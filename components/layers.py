@@ -21,7 +21,7 @@ import pulumi_aws as aws
 
 from components import iam, tags
 from components.alarms import Metric, metric_alarm
-from components.config import LayerAlarmSettings, LayersSettings
+from components.settings.layers import LayerAlarmSettings, LayersSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.platform import Platform
 from components.secrets import DeclaredSecret, OperatorSecret

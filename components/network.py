@@ -24,7 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam
-from components.config import NetworkSettings
+from components.settings.network import NetworkSettings
 from components.platform import Platform
 
 MYSQL_PORT = 3306

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam
-from components.config import NotificationSettings
+from components.settings.notifications import NotificationSettings
 from components.kms import customer_managed_key
 from components.platform import Platform
 

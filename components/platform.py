@@ -8,7 +8,10 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.config import FunctionSettings, ObservabilitySettings, ProtectionSettings, StackConfig
+from components.settings import StackConfig
+from components.settings.functions import FunctionSettings
+from components.settings.observability import ObservabilitySettings
+from components.settings.protection import ProtectionSettings
 
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from components import iam, tags
 from components.alarms import ABOVE, expression, lambda_metric, metric_alarm, query
-from components.config import TvmIdentitySettings, TvmProfileSettings, TvmSettings
+from components.settings.tvm import TvmIdentitySettings, TvmProfileSettings, TvmSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.http_api import ApiRoute, HttpApi
 from components.platform import Platform

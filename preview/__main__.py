@@ -138,7 +138,7 @@ def _read_state(path: Path):
 
 
 def _run_stack(stack: str):
-    from components.config import StackConfigError
+    from components.settings import StackConfigError
     from preview.recorder import run_program
     from preview.secure_values import fit_placeholders
     from preview.stack_files import StackFileError, read_stack_settings

@@ -14,7 +14,7 @@ import os
 from dataclasses import replace
 from typing import Any, Mapping
 
-from components.config import StackConfigError, parse_stack_settings
+from components.settings import StackConfigError, parse_stack_settings
 from preview.stack_files import SECURE_PLACEHOLDER, StackSettings
 
 SHAPES = (

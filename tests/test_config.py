@@ -3,7 +3,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.config import StackConfigError, load_stack_config, parse_stack_settings
+from components.settings import StackConfigError, load_stack_config, parse_stack_settings
 from preview.stack_files import read_stack_settings
 
 REPO = Path(__file__).resolve().parent.parent

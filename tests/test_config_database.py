@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from components.config import StackConfigError, parse_stack_settings
+from components.settings import StackConfigError, parse_stack_settings
 
 REGION = {"aws:region": "eu-west-1"}
 PROTECTED = {"iam-platform:protection": '{"deletionProtection": true}'}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from components.config import StackConfigError, parse_stack_settings
+from components.settings import StackConfigError, parse_stack_settings
 
 REGION = {"aws:region": "eu-west-1"}
 

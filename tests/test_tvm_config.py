@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from components.config import StackConfigError, parse_stack_settings
+from components.settings import StackConfigError, parse_stack_settings
 
 REGION = {"aws:region": "eu-west-1"}
 PROFILE = {"name": "ops", "rules": {"rules": [{"name": "all", "effect": "allow", "users": ["*"]}]},

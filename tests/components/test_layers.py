@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from components.config import StackConfigError
+from components.settings import StackConfigError
 from components.layers import ACCESS_LOG_FORMAT, fingerprint
 from tests.harness import one, policy_of, run_stack
 

@@ -6,7 +6,7 @@ from fnmatch import fnmatchcase
 
 import pytest
 
-from components.config import StackConfigError
+from components.settings import StackConfigError
 from components.http_api import ApiRoute
 from lambdas.tvm.rules import parse_rules_document
 from preview.recorder import run_program
@@ -273,7 +273,7 @@ def test_bad_settings_fail_with_one_clear_line(tvm, expected):
 def test_session_authorizer_attaches_to_another_api(tmp_path):
     (tmp_path / "__main__.py").write_text(textwrap.dedent("""
         import pulumi, pulumi_aws as aws
-        from components.config import load_stack_config
+        from components.settings import load_stack_config
         from components.platform import Platform
         from components.tvm import SessionAuthorizer
         config = load_stack_config()

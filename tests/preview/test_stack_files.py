@@ -72,7 +72,7 @@ def test_a_stack_file_that_is_not_a_mapping_is_refused(tmp_path):
 
 
 def test_the_secure_placeholder_fits_an_email_a_secret_name_and_a_tag_value():
-    from components import config
+    from components.settings import base as config
     assert re.fullmatch(config._EMAIL, SECURE_PLACEHOLDER)
     assert re.fullmatch(config._SECRET_NAME, SECURE_PLACEHOLDER)
     assert len(SECURE_PLACEHOLDER) <= 256

@@ -4,7 +4,7 @@ import os
 
 import pulumi
 
-from components.config import load_stack_config
+from components.settings import load_stack_config
 from components.function import FunctionSpec, ServiceFunction
 from components.images import ContainerImage, ImageRepository
 from components.platform import Platform
