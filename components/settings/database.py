@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from components.settings.base import AuroraMysqlVersion, CronExpression, LayerArn, Semver, Settings
 
@@ -21,6 +21,10 @@ CLONE_SUFFIX = "_clone"
 ROTATION_USERNAME_LIMIT = 16
 MAX_APP_USERNAME = ROTATION_USERNAME_LIMIT - len(CLONE_SUFFIX)
 
+DatabaseName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
+MasterUsername = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")]
+AppUsername = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]  # length: _clone_fits
+
 
 class RotationSettings(Settings):
     """How and when the database credentials rotate."""
@@ -31,7 +35,7 @@ class RotationSettings(Settings):
     window_hours: Optional[int] = Field(None, ge=1, le=24)
     application_version: Semver = "1.1.671"
     exclude_characters: str = Field("\"@/\\'", max_length=64)
-    app_username: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]*$")  # length: _clone_fits
+    app_username: AppUsername = "app"
 
     @field_validator("app_username")
     @classmethod
@@ -67,8 +71,8 @@ class DatabaseSettings(Settings):
 
     enabled: bool = False
     engine_version: AuroraMysqlVersion = "8.0.mysql_aurora.3.08.0"
-    database_name: str = Field("app", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-    master_username: str = Field("dbadmin", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+    database_name: DatabaseName = "app"
+    master_username: MasterUsername = "dbadmin"
     min_capacity: float = Field(0.5, ge=0, le=256, multiple_of=0.5)
     max_capacity: float = Field(4, ge=1, le=256, multiple_of=0.5)
     readers: int = Field(0, ge=0, le=15)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 import yaml
-from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PrivateAttr, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from components.settings.base import (
     PROJECT_DIR,
@@ -24,6 +24,10 @@ from lambdas.tvm.rules import RulesDocumentError, validate_rules
 
 _PLACEHOLDER_ROLE = "arn:aws:iam::000000000000:role/placeholder"
 
+StatementSid = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,64}$")]
+SourceIdentityPrefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+=,@_-]{1,20}$")]
+ParameterPath = Annotated[str, StringConstraints(pattern=r"^(/[A-Za-z0-9_.-]+){1,10}$")]
+
 
 class StatementSettings(Settings):
     """One identity-policy statement of a protected role."""
@@ -32,7 +36,7 @@ class StatementSettings(Settings):
     resources: list[str] = Field(min_length=1)
     effect: Literal["Allow", "Deny"] = "Allow"
     conditions: dict[str, dict[str, Any]] = {}
-    sid: Optional[str] = Field(None, pattern=r"^[A-Za-z0-9]{1,64}$")
+    sid: Optional[StatementSid] = None
 
 
 class RolePermissions(Settings):
@@ -41,9 +45,11 @@ class RolePermissions(Settings):
     managed_policy_arns: ManagedPolicyArns = []
     statements: list[StatementSettings] = []
 
-    def model_post_init(self, _context: Any) -> None:
+    @model_validator(mode="after")
+    def _something_allowed(self) -> "RolePermissions":
         if not self.managed_policy_arns and not self.statements:
             raise ValueError("give managedPolicyArns, statements, or both")
+        return self
 
 
 class TvmProfileSettings(Settings):
@@ -146,8 +152,8 @@ class TvmSettings(Settings):
     enabled: bool = False
     profiles: list[TvmProfileSettings] = []
     default_duration_seconds: int = Field(900, ge=900, le=43200)
-    source_identity_prefix: str = Field("sentinel", pattern=r"^[A-Za-z0-9+=,@_-]{1,20}$")
-    parameter_root: str = Field("/sentinel/policies", pattern=r"^(/[A-Za-z0-9_.-]+){1,10}$")
+    source_identity_prefix: SourceIdentityPrefix = "sentinel"
+    parameter_root: ParameterPath = "/sentinel/policies"
     approval_ttl_seconds: int = Field(3600, ge=60, le=86400)
     rules_cache_seconds: int = Field(30, ge=0, le=3600)
     reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
