@@ -11,9 +11,11 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import applies_to, exemption_reason, is_exempt, statements_or_report
+from policies.documents import statements_or_report
+from policies.exemptions import exemption_reason, is_exempt
 from policies.openapi import OpenApiError, operations
 from policies.public_access import not_principal_allows, unrestricted_public_allows
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 

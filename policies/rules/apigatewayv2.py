@@ -13,9 +13,10 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import applies_to, exemption_reason
+from policies.exemptions import exemption_reason
 from policies.openapi import OpenApiError, operations
 from policies.props import is_set, known_or_none
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 

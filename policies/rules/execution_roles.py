@@ -14,16 +14,17 @@ from pulumi_policy import (
     PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
+    Severity,
     StackValidationArgs,
     StackValidationPolicy,
-    Severity,
 )
 
 from policies.autonames import DEFAULT_PATTERN, PATTERN_SYNTAX, autoname_regex
-from policies.common import FUNCTION_TYPE, ROLE_TYPE, stack_of
 from policies.props import is_set, known_or_none
+from policies.resource_types import FUNCTION_TYPE, ROLE_TYPE
 from policies.schemas import string_list
 from policies.settings import policy_settings
+from policies.stacks import stack_of
 
 CONFIG_SCHEMA = PolicyConfigSchema(
     properties={

@@ -16,18 +16,11 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from policies import iam_data
-from policies.common import (
-    Document,
-    applies_to,
-    exemption_reason,
-    expand_action,
-    granted_actions,
-    identity_documents,
-    is_effectively_star,
-    is_exempt,
-)
-from policies.documents import Statement
+from policies.actions import expand_action, granted_actions, is_effectively_star
+from policies.documents import Document, Statement, identity_documents
+from policies.exemptions import exemption_reason, is_exempt
 from policies.props import known_or_none
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 

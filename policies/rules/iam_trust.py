@@ -17,12 +17,13 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.common import ROLE_TYPE, applies_to, stack_account_ids, trust_document
-from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.documents import PolicyDocumentError, Statement, parse_policy_document, trust_document
 from policies.federation import federated_problems
 from policies.public_access import principal_account
+from policies.resource_types import ROLE_TYPE, applies_to
 from policies.schemas import string_list
 from policies.settings import policy_settings
+from policies.stacks import stack_account_ids
 
 WILDCARD_ACTIONS = {"*", "sts:*"}
 CROSS_ACCOUNT_GUARDS = {"sts:externalid", "aws:principalorgid"}

@@ -15,10 +15,12 @@ from pulumi_policy import (
 )
 
 from policies.autonames import is_name_or_autoname
-from policies.common import PERMISSION_TYPE, applies_to, exemption_reason, function_name
+from policies.exemptions import exemption_reason
 from policies.props import is_set, known_or_none
+from policies.resource_types import PERMISSION_TYPE, applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
+from policies.stacks import function_name
 
 SERVICE_PRINCIPAL_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 

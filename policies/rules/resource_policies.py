@@ -17,13 +17,14 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.common import applies_to, exemption_reason, is_exempt, stack_account_ids, statements_or_report
-from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.documents import PolicyDocumentError, Statement, parse_policy_document, statements_or_report
+from policies.exemptions import exemption_reason, is_exempt
 from policies.props import known_or_none
-from policies.public_access import foreign_accounts, not_principal_allows, principal_account, \
-    unrestricted_public_allows
+from policies.public_access import foreign_accounts, not_principal_allows, principal_account, unrestricted_public_allows
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
+from policies.stacks import stack_account_ids
 
 # The resources whose `policy` input is a resource policy, and what to call them in a message.
 POLICY_HOLDERS = {

@@ -22,19 +22,13 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import (
-    FUNCTION_TYPE,
-    PERMISSION_TYPE,
-    ROLE_TYPE,
-    function_name,
-    granted_actions,
-    resource_matches,
-    role_identity_documents,
-    tags_of,
-)
+from policies.actions import granted_actions, resource_matches
+from policies.attachments import role_identity_documents
 from policies.documents import Statement
 from policies.props import known_or_none
+from policies.resource_types import FUNCTION_TYPE, PERMISSION_TYPE, ROLE_TYPE
 from policies.settings import policy_settings
+from policies.stacks import function_name, tags_of
 
 INVOKE_ACTIONS = ["lambda:InvokeFunction", "lambda:InvokeAsync"]
 

@@ -18,12 +18,15 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import applies_to, is_exempt, statements_or_report, tags_of
+from policies.documents import statements_or_report
+from policies.exemptions import is_exempt
 from policies.kms_keys import KeyKind, key_kind
 from policies.props import is_set, known_or_none
 from policies.public_access import not_principal_allows, unrestricted_public_allows
+from policies.resource_types import applies_to
 from policies.schemas import PARTIAL_INPUT, exemptions_schema, partial_input_schema, string_list
 from policies.settings import policy_settings
+from policies.stacks import tags_of
 
 SECRET_TYPE = "aws:secretsmanager/secret:Secret"
 ROTATION_TYPE = "aws:secretsmanager/secretRotation:SecretRotation"
