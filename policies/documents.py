@@ -10,7 +10,7 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from pulumi_policy import ReportViolation
 from pulumi_policy.proxy import UnknownValueError
@@ -252,3 +252,23 @@ def trust_document(resource_type: str, props: Mapping[str, Any]) -> Optional[Doc
         return None
     document = props.get("assumeRolePolicy")
     return None if document in (None, "") else Document("assumeRolePolicy", document, "trust")
+
+
+# --- values not known yet: rules check every known document, then report the first unknown one ------------
+
+def known_statements(documents: Iterable[Document],
+                     unknowns: list[UnknownValueError]) -> Iterator[tuple[Document, Statement]]:
+    """Every statement of the known ``documents``; a document not known yet goes to ``unknowns``."""
+    for document in documents:
+        try:
+            statements = document.statements()
+        except UnknownValueError as error:
+            unknowns.append(error)
+            continue
+        yield from ((document, statement) for statement in statements)
+
+
+def raise_first_unknown(unknowns: list[UnknownValueError]) -> None:
+    """After every known document is checked: the "can't run policy" advisory for an unknown one."""
+    if unknowns:
+        raise unknowns[0]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, TypeVar, cast
 
+from pulumi_policy import PolicyResource, StackValidationArgs
+
 IDENTITY_POLICY_TYPES = {
     "aws:iam/policy:Policy": "policy",
     "aws:iam/rolePolicy:RolePolicy": "policy",
@@ -31,3 +33,8 @@ def applies_to(*resource_types: str) -> Callable[[_Check], _Check]:
             return check(args, *rest) if args.resource_type in resource_types else None
         return cast(_Check, checked)
     return decorate
+
+
+def resources_of(args: StackValidationArgs, *resource_types: str) -> list[PolicyResource]:
+    """The resources of a stack policy's ``args`` (StackValidationArgs) of these types, in the stack's order."""
+    return [r for r in args.resources if r.resource_type in resource_types]

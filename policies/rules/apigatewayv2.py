@@ -23,7 +23,7 @@ from policies.settings import policy_settings
 ROUTE_TYPE = "aws:apigatewayv2/route:Route"
 API_TYPE = "aws:apigatewayv2/api:Api"
 
-CONFIG_SCHEMA = PolicyConfigSchema(
+ROUTE_AUTH_SCHEMA = PolicyConfigSchema(
     properties={
         "allowedAuthorizationTypes": string_list(
             ["AWS_IAM"],
@@ -40,8 +40,8 @@ CONFIG_SCHEMA = PolicyConfigSchema(
 
 
 @applies_to(ROUTE_TYPE, API_TYPE)
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    settings = policy_settings(args, CONFIG_SCHEMA)
+def _validate_route_auth(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, ROUTE_AUTH_SCHEMA)
     if args.resource_type == API_TYPE:
         _validate_api(args, settings, report_violation)
         return
@@ -104,6 +104,6 @@ ROUTE_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
     severity=Severity.HIGH,
     remediation_steps="Set authorizationType=\"AWS_IAM\" on the route and sign calls with SigV4; a route that "
                       "must stay public (the JWKS document) goes in exemptRouteKeys.",
-    config_schema=CONFIG_SCHEMA,
-    validate=_validate,
+    config_schema=ROUTE_AUTH_SCHEMA,
+    validate=_validate_route_auth,
 )

@@ -17,7 +17,13 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.documents import PolicyDocumentError, Statement, parse_policy_document, statements_or_report
+from policies.documents import (
+    PolicyDocumentError,
+    Statement,
+    parse_policy_document,
+    raise_first_unknown,
+    statements_or_report,
+)
 from policies.exemptions import exemption_reason, is_exempt
 from policies.props import known_or_none
 from policies.public_access import foreign_accounts, not_principal_allows, principal_account, unrestricted_public_allows
@@ -158,8 +164,7 @@ def _validate_cross_account(args: StackValidationArgs, report_violation: ReportV
             report_violation(f"{problem}, {outside}, without a condition on {guard_names}; add aws:PrincipalOrgID "
                              "(your organisation's id), or add the account to accountIds if it is yours, or exempt "
                              "the resource with a reason", resource.urn)
-    if unknowns:
-        raise unknowns[0]  # the "can't run policy" advisory, once every known resource is checked
+    raise_first_unknown(unknowns)
 
 
 def _cross_account_problems(resource: Any, own: set[str], guards: set[str]) -> Iterator[str]:
