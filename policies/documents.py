@@ -10,9 +10,13 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterable, Iterator, Optional
+
+from pulumi_policy import ReportViolation
+from pulumi_policy.proxy import UnknownValueError
 
 from policies.props import plain
+from policies.resource_types import IDENTITY_POLICY_TYPES, ROLE_TYPE
 
 
 class PolicyDocumentError(ValueError):
@@ -187,3 +191,84 @@ def _conditions(value: Any, index: int) -> dict[str, dict[str, Any]]:
     if not isinstance(value, dict) or not all(isinstance(block, dict) for block in value.values()):
         raise PolicyDocumentError(f"statement [{index}]: Condition must map operators to objects")
     return value
+
+
+# --- the documents a resource carries ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Document:
+    """One IAM policy document a resource carries, and where it sits on the resource."""
+
+    where: str     # "policy", "inlinePolicies[0].policy", "assumeRolePolicy"
+    text: Any      # the JSON string (or mapping) as given
+    kind: str      # "identity" | "trust"
+
+    def statements(self) -> list[Statement]:
+        """The document's statements; none when it does not parse (iam-policy-document-valid reports that)."""
+        try:
+            return parse_policy_document(self.text)
+        except PolicyDocumentError:
+            return []
+
+
+def statements_or_report(document: Any, what: str,
+                         report_violation: ReportViolation) -> Optional[list[Statement]]:
+    """A resource policy's statements; None once reported as unparsable (``what``: 'the key policy of "k"')."""
+    try:
+        return parse_policy_document(document)
+    except PolicyDocumentError as error:
+        report_violation(f"{what} is not a valid policy document: {error}; fix the JSON", None)
+        return None
+
+
+def identity_documents(resource_type: str, props: Mapping[str, Any],
+                       unknowns: Optional[list[UnknownValueError]] = None) -> Iterator[Document]:
+    """The identity policies of a Policy, RolePolicy, UserPolicy, GroupPolicy or Role (inline).
+
+    A document not known yet raises UnknownValueError; with ``unknowns``, a Role's unknown inline
+    policy is recorded there instead and the others are still yielded."""
+    key = IDENTITY_POLICY_TYPES.get(resource_type)
+    if key is not None:
+        document = props.get(key)
+        if document not in (None, ""):
+            yield Document(key, document, "identity")
+    elif resource_type == ROLE_TYPE:
+        inline = props.get("inlinePolicies") or []
+        for index in range(len(inline)):
+            try:
+                entry = inline[index]
+                document = entry.get("policy") if isinstance(entry, Mapping) else None
+            except UnknownValueError as error:
+                if unknowns is None:
+                    raise
+                unknowns.append(error)
+                continue
+            if document not in (None, ""):
+                yield Document(f"inlinePolicies[{index}].policy", document, "identity")
+
+
+def trust_document(resource_type: str, props: Mapping[str, Any]) -> Optional[Document]:
+    if resource_type != ROLE_TYPE:
+        return None
+    document = props.get("assumeRolePolicy")
+    return None if document in (None, "") else Document("assumeRolePolicy", document, "trust")
+
+
+# --- values not known yet: rules check every known document, then report the first unknown one ------------
+
+def known_statements(documents: Iterable[Document],
+                     unknowns: list[UnknownValueError]) -> Iterator[tuple[Document, Statement]]:
+    """Every statement of the known ``documents``; a document not known yet goes to ``unknowns``."""
+    for document in documents:
+        try:
+            statements = document.statements()
+        except UnknownValueError as error:
+            unknowns.append(error)
+            continue
+        yield from ((document, statement) for statement in statements)
+
+
+def raise_first_unknown(unknowns: list[UnknownValueError]) -> None:
+    """After every known document is checked: the "can't run policy" advisory for an unknown one."""
+    if unknowns:
+        raise unknowns[0]

@@ -7,8 +7,8 @@ from typing import Any, Optional
 from pulumi_policy import EnforcementLevel, Policy
 
 from policies.rules import (
-    apigateway,
     api_domains,
+    apigateway,
     apigatewayv2,
     credentials,
     data_stores,

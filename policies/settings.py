@@ -14,6 +14,10 @@ from typing import Any, Callable, Optional
 from pulumi_policy import PolicyConfigSchema
 
 
+class PolicyConfigError(ValueError):
+    """A setting the policy's config schema refuses, or an invalid pack config: the engine would not run the pack."""
+
+
 def schema_defaults(schema: Optional[PolicyConfigSchema]) -> dict[str, Any]:
     if schema is None:
         return {}

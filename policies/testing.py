@@ -46,7 +46,8 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from policies.settings import config_errors, schema_defaults
+from policies.diagnostics import Violation
+from policies.settings import PolicyConfigError, config_errors, schema_defaults
 
 __all__ = [
     "UNKNOWN", "PolicyConfigError", "Resource", "Violation", "assert_passes", "assert_violates", "from_record",
@@ -55,20 +56,6 @@ __all__ = [
 
 PROJECT = "iam-platform"
 STACK = "dev"
-
-
-class PolicyConfigError(ValueError):
-    """A setting the policy's config schema refuses (the engine would not start the pack)."""
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One diagnostic: ``message`` is what the policy reported (without the engine's description prefix)."""
-
-    policy: str
-    level: str  # "mandatory" | "advisory" | "remediate"
-    urn: str
-    message: str
 
 
 @dataclass

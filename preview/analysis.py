@@ -13,13 +13,13 @@ propertyDependencies, provider, protect}``; an unknown value is ``pulumi.runtime
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
 
+from policies.diagnostics import Violation
 from preview.pack_config import LEVEL_NAMES, PolicyConfigError, configure_request
 from preview.transports import DEFAULT_PACK_DIR, Call, analyzer_in_process, analyzer_subprocess
 
@@ -27,14 +27,6 @@ __all__ = ["DEFAULT_PACK_DIR", "PolicyConfigError", "Violation", "analyze", "ana
            "analyze_stack_request", "configure_request", "run_pack"]
 
 _LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
-
-@dataclass(frozen=True)
-class Violation:
-    policy: str
-    level: str  # "mandatory" | "advisory" ("remediate" is reported as mandatory, as the engine does)
-    urn: str
-    message: str
-    pack: str = ""  # the pack's name, as GetAnalyzerInfo gives it (preview.packs sets it)
 
 
 def analyze(records: list[dict], pack_config: Optional[dict] = None, *, use_grpc: bool = False,

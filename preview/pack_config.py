@@ -11,7 +11,7 @@ from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2 as pb
 
 from policies.schemas import PARTIAL_INPUT
-from policies.settings import value_errors
+from policies.settings import PolicyConfigError, value_errors
 
 # The pack config this project's stacks ship (what `pulumi up --policy-pack-config` is given): the
 # exemptions that belong to these stacks, never to the pack's defaults.
@@ -19,10 +19,6 @@ PROJECT_PACK_CONFIG = Path(__file__).resolve().parent.parent / "policy-pack-conf
 
 LEVEL_NAMES = {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.REMEDIATE: "remediate", pb.DISABLED: "disabled"}
 _LEVEL_VALUES = {name: value for value, name in LEVEL_NAMES.items()}
-
-
-class PolicyConfigError(ValueError):
-    """The pack config is invalid; the engine would refuse to run the pack."""
 
 
 @dataclass(frozen=True)

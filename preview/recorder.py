@@ -44,7 +44,7 @@ class RecordingMocks(Mocks):
         self.place = place
 
     def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict]:
-        resource_id, computed = fake_outputs(args.typ, args.name, plain(args.inputs), self.place)
+        resource_id, computed = fake_outputs(args.typ, args.name, _unwrapped(args.inputs), self.place)
         return resource_id, {**args.inputs, **computed}
 
     def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
@@ -76,8 +76,8 @@ class RecordingMonitor(MockMonitor):
             "name": request.name,
             "custom": bool(request.custom),
             "id": response.id,
-            "inputs": plain(rpc.deserialize_properties(request.object)),
-            "outputs": plain(registration.state) if registration else {},
+            "inputs": _unwrapped(rpc.deserialize_properties(request.object)),
+            "outputs": _unwrapped(registration.state) if registration else {},
             "parent": request.parent,
             "dependencies": sorted(request.dependencies),
             "propertyDependencies": {k: sorted(v.urns) for k, v in request.propertyDependencies.items()},
@@ -90,7 +90,7 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
         if f"::{STACK_TYPE}::" in request.urn:
-            self.stack_outputs = plain(rpc.deserialize_properties(request.outputs))
+            self.stack_outputs = _unwrapped(rpc.deserialize_properties(request.outputs))
         return super().RegisterResourceOutputs(request)
 
 
@@ -116,16 +116,16 @@ def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str
     return ProgramRun([monitor.records[urn] for urn in sorted(monitor.records)], monitor.stack_outputs)
 
 
-def plain(value: Any) -> Any:
+def _unwrapped(value: Any) -> Any:
     """Unwrap secrets and turn assets into JSON-able values, recursively."""
     if rpc.is_rpc_secret(value):
-        return plain(rpc.unwrap_rpc_secret(value))
+        return _unwrapped(rpc.unwrap_rpc_secret(value))
     if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
+        return {k: _unwrapped(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
+        return [_unwrapped(v) for v in value]
     if isinstance(value, pulumi.AssetArchive):
-        return {"assets": {k: plain(v) for k, v in sorted(value.assets.items())}}
+        return {"assets": {k: _unwrapped(v) for k, v in sorted(value.assets.items())}}
     if isinstance(value, (pulumi.FileAsset, pulumi.FileArchive)):
         return {"path": _relative(value.path)}
     if isinstance(value, pulumi.StringAsset):

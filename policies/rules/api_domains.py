@@ -14,8 +14,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import applies_to, exemption_reason
+from policies.exemptions import exemption_reason
 from policies.props import is_set, known_or_none
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema
 from policies.settings import policy_settings
 

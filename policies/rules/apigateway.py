@@ -11,16 +11,18 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import applies_to, exemption_reason, is_exempt, statements_or_report
+from policies.documents import statements_or_report
+from policies.exemptions import exemption_reason, is_exempt
 from policies.openapi import OpenApiError, operations
 from policies.public_access import not_principal_allows, unrestricted_public_allows
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 METHOD_TYPE = "aws:apigateway/method:Method"
 REST_API_TYPE = "aws:apigateway/restApi:RestApi"
 
-CONFIG_SCHEMA = PolicyConfigSchema(
+METHOD_AUTH_SCHEMA = PolicyConfigSchema(
     properties={
         "allowedAuthorizationTypes": string_list(
             ["AWS_IAM"],
@@ -38,14 +40,14 @@ CONFIG_SCHEMA = PolicyConfigSchema(
 
 
 @applies_to(METHOD_TYPE, REST_API_TYPE)
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate_method_auth(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type == REST_API_TYPE:
         _validate_body(args, report_violation)
         return
     http_method = args.props.get("httpMethod")
     if http_method == "OPTIONS":  # CORS preflight requests never carry credentials
         return
-    settings = policy_settings(args, CONFIG_SCHEMA)
+    settings = policy_settings(args, METHOD_AUTH_SCHEMA)
     if args.name in settings["exemptMethods"] or exemption_reason(settings, args.name) is not None:
         return
     authorization = args.props.get("authorization") or "NONE"
@@ -62,7 +64,7 @@ def _validate_body(args: ResourceValidationArgs, report_violation: ReportViolati
     body = args.props.get("body")
     if body in (None, ""):
         return
-    settings = policy_settings(args, CONFIG_SCHEMA)
+    settings = policy_settings(args, METHOD_AUTH_SCHEMA)
     if args.name in settings["exemptMethods"] or exemption_reason(settings, args.name) is not None:
         return
     try:
@@ -89,8 +91,8 @@ METHOD_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
     severity=Severity.HIGH,
     remediation_steps="Set authorization=\"AWS_IAM\" on the method and sign calls with SigV4; a method that "
                       "must stay public goes in exemptMethods by resource name.",
-    config_schema=CONFIG_SCHEMA,
-    validate=_validate,
+    config_schema=METHOD_AUTH_SCHEMA,
+    validate=_validate_method_auth,
 )
 
 

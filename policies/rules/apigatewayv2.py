@@ -13,16 +13,17 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import applies_to, exemption_reason
+from policies.exemptions import exemption_reason
 from policies.openapi import OpenApiError, operations
 from policies.props import is_set, known_or_none
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 ROUTE_TYPE = "aws:apigatewayv2/route:Route"
 API_TYPE = "aws:apigatewayv2/api:Api"
 
-CONFIG_SCHEMA = PolicyConfigSchema(
+ROUTE_AUTH_SCHEMA = PolicyConfigSchema(
     properties={
         "allowedAuthorizationTypes": string_list(
             ["AWS_IAM"],
@@ -39,8 +40,8 @@ CONFIG_SCHEMA = PolicyConfigSchema(
 
 
 @applies_to(ROUTE_TYPE, API_TYPE)
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    settings = policy_settings(args, CONFIG_SCHEMA)
+def _validate_route_auth(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, ROUTE_AUTH_SCHEMA)
     if args.resource_type == API_TYPE:
         _validate_api(args, settings, report_violation)
         return
@@ -103,6 +104,6 @@ ROUTE_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
     severity=Severity.HIGH,
     remediation_steps="Set authorizationType=\"AWS_IAM\" on the route and sign calls with SigV4; a route that "
                       "must stay public (the JWKS document) goes in exemptRouteKeys.",
-    config_schema=CONFIG_SCHEMA,
-    validate=_validate,
+    config_schema=ROUTE_AUTH_SCHEMA,
+    validate=_validate_route_auth,
 )

@@ -16,9 +16,10 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import FUNCTION_TYPE, applies_to, is_exempt
 from policies.credential_patterns import plain_credential, shaped_credential
+from policies.exemptions import is_exempt
 from policies.props import is_set, known_or_none
+from policies.resource_types import FUNCTION_TYPE, applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 

@@ -13,10 +13,12 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import applies_to, is_exempt, stack_of
+from policies.exemptions import is_exempt
 from policies.props import is_set, plain
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
+from policies.stacks import stack_of
 
 CLUSTER_TYPE = "aws:rds/cluster:Cluster"
 CLUSTER_INSTANCE_TYPE = "aws:rds/clusterInstance:ClusterInstance"

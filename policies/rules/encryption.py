@@ -11,9 +11,10 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import applies_to, is_exempt
+from policies.exemptions import is_exempt
 from policies.kms_keys import KeyKind, key_kind
 from policies.props import known_or_none
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema
 from policies.settings import policy_settings
 

@@ -14,18 +14,19 @@ from pulumi_policy import (
     PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
+    Severity,
     StackValidationArgs,
     StackValidationPolicy,
-    Severity,
 )
 
 from policies.autonames import DEFAULT_PATTERN, PATTERN_SYNTAX, autoname_regex
-from policies.common import FUNCTION_TYPE, ROLE_TYPE, stack_of
 from policies.props import is_set, known_or_none
+from policies.resource_types import FUNCTION_TYPE, ROLE_TYPE, resources_of
 from policies.schemas import string_list
 from policies.settings import policy_settings
+from policies.stacks import stack_of
 
-CONFIG_SCHEMA = PolicyConfigSchema(
+AUTONAMED_SCHEMA = PolicyConfigSchema(
     properties={
         "autonamePatterns": string_list(
             [DEFAULT_PATTERN],
@@ -37,10 +38,10 @@ CONFIG_SCHEMA = PolicyConfigSchema(
 )
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    roles = [r for r in args.resources if r.resource_type == ROLE_TYPE]
-    patterns = policy_settings(args, CONFIG_SCHEMA)["autonamePatterns"]
-    for function in (r for r in args.resources if r.resource_type == FUNCTION_TYPE):
+def _validate_autonamed(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    roles = resources_of(args, ROLE_TYPE)
+    patterns = policy_settings(args, AUTONAMED_SCHEMA)["autonamePatterns"]
+    for function in resources_of(args, FUNCTION_TYPE):
         for role in _execution_roles(function, roles):
             fixed_name = _fixed_name(role, patterns)
             if fixed_name is not None:
@@ -85,6 +86,6 @@ EXECUTION_ROLE_AUTONAMED = StackValidationPolicy(
     remediation_steps="Remove name= from the role (or use namePrefix) so Pulumi auto-names it; a recreated "
                       "role then gets a new ARN, its functions are updated and Lambda renews its KMS grant; a "
                       "project with its own autonaming pattern lists it in autonamePatterns.",
-    config_schema=CONFIG_SCHEMA,
-    validate=_validate,
+    config_schema=AUTONAMED_SCHEMA,
+    validate=_validate_autonamed,
 )

@@ -16,18 +16,11 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from policies import iam_data
-from policies.common import (
-    Document,
-    applies_to,
-    exemption_reason,
-    expand_action,
-    granted_actions,
-    identity_documents,
-    is_effectively_star,
-    is_exempt,
-)
-from policies.documents import Statement
+from policies.actions import expand_action, granted_actions, is_effectively_star
+from policies.documents import Document, Statement, identity_documents, known_statements, raise_first_unknown
+from policies.exemptions import exemption_reason, is_exempt
 from policies.props import known_or_none
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -40,21 +33,8 @@ def _statements(args: ResourceValidationArgs, settings: dict[str, Any],
                 unknowns: list[UnknownValueError]) -> Iterator[tuple[Document, Statement]]:
     """Every statement of the resource's known identity documents, unless the resource is exempt; a
     document not known yet goes to ``unknowns`` (the caller raises it once the known ones are checked)."""
-    if is_exempt(settings, args):
-        return
-    for document in identity_documents(args.resource_type, args.props, unknowns):
-        try:
-            statements = document.statements()
-        except UnknownValueError as error:
-            unknowns.append(error)
-            continue
-        yield from ((document, statement) for statement in statements)
-
-
-def _raise_first(unknowns: list[UnknownValueError]) -> None:
-    """After every known document is checked: the "can't run policy" advisory for an unknown one."""
-    if unknowns:
-        raise unknowns[0]
+    if not is_exempt(settings, args):
+        yield from known_statements(identity_documents(args.resource_type, args.props, unknowns), unknowns)
 
 
 def _where(args: ResourceValidationArgs, document: Document, statement: Statement) -> str:
@@ -79,7 +59,7 @@ def _validate_wildcards(args: ResourceValidationArgs, report_violation: ReportVi
         if statement.not_actions:
             report_violation(f"{_where(args, document, statement)} uses NotAction with Allow, which grants "
                              "every other action, including ones AWS adds later; list the allowed actions in Action")
-    _raise_first(unknowns)
+    raise_first_unknown(unknowns)
 
 
 NO_WILDCARD_ACTIONS = ResourceValidationPolicy(
@@ -158,7 +138,7 @@ def _unscoped(args: ResourceValidationArgs, settings: dict[str, Any],
         scope = f'Resource "{broad[0]}"' if broad else "NotResource"
         shown = ", ".join(sorted(actions)[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
         yield _where(args, document, statement), shown, scope
-    _raise_first(unknowns)
+    raise_first_unknown(unknowns)
 
 
 def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -209,7 +189,7 @@ def _validate_list_secrets(args: ResourceValidationArgs, report_violation: Repor
             report_violation(f"{_where(args, document, statement)} grants secretsmanager:ListSecrets, which "
                              "lists every secret's name and metadata in the account and is never needed to read "
                              "a known secret; remove it and read the secret by its ARN")
-    _raise_first(unknowns)
+    raise_first_unknown(unknowns)
 
 
 NO_LIST_SECRETS = ResourceValidationPolicy(

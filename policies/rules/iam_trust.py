@@ -17,17 +17,24 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.common import ROLE_TYPE, applies_to, stack_account_ids, trust_document
-from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.documents import (
+    PolicyDocumentError,
+    Statement,
+    parse_policy_document,
+    raise_first_unknown,
+    trust_document,
+)
 from policies.federation import federated_problems
 from policies.public_access import principal_account
+from policies.resource_types import ROLE_TYPE, applies_to, resources_of
 from policies.schemas import string_list
 from policies.settings import policy_settings
+from policies.stacks import stack_account_ids
 
 WILDCARD_ACTIONS = {"*", "sts:*"}
 CROSS_ACCOUNT_GUARDS = {"sts:externalid", "aws:principalorgid"}
 
-CONFIG_SCHEMA = PolicyConfigSchema(
+TRUST_WILDCARD_SCHEMA = PolicyConfigSchema(
     properties={
         "accountIds": string_list(
             [],
@@ -40,12 +47,12 @@ CONFIG_SCHEMA = PolicyConfigSchema(
 )
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    settings = policy_settings(args, CONFIG_SCHEMA)
+def _validate_trust_wildcard(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, TRUST_WILDCARD_SCHEMA)
     listed = set(settings["accountIds"])
     own_accounts = listed or stack_account_ids(args.resources)
     unknowns: list[UnknownValueError] = []
-    for role in (r for r in args.resources if r.resource_type == ROLE_TYPE):
+    for role in resources_of(args, ROLE_TYPE):
         try:
             document = role.props.get("assumeRolePolicy")
         except UnknownValueError as error:
@@ -54,8 +61,7 @@ def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> N
             continue
         for problem in _role_problems(document, own_accounts, bool(listed)):
             report_violation(problem, role.urn)
-    if unknowns:
-        raise unknowns[0]  # the "can't run policy" advisory, once every known role is checked
+    raise_first_unknown(unknowns)
 
 
 def _role_problems(document: Any, own_accounts: set[str], listed: bool) -> Iterator[str]:
@@ -130,8 +136,8 @@ TRUST_NO_WILDCARD = StackValidationPolicy(
     remediation_steps="Name the exact principals that may assume the role (a role ARN or a service), allow "
                       "only the sts actions they need, and condition another account's principal on "
                       "sts:ExternalId or aws:PrincipalOrgID.",
-    config_schema=CONFIG_SCHEMA,
-    validate=_validate,
+    config_schema=TRUST_WILDCARD_SCHEMA,
+    validate=_validate_trust_wildcard,
 )
 
 

@@ -25,7 +25,8 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import Document, identity_documents, is_exempt, trust_document
+from policies.documents import Document, identity_documents, trust_document
+from policies.exemptions import is_exempt
 from policies.iam_reference import AWS_REFERENCE_FINDINGS, documents_condition_key, reference_findings
 from policies.props import plain
 from policies.schemas import exemptions_schema, string_list

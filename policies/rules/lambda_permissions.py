@@ -15,14 +15,16 @@ from pulumi_policy import (
 )
 
 from policies.autonames import is_name_or_autoname
-from policies.common import PERMISSION_TYPE, applies_to, exemption_reason, function_name
+from policies.exemptions import exemption_reason
 from policies.props import is_set, known_or_none
+from policies.resource_types import PERMISSION_TYPE, applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
+from policies.stacks import function_name
 
 SERVICE_PRINCIPAL_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 
-CONFIG_SCHEMA = PolicyConfigSchema(
+SOURCE_ARN_SCHEMA = PolicyConfigSchema(
     properties={
         "exemptFunctionUrlFunctions": string_list(
             [],
@@ -35,7 +37,7 @@ CONFIG_SCHEMA = PolicyConfigSchema(
 
 
 @applies_to(PERMISSION_TYPE)
-def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _validate_source_arn(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     principal = args.props.get("principal")
     if principal == "*":
         _check_public_permission(args, report_violation)
@@ -66,7 +68,7 @@ def _check_source_account(args: ResourceValidationArgs, principal: str, report_v
 def _check_public_permission(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if _is_function_url_permission(args.props):
         function = function_name(args.props["function"])
-        settings = policy_settings(args, CONFIG_SCHEMA)
+        settings = policy_settings(args, SOURCE_ARN_SCHEMA)
         if any(is_name_or_autoname(function, entry) for entry in settings["exemptFunctionUrlFunctions"]) \
                 or exemption_reason(settings, function) is not None:
             return
@@ -115,8 +117,8 @@ PERMISSION_HAS_SOURCE_ARN = ResourceValidationPolicy(
     remediation_steps="Set source_arn to the calling resource's ARN (for API Gateway, the execution ARN with "
                       "stage, method and path); a public Function URL permission needs its function listed in "
                       "exemptFunctionUrlFunctions.",
-    config_schema=CONFIG_SCHEMA,
-    validate=_validate,
+    config_schema=SOURCE_ARN_SCHEMA,
+    validate=_validate_source_arn,
 )
 
 

@@ -15,9 +15,15 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.common import POLICY_ATTACHMENT_TYPE, ROLE_POLICY_ATTACHMENT_TYPE, \
-    ROLE_POLICY_ATTACHMENTS_EXCLUSIVE_TYPE, ROLE_TYPE, applies_to, exemption_reason
+from policies.exemptions import exemption_reason
 from policies.props import known_or_none
+from policies.resource_types import (
+    POLICY_ATTACHMENT_TYPE,
+    ROLE_POLICY_ATTACHMENT_TYPE,
+    ROLE_POLICY_ATTACHMENTS_EXCLUSIVE_TYPE,
+    ROLE_TYPE,
+    applies_to,
+)
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 

@@ -13,8 +13,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.common import applies_to, exemption_reason, is_exempt
+from policies.exemptions import exemption_reason, is_exempt
 from policies.props import known_or_none, plain
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema
 from policies.settings import policy_settings
 

@@ -17,13 +17,20 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.common import applies_to, exemption_reason, is_exempt, stack_account_ids, statements_or_report
-from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.documents import (
+    PolicyDocumentError,
+    Statement,
+    parse_policy_document,
+    raise_first_unknown,
+    statements_or_report,
+)
+from policies.exemptions import exemption_reason, is_exempt
 from policies.props import known_or_none
-from policies.public_access import foreign_accounts, not_principal_allows, principal_account, \
-    unrestricted_public_allows
+from policies.public_access import foreign_accounts, not_principal_allows, principal_account, unrestricted_public_allows
+from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
+from policies.stacks import stack_account_ids
 
 # The resources whose `policy` input is a resource policy, and what to call them in a message.
 POLICY_HOLDERS = {
@@ -157,8 +164,7 @@ def _validate_cross_account(args: StackValidationArgs, report_violation: ReportV
             report_violation(f"{problem}, {outside}, without a condition on {guard_names}; add aws:PrincipalOrgID "
                              "(your organisation's id), or add the account to accountIds if it is yours, or exempt "
                              "the resource with a reason", resource.urn)
-    if unknowns:
-        raise unknowns[0]  # the "can't run policy" advisory, once every known resource is checked
+    raise_first_unknown(unknowns)
 
 
 def _cross_account_problems(resource: Any, own: set[str], guards: set[str]) -> Iterator[str]:

@@ -22,23 +22,17 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import (
-    FUNCTION_TYPE,
-    PERMISSION_TYPE,
-    ROLE_TYPE,
-    function_name,
-    granted_actions,
-    resource_matches,
-    role_identity_documents,
-    tags_of,
-)
+from policies.actions import granted_actions, resource_matches
+from policies.attachments import role_identity_documents
 from policies.documents import Statement
 from policies.props import known_or_none
+from policies.resource_types import FUNCTION_TYPE, PERMISSION_TYPE, ROLE_TYPE, resources_of
 from policies.settings import policy_settings
+from policies.stacks import function_name, tags_of
 
 INVOKE_ACTIONS = ["lambda:InvokeFunction", "lambda:InvokeAsync"]
 
-SCHEMA = PolicyConfigSchema(
+CLEANUP_SCHEMA = PolicyConfigSchema(
     properties={
         "rolloutPercentTag": {"type": "string", "default": "iam-platform:rollout-percent",
                               "description": "Tag on the verification function: the rollout percentage, 0-100."},
@@ -50,9 +44,9 @@ SCHEMA = PolicyConfigSchema(
 )
 
 
-def _validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    settings = policy_settings(args, SCHEMA)
-    functions = [r for r in args.resources if r.resource_type == FUNCTION_TYPE]
+def _validate_cleanup(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    settings = policy_settings(args, CLEANUP_SCHEMA)
+    functions = resources_of(args, FUNCTION_TYPE)
     executions = [f for f in functions
                   if tags_of(f.props).get(settings["executionFunctionTag"]) == settings["executionFunctionTagValue"]]
     for verification in functions:
@@ -182,6 +176,6 @@ ROLLOUT_CLEANUP_COMPLETE = StackValidationPolicy(
     remediation_steps="Remove the aws.lambda_.Permission and the identity-policy statement that let the "
                       "verification role invoke the execution function directly; at 100 % all traffic goes "
                       "through the SigV4-signed REST API.",
-    config_schema=SCHEMA,
-    validate=_validate,
+    config_schema=CLEANUP_SCHEMA,
+    validate=_validate_cleanup,
 )

@@ -18,12 +18,15 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import applies_to, is_exempt, statements_or_report, tags_of
+from policies.documents import statements_or_report
+from policies.exemptions import is_exempt
 from policies.kms_keys import KeyKind, key_kind
 from policies.props import is_set, known_or_none
 from policies.public_access import not_principal_allows, unrestricted_public_allows
+from policies.resource_types import applies_to, resources_of
 from policies.schemas import PARTIAL_INPUT, exemptions_schema, partial_input_schema, string_list
 from policies.settings import policy_settings
+from policies.stacks import tags_of
 
 SECRET_TYPE = "aws:secretsmanager/secret:Secret"
 ROTATION_TYPE = "aws:secretsmanager/secretRotation:SecretRotation"
@@ -50,10 +53,10 @@ ROTATION_SCHEMA = PolicyConfigSchema(
 
 def _validate_rotation(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, ROTATION_SCHEMA)
-    secrets = [r for r in args.resources if r.resource_type == SECRET_TYPE]
+    secrets = resources_of(args, SECRET_TYPE)
     if not secrets:
         return
-    rotations = [r for r in args.resources if r.resource_type == ROTATION_TYPE]
+    rotations = resources_of(args, ROTATION_TYPE)
     limit = int(settings["maxRotationDays"])
     for secret in secrets:
         tags = tags_of(secret.props)

@@ -20,18 +20,14 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import (
-    ROLE_TYPE,
-    granted_actions,
-    resource_matches,
-    role_attachments,
-    role_identity_documents,
-    tags_of,
-)
+from policies.actions import granted_actions, resource_matches
+from policies.attachments import role_attachments, role_identity_documents
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 from policies.props import known_or_none
+from policies.resource_types import ROLE_TYPE
 from policies.schemas import PARTIAL_INPUT, partial_input_schema, string_list
 from policies.settings import policy_settings
+from policies.stacks import tags_of
 
 REQUIRED_TRUST_ACTIONS = {"sts:assumerole", "sts:setsourceidentity"}
 ALLOWED_TRUST_ACTIONS = REQUIRED_TRUST_ACTIONS | {"sts:tagsession"}

@@ -1,29 +1,12 @@
-"""sqs-queue-encrypted, sns-topic-encrypted, log-group-encrypted-with-kms — through policies.testing."""
+"""Tests of policies/rules/encryption.py, through policies.testing (the in-process harness)."""
 
 import pytest
 
-from policies.kms_keys import KeyKind, is_aws_managed_key, key_kind
 from policies.rules.encryption import LOG_GROUP_ENCRYPTED_WITH_KMS, SNS_TOPIC_ENCRYPTED, SQS_QUEUE_ENCRYPTED
-from policies.testing import UNKNOWN, assert_passes, assert_violates, resource, resource_args, run_policy
+from policies.testing import UNKNOWN, assert_passes, assert_violates, resource, run_policy
+from tests.policies.rules.samples import KEY_ARN, LOG_GROUP, QUEUE, TOPIC
 
-QUEUE, TOPIC, LOG_GROUP = "aws:sqs/queue:Queue", "aws:sns/topic:Topic", "aws:cloudwatch/logGroup:LogGroup"
-KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 CMK = {"requireCustomerManagedKey": True}
-
-
-@pytest.mark.parametrize("key, kind", [
-    (None, KeyKind.NONE), ("", KeyKind.NONE), ("alias/aws/sqs", KeyKind.AWS_MANAGED),
-    ("arn:aws:kms:eu-west-1:123456789012:alias/aws/sqs", KeyKind.AWS_MANAGED), (KEY_ARN, KeyKind.CUSTOMER_MANAGED),
-    ("alias/app", KeyKind.CUSTOMER_MANAGED), (UNKNOWN, KeyKind.CUSTOMER_MANAGED),
-    ("alias/aws/sns", KeyKind.CUSTOMER_MANAGED),  # another service's managed key is not this one's
-])
-def test_key_kind(key, kind):
-    args = resource_args(resource(QUEUE, "q", {} if key is None else {"kmsMasterKeyId": key}))
-    assert key_kind(args.props, "kmsMasterKeyId", "sqs") is kind
-
-
-def test_an_aws_managed_alias_arn_of_another_service_is_not_managed_here():
-    assert not is_aws_managed_key("arn:aws:kms:eu-west-1:1:alias/aws/sqs-like", "sqs")
 
 
 def test_a_queue_that_turns_sse_off_without_a_key_stores_messages_unencrypted():

@@ -1,5 +1,4 @@
-"""Queue, topic, secret, repository and registry policies and layer permissions: never public, another
-account only inside the organisation — through policies.testing."""
+"""Tests of policies/rules/resource_policies.py, through policies.testing (the in-process harness)."""
 
 import json
 
@@ -12,12 +11,22 @@ from policies.rules.resource_policies import (
 from policies.testing import UNKNOWN, assert_passes, assert_violates, resource, run_policy
 
 ACCOUNT = "111122223333"
+
+
 OTHER = "444455556666"
+
+
 PUBLIC = RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL.name
+
+
 CROSS = RESOURCE_POLICY_CROSS_ACCOUNT_GUARDED.name
+
+
 HOLDERS = ["aws:sqs/queuePolicy:QueuePolicy", "aws:sqs/queue:Queue", "aws:sns/topicPolicy:TopicPolicy",
            "aws:sns/topic:Topic", "aws:secretsmanager/secretPolicy:SecretPolicy", "aws:secretsmanager/secret:Secret",
            "aws:ecr/repositoryPolicy:RepositoryPolicy", "aws:ecr/registryPolicy:RegistryPolicy"]
+
+
 LAYER = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 
 
@@ -46,8 +55,6 @@ def layer(principal, organization=None, name="shared-layer"):
         props["organizationId"] = organization
     return resource(LAYER, name, props)
 
-
-# --- resource-policy-no-public-principal ---------------------------------------------------
 
 @pytest.mark.parametrize("type_", HOLDERS)
 @pytest.mark.parametrize("principal", ["*", {"AWS": "*"}, {"AWS": ["arn:aws:iam::123456789101:role/sqs", "*"]},
@@ -126,8 +133,6 @@ def test_a_layer_shared_with_everyone_fires_and_with_the_organisation_passes():
     assert_passes(run_policy(RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL, layer("*", organization="o-abc123")))
     assert_passes(run_policy(RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL, layer(OTHER)))
 
-
-# --- resource-policy-cross-account-guarded -------------------------------------------------
 
 @pytest.mark.parametrize("type_", HOLDERS)
 @pytest.mark.parametrize("principal", [{"AWS": f"arn:aws:iam::{OTHER}:root"}, {"AWS": OTHER},

@@ -1,4 +1,4 @@
-"""protected-role-trusts-only-tvm and tvm-role-assume-scope — through policies.testing."""
+"""Tests of policies/rules/tvm.py, through policies.testing (the in-process harness)."""
 
 import json
 
@@ -8,10 +8,20 @@ from policies.rules.tvm import PROTECTED_ROLE_TRUSTS_ONLY_TVM, TVM_ROLE_ASSUME_S
 from policies.testing import UNKNOWN, assert_passes, assert_violates, resource, run_policy
 
 ROLE = "aws:iam/role:Role"
+
+
 ACCOUNT = "123456789012"
+
+
 TVM_ARN = f"arn:aws:iam::{ACCOUNT}:role/tvm-fn-role-1a2b3c4"
+
+
 PROTECTED_ARN = f"arn:aws:iam::{ACCOUNT}:role/protected-admin-5d6e7f8"
+
+
 SOURCE_IDENTITY = {"StringLike": {"sts:SourceIdentity": "sentinel.*"}}
+
+
 TVM_ACTIONS = ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
 
 
@@ -39,8 +49,6 @@ def protected_role(*statements, arn=PROTECTED_ARN, name="protected-admin"):
     props = {"tags": {"iam-platform:protected": "true"}, "assumeRolePolicy": doc(*statements)}
     return resource(ROLE, name, props, outputs={**props, "arn": arn})
 
-
-# --- protected-role-trusts-only-tvm ------------------------------------------------------
 
 def test_the_tvm_branch_trust_passes():
     assert_passes(run_policy(PROTECTED_ROLE_TRUSTS_ONLY_TVM, [tvm_role(), protected_role(tvm_trust())]))
@@ -120,8 +128,6 @@ def test_unknown_tvm_arn_cannot_run_yet():
     assert violation.level == "advisory" and "can't run" in violation.message
 
 
-# --- tvm-role-assume-scope ---------------------------------------------------------------
-
 def assume(resources, condition=SOURCE_IDENTITY, actions=TVM_ACTIONS):
     statement = {"Effect": "Allow", "Action": actions, "Resource": resources}
     if condition is not None:
@@ -177,8 +183,6 @@ def test_without_a_tvm_role_nothing_is_checked():
     role = resource(ROLE, "app", {"inlinePolicies": [{"name": "x", "policy": doc(assume("*"))}]})
     assert_passes(run_policy(TVM_ROLE_ASSUME_SCOPE, [role]))
 
-
-# --- every way a policy reaches the TVM role ---------------------------------------------
 
 WIDE_ARN = f"arn:aws:iam::{ACCOUNT}:policy/tvm-wide-1a2b3c4"
 
@@ -257,11 +261,15 @@ def test_attachments_to_other_roles_and_unknown_arns_are_not_the_tvms():
                                                      protected_role(tvm_trust())]))
 
 
-# --- tvm-protected-role-denies-tvm-resources -------------------------------------------------
-
 SESSIONS_ARN = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/tvm-sessions-1a2b3c4"
+
+
 RULES_ARN = f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter/sentinel/policies"
+
+
 TVM_OWN = {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": [SESSIONS_ARN]}
+
+
 TVM_RULES = {"Effect": "Allow", "Action": ["ssm:GetParametersByPath"], "Resource": [RULES_ARN]}
 
 

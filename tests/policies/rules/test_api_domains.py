@@ -1,4 +1,4 @@
-"""apigateway-domain-tls-1-2 — through policies.testing."""
+"""Tests of policies/rules/api_domains.py, through policies.testing (the in-process harness)."""
 
 import pytest
 
@@ -6,6 +6,8 @@ from policies.rules.api_domains import APIGATEWAY_DOMAIN_TLS_1_2
 from policies.testing import UNKNOWN, assert_passes, assert_violates, resource, run_policy
 
 REST, HTTP = "aws:apigateway/domainName:DomainName", "aws:apigatewayv2/domainName:DomainName"
+
+
 POLICY = "apigateway-domain-tls-1-2"
 
 

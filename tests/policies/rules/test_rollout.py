@@ -1,4 +1,4 @@
-"""rollout-cleanup-complete — through policies.testing."""
+"""Tests of policies/rules/rollout.py, through policies.testing (the in-process harness)."""
 
 import json
 
@@ -8,7 +8,11 @@ from policies.rules.rollout import ROLLOUT_CLEANUP_COMPLETE
 from policies.testing import UNKNOWN, assert_passes, assert_violates, resource, run_policy
 
 ACCOUNT = "123456789012"
+
+
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/verification-fn-role-1a2b3c4"
+
+
 EXECUTION_ARN = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:execution-fn-function-5d6e7f8"
 
 
@@ -90,8 +94,6 @@ def test_a_function_whose_role_is_unknown_is_not_tied_to_every_role_of_unknown_a
                                   "tagsAll": {"iam-platform:role": "execution"}})
     assert_passes(run_policy(ROLLOUT_CLEANUP_COMPLETE, [unrelated, verification, execution]))
 
-
-# --- every grant that still lets the verification role invoke the execution function -------
 
 REPORTS_ARN = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:reports"
 

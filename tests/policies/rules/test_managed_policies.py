@@ -1,23 +1,17 @@
-"""AWS-managed admin policies attached, and privilege-escalation actions on "*" — through policies.testing."""
-
-import json
+"""Tests of policies/rules/managed_policies.py, through policies.testing (the in-process harness)."""
 
 import pytest
 
-from policies.rules.iam_policies import NO_PRIVILEGE_ESCALATION, SCOPED_RESOURCES
 from policies.rules.managed_policies import IAM_NO_ADMIN_MANAGED_POLICY
 from policies.testing import UNKNOWN, assert_passes, assert_violates, resource, run_policy
+from tests.policies.rules.samples import ACCOUNT
 
-ACCOUNT = "123456789012"
 ADMIN = "iam-no-admin-managed-policy"
-ESCALATION = "iam-policy-no-privilege-escalation"
 
 
 def managed(name):
     return f"arn:aws:iam::aws:policy/{name}"
 
-
-# --- iam-no-admin-managed-policy ----------------------------------------------------------
 
 ATTACHMENTS = [
     ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "app-role"}, "policyArn"),
@@ -87,64 +81,3 @@ def test_unknown_arns_and_other_resources_are_not_judged():
                                       {"role": "r", "policyArn": UNKNOWN})))
     assert_passes(run_policy(IAM_NO_ADMIN_MANAGED_POLICY, resource("aws:s3/bucket:Bucket", "b",
                                                                    {"policyArn": managed("AdministratorAccess")})))
-
-
-# --- iam-policy-no-privilege-escalation ---------------------------------------------------
-
-def identity(*statements, type_="aws:iam/policy:Policy", name="deployer"):
-    return resource(type_, name, {"policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})})
-
-
-def allow(actions, resources="*", **extra):
-    return {"Effect": "Allow", "Action": actions, "Resource": resources, **extra}
-
-
-@pytest.mark.parametrize("action", ["iam:PassRole", "iam:CreateLoginProfile", "iam:UpdateLoginProfile",
-                                    "iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:PutRolePolicy",
-                                    "iam:PutUserPolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion",
-                                    "iam:UpdateAssumeRolePolicy", "iam:CreateAccessKey", "iam:AddUserToGroup",
-                                    "iam:*", "iam:Put*", "iam:pass*", "lambda:UpdateFunctionCode"])
-def test_escalation_actions_on_star_fire(action):
-    violation = assert_violates(run_policy(NO_PRIVILEGE_ESCALATION, identity(allow(action))), ESCALATION,
-                                count=1, level="mandatory")
-    assert "privilege escalation" in violation.message and '"exemptions"' in violation.message
-
-
-@pytest.mark.parametrize("resource_", [f"arn:aws:iam::{ACCOUNT}:role/*", "arn:aws:iam::*:user/*",
-                                       f"arn:aws:iam::{ACCOUNT}:*"])
-def test_account_wide_wildcard_arns_are_unscoped(resource_):
-    assert_violates(run_policy(NO_PRIVILEGE_ESCALATION, identity(allow("iam:PassRole", resource_))), ESCALATION)
-
-
-def test_not_resource_is_unscoped():
-    statement = {"Effect": "Allow", "Action": "iam:PassRole", "NotResource": f"arn:aws:iam::{ACCOUNT}:role/admin"}
-    assert_violates(run_policy(NO_PRIVILEGE_ESCALATION, identity(statement)), ESCALATION, contains="NotResource")
-
-
-def test_scoped_escalation_actions_deny_and_other_actions_pass():
-    for statement in (allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/app-fn-role-1a2b3c4",
-                            Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}),
-                      allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"),
-                      {"Effect": "Deny", "Action": "iam:*", "Resource": "*"},
-                      allow(["lambda:CreateFunction", "dynamodb:CreateTable", "ecr:GetAuthorizationToken"])):
-        assert_passes(run_policy(NO_PRIVILEGE_ESCALATION, identity(statement)))
-
-
-def test_role_inline_policies_are_judged_and_exemptions_hold():
-    role = resource("aws:iam/role:Role", "ci", {"inlinePolicies": [
-        {"name": "deploy", "policy": json.dumps({"Statement": [allow("iam:PassRole")]})}]})
-    assert_violates(run_policy(NO_PRIVILEGE_ESCALATION, role), ESCALATION, contains="inlinePolicies[0].policy")
-    config = {"exemptions": [{"name": "ci", "reason": "the deployer role, reviewed"}]}
-    assert_passes(run_policy(NO_PRIVILEGE_ESCALATION, role, config))
-
-
-def test_sts_assume_role_stays_with_scoped_resources():
-    target = identity(allow("sts:AssumeRole"))
-    assert_passes(run_policy(NO_PRIVILEGE_ESCALATION, target))
-    assert_violates(run_policy(SCOPED_RESOURCES, target), SCOPED_RESOURCES.name)
-
-
-def test_escalation_actions_are_configurable():
-    config = {"escalationActions": ["glue:UpdateDevEndpoint"]}
-    assert_violates(run_policy(NO_PRIVILEGE_ESCALATION, identity(allow("glue:UpdateDevEndpoint")), config), ESCALATION)
-    assert_passes(run_policy(NO_PRIVILEGE_ESCALATION, identity(allow("iam:PassRole")), config))
