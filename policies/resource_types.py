@@ -14,6 +14,7 @@ IDENTITY_POLICY_TYPES = {
     "aws:iam/groupPolicy:GroupPolicy": "policy",
 }
 ROLE_TYPE = "aws:iam/role:Role"
+DOCUMENT_TYPES = (*IDENTITY_POLICY_TYPES, ROLE_TYPE)  # the types identity_documents and trust_document read
 FUNCTION_TYPE = "aws:lambda/function:Function"
 PERMISSION_TYPE = "aws:lambda/permission:Permission"
 ROLE_POLICY_TYPE = "aws:iam/rolePolicy:RolePolicy"
@@ -26,11 +27,15 @@ _Check = TypeVar("_Check", bound=Callable[..., Any])
 
 
 def applies_to(*resource_types: str) -> Callable[[_Check], _Check]:
-    """Run the decorated validation or remediation only on resources of these types (None for others)."""
+    """Run the decorated validation or remediation only on resources of these types (None for others).
+    The types are the wrapper's ``resource_types``: the in-process analyzer skips the call on other types."""
+    types = frozenset(resource_types)
+
     def decorate(check: _Check) -> _Check:
         @functools.wraps(check)
         def checked(args: Any, *rest: Any) -> Any:
-            return check(args, *rest) if args.resource_type in resource_types else None
+            return check(args, *rest) if args.resource_type in types else None
+        checked.resource_types = types  # type: ignore[attr-defined]
         return cast(_Check, checked)
     return decorate
 

@@ -52,6 +52,17 @@ class StackIndex:
         found = (self._resources[p] for p in sorted(positions))
         return [r for r in found if r.resource_type in types]
 
+    def naming_refs(self, refs: frozenset[str], types: tuple[str, ...]) -> list[Any]:
+        """The part of ``naming`` a role gets through its names (the same for every role with these names)."""
+        positions: set[int] = set().union(*(self._by_ref.get(ref, ()) for ref in refs))
+        return [self._resources[p] for p in sorted(positions) if self._resources[p].resource_type in types]
+
+    def naming_urn_only(self, role: Any, refs: frozenset[str], types: tuple[str, ...]) -> list[Any]:
+        """The rest of ``naming``: resources naming the role by its URN alone."""
+        shared = [self._by_ref.get(ref, set()) for ref in refs]
+        positions = [p for p in sorted(self._by_urn.get(role.urn, ())) if not any(p in s for s in shared)]
+        return [self._resources[p] for p in positions if self._resources[p].resource_type in types]
+
     def policy_for(self, arn: str) -> Optional[Any]:
         """The stack's Policy whose ARN is ``arn``; at preview a new Policy's ARN is unknown, so one whose
         known name and path end the ARN (``arn:aws:iam::<account>:policy<path><name>``) counts too."""

@@ -7,6 +7,7 @@ provider, protect}``. Component tests and the offline preview share this harness
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import runpy
@@ -14,11 +15,12 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Iterator, Mapping, Optional, Sequence
 
 import pulumi
-from pulumi.runtime import rpc
+from pulumi.runtime import resource as sdk_resource, rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
@@ -112,8 +114,21 @@ def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str
     def program() -> None:
         runpy.run_path(str(main or project_dir / "__main__.py"), run_name="__main__")
 
-    _sync_await(run_in_stack(program))
+    with _no_stack_traces():
+        _sync_await(run_in_stack(program))
     return ProgramRun([monitor.records[urn] for urn in sorted(monitor.records)], monitor.stack_outputs)
+
+
+@contextlib.contextmanager
+def _no_stack_traces() -> Iterator[None]:
+    """The SDK walks the Python stack for every registration to send its source position; the mock
+    monitor reads neither the stack trace nor the position, so none is captured."""
+    captured = sdk_resource._get_stack_trace
+    sdk_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        sdk_resource._get_stack_trace = captured
 
 
 def _unwrapped(value: Any) -> Any:

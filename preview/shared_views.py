@@ -5,6 +5,8 @@ read-only proxy, and reads its options and provider, again for every policy; ``A
 every resource of the stack for every stack policy. Both loops are kept as the SDK writes them (levels,
 remediation-only policies, unknown values, not-applicable results, awaitable validations); only the
 conversions are made once and shared: policies see read-only views, so sharing them changes nothing.
+A resource policy whose validations all declare their types (policies.resource_types.applies_to) is not called
+on other types: there it would return None before reading anything.
 It is private API of the pinned pulumi-policy minor version; tests/preview/test_differential.py holds
 it to the real analyzer subprocess on every corpus file, the stacks and synthetic stacks.
 """
@@ -43,6 +45,8 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
             level = self._get_enforcement_level(policy)
             if level == EnforcementLevel.DISABLED or not isinstance(policy, ResourceValidationPolicy):
                 continue
+            if request.type not in self._declared_types(policy):
+                continue  # its validations return None on this type without reading anything
             if not policy.has_validation():
                 response.not_applicable.append(proto.PolicyNotApplicable(
                     policy_name=policy.name, reason="Policy does not implement validate"))
@@ -110,6 +114,13 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
             response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
                                                                      reason=error.reason or ""))
 
+    def _declared_types(self, policy: ResourceValidationPolicy) -> Any:
+        """The types every validation of the policy declares (policies.resource_types.applies_to), else ALL_TYPES."""
+        cache = self.__dict__.setdefault("_declared", {})
+        if policy.name not in cache:
+            cache[policy.name] = _declared_types(policy)
+        return cache[policy.name]
+
     def _get_provider_resource(self, request: Any) -> Any:
         """One view per provider: every resource of a stack names the same one or two."""
         if not request.HasField("provider"):
@@ -131,3 +142,26 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
 
 def _props(properties: Any) -> Any:
     return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(properties)))
+
+
+class _AllTypes:
+    def __contains__(self, _item: object) -> bool:
+        return True
+
+
+ALL_TYPES = _AllTypes()
+
+
+def _declared_types(policy: ResourceValidationPolicy) -> Any:
+    if type(policy).validate is not ResourceValidationPolicy.validate:
+        return ALL_TYPES
+    validations = policy._ResourceValidationPolicy__validate  # type: ignore[attr-defined]
+    if not validations:
+        return ALL_TYPES
+    declared: list[frozenset[str]] = []
+    for validation in validations if isinstance(validations, list) else [validations]:
+        types = getattr(validation, "resource_types", None)
+        if not isinstance(types, frozenset):
+            return ALL_TYPES
+        declared.append(types)
+    return frozenset().union(*declared)

@@ -20,7 +20,7 @@ from policies.actions import expand_action, granted_actions, is_effectively_star
 from policies.documents import Document, Statement, identity_documents, known_statements, raise_first_unknown
 from policies.exemptions import exemption_reason, is_exempt
 from policies.props import known_or_none
-from policies.resource_types import applies_to
+from policies.resource_types import DOCUMENT_TYPES, applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -46,6 +46,7 @@ def _where(args: ResourceValidationArgs, document: Document, statement: Statemen
 WILDCARD_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Identity policies")})
 
 
+@applies_to(*DOCUMENT_TYPES)
 def _validate_wildcards(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, WILDCARD_SCHEMA)
     unknowns: list[UnknownValueError] = []
@@ -141,6 +142,7 @@ def _unscoped(args: ResourceValidationArgs, settings: dict[str, Any],
     raise_first_unknown(unknowns)
 
 
+@applies_to(*DOCUMENT_TYPES)
 def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, SCOPED_SCHEMA)
     for where, shown, scope in _unscoped(args, settings,
@@ -180,6 +182,7 @@ SCOPED_RESOURCES = ResourceValidationPolicy(
 LIST_SECRETS_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Identity policies")})
 
 
+@applies_to(*DOCUMENT_TYPES)
 def _validate_list_secrets(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, LIST_SECRETS_SCHEMA)
     unknowns: list[UnknownValueError] = []
@@ -260,6 +263,7 @@ ESCALATION_SCHEMA = PolicyConfigSchema(
 )
 
 
+@applies_to(*DOCUMENT_TYPES)
 def _validate_escalation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, ESCALATION_SCHEMA)
     escalating = settings["escalationActions"]

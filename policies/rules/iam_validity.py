@@ -29,6 +29,7 @@ from policies.documents import Document, identity_documents, trust_document
 from policies.exemptions import is_exempt
 from policies.iam_reference import AWS_REFERENCE_FINDINGS, documents_condition_key, reference_findings
 from policies.props import plain
+from policies.resource_types import DOCUMENT_TYPES, applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
@@ -55,6 +56,7 @@ _PROVIDER_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:(oidc|saml)-provider/.+"
 _UNKNOWN_CONDITION = re.compile(r"Unknown condition (?P<key>\S+) for action (?P<action>\S+)")
 
 
+@applies_to(*DOCUMENT_TYPES)
 def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     documents = list(identity_documents(args.resource_type, args.props))
     trust = trust_document(args.resource_type, args.props)

@@ -98,6 +98,7 @@ def _validate_public_layer(args: ResourceValidationArgs, report_violation: Repor
                      "as principal, or exempt the permission with a reason if the layer is meant to be public")
 
 
+@applies_to(*POLICY_HOLDERS, LAYER_PERMISSION_TYPE)
 def _validate_public(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     _validate_no_public_principal(args, report_violation)
     _validate_public_layer(args, report_violation)

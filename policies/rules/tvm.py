@@ -8,7 +8,7 @@ Roles are recognised by tag: the TVM role by ``tvmRoleTag`` = "true" (or its ARN
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Collection, Iterable, Iterator, Optional
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -19,12 +19,14 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from policies.actions import granted_actions, resource_matches
-from policies.attachments import role_attachments, role_identity_documents
-from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.attachments import Attachment, role_attachments, role_identity_documents
+from policies.documents import Document, PolicyDocumentError, Statement, parse_policy_document
 from policies.props import known_or_none
 from policies.resource_types import ROLE_TYPE
+from policies.role_groups import RoleGrants, distinct_documents, role_grants
 from policies.schemas import PARTIAL_INPUT, partial_input_schema, string_list
 from policies.settings import policy_settings
 from policies.stacks import tags_of
@@ -143,32 +145,70 @@ def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportVi
     if not tvm_roles:
         return
     protected_arns = [r.props["arn"] for r in _roles(args, settings["protectedRoleTag"])]
+    grants = _grants_or_none(tvm_roles, args.resources)
     if settings[PARTIAL_INPUT]:  # a role ARN the input lacks may be an unchanged protected role
-        protected_arns += _absent_role_arns(tvm_roles, args.resources)
+        documents = distinct_documents(grants) if grants is not None else \
+            (d for tvm in tvm_roles for d in role_identity_documents(tvm, args.resources))
+        protected_arns += _absent_role_arns(documents, args.resources)
     prefix = settings["sourceIdentityPrefix"]
-    for tvm in tvm_roles:
-        for source, document in role_identity_documents(tvm, args.resources):
-            for statement in document.statements():
-                problem = _scope_problem(statement, protected_arns, prefix)
-                if problem:
-                    report_violation(f'TVM role "{tvm.name}", {statement.label} of {document.where} on '
-                                     f'"{source.name}": {problem}', source.urn)
-        for attachment in role_attachments(tvm, args.resources):
-            if settings[PARTIAL_INPUT] and attachment.arn is not None and not _aws_managed(attachment.arn):
-                continue  # the policy may be an unchanged resource the input leaves out
-            if attachment.policy is None and attachment.arn is not None:
-                report_violation(f'TVM role "{tvm.name}", {attachment.where} on "{attachment.source.name}" attaches '
-                                 f"{attachment.arn}, a policy not declared in this stack whose sts:AssumeRole scope "
-                                 "cannot be checked; detach it and grant the TVM role what it needs in a policy of "
-                                 f"this stack (sts:AssumeRole only on the protected roles, on condition StringLike "
-                                 f'sts:SourceIdentity "{prefix}.*")', attachment.source.urn)
+    protected = set(protected_arns)
+    shared: dict[frozenset[str], tuple[list[Any], list[Attachment]]] = {}
+    for position, tvm in enumerate(tvm_roles):
+        if grants is None:  # read role by role: what is reported before an unknown value stays as it was
+            problems: Iterable[Any] = _scope_problems(role_identity_documents(tvm, args.resources), protected_arns,
+                                                      protected, prefix)
+            unchecked: Iterable[Attachment] = _unchecked(role_attachments(tvm, args.resources), settings)
+        else:
+            group = grants[position]
+            if group.key not in shared:
+                shared[group.key] = (list(_scope_problems(group.shared.documents, protected_arns, protected, prefix)),
+                                     list(_unchecked(group.shared.attachments, settings)))
+            problems = [*shared[group.key][0], *_scope_problems(group.own.documents, protected_arns, protected,
+                                                                prefix)]
+            unchecked = [*shared[group.key][1], *_unchecked(group.own.attachments, settings)]
+        for source, document, statement, problem in problems:
+            report_violation(f'TVM role "{tvm.name}", {statement.label} of {document.where} on '
+                             f'"{source.name}": {problem}', source.urn)
+        for attachment in unchecked:
+            report_violation(f'TVM role "{tvm.name}", {attachment.where} on "{attachment.source.name}" attaches '
+                             f"{attachment.arn}, a policy not declared in this stack whose sts:AssumeRole scope "
+                             "cannot be checked; detach it and grant the TVM role what it needs in a policy of "
+                             f"this stack (sts:AssumeRole only on the protected roles, on condition StringLike "
+                             f'sts:SourceIdentity "{prefix}.*")', attachment.source.urn)
 
 
-def _absent_role_arns(tvm_roles: list[PolicyResource], resources: list[PolicyResource]) -> list[str]:
+def _grants_or_none(roles: list[PolicyResource], resources: list[PolicyResource]) -> Optional[list[RoleGrants]]:
+    """The roles' grants built at once, or None when a value is not known yet (then the rule reads them
+    role by role and fails at the same point as before)."""
+    try:
+        return role_grants(roles, resources)
+    except UnknownValueError:
+        return None
+
+
+def _scope_problems(documents: Iterable[tuple[Any, Document]], protected_arns: list[str],
+                    protected: Collection[str], prefix: str) -> Iterator[tuple[Any, Document, Statement, str]]:
+    for source, document in documents:
+        for statement in document.statements():
+            problem = _scope_problem(statement, protected_arns, prefix, protected)
+            if problem:
+                yield source, document, statement, problem
+
+
+def _unchecked(attachments: Iterable[Attachment], settings: dict[str, Any]) -> Iterator[Attachment]:
+    """Attachments of policies not declared in this stack."""
+    for attachment in attachments:
+        if settings[PARTIAL_INPUT] and attachment.arn is not None and not _aws_managed(attachment.arn):
+            continue  # the policy may be an unchanged resource the input leaves out
+        if attachment.policy is None and attachment.arn is not None:
+            yield attachment
+
+
+def _absent_role_arns(documents: Iterable[tuple[Any, Document]], resources: list[PolicyResource]) -> list[str]:
     """Exact role ARNs the TVM's statements name that no role of the input has."""
     present = {known_or_none(r.props, "arn") for r in resources if r.resource_type == ROLE_TYPE}
-    named = {resource for tvm in tvm_roles for _, document in role_identity_documents(tvm, resources)
-             for statement in document.statements() for resource in statement.resources}
+    named = {resource for _, document in documents for statement in document.statements()
+             for resource in statement.resources}
     return sorted(arn for arn in named if isinstance(arn, str) and ":role/" in arn
                   and not any(c in arn for c in "*?") and arn not in present)
 
@@ -177,7 +217,8 @@ def _aws_managed(arn: str) -> bool:
     return ":iam::aws:policy/" in arn
 
 
-def _scope_problem(statement: Statement, protected_arns: list[str], prefix: str) -> Optional[str]:
+def _scope_problem(statement: Statement, protected_arns: list[str], prefix: str,
+                   protected: Optional[Collection[str]] = None) -> Optional[str]:
     if not statement.allows:
         return None
     if statement.not_actions:
@@ -190,7 +231,7 @@ def _scope_problem(statement: Statement, protected_arns: list[str], prefix: str)
            f"on condition StringLike sts:SourceIdentity \"{prefix}.*\"")
     if statement.not_resources:
         return f"grants {', '.join(sorted(assumes))} with NotResource; {fix}"
-    outside = [r for r in statement.resources if not _only_protected(r, protected_arns)]
+    outside = [r for r in statement.resources if not _only_protected(r, protected or protected_arns)]
     if outside:
         return f"grants {', '.join(sorted(assumes))} on {', '.join(outside)}, not only protected roles; {fix}"
     if not _source_identity_ok(statement, prefix):
@@ -199,7 +240,7 @@ def _scope_problem(statement: Statement, protected_arns: list[str], prefix: str)
     return None
 
 
-def _only_protected(resource: str, protected_arns: list[str]) -> bool:
+def _only_protected(resource: str, protected_arns: Collection[str]) -> bool:
     """The resource names protected roles only: an exact ARN, or a pattern matching only protected ARNs
     (a pattern with a wildcard could match roles created later, so it must equal one protected ARN)."""
     return resource in protected_arns
@@ -225,29 +266,47 @@ GUARDED_SERVICES = ("dynamodb", "ssm")
 
 def _validate_guard(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, SCOPE_SCHEMA)
-    guarded = _tvm_resources(args, settings)
-    for role in _roles(args, settings["protectedRoleTag"]):
-        denials = [s for _, document in role_identity_documents(role, args.resources)
-                   for s in document.statements() if not s.allows and not s.not_resources]
-        missing = sorted(arn for service, arn in guarded if not _denied(denials, service, arn))
-        if missing:
-            report_violation(f'protected role "{role.name}" is not denied the TVM\'s own resources '
-                             f"{', '.join(missing)}: credentials it vends could read session records or rewrite "
-                             "access rules; add a Deny of dynamodb:* and ssm:* on them (components/tvm.py "
-                             "TvmResources does)", role.urn)
+    tvm_roles, protected = _roles(args, settings["tvmRoleTag"]), _roles(args, settings["protectedRoleTag"])
+    tvm_grants, grants = _grants_or_none(tvm_roles, args.resources), _grants_or_none(protected, args.resources)
+    if tvm_grants is None or grants is None:  # read role by role, failing where it always failed
+        guarded = _tvm_resources(d for tvm in tvm_roles for d in role_identity_documents(tvm, args.resources))
+        for role in protected:
+            _report_guard(role, guarded, _denials(role_identity_documents(role, args.resources)), report_violation)
+        return
+    guarded = _tvm_resources(distinct_documents(tvm_grants))
+    undenied: dict[frozenset[str], list[tuple[str, str]]] = {}
+    for group in grants:
+        if group.key not in undenied:
+            denials = _denials(group.shared.documents)
+            undenied[group.key] = [(service, arn) for service, arn in sorted(guarded)
+                                   if not _denied(denials, service, arn)]
+        _report_guard(group.role, undenied[group.key], _denials(group.own.documents), report_violation)
 
 
-def _tvm_resources(args: StackValidationArgs, settings: dict[str, Any]) -> set[tuple[str, str]]:
-    """(service, ARN) of every DynamoDB and SSM resource the TVM role is granted."""
+def _denials(documents: Iterable[tuple[Any, Document]]) -> list[Statement]:
+    return [s for _, document in documents for s in document.statements() if not s.allows and not s.not_resources]
+
+
+def _report_guard(role: PolicyResource, guarded: Iterable[tuple[str, str]], denials: list[Statement],
+                  report_violation: ReportViolation) -> None:
+    missing = sorted(arn for service, arn in guarded if not _denied(denials, service, arn))
+    if missing:
+        report_violation(f'protected role "{role.name}" is not denied the TVM\'s own resources '
+                         f"{', '.join(missing)}: credentials it vends could read session records or rewrite "
+                         "access rules; add a Deny of dynamodb:* and ssm:* on them (components/tvm.py "
+                         "TvmResources does)", role.urn)
+
+
+def _tvm_resources(documents: Iterable[tuple[Any, Document]]) -> set[tuple[str, str]]:
+    """(service, ARN) of every DynamoDB and SSM resource the TVM role's documents grant."""
     found = set()
-    for tvm in _roles(args, settings["tvmRoleTag"]):
-        for _, document in role_identity_documents(tvm, args.resources):
-            for statement in document.statements():
-                if not statement.allows:
-                    continue
-                for service in GUARDED_SERVICES:
-                    if granted_actions(statement.actions, [f"{service}:*"]):
-                        found |= {(service, r) for r in statement.resources if isinstance(r, str) and r != "*"}
+    for _, document in documents:
+        for statement in document.statements():
+            if not statement.allows:
+                continue
+            for service in GUARDED_SERVICES:
+                if granted_actions(statement.actions, [f"{service}:*"]):
+                    found |= {(service, r) for r in statement.resources if isinstance(r, str) and r != "*"}
     return found
 
 
