@@ -26,10 +26,10 @@ preview: $(STAMP)
 test: $(STAMP)
 	$(PYTHON) -m pytest -n auto --dist loadscope
 
-# `ruff format --check $(LINT_PATHS)` joins these once the tree has been formatted in one go.
 lint: $(STAMP)
 	$(UV) lock --check --quiet
 	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
 
 check: lint

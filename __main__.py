@@ -3,7 +3,6 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.settings import load_stack_config
 from components.database import RotatedAuroraSecret
 from components.external import ExternalSecretReader
 from components.jwks import JwksEndpoint
@@ -11,12 +10,11 @@ from components.layers import ExecutionLayer, VerificationLayer
 from components.network import PrivateNetwork
 from components.notifications import AlarmTopic
 from components.platform import Platform
+from components.settings import load_stack_config
 from components.tvm import TokenVendingMachine
 
 config = load_stack_config()
-provider = aws.Provider(
-    "aws", region=config.region,
-    default_tags=aws.ProviderDefaultTagsArgs(tags=config.default_tags))
+provider = aws.Provider("aws", region=config.region, default_tags=aws.ProviderDefaultTagsArgs(tags=config.default_tags))
 on_aws = pulumi.ResourceOptions(providers={"aws": provider})
 
 platform = Platform.for_stack(config, opts=pulumi.InvokeOptions(provider=provider))

@@ -18,7 +18,7 @@ import http.client
 import socket
 import ssl
 import threading
-from typing import Mapping, Optional
+from collections.abc import Mapping
 from urllib.parse import SplitResult, urlsplit
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -34,8 +34,7 @@ class AnswerTooLarge(Exception):
     """The answer's body is longer than allowed."""
 
 
-def exchange(method: str, url: str, headers: Mapping[str, str], body: bytes, timeout: float,
-             max_body: int) -> Answer:
+def exchange(method: str, url: str, headers: Mapping[str, str], body: bytes, timeout: float, max_body: int) -> Answer:
     """Send one request; (status, headers, body) for every status, 3xx included.
     Raises ``DeadlineExceeded`` after ``timeout`` seconds, ``AnswerTooLarge`` past ``max_body``
     bytes, ``OSError`` (network, TLS) or ``http.client.HTTPException`` (not valid HTTP)."""
@@ -70,8 +69,7 @@ def host_header(url: str) -> str:
 def _connection(parts: SplitResult, timeout: float) -> _Connection:
     host, port = parts.hostname or "", parts.port or _DEFAULT_PORTS[parts.scheme]
     if parts.scheme == "https":
-        return http.client.HTTPSConnection(host, port, timeout=timeout,
-                                           context=ssl.create_default_context())
+        return http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
     return http.client.HTTPConnection(host, port, timeout=timeout)
 
 
@@ -79,15 +77,16 @@ def _target(parts: SplitResult) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def _exchange(connection: _Connection, method: str, target: str, headers: Mapping[str, str], body: bytes,
-              max_body: int) -> Answer:
+def _exchange(
+    connection: _Connection, method: str, target: str, headers: Mapping[str, str], body: bytes, max_body: int
+) -> Answer:
     try:
         connection.request(method, target, body=body or None, headers=dict(headers))
         response = connection.getresponse()
         try:
             return response.status, dict(response.headers.items()), _read_capped(response, max_body)
         finally:
-            response.close()   # the response holds the socket open until it is closed too
+            response.close()  # the response holds the socket open until it is closed too
     finally:
         connection.close()
 
@@ -102,17 +101,17 @@ def _read_capped(response: http.client.HTTPResponse, max_body: int) -> bytes:
         size += len(chunk)
         if size > max_body:
             raise AnswerTooLarge(f"the answer is longer than {max_body} bytes")
-    if response.length:   # the connection ended before the announced length
+    if response.length:  # the connection ended before the announced length
         raise http.client.IncompleteRead(b"".join(chunks), response.length)
     return b"".join(chunks)
 
 
 def _cut(connection: _Connection) -> None:
     """Wake the worker's blocked read. Shut down, not closed: the worker still owns the descriptor."""
-    sock: Optional[socket.socket] = connection.sock
+    sock: socket.socket | None = connection.sock
     if sock is None:
         return
     try:
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)   # the plain socket's, also under TLS
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also under TLS
     except OSError:
         pass

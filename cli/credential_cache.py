@@ -21,16 +21,21 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Optional, Sequence
 
 from cli.process_credentials import InvalidCredentials, expiration_of, revalidated
 
 REFRESH_MARGIN = timedelta(minutes=5)
-IDENTITY_ENVIRONMENT = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_CONFIG_FILE",
-                        "AWS_SHARED_CREDENTIALS_FILE")
-_KEY_VERSION = 2   # bump when the key's parts change, so old files are simply never found
+IDENTITY_ENVIRONMENT = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+)
+_KEY_VERSION = 2  # bump when the key's parts change, so old files are simply never found
 
 
 def cache_file(directory: Path, question: Sequence[object]) -> Path:
@@ -39,7 +44,7 @@ def cache_file(directory: Path, question: Sequence[object]) -> Path:
     return directory / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
 
 
-def read_cache(path: Path, now: datetime) -> Optional[dict]:
+def read_cache(path: Path, now: datetime) -> dict | None:
     """The cached answer if it is private, valid and not close to expiry; a bad file is deleted."""
     try:
         info = path.stat()
@@ -49,7 +54,7 @@ def read_cache(path: Path, now: datetime) -> Optional[dict]:
         if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
             raise InvalidCredentials("readable by others: never trust or keep it")
         cached = revalidated(json.loads(path.read_text()), now)
-    except (OSError, ValueError, RecursionError):   # InvalidCredentials and JSON errors are ValueErrors
+    except (OSError, ValueError, RecursionError):  # InvalidCredentials and JSON errors are ValueErrors
         _discard(path)
         return None
     return cached if expiration_of(cached) - REFRESH_MARGIN > now else None
@@ -59,13 +64,13 @@ def write_cache(path: Path, credentials: dict) -> None:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(path.parent, 0o700)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")   # created 0600
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # created 0600
         with os.fdopen(handle, "w") as file:
             json.dump(credentials, file)
         os.chmod(temporary, 0o600)
         os.replace(temporary, path)
     except OSError:
-        pass   # a cache that cannot be written only costs a call next time
+        pass  # a cache that cannot be written only costs a call next time
 
 
 def _discard(path: Path) -> None:

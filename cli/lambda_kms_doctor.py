@@ -17,17 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
-from typing import Any, Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
 from cli.command_line import ArgumentParser, one_line, positive_seconds, report
-
 from cli.kms_doctor.evidence import Evidence, FunctionNotFound, gather
 from cli.kms_doctor.repair import RepairError, Waits, execute, make_plan, pulumi_hint
-from cli.kms_doctor.verdict import (MISSING_PERMISSION, OK, PROPAGATING, STALE_GRANT, UNKNOWN, Verdict,
-                                    diagnose)
+from cli.kms_doctor.verdict import MISSING_PERMISSION, OK, PROPAGATING, STALE_GRANT, UNKNOWN, Verdict, diagnose
 
 COMMAND = "lambda-kms-doctor"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -35,15 +34,20 @@ EXIT_CODES = {OK: 0, STALE_GRANT: 3, MISSING_PERMISSION: 4, PROPAGATING: 5, UNKN
 ADVICE = {
     STALE_GRANT: "run `repair --function {name}` to renew the grant",
     MISSING_PERMISSION: "allow kms:Decrypt on the key to the role (key policy, or the role's policy when the "
-                        "key policy delegates to IAM); a role swap would not help",
+    "key policy delegates to IAM); a role swap would not help",
     PROPAGATING: "wait a few minutes and diagnose again",
     UNKNOWN: "the evidence does not point at a KMS grant; read the function's State and logs",
 }
 
 
-def main(argv: Optional[Sequence[str]] = None, session: Any = None, out: Callable[[str], None] = print,
-         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), waits: Waits = Waits(),
-         err: Optional[Callable[[str], None]] = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    session: Any = None,
+    out: Callable[[str], None] = print,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    waits: Waits = Waits(),
+    err: Callable[[str], None] | None = None,
+) -> int:
     """``out`` prints the report; ``err`` a problem (default: ``lambda-kms-doctor: <problem>`` on stderr)."""
     fail = err or (lambda problem: report(COMMAND, problem))
     args = _parser().parse_args(argv)
@@ -54,13 +58,20 @@ def main(argv: Optional[Sequence[str]] = None, session: Any = None, out: Callabl
         return EXIT_USAGE
 
 
-def _run(args: argparse.Namespace, session: Any, out: Callable[[str], None], fail: Callable[[str], None],
-         now: Callable[[], datetime], waits: Waits) -> int:
+def _run(
+    args: argparse.Namespace,
+    session: Any,
+    out: Callable[[str], None],
+    fail: Callable[[str], None],
+    now: Callable[[], datetime],
+    waits: Waits,
+) -> int:
     try:
         if session is None:
             import boto3
+
             session = boto3.Session(region_name=args.region)
-    except BotoCoreError as error:   # an unknown profile, ...
+    except BotoCoreError as error:  # an unknown profile, ...
         fail(f"cannot use the AWS configuration: {one_line(error)}")
         return EXIT_USAGE
     try:
@@ -78,13 +89,28 @@ def _run(args: argparse.Namespace, session: Any, out: Callable[[str], None], fai
     if args.command == "diagnose":
         out(_as_json(evidence, verdict) if args.json else _report(evidence, verdict))
         return EXIT_CODES[verdict.name]
-    return _repair(args, session, evidence, verdict, out, fail, now,
-                   Waits(args.timeout, waits.interval_seconds, waits.sleep, waits.clock))
+    return _repair(
+        args,
+        session,
+        evidence,
+        verdict,
+        out,
+        fail,
+        now,
+        Waits(args.timeout, waits.interval_seconds, waits.sleep, waits.clock),
+    )
 
 
-def _repair(args: argparse.Namespace, session: Any, evidence: Evidence, verdict: Verdict,
-            out: Callable[[str], None], fail: Callable[[str], None], now: Callable[[], datetime],
-            waits: Waits) -> int:
+def _repair(
+    args: argparse.Namespace,
+    session: Any,
+    evidence: Evidence,
+    verdict: Verdict,
+    out: Callable[[str], None],
+    fail: Callable[[str], None],
+    now: Callable[[], datetime],
+    waits: Waits,
+) -> int:
     out(_report(evidence, verdict))
     if verdict.name == OK:
         out("nothing to repair")
@@ -125,21 +151,29 @@ def _report(evidence: Evidence, verdict: Verdict) -> str:
 
 
 def _as_json(evidence: Evidence, verdict: Verdict) -> str:
-    return json.dumps({
-        "function": evidence.function.name, "verdict": verdict.name, "summary": verdict.summary,
-        "evidence": list(verdict.evidence),
-        "staleGrants": [g.grant_id for g in verdict.stale_grants],
-        "currentGrants": [g.grant_id for g in verdict.current_grants],
-        "pulumiHint": pulumi_hint(evidence) if verdict.name == STALE_GRANT else None,
-    }, indent=2)
+    return json.dumps(
+        {
+            "function": evidence.function.name,
+            "verdict": verdict.name,
+            "summary": verdict.summary,
+            "evidence": list(verdict.evidence),
+            "staleGrants": [g.grant_id for g in verdict.stale_grants],
+            "currentGrants": [g.grant_id for g in verdict.current_grants],
+            "pulumiHint": pulumi_hint(evidence) if verdict.name == STALE_GRANT else None,
+        },
+        indent=2,
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = ArgumentParser(prog="python -m cli.lambda_kms_doctor", command=COMMAND,
-                            description=__doc__.split("\n\n")[0])
+    parser = ArgumentParser(
+        prog="python -m cli.lambda_kms_doctor", command=COMMAND, description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("diagnose", "read-only: one verdict with its evidence"),
-                       ("repair", "renew the grant by a temporary role swap (plan only without --yes)")):
+    for name, text in (
+        ("diagnose", "read-only: one verdict with its evidence"),
+        ("repair", "renew the grant by a temporary role swap (plan only without --yes)"),
+    ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--function", required=True, help="function name or ARN")
         command.add_argument("--region", help="AWS region (default: the profile's)")
@@ -147,10 +181,16 @@ def _parser() -> argparse.ArgumentParser:
     diagnose_.add_argument("--json", action="store_true", help="print the verdict as JSON")
     repair = commands.choices["repair"]
     repair.add_argument("--yes", action="store_true", help="carry out the plan")
-    repair.add_argument("--health-payload", metavar="JSON", type=_json_text,
-                        help="invoke the function with this payload after the swap")
-    repair.add_argument("--timeout", type=positive_seconds, default=180.0, metavar="SECONDS",
-                        help="longest wait for each update (default 180)")
+    repair.add_argument(
+        "--health-payload", metavar="JSON", type=_json_text, help="invoke the function with this payload after the swap"
+    )
+    repair.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=180.0,
+        metavar="SECONDS",
+        help="longest wait for each update (default 180)",
+    )
     return parser
 
 

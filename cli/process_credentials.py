@@ -15,12 +15,14 @@ temporary credentials), and Expiration is an ISO 8601 date-time with seconds and
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
 _CREDENTIAL = re.compile(r"[\x21-\x7e]+")
-_ISO_8601 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
-                       r"(?:Z|[+-][0-9]{2}:[0-9]{2})")
+_ISO_8601 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+    r"(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
 EXPIRATION_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -43,22 +45,21 @@ def credential_process_answer(values: dict, now: datetime) -> dict:
 
 def revalidated(cached: object, now: datetime) -> dict:
     """A cached answer, checked again as if it had just arrived (the cache may hold anything)."""
-    if not isinstance(cached, dict) or cached.get("Version") != 1 or set(cached) != {"Version", *FIELDS,
-                                                                                    "Expiration"}:
+    if not isinstance(cached, dict) or cached.get("Version") != 1 or set(cached) != {"Version", *FIELDS, "Expiration"}:
         raise InvalidCredentials("not a Version 1 credential_process answer")
     return credential_process_answer(cached, now)
 
 
 def expiration_of(answer: dict) -> datetime:
     """The Expiration of an answer made by ``credential_process_answer``."""
-    return datetime.strptime(answer["Expiration"], EXPIRATION_FORMAT).replace(tzinfo=timezone.utc)
+    return datetime.strptime(answer["Expiration"], EXPIRATION_FORMAT).replace(tzinfo=UTC)
 
 
 def _future_expiration(value: object, now: datetime) -> str:
     if not isinstance(value, str) or not _ISO_8601.fullmatch(value):
         raise InvalidCredentials(f"Expiration is {_kind(value)}, not an ISO 8601 time with a zone")
     try:
-        expires = datetime.fromisoformat(value).astimezone(timezone.utc).replace(microsecond=0)
+        expires = datetime.fromisoformat(value).astimezone(UTC).replace(microsecond=0)
     except (ValueError, OverflowError):
         raise InvalidCredentials("Expiration is not a valid date and time") from None
     if expires <= now:

@@ -26,15 +26,23 @@ import json
 import os
 import sys
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cli.command_line import ArgumentParser
-from lambdas.common.sessions import ConditionFailed, Session, SessionStore, StoreError, is_session_id, \
-    is_session_key, session_key
+from lambdas.common.sessions import (
+    ConditionFailed,
+    Session,
+    SessionStore,
+    StoreError,
+    is_session_id,
+    is_session_key,
+    session_key,
+)
 from lambdas.tvm.approvals import ApprovalStore
 
 EXIT_OK, EXIT_MISSING, EXIT_ERROR = 0, 1, 2
@@ -45,8 +53,7 @@ class UsageError(Exception):
     """Bad usage: one line on stderr, exit 2."""
 
 
-def main(argv: Optional[Sequence[str]] = None, session: Any = None,
-         clock: Callable[[], float] = time.time) -> int:
+def main(argv: Sequence[str] | None = None, session: Any = None, clock: Callable[[], float] = time.time) -> int:
     args = _parser().parse_args(argv)
     session = session or boto3.session.Session(region_name=args.region)
     try:
@@ -54,8 +61,9 @@ def main(argv: Optional[Sequence[str]] = None, session: Any = None,
         if args.command == "list":
             return _list(dynamodb, _table(args.table, "TVM_SESSION_TABLE", "--table"), args, clock)
         if args.command == "revoke":
-            return _revoke(dynamodb, _table(args.table, "TVM_SESSION_TABLE", "--table"), args,
-                           session.client("sts"), clock)
+            return _revoke(
+                dynamodb, _table(args.table, "TVM_SESSION_TABLE", "--table"), args, session.client("sts"), clock
+            )
         return _revoke_approval(dynamodb, args, session.client("sts"), clock)
     except UsageError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
@@ -85,15 +93,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _table(given: Optional[str], variable: str, option: str) -> str:
+def _table(given: str | None, variable: str, option: str) -> str:
     table = given or os.environ.get(variable, "").strip()
     if not table:
         raise UsageError(f"no table: pass {option} or set {variable}")
     return table
 
 
-def sessions(dynamodb: Any, table: str, user: Optional[str] = None,
-             profile: Optional[str] = None) -> tuple[list[Session], int]:
+def sessions(
+    dynamodb: Any, table: str, user: str | None = None, profile: str | None = None
+) -> tuple[list[Session], int]:
     """Every session matching the filters (a scan: sessions expire, so the table stays small),
     newest first, and how many items could not be read as sessions."""
     filters, values = [], {}
@@ -125,17 +134,31 @@ def _list(dynamodb: Any, table: str, args: argparse.Namespace, clock: Callable[[
         rows = [r for r in rows if r.status == "active" and r.expires_at > now]
     if args.json:
         for row in rows:
-            print(json.dumps({"key": row.key, "ref": row.ref, "user": row.user, "profile": row.profile,
-                              "status": _status(row, now), "source_identity": row.source_identity,
-                              "identity_source": row.identity_source, "approval_id": row.approval_id,
-                              "issued_at": row.issued_at, "expires_at": row.expires_at, "revoked": row.revoked},
-                             sort_keys=True))
+            print(
+                json.dumps(
+                    {
+                        "key": row.key,
+                        "ref": row.ref,
+                        "user": row.user,
+                        "profile": row.profile,
+                        "status": _status(row, now),
+                        "source_identity": row.source_identity,
+                        "identity_source": row.identity_source,
+                        "approval_id": row.approval_id,
+                        "issued_at": row.issued_at,
+                        "expires_at": row.expires_at,
+                        "revoked": row.revoked,
+                    },
+                    sort_keys=True,
+                )
+            )
     else:
-        print(f"{'KEY':64}  {'USER':20}  {'PROFILE':12}  {'STATUS':8}  {'ISSUED (UTC)':20}  "
-              f"{'EXPIRES (UTC)':20}  NOTE")
+        print(f"{'KEY':64}  {'USER':20}  {'PROFILE':12}  {'STATUS':8}  {'ISSUED (UTC)':20}  {'EXPIRES (UTC)':20}  NOTE")
         for row in rows:
-            print(f"{row.key:64}  {row.user:20}  {row.profile:12}  {_status(row, now):8}  "
-                  f"{_time(row.issued_at):20}  {_time(row.expires_at):20}  {row.revoked or ''}".rstrip())
+            print(
+                f"{row.key:64}  {row.user:20}  {row.profile:12}  {_status(row, now):8}  "
+                f"{_time(row.issued_at):20}  {_time(row.expires_at):20}  {row.revoked or ''}".rstrip()
+            )
     if unreadable:
         print(f"{PROG}: skipped {unreadable} item(s) that are not TVM sessions", file=sys.stderr)
     return EXIT_OK
@@ -207,7 +230,7 @@ def _key(value: str) -> str:
 
 
 def _time(epoch: Any) -> str:
-    return datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 if __name__ == "__main__":

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Optional
 from urllib.parse import urlsplit
 
 
-def http_host(url: str) -> Optional[str]:
+def http_host(url: str) -> str | None:
     """The host of an ``http://`` or ``https://`` URL whose port, if any, is a number; else None."""
     parts = urlsplit(url)
     try:

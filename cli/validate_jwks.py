@@ -19,8 +19,9 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
@@ -40,7 +41,7 @@ class Unreadable(Exception):
 @dataclass(frozen=True)
 class Fetched:
     keys: list[dict[str, Any]]
-    source: Optional[str] = None      # the endpoint's X-JWKS-Source header
+    source: str | None = None  # the endpoint's X-JWKS-Source header
 
 
 def compare(served: Sequence[dict[str, Any]], stored: Sequence[dict[str, Any]]) -> list[tuple[str, bool, str]]:
@@ -57,9 +58,19 @@ def compare(served: Sequence[dict[str, Any]], stored: Sequence[dict[str, Any]]) 
             results.append((kid, False, f"the endpoint serves private members {sorted(PRIVATE & endpoint.keys())}"))
         else:
             differ = [m for m in COMPARED if endpoint.get(m) != secret.get(m)]
-            results.append((kid, not differ, f"{', '.join(differ)} differ" if differ else
-                            "kty " + endpoint.get("kty", "?") + ", " +
-                            ", ".join(m for m in COMPARED[1:] if m in endpoint) + " agree"))
+            results.append(
+                (
+                    kid,
+                    not differ,
+                    f"{', '.join(differ)} differ"
+                    if differ
+                    else "kty "
+                    + endpoint.get("kty", "?")
+                    + ", "
+                    + ", ".join(m for m in COMPARED[1:] if m in endpoint)
+                    + " agree",
+                )
+            )
     return results
 
 
@@ -77,7 +88,7 @@ def fetch_endpoint(url: str, timeout: float, opener: Callable[..., Any] = urllib
     except ValueError:
         raise Unreadable(f"{url} did not answer JSON") from None
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
-        raise Unreadable(f"{url} did not answer a JWKS ({{\"keys\": [...]}})")
+        raise Unreadable(f'{url} did not answer a JWKS ({{"keys": [...]}})')
     return Fetched(document["keys"], source)
 
 
@@ -95,8 +106,12 @@ def read_secret(client: Any, secret_id: str) -> list[dict[str, Any]]:
         raise Unreadable(f"secret {secret_id} is not a key document: {error.code}") from None
 
 
-def main(argv: Optional[Sequence[str]] = None, session: Any = None, out: Callable[[str], None] = print,
-         err: Optional[Callable[[str], None]] = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    session: Any = None,
+    out: Callable[[str], None] = print,
+    err: Callable[[str], None] | None = None,
+) -> int:
     """``out`` prints the report; ``err`` a problem (default: ``validate-jwks: <problem>`` on stderr)."""
     fail = err or (lambda problem: report(COMMAND, problem))
     args = _parser().parse_args(argv)
@@ -113,8 +128,10 @@ def _validate(args: Any, session: Any, out: Callable[[str], None]) -> int:
     secrets = _secrets_client(args, session)
     stored = read_secret(secrets, args.secret)
     served = fetch_endpoint(args.url, args.timeout)
-    out(f"endpoint: {args.url} serves {len(served.keys)} key(s)"
-        + (f" (X-JWKS-Source: {served.source})" if served.source else ""))
+    out(
+        f"endpoint: {args.url} serves {len(served.keys)} key(s)"
+        + (f" (X-JWKS-Source: {served.source})" if served.source else "")
+    )
     out(f"secret: {args.secret} holds {len(stored)} key(s)")
     results = compare(served.keys, stored)
     for kid, agrees, what in results:
@@ -132,11 +149,12 @@ def _secrets_client(args: Any, session: Any) -> Any:
     try:
         if session is None:
             import boto3
+
             session = boto3.Session(region_name=args.region)
         return session.client("secretsmanager")
     except NoRegionError:
         raise Unreadable("no AWS region configured: pass --region or set AWS_REGION") from None
-    except (BotoCoreError, ValueError) as error:   # unknown profile, malformed region, ...
+    except (BotoCoreError, ValueError) as error:  # unknown profile, malformed region, ...
         raise Unreadable(f"cannot use the AWS configuration: {str(error).rstrip('.')}") from None
 
 
@@ -159,8 +177,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _url(text: str) -> str:
     if not http_host(text):
-        raise argparse.ArgumentTypeError(f"must be an https:// (or http://) URL with a host and a numeric port "
-                                         f"if any, not {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be an https:// (or http://) URL with a host and a numeric port if any, not {text!r}"
+        )
     return text
 
 

@@ -9,8 +9,8 @@ queries, so those travel inside each query.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -32,8 +32,8 @@ class Metric:
     name: str
     dimensions: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     namespace: str = LAMBDA_NAMESPACE
-    statistic: Optional[str] = None
-    extended_statistic: Optional[str] = None
+    statistic: str | None = None
+    extended_statistic: str | None = None
 
     def __post_init__(self) -> None:
         if (self.statistic is None) == (self.extended_statistic is None):
@@ -45,18 +45,30 @@ class Metric:
         return self.statistic or self.extended_statistic or ""
 
 
-def lambda_metric(name: str, function_name: pulumi.Input[str], statistic: Optional[str] = "Sum",
-                  extended_statistic: Optional[str] = None) -> Metric:
+def lambda_metric(
+    name: str, function_name: pulumi.Input[str], statistic: str | None = "Sum", extended_statistic: str | None = None
+) -> Metric:
     """A metric of one Lambda function (namespace AWS/Lambda, dimension FunctionName)."""
-    return Metric(name, {"FunctionName": function_name}, statistic=None if extended_statistic else statistic,
-                  extended_statistic=extended_statistic)
+    return Metric(
+        name,
+        {"FunctionName": function_name},
+        statistic=None if extended_statistic else statistic,
+        extended_statistic=extended_statistic,
+    )
 
 
 def query(id_: str, metric: Metric, period: int) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
     """``metric`` as one input of a metric-math alarm, referred to by ``id_``."""
-    return aws.cloudwatch.MetricAlarmMetricQueryArgs(id=id_, metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
-        namespace=metric.namespace, metric_name=metric.name, dimensions=dict(metric.dimensions), period=period,
-        stat=metric.stat))
+    return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+        id=id_,
+        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+            namespace=metric.namespace,
+            metric_name=metric.name,
+            dimensions=dict(metric.dimensions),
+            period=period,
+            stat=metric.stat,
+        ),
+    )
 
 
 def expression(id_: str, formula: str, label: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
@@ -64,18 +76,36 @@ def expression(id_: str, formula: str, label: str) -> aws.cloudwatch.MetricAlarm
     return aws.cloudwatch.MetricAlarmMetricQueryArgs(id=id_, expression=formula, label=label, return_data=True)
 
 
-def metric_alarm(resource_name: str, description: str, threshold: float, platform: Platform,
-                 parent: pulumi.Resource, metric: Optional[Metric] = None, period: int = 300,
-                 queries: Sequence[aws.cloudwatch.MetricAlarmMetricQueryArgs] = (),
-                 comparison: str = AT_LEAST) -> aws.cloudwatch.MetricAlarm:
+def metric_alarm(
+    resource_name: str,
+    description: str,
+    threshold: float,
+    platform: Platform,
+    parent: pulumi.Resource,
+    metric: Metric | None = None,
+    period: int = 300,
+    queries: Sequence[aws.cloudwatch.MetricAlarmMetricQueryArgs] = (),
+    comparison: str = AT_LEAST,
+) -> aws.cloudwatch.MetricAlarm:
     """An alarm on ``metric`` over ``period`` seconds, or on ``queries`` (each with its own period)."""
     if (metric is None) == (not queries):
         raise ValueError(f"alarm {resource_name}: give either a metric or metric queries")
     actions = platform.alarm_actions()
     return aws.cloudwatch.MetricAlarm(
-        resource_name, alarm_description=description, threshold=threshold, comparison_operator=comparison,
-        evaluation_periods=1, treat_missing_data=MISSING_DATA, alarm_actions=actions, ok_actions=actions,
-        namespace=metric.namespace if metric else None, metric_name=metric.name if metric else None,
-        dimensions=dict(metric.dimensions) if metric else None, statistic=metric.statistic if metric else None,
-        extended_statistic=metric.extended_statistic if metric else None, period=period if metric else None,
-        metric_queries=list(queries) or None, opts=pulumi.ResourceOptions(parent=parent))
+        resource_name,
+        alarm_description=description,
+        threshold=threshold,
+        comparison_operator=comparison,
+        evaluation_periods=1,
+        treat_missing_data=MISSING_DATA,
+        alarm_actions=actions,
+        ok_actions=actions,
+        namespace=metric.namespace if metric else None,
+        metric_name=metric.name if metric else None,
+        dimensions=dict(metric.dimensions) if metric else None,
+        statistic=metric.statistic if metric else None,
+        extended_statistic=metric.extended_statistic if metric else None,
+        period=period if metric else None,
+        metric_queries=list(queries) or None,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

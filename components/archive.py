@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 import functools
 import importlib.util
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import pulumi
 
@@ -23,8 +23,9 @@ _ROOT = LAMBDAS_DIR.parent
 
 def lambda_archive(code: str, packages: Sequence[str] = ()) -> pulumi.AssetArchive:
     """lambdas/<code>/, the lambdas/ modules it imports, and the named pure-Python packages at the root."""
-    return pulumi.AssetArchive({path: pulumi.FileAsset(str(source))
-                                for path, source in archive_files(code, packages).items()})
+    return pulumi.AssetArchive(
+        {path: pulumi.FileAsset(str(source)) for path, source in archive_files(code, packages).items()}
+    )
 
 
 def archive_files(code: str, packages: Sequence[str] = ()) -> dict[str, Path]:
@@ -81,7 +82,7 @@ def _absolute(node: ast.ImportFrom, source: Path) -> str:
     if not node.level:
         return node.module or ""
     package = source.parent.relative_to(_ROOT).parts
-    base = package[:len(package) - (node.level - 1)]
+    base = package[: len(package) - (node.level - 1)]
     return ".".join([*base, *([node.module] if node.module else [])])
 
 
@@ -99,7 +100,7 @@ def _files_of(dotted: str) -> Iterator[Path]:
             yield path.with_suffix(".py")
             return
         else:
-            return   # a name imported from a module (a function, a class), not a module
+            return  # a name imported from a module (a function, a class), not a module
 
 
 def _package_dir(package: str) -> Path:

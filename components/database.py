@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import string
-from typing import Any, Optional, cast
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -33,11 +33,11 @@ import pulumi_random as random
 
 from components import iam
 from components.alarms import lambda_metric, metric_alarm
-from components.settings.database import RDS_FORBIDDEN_PASSWORD_CHARACTERS, DatabaseSettings
 from components.function import FunctionSpec, FunctionVpc, ServiceFunction
 from components.kms import customer_managed_key, decrypt_via_secrets_manager
 from components.network import MYSQL_PORT, PrivateNetwork
 from components.platform import Platform
+from components.settings.database import RDS_FORBIDDEN_PASSWORD_CHARACTERS, DatabaseSettings
 
 SAR_ACCOUNT = "297356227824"
 SINGLE_USER_APPLICATION = "SecretsManagerRDSMySQLRotationSingleUser"
@@ -63,53 +63,76 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
     key_arn: pulumi.Output[str]
-    rotation_function_arn: Optional[pulumi.Output[str]]
+    rotation_function_arn: pulumi.Output[str] | None
     app_function_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, settings: DatabaseSettings, network: PrivateNetwork, platform: Platform,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        settings: DatabaseSettings,
+        network: PrivateNetwork,
+        platform: Platform,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("iam-platform:database:RotatedAuroraSecret", name, None, opts)
         self._name, self._settings, self._platform = name, settings, platform
         child = pulumi.ResourceOptions(parent=self)
         protected = platform.protection.deletion_protection
         strategy = settings.rotation.strategy
 
-        key = customer_managed_key(f"{name}-key", "database storage and credentials", platform, self,
-                                   protect=protected)
-        subnets = aws.rds.SubnetGroup(f"{name}-subnets", subnet_ids=network.subnet_ids,
-                                      description=f"{platform.project}/{platform.stack} database subnets", opts=child)
+        key = customer_managed_key(f"{name}-key", "database storage and credentials", platform, self, protect=protected)
+        subnets = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            subnet_ids=network.subnet_ids,
+            description=f"{platform.project}/{platform.stack} database subnets",
+            opts=child,
+        )
 
         master_password = None if strategy == "rds-managed" else self._password("master-password")
         cluster = aws.rds.Cluster(
             f"{name}-cluster",
-            engine="aurora-mysql", engine_mode="provisioned", engine_version=settings.engine_version,
-            database_name=settings.database_name, master_username=settings.master_username,
+            engine="aurora-mysql",
+            engine_mode="provisioned",
+            engine_version=settings.engine_version,
+            database_name=settings.database_name,
+            master_username=settings.master_username,
             master_password=master_password.result if master_password else None,
             manage_master_user_password=True if strategy == "rds-managed" else None,
             master_user_secret_kms_key_id=key.arn if strategy == "rds-managed" else None,
             serverlessv2_scaling_configuration=aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
-                min_capacity=settings.min_capacity, max_capacity=settings.max_capacity),
-            storage_encrypted=True, kms_key_id=key.arn,
-            db_subnet_group_name=subnets.name, vpc_security_group_ids=[network.db_security_group_id],
+                min_capacity=settings.min_capacity, max_capacity=settings.max_capacity
+            ),
+            storage_encrypted=True,
+            kms_key_id=key.arn,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[network.db_security_group_id],
             port=MYSQL_PORT,
-            backup_retention_period=settings.backup_retention_days, copy_tags_to_snapshot=True,
+            backup_retention_period=settings.backup_retention_days,
+            copy_tags_to_snapshot=True,
             deletion_protection=protected,
             skip_final_snapshot=not settings.final_snapshot,
             final_snapshot_identifier=self._final_snapshot_identifier() if settings.final_snapshot else None,
             enabled_cloudwatch_logs_exports=list(settings.log_exports),
             # The rotation owns the password from the first rotation on.
-            opts=pulumi.ResourceOptions(parent=self, protect=protected, ignore_changes=["masterPassword"]))
+            opts=pulumi.ResourceOptions(parent=self, protect=protected, ignore_changes=["masterPassword"]),
+        )
         # Rotation is switched on only once there is a database to rotate against: Secrets
         # Manager tests the rotation function when rotation is configured.
         self._ready_to_rotate: list[pulumi.Resource] = []
         for index in range(1 + settings.readers):
             role = "writer" if index == 0 else f"reader-{index}"
             instance = aws.rds.ClusterInstance(
-                f"{name}-{role}", cluster_identifier=cluster.id, instance_class="db.serverless",
+                f"{name}-{role}",
+                cluster_identifier=cluster.id,
+                instance_class="db.serverless",
                 # The provider types the cluster's engine output as a string, the instance's input as EngineType.
                 engine=cast("pulumi.Output[aws.rds.EngineType]", cluster.engine),
-                engine_version=cluster.engine_version, publicly_accessible=False,
-                promotion_tier=index, db_subnet_group_name=subnets.name, opts=child)
+                engine_version=cluster.engine_version,
+                publicly_accessible=False,
+                promotion_tier=index,
+                db_subnet_group_name=subnets.name,
+                opts=child,
+            )
             self._ready_to_rotate.append(instance)
 
         self.rotation_function_arn = None
@@ -118,81 +141,140 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
             self._schedule(secret_arn, None)
         else:
             assert master_password is not None  # made above for every strategy but rds-managed
-            master_secret = self._secret("master-secret" if strategy == "alternating-users" else "secret",
-                                         key, cluster, settings.master_username, master_password, protected)
+            master_secret = self._secret(
+                "master-secret" if strategy == "alternating-users" else "secret",
+                key,
+                cluster,
+                settings.master_username,
+                master_password,
+                protected,
+            )
             secret_arn = master_secret.arn
             if strategy == "alternating-users":
-                app_secret = self._secret("secret", key, cluster, settings.rotation.app_username,
-                                          self._password("app-password"), protected,
-                                          extra={"masterarn": master_secret.arn})
+                app_secret = self._secret(
+                    "secret",
+                    key,
+                    cluster,
+                    settings.rotation.app_username,
+                    self._password("app-password"),
+                    protected,
+                    extra={"masterarn": master_secret.arn},
+                )
                 secret_arn = app_secret.arn
-            rotation = self._rotation_application(key, network, master_secret if strategy == "alternating-users"
-                                                  else None)
+            rotation = self._rotation_application(
+                key, network, master_secret if strategy == "alternating-users" else None
+            )
             self.rotation_function_arn = rotation.outputs.apply(lambda outputs: outputs["RotationLambdaARN"])
             self._schedule(secret_arn, self.rotation_function_arn, depends_on=[rotation])
             if platform.observability.alarms_enabled:
                 self._rotation_errors_alarm()
         self._failure_alerts(secret_arn)
 
-        app = ServiceFunction(f"{name}-app", FunctionSpec(
-            code="app",
-            description="Example database consumer: health check through rotated credentials",
-            statements=consumer_statements(secret_arn, key.arn, platform.region),
-            environment=self._app_environment(secret_arn, cluster, strategy),
-            vpc=FunctionVpc(network.subnet_ids, [network.app_security_group_id]),
-            layers=[settings.secrets_extension_layer_arn] if settings.secrets_extension_layer_arn else (),
-            packages=("pymysql",),
-        ), platform, opts=child)
+        app = ServiceFunction(
+            f"{name}-app",
+            FunctionSpec(
+                code="app",
+                description="Example database consumer: health check through rotated credentials",
+                statements=consumer_statements(secret_arn, key.arn, platform.region),
+                environment=self._app_environment(secret_arn, cluster, strategy),
+                vpc=FunctionVpc(network.subnet_ids, [network.app_security_group_id]),
+                layers=[settings.secrets_extension_layer_arn] if settings.secrets_extension_layer_arn else (),
+                packages=("pymysql",),
+            ),
+            platform,
+            opts=child,
+        )
 
         self.cluster_arn, self.endpoint = cluster.arn, cluster.endpoint
         self.secret_arn, self.key_arn = secret_arn, key.arn
         self.app_function_arn = app.function.arn
-        self.register_outputs({"clusterArn": self.cluster_arn, "endpoint": self.endpoint,
-                               "secretArn": self.secret_arn, "appFunctionArn": self.app_function_arn})
+        self.register_outputs(
+            {
+                "clusterArn": self.cluster_arn,
+                "endpoint": self.endpoint,
+                "secretArn": self.secret_arn,
+                "appFunctionArn": self.app_function_arn,
+            }
+        )
 
     def _final_snapshot_identifier(self) -> pulumi.Output[str]:
         """Unique per life of the stack: a snapshot outlives a destroy, and a second one of the same
         name would stop the next destroy."""
-        suffix = random.RandomId(f"{self._name}-final-snapshot-id", byte_length=4,
-                                 opts=pulumi.ResourceOptions(parent=self))
+        suffix = random.RandomId(
+            f"{self._name}-final-snapshot-id", byte_length=4, opts=pulumi.ResourceOptions(parent=self)
+        )
         prefix = f"{self._platform.project}-{self._platform.stack}-{self._name}-final"
         return suffix.hex.apply(lambda hex_: f"{prefix}-{hex_}")
 
     def _password(self, suffix: str) -> random.RandomPassword:
         return random.RandomPassword(
-            f"{self._name}-{suffix}", length=PASSWORD_LENGTH, special=True, min_special=2, min_numeric=2,
-            min_upper=2, min_lower=2, override_special=allowed_specials(self._settings.rotation.exclude_characters),
-            opts=pulumi.ResourceOptions(parent=self))
+            f"{self._name}-{suffix}",
+            length=PASSWORD_LENGTH,
+            special=True,
+            min_special=2,
+            min_numeric=2,
+            min_upper=2,
+            min_lower=2,
+            override_special=allowed_specials(self._settings.rotation.exclude_characters),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
-    def _secret(self, suffix: str, key: aws.kms.Key, cluster: aws.rds.Cluster, username: str,
-                password: random.RandomPassword, protected: bool,
-                extra: Optional[dict[str, Any]] = None) -> aws.secretsmanager.Secret:
+    def _secret(
+        self,
+        suffix: str,
+        key: aws.kms.Key,
+        cluster: aws.rds.Cluster,
+        username: str,
+        password: random.RandomPassword,
+        protected: bool,
+        extra: dict[str, Any] | None = None,
+    ) -> aws.secretsmanager.Secret:
         platform = self._platform
         kind = "master" if suffix == "master-secret" else "credentials"
         secret = aws.secretsmanager.Secret(
-            f"{self._name}-{suffix}", name=f"{platform.project}/{platform.stack}/{self._name}/{kind}",
+            f"{self._name}-{suffix}",
+            name=f"{platform.project}/{platform.stack}/{self._name}/{kind}",
             description=f"Aurora MySQL {kind} ({username}), rotated by Secrets Manager",
-            kms_key_id=key.arn, recovery_window_in_days=platform.protection.secret_recovery_days,
-            opts=pulumi.ResourceOptions(parent=self, protect=protected))
+            kms_key_id=key.arn,
+            recovery_window_in_days=platform.protection.secret_recovery_days,
+            opts=pulumi.ResourceOptions(parent=self, protect=protected),
+        )
         value: pulumi.Input[str] = pulumi.Output.all(
-            cluster.endpoint, cluster.cluster_identifier, password.result, extra or {}).apply(
-            lambda args: json.dumps({
-                "engine": "mysql", "host": args[0], "port": MYSQL_PORT, "username": username,
-                "password": args[2], "dbname": self._settings.database_name, "dbClusterIdentifier": args[1],
-                **args[3]}, sort_keys=True))
+            cluster.endpoint, cluster.cluster_identifier, password.result, extra or {}
+        ).apply(
+            lambda args: json.dumps(
+                {
+                    "engine": "mysql",
+                    "host": args[0],
+                    "port": MYSQL_PORT,
+                    "username": username,
+                    "password": args[2],
+                    "dbname": self._settings.database_name,
+                    "dbClusterIdentifier": args[1],
+                    **args[3],
+                },
+                sort_keys=True,
+            )
+        )
         # Written once; from then on the rotation owns the value.
         initial = aws.secretsmanager.SecretVersion(
-            f"{self._name}-{suffix}-initial", secret_id=secret.id, secret_string=pulumi.Output.secret(value),
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]))
+            f"{self._name}-{suffix}-initial",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(value),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secretString"]),
+        )
         self._ready_to_rotate.append(initial)
         return secret
 
-    def _rotation_application(self, key: aws.kms.Key, network: PrivateNetwork,
-                              master_secret: Optional[aws.secretsmanager.Secret]
-                              ) -> aws.serverlessrepository.CloudFormationStack:
+    def _rotation_application(
+        self, key: aws.kms.Key, network: PrivateNetwork, master_secret: aws.secretsmanager.Secret | None
+    ) -> aws.serverlessrepository.CloudFormationStack:
         platform, rotation = self._platform, self._settings.rotation
-        endpoint = (pulumi.Output.concat("https://", network.secrets_manager_dns) if network.secrets_manager_dns
-                    else f"https://secretsmanager.{platform.region}.amazonaws.com")
+        endpoint = (
+            pulumi.Output.concat("https://", network.secrets_manager_dns)
+            if network.secrets_manager_dns
+            else f"https://secretsmanager.{platform.region}.amazonaws.com"
+        )
         parameters: dict[str, pulumi.Input[str]] = {
             "functionName": self.rotation_function_name,
             "endpoint": endpoint,
@@ -204,44 +286,74 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
         if master_secret is not None:
             parameters.update(masterSecretArn=master_secret.arn, masterSecretKmsKeyArn=key.arn)
         return aws.serverlessrepository.CloudFormationStack(
-            f"{self._name}-rotation-app", application_id=sar_application_id(rotation.strategy),
-            semantic_version=rotation.application_version, capabilities=SAR_CAPABILITIES,
-            parameters=parameters, opts=pulumi.ResourceOptions(parent=self))
+            f"{self._name}-rotation-app",
+            application_id=sar_application_id(rotation.strategy),
+            semantic_version=rotation.application_version,
+            capabilities=SAR_CAPABILITIES,
+            parameters=parameters,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     @property
     def rotation_function_name(self) -> str:
         return f"{self._platform.project}-{self._platform.stack}-{self._name}-rotation"[:64]
 
-    def _schedule(self, secret_arn: pulumi.Input[str], function_arn: Optional[pulumi.Input[str]],
-                  depends_on: Optional[list[pulumi.Resource]] = None) -> None:
+    def _schedule(
+        self,
+        secret_arn: pulumi.Input[str],
+        function_arn: pulumi.Input[str] | None,
+        depends_on: list[pulumi.Resource] | None = None,
+    ) -> None:
         rotation = self._settings.rotation
         aws.secretsmanager.SecretRotation(
-            f"{self._name}-rotation", secret_id=secret_arn, rotation_lambda_arn=function_arn,
+            f"{self._name}-rotation",
+            secret_id=secret_arn,
+            rotation_lambda_arn=function_arn,
             rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
-                schedule_expression=rotation.schedule_expression, duration=rotation.duration),
+                schedule_expression=rotation.schedule_expression, duration=rotation.duration
+            ),
             rotate_immediately=False,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._ready_to_rotate, *(depends_on or [])]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._ready_to_rotate, *(depends_on or [])]),
+        )
 
     def _failure_alerts(self, secret_arn: pulumi.Output[str]) -> None:
-        pattern = secret_arn.apply(lambda arn: json.dumps({
-            "source": ["aws.secretsmanager"],
-            "detail-type": ["AWS Service Event via CloudTrail"],
-            "detail": {"eventName": ROTATION_FAILURE_EVENTS, "additionalEventData": {"SecretId": [arn]}},
-        }, sort_keys=True))
+        pattern = secret_arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "source": ["aws.secretsmanager"],
+                    "detail-type": ["AWS Service Event via CloudTrail"],
+                    "detail": {"eventName": ROTATION_FAILURE_EVENTS, "additionalEventData": {"SecretId": [arn]}},
+                },
+                sort_keys=True,
+            )
+        )
         rule = aws.cloudwatch.EventRule(
-            f"{self._name}-rotation-failed", description="Secrets Manager could not rotate the database secret",
-            event_pattern=pattern, opts=pulumi.ResourceOptions(parent=self))
+            f"{self._name}-rotation-failed",
+            description="Secrets Manager could not rotate the database secret",
+            event_pattern=pattern,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         aws.cloudwatch.EventTarget(
-            f"{self._name}-rotation-failed-alarm", rule=rule.name, arn=self._platform.alarm_actions()[0],
-            opts=pulumi.ResourceOptions(parent=self))
+            f"{self._name}-rotation-failed-alarm",
+            rule=rule.name,
+            arn=self._platform.alarm_actions()[0],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _rotation_errors_alarm(self) -> None:
-        metric_alarm(f"{self._name}-rotation-errors-alarm",
-                     f"{self._name}: the rotation function failed in the last hour", 1, self._platform, self,
-                     lambda_metric("Errors", self.rotation_function_name), period=3600)
+        metric_alarm(
+            f"{self._name}-rotation-errors-alarm",
+            f"{self._name}: the rotation function failed in the last hour",
+            1,
+            self._platform,
+            self,
+            lambda_metric("Errors", self.rotation_function_name),
+            period=3600,
+        )
 
-    def _app_environment(self, secret_arn: pulumi.Output[str], cluster: aws.rds.Cluster,
-                         strategy: str) -> dict[str, pulumi.Input[str]]:
+    def _app_environment(
+        self, secret_arn: pulumi.Output[str], cluster: aws.rds.Cluster, strategy: str
+    ) -> dict[str, pulumi.Input[str]]:
         environment: dict[str, pulumi.Input[str]] = {
             "DB_SECRET_ARN": secret_arn,
             "DB_CREDENTIALS_TTL_SECONDS": str(self._settings.credentials_ttl_seconds),
@@ -253,11 +365,13 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
         return environment
 
 
-def consumer_statements(secret_arn: pulumi.Input[str], key_arn: pulumi.Input[str],
-                        region: str) -> list[iam.Statement]:
+def consumer_statements(secret_arn: pulumi.Input[str], key_arn: pulumi.Input[str], region: str) -> list[iam.Statement]:
     """Exactly what a consumer needs: read this secret, decrypt with its key via Secrets Manager."""
     return [
-        iam.allow(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [secret_arn],
-                  sid="ReadTheDatabaseSecret"),
+        iam.allow(
+            ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            [secret_arn],
+            sid="ReadTheDatabaseSecret",
+        ),
         decrypt_via_secrets_manager([key_arn], region, sid="DecryptItThroughSecretsManager"),
     ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
@@ -22,9 +23,18 @@ XRAY_WRITE = iam.allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["
 # AWSLambdaVPCAccessExecutionRole, without its logs:* on "*". Lambda calls them with the
 # execution role and they cannot be scoped to a resource or condition for that use, hence
 # "*"; they create network interfaces only, and only in the subnets the function names.
-VPC_ACCESS = iam.allow(["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
-                        "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
-                        "ec2:UnassignPrivateIpAddresses"], ["*"], sid="LambdaVpcNetworkInterfaces")
+VPC_ACCESS = iam.allow(
+    [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    ],
+    ["*"],
+    sid="LambdaVpcNetworkInterfaces",
+)
 
 
 @dataclass(frozen=True)
@@ -43,14 +53,14 @@ class FunctionSpec:
     description: str
     statements: Sequence[iam.Statement] = ()
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    reserved_concurrency: Optional[int] = None
-    timeout_seconds: Optional[int] = None
-    memory_mb: Optional[int] = None
-    tags: Mapping[str, str] = field(default_factory=dict)        # on the function, e.g. for the pack
-    role_tags: Mapping[str, str] = field(default_factory=dict)   # e.g. the tag the pack finds the TVM role by
+    reserved_concurrency: int | None = None
+    timeout_seconds: int | None = None
+    memory_mb: int | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)  # on the function, e.g. for the pack
+    role_tags: Mapping[str, str] = field(default_factory=dict)  # e.g. the tag the pack finds the TVM role by
     # A container image instead of lambdas/<code>: pass code="" with it.
-    image: Optional["ContainerImage"] = None
-    vpc: Optional[FunctionVpc] = None
+    image: ContainerImage | None = None
+    vpc: FunctionVpc | None = None
     layers: Sequence[pulumi.Input[str]] = ()  # after the Powertools layer
     # Pure-Python packages the runtime lacks, bundled from the deploying environment
     # (pinned in lambdas/requirements.txt), e.g. ("pymysql",).
@@ -76,25 +86,36 @@ class ServiceFunction(pulumi.ComponentResource):
     role: aws.iam.Role
     log_group: aws.cloudwatch.LogGroup
 
-    def __init__(self, name: str, spec: FunctionSpec, platform: Platform,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, spec: FunctionSpec, platform: Platform, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("iam-platform:function:ServiceFunction", name, None, opts)
         self._name = name
         child = pulumi.ResourceOptions(parent=self)
         settings = platform.functions
         self.log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", retention_in_days=platform.observability.log_retention_days, opts=child)
+            f"{name}-logs", retention_in_days=platform.observability.log_retention_days, opts=child
+        )
         # No confused-deputy condition: Lambda assumes an execution role only for a function
         # in this account whose deployer held iam:PassRole on it.
         self.role = aws.iam.Role(
-            f"{name}-role", assume_role_policy=iam.policy_document([iam.service_trust("lambda.amazonaws.com")]),
+            f"{name}-role",
+            assume_role_policy=iam.policy_document([iam.service_trust("lambda.amazonaws.com")]),
             description=f"Execution role of {platform.project}/{platform.stack} {name}",
-            tags=dict(spec.role_tags) or None, opts=child)
+            tags=dict(spec.role_tags) or None,
+            opts=child,
+        )
         policy = aws.iam.RolePolicy(
-            f"{name}-policy", role=self.role.id,
-            policy=iam.policy_document(self._statements(spec, settings.environment_kms_key_arn)), opts=child)
-        image_pull = [spec.image.repository.allow_pull(f"{name}-pull", f"{name}-function", platform, parent=self)
-                      ] if spec.image else []
+            f"{name}-policy",
+            role=self.role.id,
+            policy=iam.policy_document(self._statements(spec, settings.environment_kms_key_arn)),
+            opts=child,
+        )
+        image_pull = (
+            [spec.image.repository.allow_pull(f"{name}-pull", f"{name}-function", platform, parent=self)]
+            if spec.image
+            else []
+        )
         self.function = aws.lambda_.Function(
             f"{name}-function",
             description=spec.description,
@@ -106,17 +127,22 @@ class ServiceFunction(pulumi.ComponentResource):
             timeout=spec.timeout_seconds or settings.timeout_seconds,
             reserved_concurrent_executions=spec.reserved_concurrency,
             kms_key_arn=settings.environment_kms_key_arn,
-            environment=aws.lambda_.FunctionEnvironmentArgs(variables={
-                "POWERTOOLS_SERVICE_NAME": name, **spec.environment}),
+            environment=aws.lambda_.FunctionEnvironmentArgs(
+                variables={"POWERTOOLS_SERVICE_NAME": name, **spec.environment}
+            ),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                log_format="JSON", log_group=self.log_group.name,
-                application_log_level="INFO", system_log_level="WARN"),
+                log_format="JSON", log_group=self.log_group.name, application_log_level="INFO", system_log_level="WARN"
+            ),
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(
-                mode="Active" if platform.observability.tracing else "PassThrough"),
+                mode="Active" if platform.observability.tracing else "PassThrough"
+            ),
             vpc_config=aws.lambda_.FunctionVpcConfigArgs(
-                subnet_ids=list(spec.vpc.subnet_ids),
-                security_group_ids=list(spec.vpc.security_group_ids)) if spec.vpc else None,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, *image_pull]))
+                subnet_ids=list(spec.vpc.subnet_ids), security_group_ids=list(spec.vpc.security_group_ids)
+            )
+            if spec.vpc
+            else None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, *image_pull]),
+        )
         if platform.observability.alarms_enabled:
             for metric in ("Errors", "Throttles"):
                 self._alarm(name, metric, platform)
@@ -125,10 +151,14 @@ class ServiceFunction(pulumi.ComponentResource):
     def grant(self, suffix: str, statements: Sequence[iam.Statement]) -> aws.iam.RolePolicy:
         """A further inline policy, for grants on resources that need this role to exist first
         (roles whose trust policy names it)."""
-        return aws.iam.RolePolicy(f"{self._name}-{suffix}", role=self.role.id,
-                                  policy=iam.policy_document(statements), opts=pulumi.ResourceOptions(parent=self))
+        return aws.iam.RolePolicy(
+            f"{self._name}-{suffix}",
+            role=self.role.id,
+            policy=iam.policy_document(statements),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
-    def _statements(self, spec: FunctionSpec, kms_key_arn: Optional[str]) -> list[iam.Statement]:
+    def _statements(self, spec: FunctionSpec, kms_key_arn: str | None) -> list[iam.Statement]:
         log_streams = pulumi.Output.concat(self.log_group.arn, ":log-stream:*")
         statements = [iam.allow(["logs:CreateLogStream", "logs:PutLogEvents"], [log_streams]), XRAY_WRITE]
         if kms_key_arn:
@@ -140,8 +170,14 @@ class ServiceFunction(pulumi.ComponentResource):
         return statements + list(spec.statements)
 
     def _alarm(self, name: str, metric: str, platform: Platform) -> None:
-        metric_alarm(f"{name}-{metric.lower()}-alarm", f"{name}: Lambda {metric} in the last 5 minutes", 1, platform,
-                     self, lambda_metric(metric, self.function.name))
+        metric_alarm(
+            f"{name}-{metric.lower()}-alarm",
+            f"{name}: Lambda {metric} in the last 5 minutes",
+            1,
+            platform,
+            self,
+            lambda_metric(metric, self.function.name),
+        )
 
 
 def _package(spec: FunctionSpec, platform: Platform) -> dict[str, Any]:
@@ -149,6 +185,9 @@ def _package(spec: FunctionSpec, platform: Platform) -> dict[str, Any]:
     if spec.image:
         return {"package_type": "Image", "image_uri": spec.image.uri()}
     settings = platform.functions
-    return {"runtime": settings.runtime, "handler": f"lambdas.{spec.code}.handler.handler",
-            "code": lambda_archive(spec.code, spec.packages),
-            "layers": [platform.powertools_layer_arn(settings.runtime, settings.architecture), *spec.layers]}
+    return {
+        "runtime": settings.runtime,
+        "handler": f"lambdas.{spec.code}.handler.handler",
+        "code": lambda_archive(spec.code, spec.packages),
+        "layers": [platform.powertools_layer_arn(settings.runtime, settings.architecture), *spec.layers],
+    }

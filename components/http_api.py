@@ -8,25 +8,28 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from components.settings.http_api import ThrottleSettings
 from components.platform import Platform
+from components.settings.http_api import ThrottleSettings
 
-ACCESS_LOG_FORMAT = json.dumps({
-    "requestId": "$context.requestId",
-    "sourceIp": "$context.identity.sourceIp",
-    "caller": "$context.identity.userArn",
-    "requestTime": "$context.requestTime",
-    "routeKey": "$context.routeKey",
-    "status": "$context.status",
-    "responseLength": "$context.responseLength",
-    "integrationError": "$context.integrationErrorMessage",
-}, sort_keys=True)
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "sourceIp": "$context.identity.sourceIp",
+        "caller": "$context.identity.userArn",
+        "requestTime": "$context.requestTime",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "integrationError": "$context.integrationErrorMessage",
+    },
+    sort_keys=True,
+)
 PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 
 
@@ -62,41 +65,72 @@ class HttpApi(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     execution_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, function: aws.lambda_.Function, routes: Sequence[ApiRoute],
-                 throttle: ThrottleSettings, platform: Platform,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        function: aws.lambda_.Function,
+        routes: Sequence[ApiRoute],
+        throttle: ThrottleSettings,
+        platform: Platform,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("iam-platform:api:HttpApi", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        api = aws.apigatewayv2.Api(f"{name}", protocol_type="HTTP",
-                                   description=f"{platform.project}/{platform.stack} {name}", opts=child)
+        api = aws.apigatewayv2.Api(
+            f"{name}", protocol_type="HTTP", description=f"{platform.project}/{platform.stack} {name}", opts=child
+        )
         integration = aws.apigatewayv2.Integration(
-            f"{name}-integration", api_id=api.id, integration_type="AWS_PROXY",
-            integration_uri=function.arn, payload_format_version="2.0", opts=child)
+            f"{name}-integration",
+            api_id=api.id,
+            integration_type="AWS_PROXY",
+            integration_uri=function.arn,
+            payload_format_version="2.0",
+            opts=child,
+        )
         for route in routes:
             self._route(name, api, integration, function, route)
         access_logs = aws.cloudwatch.LogGroup(
-            f"{name}-access-logs", retention_in_days=platform.observability.log_retention_days, opts=child)
+            f"{name}-access-logs", retention_in_days=platform.observability.log_retention_days, opts=child
+        )
         aws.apigatewayv2.Stage(
-            f"{name}-stage", api_id=api.id, name="$default", auto_deploy=True,
+            f"{name}-stage",
+            api_id=api.id,
+            name="$default",
+            auto_deploy=True,
             access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
-                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT),
+                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
+            ),
             default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
-                throttling_rate_limit=throttle.rate_limit, throttling_burst_limit=throttle.burst_limit),
-            opts=child)
+                throttling_rate_limit=throttle.rate_limit, throttling_burst_limit=throttle.burst_limit
+            ),
+            opts=child,
+        )
         self.endpoint = api.api_endpoint
         self.execution_arn = api.execution_arn
         self.register_outputs({"endpoint": self.endpoint, "executionArn": self.execution_arn})
 
-    def _route(self, name: str, api: aws.apigatewayv2.Api, integration: aws.apigatewayv2.Integration,
-               function: aws.lambda_.Function, route: ApiRoute) -> None:
+    def _route(
+        self,
+        name: str,
+        api: aws.apigatewayv2.Api,
+        integration: aws.apigatewayv2.Integration,
+        function: aws.lambda_.Function,
+        route: ApiRoute,
+    ) -> None:
         slug = route.slug
         aws.apigatewayv2.Route(
-            f"{name}-{slug}", api_id=api.id, route_key=route.route_key,
+            f"{name}-{slug}",
+            api_id=api.id,
+            route_key=route.route_key,
             authorization_type=route.authorization_type,
             target=pulumi.Output.concat("integrations/", integration.id),
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         aws.lambda_.Permission(
-            f"{name}-{slug}-invoke", function=function.name, action="lambda:InvokeFunction",
+            f"{name}-{slug}-invoke",
+            function=function.name,
+            action="lambda:InvokeFunction",
             principal="apigateway.amazonaws.com",
             source_arn=pulumi.Output.concat(api.execution_arn, "/*/", route.invoke_path),
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=pulumi.ResourceOptions(parent=self),
+        )

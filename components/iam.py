@@ -8,17 +8,40 @@ the whole document once, with sorted keys, so an unchanged policy never shows a 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import pulumi
 
-from components.iam_documents import (POLICY_VERSION, Conditions, Statement, allow, deny_all_principals_but,
-                                      document, plain_policy_document, resource_grant, role_trust,
-                                      serialise, service_trust, web_identity_trust)
+from components.iam_documents import (
+    POLICY_VERSION,
+    Conditions,
+    Statement,
+    allow,
+    deny_all_principals_but,
+    document,
+    plain_policy_document,
+    resource_grant,
+    role_trust,
+    serialise,
+    service_trust,
+    web_identity_trust,
+)
 
-__all__ = ["POLICY_VERSION", "Conditions", "Statement", "allow", "deny_all_principals_but", "document",
-           "plain_policy_document", "policy_document", "resource_grant", "role_trust", "serialise", "service_trust",
-           "web_identity_trust"]
+__all__ = [
+    "POLICY_VERSION",
+    "Conditions",
+    "Statement",
+    "allow",
+    "deny_all_principals_but",
+    "document",
+    "plain_policy_document",
+    "policy_document",
+    "resource_grant",
+    "role_trust",
+    "serialise",
+    "service_trust",
+    "web_identity_trust",
+]
 
 
 def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:

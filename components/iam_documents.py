@@ -8,10 +8,11 @@ Pulumi-aware ``policy_document`` on top and re-exports these names.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:   # annotations only: a statement may hold Pulumi inputs (ARNs of other resources)
+if TYPE_CHECKING:  # annotations only: a statement may hold Pulumi inputs (ARNs of other resources)
     import pulumi
 
 POLICY_VERSION = "2012-10-17"
@@ -28,7 +29,7 @@ class Statement:
     principals: Mapping[str, Sequence[pulumi.Input[str]]] = field(default_factory=dict)
     conditions: Conditions = field(default_factory=dict)
     effect: str = "Allow"
-    sid: Optional[str] = None
+    sid: str | None = None
 
     def __post_init__(self) -> None:
         if not self.actions:
@@ -49,20 +50,24 @@ class Statement:
         return body
 
 
-def allow(actions: Sequence[str], resources: Sequence[pulumi.Input[str]],
-          conditions: Optional[Conditions] = None, sid: Optional[str] = None) -> Statement:
+def allow(
+    actions: Sequence[str],
+    resources: Sequence[pulumi.Input[str]],
+    conditions: Conditions | None = None,
+    sid: str | None = None,
+) -> Statement:
     """An identity-policy statement granting ``actions`` on ``resources``."""
     return Statement(actions=actions, resources=resources, conditions=conditions or {}, sid=sid)
 
 
-def service_trust(service: str, conditions: Optional[Conditions] = None) -> Statement:
+def service_trust(service: str, conditions: Conditions | None = None) -> Statement:
     """Trust one AWS service principal, e.g. ``lambda.amazonaws.com``."""
-    return Statement(actions=["sts:AssumeRole"], principals={"Service": [service]},
-                     conditions=conditions or {})
+    return Statement(actions=["sts:AssumeRole"], principals={"Service": [service]}, conditions=conditions or {})
 
 
-def web_identity_trust(provider_arn: pulumi.Input[str], issuer_url: str, audience: str,
-                       subjects: Sequence[str]) -> Statement:
+def web_identity_trust(
+    provider_arn: pulumi.Input[str], issuer_url: str, audience: str, subjects: Sequence[str]
+) -> Statement:
     """Trust tokens of one OIDC provider for one audience and the named subjects.
 
     The condition keys are the issuer without its scheme (``oidc.fly.io/org:aud``). Subjects are
@@ -77,31 +82,46 @@ def web_identity_trust(provider_arn: pulumi.Input[str], issuer_url: str, audienc
         conditions["StringLike"] = {f"{issuer}:sub": list(subjects)}
     else:
         conditions["StringEquals"][f"{issuer}:sub"] = list(subjects)
-    return Statement(actions=["sts:AssumeRoleWithWebIdentity"], principals={"Federated": [provider_arn]},
-                     conditions=conditions)
+    return Statement(
+        actions=["sts:AssumeRoleWithWebIdentity"], principals={"Federated": [provider_arn]}, conditions=conditions
+    )
 
 
-def role_trust(principal_arns: Sequence[pulumi.Input[str]], actions: Sequence[str],
-               conditions: Optional[Conditions] = None) -> Statement:
+def role_trust(
+    principal_arns: Sequence[pulumi.Input[str]], actions: Sequence[str], conditions: Conditions | None = None
+) -> Statement:
     """Trust specific IAM principals (by ARN), never an account or ``*``."""
     return Statement(actions=actions, principals={"AWS": principal_arns}, conditions=conditions or {})
 
 
-def resource_grant(principals: Mapping[str, Sequence[pulumi.Input[str]]], actions: Sequence[str],
-                   resources: Sequence[pulumi.Input[str]], conditions: Optional[Conditions] = None,
-                   sid: Optional[str] = None) -> Statement:
+def resource_grant(
+    principals: Mapping[str, Sequence[pulumi.Input[str]]],
+    actions: Sequence[str],
+    resources: Sequence[pulumi.Input[str]],
+    conditions: Conditions | None = None,
+    sid: str | None = None,
+) -> Statement:
     """A resource-policy statement: ``principals`` may do ``actions`` on ``resources``."""
-    return Statement(actions=actions, resources=resources, principals=principals,
-                     conditions=conditions or {}, sid=sid)
+    return Statement(actions=actions, resources=resources, principals=principals, conditions=conditions or {}, sid=sid)
 
 
-def deny_all_principals_but(principal_arns: Sequence[pulumi.Input[str]], actions: Sequence[str],
-                            resources: Sequence[pulumi.Input[str]], sid: Optional[str] = None) -> Statement:
+def deny_all_principals_but(
+    principal_arns: Sequence[pulumi.Input[str]],
+    actions: Sequence[str],
+    resources: Sequence[pulumi.Input[str]],
+    sid: str | None = None,
+) -> Statement:
     """A resource-policy Deny of ``actions`` to every principal whose ARN is not listed.
 
     ``aws:PrincipalArn`` is the role's ARN for its sessions too, so listed roles pass."""
-    return Statement(actions=actions, resources=resources, principals={"AWS": ["*"]}, effect="Deny",
-                     conditions={"StringNotEquals": {"aws:PrincipalArn": list(principal_arns)}}, sid=sid)
+    return Statement(
+        actions=actions,
+        resources=resources,
+        principals={"AWS": ["*"]},
+        effect="Deny",
+        conditions={"StringNotEquals": {"aws:PrincipalArn": list(principal_arns)}},
+        sid=sid,
+    )
 
 
 def document(statements: Sequence[Statement]) -> dict[str, Any]:

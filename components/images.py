@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -28,22 +27,27 @@ class ImageRepository(pulumi.ComponentResource):
     repository_name: pulumi.Output[str]
     key_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, platform: Platform, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, name: str, platform: Platform, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("iam-platform:images:ImageRepository", name, None, opts)
         protected = platform.protection.deletion_protection
         key = customer_managed_key(f"{name}-key", f"{name} container images", platform, self)
         repository = aws.ecr.Repository(
-            f"{name}-repo", image_tag_mutability="IMMUTABLE", force_delete=not protected,
+            f"{name}-repo",
+            image_tag_mutability="IMMUTABLE",
+            force_delete=not protected,
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
-            encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(
-                encryption_type="KMS", kms_key=key.arn)],
-            opts=pulumi.ResourceOptions(parent=self, protect=protected))
+            encryption_configurations=[
+                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=key.arn)
+            ],
+            opts=pulumi.ResourceOptions(parent=self, protect=protected),
+        )
         self.repository_url, self.repository_name, self.key_arn = repository.repository_url, repository.name, key.arn
-        self._puller: Optional[str] = None
+        self._puller: str | None = None
         self.register_outputs({"repositoryUrl": self.repository_url, "keyArn": self.key_arn})
 
-    def allow_pull(self, name: str, function_resource_name: str, platform: Platform,
-                   parent: pulumi.Resource) -> aws.ecr.RepositoryPolicy:
+    def allow_pull(
+        self, name: str, function_resource_name: str, platform: Platform, parent: pulumi.Resource
+    ) -> aws.ecr.RepositoryPolicy:
         """Let Lambda pull from this repository for the function Pulumi will auto-name from
         ``function_resource_name`` (``<resource name>-<7 hex>``). Lambda checks the pull when
         the function is created, so this policy must exist first: it names the function by
@@ -51,16 +55,35 @@ class ImageRepository(pulumi.ComponentResource):
         if self._puller is not None:
             raise ValueError(f"repository already serves {self._puller}; give {name} its own ImageRepository")
         self._puller = name
-        function_arns = pulumi.Output.concat("arn:", platform.partition, ":lambda:", platform.region, ":",
-                                             platform.account_id, ":function:", function_resource_name, "-*")
+        function_arns = pulumi.Output.concat(
+            "arn:",
+            platform.partition,
+            ":lambda:",
+            platform.region,
+            ":",
+            platform.account_id,
+            ":function:",
+            function_resource_name,
+            "-*",
+        )
         return aws.ecr.RepositoryPolicy(
-            name, repository=self.repository_name,
-            policy=iam.policy_document([iam.resource_grant(
-                {"Service": ["lambda.amazonaws.com"]}, ECR_PULL, [], sid="LambdaPullsForOneFunction",
-                # The form AWS documents for Lambda's pulls: aws:sourceArn only (the pattern
-                # names the account); Lambda is not documented to send aws:SourceAccount here.
-                conditions={"ArnLike": {"aws:sourceArn": function_arns}})]),
-            opts=pulumi.ResourceOptions(parent=parent))
+            name,
+            repository=self.repository_name,
+            policy=iam.policy_document(
+                [
+                    iam.resource_grant(
+                        {"Service": ["lambda.amazonaws.com"]},
+                        ECR_PULL,
+                        [],
+                        sid="LambdaPullsForOneFunction",
+                        # The form AWS documents for Lambda's pulls: aws:sourceArn only (the pattern
+                        # names the account); Lambda is not documented to send aws:SourceAccount here.
+                        conditions={"ArnLike": {"aws:sourceArn": function_arns}},
+                    )
+                ]
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
 
 
 @dataclass(frozen=True)

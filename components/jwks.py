@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import pulumi
 
-from components.settings.jwks import JwksSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.http_api import ApiRoute, HttpApi
 from components.platform import Platform
 from components.secrets import OperatorSecret
+from components.settings.jwks import JwksSettings
 
 JWKS_ROUTE = "GET /.well-known/jwks.json"
 EMPTY_KEY_SET = json.dumps({"keys": []})
@@ -24,8 +23,9 @@ class JwksEndpoint(pulumi.ComponentResource):
     url: pulumi.Output[str]
     secret_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, settings: JwksSettings, platform: Platform,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, settings: JwksSettings, platform: Platform, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("iam-platform:jwks:JwksEndpoint", name, None, opts)
         # An empty key set makes a fresh stack answer 200; operators put the real keys.
         secret = OperatorSecret(
@@ -34,15 +34,26 @@ class JwksEndpoint(pulumi.ComponentResource):
             "public keys only - rotated by publishing a new kid, not by Secrets Manager",
             initial_value=EMPTY_KEY_SET,
         ).declare(f"{name}-keys", platform, self)
-        function = ServiceFunction(f"{name}-fn", FunctionSpec(
-            code="jwks",
-            description="Serves the public JWKS from Secrets Manager",
-            statements=secret.read_statements(),
-            environment=_environment(settings, secret.arn),
-            reserved_concurrency=settings.reserved_concurrency,
-        ), platform, opts=pulumi.ResourceOptions(parent=self))
-        api = HttpApi(f"{name}-api", function.function, [ApiRoute(JWKS_ROUTE, public=True)], settings.throttle,
-                      platform, opts=pulumi.ResourceOptions(parent=self))
+        function = ServiceFunction(
+            f"{name}-fn",
+            FunctionSpec(
+                code="jwks",
+                description="Serves the public JWKS from Secrets Manager",
+                statements=secret.read_statements(),
+                environment=_environment(settings, secret.arn),
+                reserved_concurrency=settings.reserved_concurrency,
+            ),
+            platform,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        api = HttpApi(
+            f"{name}-api",
+            function.function,
+            [ApiRoute(JWKS_ROUTE, public=True)],
+            settings.throttle,
+            platform,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.url = pulumi.Output.concat(api.endpoint, "/.well-known/jwks.json")
         self.secret_arn = secret.arn
         self.register_outputs({"url": self.url, "secretArn": self.secret_arn})

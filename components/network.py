@@ -18,21 +18,24 @@ Manager with private DNS, so the rotation function and the apps reach its API wi
 from __future__ import annotations
 
 import ipaddress
-from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from components import iam
-from components.settings.network import NetworkSettings
 from components.platform import Platform
+from components.settings.network import NetworkSettings
 
 MYSQL_PORT = 3306
 HTTPS_PORT = 443
 # What the database's users ask of the Secrets Manager endpoint; its policy allows no more.
-ENDPOINT_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
-                    "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage",
-                    "secretsmanager:GetRandomPassword"]
+ENDPOINT_ACTIONS = [
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecretVersionStage",
+    "secretsmanager:GetRandomPassword",
+]
 
 
 class PrivateNetwork(pulumi.ComponentResource):
@@ -43,10 +46,11 @@ class PrivateNetwork(pulumi.ComponentResource):
     app_security_group_id: pulumi.Output[str]
     # The endpoint's own DNS name (vpce-...secretsmanager.<region>.vpce.amazonaws.com); None
     # without an endpoint.
-    secrets_manager_dns: Optional[pulumi.Output[str]]
+    secrets_manager_dns: pulumi.Output[str] | None
 
-    def __init__(self, name: str, settings: NetworkSettings, platform: Platform,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, settings: NetworkSettings, platform: Platform, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("iam-platform:network:PrivateNetwork", name, None, opts)
         self._name = name
         child = pulumi.ResourceOptions(parent=self)
@@ -62,76 +66,132 @@ class PrivateNetwork(pulumi.ComponentResource):
         for client in ("rotation", "app"):
             source = rotation if client == "rotation" else app
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-db-from-{client}", security_group_id=db.id, referenced_security_group_id=source.id,
-                ip_protocol="tcp", from_port=MYSQL_PORT, to_port=MYSQL_PORT,
-                description=f"MySQL from the {client} functions", opts=child)
+                f"{name}-db-from-{client}",
+                security_group_id=db.id,
+                referenced_security_group_id=source.id,
+                ip_protocol="tcp",
+                from_port=MYSQL_PORT,
+                to_port=MYSQL_PORT,
+                description=f"MySQL from the {client} functions",
+                opts=child,
+            )
             aws.vpc.SecurityGroupEgressRule(
-                f"{name}-{client}-to-db", security_group_id=source.id, referenced_security_group_id=db.id,
-                ip_protocol="tcp", from_port=MYSQL_PORT, to_port=MYSQL_PORT,
-                description="MySQL to the database", opts=child)
+                f"{name}-{client}-to-db",
+                security_group_id=source.id,
+                referenced_security_group_id=db.id,
+                ip_protocol="tcp",
+                from_port=MYSQL_PORT,
+                to_port=MYSQL_PORT,
+                description="MySQL to the database",
+                opts=child,
+            )
 
         self.secrets_manager_dns = None
         if settings.secrets_manager_endpoint:
             endpoint_group = self._group("endpoint", "Secrets Manager endpoint: 443 from the functions", child)
             for client, source in (("rotation", rotation), ("app", app)):
                 aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-endpoint-from-{client}", security_group_id=endpoint_group.id,
-                    referenced_security_group_id=source.id, ip_protocol="tcp",
-                    from_port=HTTPS_PORT, to_port=HTTPS_PORT,
-                    description=f"HTTPS from the {client} functions", opts=child)
+                    f"{name}-endpoint-from-{client}",
+                    security_group_id=endpoint_group.id,
+                    referenced_security_group_id=source.id,
+                    ip_protocol="tcp",
+                    from_port=HTTPS_PORT,
+                    to_port=HTTPS_PORT,
+                    description=f"HTTPS from the {client} functions",
+                    opts=child,
+                )
                 aws.vpc.SecurityGroupEgressRule(
-                    f"{name}-{client}-to-endpoint", security_group_id=source.id,
-                    referenced_security_group_id=endpoint_group.id, ip_protocol="tcp",
-                    from_port=HTTPS_PORT, to_port=HTTPS_PORT,
-                    description="HTTPS to the Secrets Manager endpoint", opts=child)
+                    f"{name}-{client}-to-endpoint",
+                    security_group_id=source.id,
+                    referenced_security_group_id=endpoint_group.id,
+                    ip_protocol="tcp",
+                    from_port=HTTPS_PORT,
+                    to_port=HTTPS_PORT,
+                    description="HTTPS to the Secrets Manager endpoint",
+                    opts=child,
+                )
             endpoint = aws.ec2.VpcEndpoint(
-                f"{name}-secretsmanager", vpc_id=self.vpc_id,
+                f"{name}-secretsmanager",
+                vpc_id=self.vpc_id,
                 service_name=f"com.amazonaws.{platform.region}.secretsmanager",
-                vpc_endpoint_type="Interface", private_dns_enabled=True,
-                subnet_ids=self.subnet_ids, security_group_ids=[endpoint_group.id],
-                policy=iam.policy_document([iam.resource_grant(
-                    {"AWS": ["*"]}, ENDPOINT_ACTIONS, ["*"],
-                    conditions={"StringEquals": {"aws:PrincipalAccount": platform.account_id}},
-                    sid="OnlyThisAccountsPrincipals")]),
-                opts=child)
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=self.subnet_ids,
+                security_group_ids=[endpoint_group.id],
+                policy=iam.policy_document(
+                    [
+                        iam.resource_grant(
+                            {"AWS": ["*"]},
+                            ENDPOINT_ACTIONS,
+                            ["*"],
+                            conditions={"StringEquals": {"aws:PrincipalAccount": platform.account_id}},
+                            sid="OnlyThisAccountsPrincipals",
+                        )
+                    ]
+                ),
+                opts=child,
+            )
             self.secrets_manager_dns = endpoint.dns_entries.apply(lambda entries: entries[0]["dns_name"])
         else:
             # The VPC's own endpoint (its security group is not ours to name) or a NAT route
             # reaches Secrets Manager: allow HTTPS out, or the functions reach nothing but MySQL.
             for client, source in (("rotation", rotation), ("app", app)):
                 aws.vpc.SecurityGroupEgressRule(
-                    f"{name}-{client}-to-secretsmanager", security_group_id=source.id, cidr_ipv4="0.0.0.0/0",
-                    ip_protocol="tcp", from_port=HTTPS_PORT, to_port=HTTPS_PORT,
-                    description="HTTPS to Secrets Manager (the VPC's endpoint or NAT)", opts=child)
+                    f"{name}-{client}-to-secretsmanager",
+                    security_group_id=source.id,
+                    cidr_ipv4="0.0.0.0/0",
+                    ip_protocol="tcp",
+                    from_port=HTTPS_PORT,
+                    to_port=HTTPS_PORT,
+                    description="HTTPS to Secrets Manager (the VPC's endpoint or NAT)",
+                    opts=child,
+                )
 
         self.db_security_group_id = db.id
         self.rotation_security_group_id = rotation.id
         self.app_security_group_id = app.id
-        self.register_outputs({"vpcId": self.vpc_id, "subnetIds": self.subnet_ids,
-                               "dbSecurityGroupId": self.db_security_group_id})
+        self.register_outputs(
+            {"vpcId": self.vpc_id, "subnetIds": self.subnet_ids, "dbSecurityGroupId": self.db_security_group_id}
+        )
 
     def _create_vpc(self, settings: NetworkSettings, child: pulumi.ResourceOptions) -> None:
         name = self._name
-        vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=settings.cidr_block, enable_dns_support=True,
-                          enable_dns_hostnames=True,  # private DNS of interface endpoints
-                          tags={"Name": f"{name}-vpc"}, opts=child)
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=settings.cidr_block,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,  # private DNS of interface endpoints
+            tags={"Name": f"{name}-vpc"},
+            opts=child,
+        )
         # The default security group allows all traffic between its members: empty it.
         aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, opts=child)
-        zones = aws.get_availability_zones_output(state="available",
-                                                  opts=pulumi.InvokeOptions(parent=self))
+        zones = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOptions(parent=self))
         blocks = list(ipaddress.IPv4Network(settings.cidr_block).subnets(new_prefix=_subnet_prefix(settings)))
         self.vpc_id = vpc.id
         self.subnet_ids = [
-            aws.ec2.Subnet(f"{name}-private-{index}", vpc_id=vpc.id, cidr_block=str(blocks[index]),
-                           availability_zone=zones.names[index], map_public_ip_on_launch=False,
-                           tags={"Name": f"{name}-private-{index}"}, opts=child).id
-            for index in range(settings.availability_zones)]
+            aws.ec2.Subnet(
+                f"{name}-private-{index}",
+                vpc_id=vpc.id,
+                cidr_block=str(blocks[index]),
+                availability_zone=zones.names[index],
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-private-{index}"},
+                opts=child,
+            ).id
+            for index in range(settings.availability_zones)
+        ]
 
     def _group(self, role: str, description: str, child: pulumi.ResourceOptions) -> aws.ec2.SecurityGroup:
         # No inline rules: the standalone rule resources above are the only ones, and a
         # security group declared without egress has none.
-        return aws.ec2.SecurityGroup(f"{self._name}-{role}-sg", vpc_id=self.vpc_id, description=description,
-                                     tags={"Name": f"{self._name}-{role}"}, opts=child)
+        return aws.ec2.SecurityGroup(
+            f"{self._name}-{role}-sg",
+            vpc_id=self.vpc_id,
+            description=description,
+            tags={"Name": f"{self._name}-{role}"},
+            opts=child,
+        )
 
 
 def _subnet_prefix(settings: NetworkSettings) -> int:

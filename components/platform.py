@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -28,18 +27,24 @@ class Platform:
     functions: FunctionSettings
     observability: ObservabilitySettings
     protection: ProtectionSettings
-    alarm_topic_arn: Optional[pulumi.Output[str]] = None
+    alarm_topic_arn: pulumi.Output[str] | None = None
 
     @staticmethod
-    def for_stack(config: StackConfig, opts: pulumi.InvokeOptions | None = None) -> "Platform":
+    def for_stack(config: StackConfig, opts: pulumi.InvokeOptions | None = None) -> Platform:
         identity = aws.get_caller_identity_output(opts=opts)
         partition = aws.get_partition_output(opts=opts)
-        return Platform(project=config.project, stack=config.stack, region=config.region,
-                        account_id=identity.account_id, partition=partition.partition,
-                        functions=config.functions, observability=config.observability,
-                        protection=config.protection)
+        return Platform(
+            project=config.project,
+            stack=config.stack,
+            region=config.region,
+            account_id=identity.account_id,
+            partition=partition.partition,
+            functions=config.functions,
+            observability=config.observability,
+            protection=config.protection,
+        )
 
-    def with_alarm_topic(self, topic_arn: pulumi.Output[str]) -> "Platform":
+    def with_alarm_topic(self, topic_arn: pulumi.Output[str]) -> Platform:
         return replace(self, alarm_topic_arn=topic_arn)
 
     def alarm_actions(self) -> list[pulumi.Output[str]]:
@@ -55,5 +60,14 @@ class Platform:
         """AWS's public Powertools for AWS Lambda (Python) v3 layer, pinned by setting."""
         flavour = f"{runtime.replace('.', '')}-{architecture}"
         return pulumi.Output.concat(
-            "arn:", self.partition, ":lambda:", self.region, ":", POWERTOOLS_LAYER_ACCOUNT,
-            ":layer:AWSLambdaPowertoolsPythonV3-", flavour, ":", str(self.functions.powertools_layer_version))
+            "arn:",
+            self.partition,
+            ":lambda:",
+            self.region,
+            ":",
+            POWERTOOLS_LAYER_ACCOUNT,
+            ":layer:AWSLambdaPowertoolsPythonV3-",
+            flavour,
+            ":",
+            str(self.functions.powertools_layer_version),
+        )

@@ -4,7 +4,6 @@ with its own customer-managed key and read through Secrets Manager only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -22,21 +21,29 @@ class OperatorSecret:
     secret_name: str
     description: str
     rotation_exempt_reason: str
-    initial_value: Optional[str] = None  # written once; later updates never overwrite it
+    initial_value: str | None = None  # written once; later updates never overwrite it
 
-    def declare(self, resource_name: str, platform: Platform, parent: pulumi.Resource) -> "DeclaredSecret":
+    def declare(self, resource_name: str, platform: Platform, parent: pulumi.Resource) -> DeclaredSecret:
         protected = platform.protection.deletion_protection
-        key = customer_managed_key(f"{resource_name}-key", f"secret {self.secret_name}", platform, parent,
-                                   protect=protected)
+        key = customer_managed_key(
+            f"{resource_name}-key", f"secret {self.secret_name}", platform, parent, protect=protected
+        )
         secret = aws.secretsmanager.Secret(
-            resource_name, name=self.secret_name, description=self.description, kms_key_id=key.arn,
+            resource_name,
+            name=self.secret_name,
+            description=self.description,
+            kms_key_id=key.arn,
             recovery_window_in_days=platform.protection.secret_recovery_days,
             tags={tags.ROTATION_EXEMPT: self.rotation_exempt_reason},
-            opts=pulumi.ResourceOptions(parent=parent, protect=protected))
+            opts=pulumi.ResourceOptions(parent=parent, protect=protected),
+        )
         if self.initial_value is not None:
             aws.secretsmanager.SecretVersion(
-                f"{resource_name}-initial", secret_id=secret.id, secret_string=self.initial_value,
-                opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secretString"]))
+                f"{resource_name}-initial",
+                secret_id=secret.id,
+                secret_string=self.initial_value,
+                opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secretString"]),
+            )
         return DeclaredSecret(secret, key, platform.region)
 
 
@@ -52,5 +59,7 @@ class DeclaredSecret:
 
     def read_statements(self) -> list[iam.Statement]:
         """What a reader needs: GetSecretValue on this secret, Decrypt on its key via Secrets Manager."""
-        return [iam.allow(["secretsmanager:GetSecretValue"], [self.secret.arn]),
-                decrypt_via_secrets_manager([self.key.arn], self.region)]
+        return [
+            iam.allow(["secretsmanager:GetSecretValue"], [self.secret.arn]),
+            decrypt_via_secrets_manager([self.key.arn], self.region),
+        ]

@@ -10,20 +10,25 @@ credentials a profile vends can never read session records or rewrite access rul
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from components import iam, tags
 from components.alarms import ABOVE, expression, lambda_metric, metric_alarm, query
-from components.settings.tvm import TvmIdentitySettings, TvmProfileSettings, TvmSettings
 from components.function import FunctionSpec, ServiceFunction
 from components.http_api import ApiRoute, HttpApi
 from components.platform import Platform
+from components.settings.tvm import TvmIdentitySettings, TvmProfileSettings, TvmSettings
 
-TVM_ROUTES = ("GET /", "POST /", "GET /profiles", "POST /approvals",
-              "POST /approvals/{id}/approve", "POST /approvals/{id}/deny")
+TVM_ROUTES = (
+    "GET /",
+    "POST /",
+    "GET /profiles",
+    "POST /approvals",
+    "POST /approvals/{id}/approve",
+    "POST /approvals/{id}/deny",
+)
 TRUST_ACTIONS = ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession")
 SESSION_HEADER = "X-Sentinel-Session-ID"
 SSM_STANDARD_LIMIT = 4096
@@ -42,27 +47,43 @@ class ProtectedRole(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     role: aws.iam.Role
 
-    def __init__(self, name: str, profile: TvmProfileSettings, tvm_role_arn: pulumi.Input[str], prefix: str,
-                 platform: Platform, guarded: "TvmResources", opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        profile: TvmProfileSettings,
+        tvm_role_arn: pulumi.Input[str],
+        prefix: str,
+        platform: Platform,
+        guarded: TvmResources,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("iam-platform:tvm:ProtectedRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         trust = iam.role_trust([tvm_role_arn], list(TRUST_ACTIONS), source_identity_condition(prefix))
         self.role = aws.iam.Role(
-            f"{name}-role", assume_role_policy=iam.policy_document([trust]),
+            f"{name}-role",
+            assume_role_policy=iam.policy_document([trust]),
             description=f"{platform.project}/{platform.stack} TVM profile {profile.name}; assumed only by the TVM",
             # IAM's range is 3600-43200; the TVM itself cuts sessions to the profile's maximum.
             max_session_duration=max(3600, profile.max_duration_seconds),
-            tags={tags.PROTECTED_ROLE: "true", "iam-platform:profile": profile.name}, opts=child)
+            tags={tags.PROTECTED_ROLE: "true", "iam-platform:profile": profile.name},
+            opts=child,
+        )
         for index, policy_arn in enumerate(profile.permissions.managed_policy_arns):
-            aws.iam.RolePolicyAttachment(f"{name}-managed-{index}", role=self.role.name, policy_arn=policy_arn,
-                                         opts=child)
+            aws.iam.RolePolicyAttachment(
+                f"{name}-managed-{index}", role=self.role.name, policy_arn=policy_arn, opts=child
+            )
         if profile.permissions.statements:
-            statements = [iam.Statement(actions=s.actions, resources=s.resources, conditions=s.conditions,
-                                        effect=s.effect, sid=s.sid) for s in profile.permissions.statements]
-            aws.iam.RolePolicy(f"{name}-policy", role=self.role.id, policy=iam.policy_document(statements),
-                               opts=child)
-        aws.iam.RolePolicy(f"{name}-guard", role=self.role.id, policy=iam.policy_document(guarded.denials()),
-                           opts=child)
+            statements = [
+                iam.Statement(
+                    actions=s.actions, resources=s.resources, conditions=s.conditions, effect=s.effect, sid=s.sid
+                )
+                for s in profile.permissions.statements
+            ]
+            aws.iam.RolePolicy(f"{name}-policy", role=self.role.id, policy=iam.policy_document(statements), opts=child)
+        aws.iam.RolePolicy(
+            f"{name}-guard", role=self.role.id, policy=iam.policy_document(guarded.denials()), opts=child
+        )
         self.arn = self.role.arn
         self.register_outputs({"arn": self.arn})
 
@@ -77,9 +98,13 @@ class TvmResources:
         self.by_service[service].extend(arns)
 
     def denials(self) -> list[iam.Statement]:
-        return [iam.Statement(actions=[GUARDED_SERVICES[service]], resources=arns, effect="Deny",
-                              sid=f"NoTvm{service.capitalize()}")
-                for service, arns in self.by_service.items() if arns]
+        return [
+            iam.Statement(
+                actions=[GUARDED_SERVICES[service]], resources=arns, effect="Deny", sid=f"NoTvm{service.capitalize()}"
+            )
+            for service, arns in self.by_service.items()
+            if arns
+        ]
 
 
 class SessionAuthorizer(pulumi.ComponentResource):
@@ -91,37 +116,64 @@ class SessionAuthorizer(pulumi.ComponentResource):
     invoke_arn: pulumi.Output[str]
     role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, sessions_table: aws.dynamodb.Table, platform: Platform,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        sessions_table: aws.dynamodb.Table,
+        platform: Platform,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("iam-platform:tvm:SessionAuthorizer", name, None, opts)
         self._name = name
-        self._fn = ServiceFunction(f"{name}-fn", FunctionSpec(
-            code="authorizer",
-            description="Allows requests that carry an active TVM session id",
-            statements=[iam.allow(["dynamodb:GetItem"], [sessions_table.arn])],
-            environment={"TVM_SESSION_TABLE": sessions_table.name},
-            timeout_seconds=5, memory_mb=128,
-        ), platform, opts=pulumi.ResourceOptions(parent=self))
+        self._fn = ServiceFunction(
+            f"{name}-fn",
+            FunctionSpec(
+                code="authorizer",
+                description="Allows requests that carry an active TVM session id",
+                statements=[iam.allow(["dynamodb:GetItem"], [sessions_table.arn])],
+                environment={"TVM_SESSION_TABLE": sessions_table.name},
+                timeout_seconds=5,
+                memory_mb=128,
+            ),
+            platform,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.function_arn = self._fn.function.arn
         self.invoke_arn = self._fn.function.invoke_arn
         self.role_arn = self._fn.role.arn
         self.register_outputs({"functionArn": self.function_arn, "invokeArn": self.invoke_arn})
 
-    def attach(self, name: str, api_id: pulumi.Input[str], execution_arn: pulumi.Input[str],
-               opts: Optional[pulumi.ResourceOptions] = None) -> aws.apigatewayv2.Authorizer:
+    def attach(
+        self,
+        name: str,
+        api_id: pulumi.Input[str],
+        execution_arn: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> aws.apigatewayv2.Authorizer:
         """Declare this authorizer on another HTTP API; its routes then use
         ``authorization_type="CUSTOM"`` and ``authorizer_id=<returned>.id``.
 
         No identity sources and no result cache: the header and the query parameter are
         alternatives (API Gateway would require both), and a revocation applies at once."""
         authorizer = aws.apigatewayv2.Authorizer(
-            name, api_id=api_id, authorizer_type="REQUEST", authorizer_uri=self.invoke_arn,
-            authorizer_payload_format_version="2.0", enable_simple_responses=True,
-            authorizer_result_ttl_in_seconds=0, identity_sources=[], opts=opts)
+            name,
+            api_id=api_id,
+            authorizer_type="REQUEST",
+            authorizer_uri=self.invoke_arn,
+            authorizer_payload_format_version="2.0",
+            enable_simple_responses=True,
+            authorizer_result_ttl_in_seconds=0,
+            identity_sources=[],
+            opts=opts,
+        )
         aws.lambda_.Permission(
-            f"{name}-invoke", function=self._fn.function.name, action="lambda:InvokeFunction",
+            f"{name}-invoke",
+            function=self._fn.function.name,
+            action="lambda:InvokeFunction",
             principal="apigateway.amazonaws.com",
-            source_arn=pulumi.Output.concat(execution_arn, "/authorizers/", authorizer.id), opts=opts)
+            source_arn=pulumi.Output.concat(execution_arn, "/authorizers/", authorizer.id),
+            opts=opts,
+        )
         return authorizer
 
 
@@ -133,70 +185,101 @@ class TokenVendingMachine(pulumi.ComponentResource):
     protected_roles: dict[str, ProtectedRole]
     authorizer: SessionAuthorizer
 
-    def __init__(self, name: str, settings: TvmSettings, platform: Platform,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(
+        self, name: str, settings: TvmSettings, platform: Platform, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("iam-platform:tvm:TokenVendingMachine", name, None, opts)
         self.sessions_table = self._table(name, "sessions", "session_id", platform, ttl=True)
         self.approvals_table = self._table(name, "approvals", "approval_id", platform, ttl=True)
         self.breakglass_table = self._table(name, "breakglass", "event_id", platform, ttl=False)
         root = settings.parameter_root
-        parameter_arn = pulumi.Output.concat("arn:", platform.partition, ":ssm:", platform.region, ":",
-                                             platform.account_id, ":parameter", root)
+        parameter_arn = pulumi.Output.concat(
+            "arn:", platform.partition, ":ssm:", platform.region, ":", platform.account_id, ":parameter", root
+        )
         tables = [self.sessions_table.arn, self.approvals_table.arn]
         identities = settings.identities
-        self.function = ServiceFunction(f"{name}-fn", FunctionSpec(
-            code="tvm",
-            description="Token vending machine: checks access rules and assumes protected roles",
-            statements=[
-                iam.allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], tables,
-                          sid="OwnTables"),
-                iam.allow(["ssm:GetParameter"], [pulumi.Output.concat(parameter_arn, "/*")], sid="ReadRules"),
-                iam.allow(["ssm:GetParametersByPath"], [parameter_arn], sid="ListProfiles"),
-                *self._identity_statements(identities, platform),
-            ],
-            environment={
-                "TVM_PARAMETER_ROOT": root,
-                "TVM_SESSION_TABLE": self.sessions_table.name,
-                "TVM_APPROVAL_TABLE": self.approvals_table.name,
-                "TVM_SOURCE_IDENTITY_PREFIX": settings.source_identity_prefix,
-                "TVM_DEFAULT_DURATION_SECONDS": str(settings.default_duration_seconds),
-                "TVM_APPROVAL_TTL_SECONDS": str(settings.approval_ttl_seconds),
-                "TVM_RULES_CACHE_SECONDS": str(settings.rules_cache_seconds),
-                "TVM_IDENTITIES": identities.environment(),
-            },
-            reserved_concurrency=settings.reserved_concurrency,
-            role_tags={tags.TVM_ROLE: "true"},
-            # Rules with a timezone use zoneinfo, which falls back to tzdata where the runtime
-            # has no /usr/share/zoneinfo.
-            packages=("tzdata",),
-        ), platform, opts=pulumi.ResourceOptions(parent=self))
-        self.authorizer = SessionAuthorizer(f"{name}-authorizer", self.sessions_table, platform,
-                                            opts=pulumi.ResourceOptions(parent=self))
+        self.function = ServiceFunction(
+            f"{name}-fn",
+            FunctionSpec(
+                code="tvm",
+                description="Token vending machine: checks access rules and assumes protected roles",
+                statements=[
+                    iam.allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], tables, sid="OwnTables"),
+                    iam.allow(["ssm:GetParameter"], [pulumi.Output.concat(parameter_arn, "/*")], sid="ReadRules"),
+                    iam.allow(["ssm:GetParametersByPath"], [parameter_arn], sid="ListProfiles"),
+                    *self._identity_statements(identities, platform),
+                ],
+                environment={
+                    "TVM_PARAMETER_ROOT": root,
+                    "TVM_SESSION_TABLE": self.sessions_table.name,
+                    "TVM_APPROVAL_TABLE": self.approvals_table.name,
+                    "TVM_SOURCE_IDENTITY_PREFIX": settings.source_identity_prefix,
+                    "TVM_DEFAULT_DURATION_SECONDS": str(settings.default_duration_seconds),
+                    "TVM_APPROVAL_TTL_SECONDS": str(settings.approval_ttl_seconds),
+                    "TVM_RULES_CACHE_SECONDS": str(settings.rules_cache_seconds),
+                    "TVM_IDENTITIES": identities.environment(),
+                },
+                reserved_concurrency=settings.reserved_concurrency,
+                role_tags={tags.TVM_ROLE: "true"},
+                # Rules with a timezone use zoneinfo, which falls back to tzdata where the runtime
+                # has no /usr/share/zoneinfo.
+                packages=("tzdata",),
+            ),
+            platform,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.authorizer = SessionAuthorizer(
+            f"{name}-authorizer", self.sessions_table, platform, opts=pulumi.ResourceOptions(parent=self)
+        )
         guarded = self._guarded(parameter_arn)
         self.protected_roles = {}
         for profile in settings.profiles:
-            role = ProtectedRole(f"{name}-profile-{profile.name}", profile, self.function.role.arn,
-                                 settings.source_identity_prefix, platform, guarded,
-                                 opts=pulumi.ResourceOptions(parent=self))
+            role = ProtectedRole(
+                f"{name}-profile-{profile.name}",
+                profile,
+                self.function.role.arn,
+                settings.source_identity_prefix,
+                platform,
+                guarded,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
             self.protected_roles[profile.name] = role
             self._rules_parameter(name, profile, role.arn, root)
         # Only this stack's protected roles, only with the TVM's SourceIdentity prefix. A
         # separate policy: the roles' trust policies need the TVM role first.
-        self.function.grant("assume-policy", [iam.allow(
-            list(TRUST_ACTIONS), [r.arn for r in self.protected_roles.values()],
-            conditions=source_identity_condition(settings.source_identity_prefix), sid="AssumeProtectedRoles")])
-        api = HttpApi(f"{name}-api", self.function.function, [ApiRoute(r) for r in TVM_ROUTES], settings.throttle,
-                      platform, opts=pulumi.ResourceOptions(parent=self))
+        self.function.grant(
+            "assume-policy",
+            [
+                iam.allow(
+                    list(TRUST_ACTIONS),
+                    [r.arn for r in self.protected_roles.values()],
+                    conditions=source_identity_condition(settings.source_identity_prefix),
+                    sid="AssumeProtectedRoles",
+                )
+            ],
+        )
+        api = HttpApi(
+            f"{name}-api",
+            self.function.function,
+            [ApiRoute(r) for r in TVM_ROUTES],
+            settings.throttle,
+            platform,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         if platform.observability.alarms_enabled:
             self._alarms(name, settings, platform)
         self.endpoint = api.endpoint
         self.identity_sources = identities.names()
-        self.register_outputs({
-            "endpoint": self.endpoint, "sessionsTable": self.sessions_table.name,
-            "approvalsTable": self.approvals_table.name, "identitySources": self.identity_sources,
-            "protectedRoleArns": {n: r.arn for n, r in self.protected_roles.items()},
-            "authorizerFunctionArn": self.authorizer.function_arn,
-        })
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "sessionsTable": self.sessions_table.name,
+                "approvalsTable": self.approvals_table.name,
+                "identitySources": self.identity_sources,
+                "protectedRoleArns": {n: r.arn for n, r in self.protected_roles.items()},
+                "authorizerFunctionArn": self.authorizer.function_arn,
+            }
+        )
 
     @staticmethod
     def _identity_statements(identities: TvmIdentitySettings, platform: Platform) -> list[iam.Statement]:
@@ -204,8 +287,11 @@ class TokenVendingMachine(pulumi.ComponentResource):
         (a role of that name elsewhere is then not even readable) and the listed roles."""
         roles: list[pulumi.Input[str]] = list(identities.roles)
         if identities.identity_center.enabled:
-            roles.append(pulumi.Output.concat("arn:", platform.partition, ":iam::", platform.account_id,
-                                              ":role/", SSO_ROLE_PATH, "*"))
+            roles.append(
+                pulumi.Output.concat(
+                    "arn:", platform.partition, ":iam::", platform.account_id, ":role/", SSO_ROLE_PATH, "*"
+                )
+            )
         return [iam.allow(["iam:GetRole"], roles, sid="VerifyRoleCallers")] if roles else []
 
     def _guarded(self, parameter_arn: pulumi.Output[str]) -> TvmResources:
@@ -220,39 +306,65 @@ class TokenVendingMachine(pulumi.ComponentResource):
     def _table(self, name: str, kind: str, key: str, platform: Platform, ttl: bool) -> aws.dynamodb.Table:
         protected = platform.protection.deletion_protection
         return aws.dynamodb.Table(
-            f"{name}-{kind}", billing_mode="PAY_PER_REQUEST", hash_key=key,
+            f"{name}-{kind}",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=key,
             attributes=[aws.dynamodb.TableAttributeArgs(name=key, type="S")],
             ttl=aws.dynamodb.TableTtlArgs(attribute_name="expires_at", enabled=True) if ttl else None,
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
             server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
             deletion_protection_enabled=protected,
-            opts=pulumi.ResourceOptions(parent=self, protect=protected))
+            opts=pulumi.ResourceOptions(parent=self, protect=protected),
+        )
 
-    def _rules_parameter(self, name: str, profile: TvmProfileSettings, role_arn: pulumi.Output[str],
-                         root: str) -> aws.ssm.Parameter:
+    def _rules_parameter(
+        self, name: str, profile: TvmProfileSettings, role_arn: pulumi.Output[str], root: str
+    ) -> aws.ssm.Parameter:
         document = profile.rules_document()
         value = role_arn.apply(lambda arn: json.dumps(profile.rules_document(arn), sort_keys=True))
         # The role ARN is not known yet; leave room for the longest one.
         tier = "Standard" if len(json.dumps(document)) + 600 <= SSM_STANDARD_LIMIT else "Advanced"
         return aws.ssm.Parameter(
-            f"{name}-profile-{profile.name}-rules", name=f"{root}/{profile.name}", type="String", tier=tier,
-            value=value, description=f"TVM access rules of profile {profile.name}",
-            opts=pulumi.ResourceOptions(parent=self))
+            f"{name}-profile-{profile.name}-rules",
+            name=f"{root}/{profile.name}",
+            type="String",
+            tier=tier,
+            value=value,
+            description=f"TVM access rules of profile {profile.name}",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _alarms(self, name: str, settings: TvmSettings, platform: Platform) -> None:
         function_name, alarms = self.function.function.name, settings.alarms
         failed = f"{name}: more than {alarms.error_rate_percent} % of invocations failed"
-        metric_alarm(f"{name}-error-rate-alarm", failed, alarms.error_rate_percent, platform, self, comparison=ABOVE,
-                     queries=[
-                         query("errors", lambda_metric("Errors", function_name), 300),
-                         query("invocations", lambda_metric("Invocations", function_name), 300),
-                         expression("rate", "IF(invocations > 0, 100 * errors / invocations, 0)", "Error rate (%)")])
-        metric_alarm(f"{name}-p99-duration-alarm", f"{name}: p99 duration above {alarms.p99_duration_ms} ms",
-                     alarms.p99_duration_ms, platform, self,
-                     lambda_metric("Duration", function_name, extended_statistic="p99"), comparison=ABOVE)
+        metric_alarm(
+            f"{name}-error-rate-alarm",
+            failed,
+            alarms.error_rate_percent,
+            platform,
+            self,
+            comparison=ABOVE,
+            queries=[
+                query("errors", lambda_metric("Errors", function_name), 300),
+                query("invocations", lambda_metric("Invocations", function_name), 300),
+                expression("rate", "IF(invocations > 0, 100 * errors / invocations, 0)", "Error rate (%)"),
+            ],
+        )
+        metric_alarm(
+            f"{name}-p99-duration-alarm",
+            f"{name}: p99 duration above {alarms.p99_duration_ms} ms",
+            alarms.p99_duration_ms,
+            platform,
+            self,
+            lambda_metric("Duration", function_name, extended_statistic="p99"),
+            comparison=ABOVE,
+        )
         if settings.reserved_concurrency:
-            metric_alarm(f"{name}-concurrency-alarm",
-                         f"{name}: concurrent executions near the reserved limit ({settings.reserved_concurrency})",
-                         settings.reserved_concurrency * alarms.concurrency_percent / 100, platform, self,
-                         lambda_metric("ConcurrentExecutions", function_name, statistic="Maximum"))
-
+            metric_alarm(
+                f"{name}-concurrency-alarm",
+                f"{name}: concurrent executions near the reserved limit ({settings.reserved_concurrency})",
+                settings.reserved_concurrency * alarms.concurrency_percent / 100,
+                platform,
+                self,
+                lambda_metric("ConcurrentExecutions", function_name, statistic="Maximum"),
+            )

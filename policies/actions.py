@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from policies import iam_data
 
@@ -36,8 +36,12 @@ def granted_actions(action_patterns: Iterable[str], wanted: Iterable[str]) -> se
 
 @functools.lru_cache(maxsize=8192)
 def _granted_actions(action_patterns: tuple[str, ...], wanted: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(concrete for action in action_patterns for concrete in expand_action(action)
-                     if any(fnmatch.fnmatchcase(concrete, w) for w in wanted))
+    return frozenset(
+        concrete
+        for action in action_patterns
+        for concrete in expand_action(action)
+        if any(fnmatch.fnmatchcase(concrete, w) for w in wanted)
+    )
 
 
 def resource_matches(pattern: str, arn: str) -> bool:
@@ -65,8 +69,10 @@ def is_effectively_star(resource: str) -> bool:
     if not _WILDCARD.fullmatch(tokens[-1]):
         return False
     words = _resource_type_words(match["service"].lower())
-    return all(_WILDCARD.fullmatch(token) or (token in words and _WILDCARD.fullmatch(after))
-               for token, after in zip(tokens, [*tokens[1:], ""], strict=True))
+    return all(
+        _WILDCARD.fullmatch(token) or (token in words and _WILDCARD.fullmatch(after))
+        for token, after in zip(tokens, [*tokens[1:], ""], strict=True)
+    )
 
 
 _WILDCARD = re.compile(r"[*?]*\*[*?]*")

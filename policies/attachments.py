@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
@@ -26,14 +26,15 @@ class Attachment:
     """A managed policy attached to a role: by whom (``source``, ``where``), its ARN when known, and the
     Policy resource of the stack it names (None for an AWS-managed or external policy)."""
 
-    source: PolicyResource   # the attachment resource, or the role itself (managedPolicyArns)
-    where: str               # "policyArn", "managedPolicyArns[0]", "policyArns[1]"
-    arn: Optional[str]       # None when not known yet
-    policy: Optional[PolicyResource]  # the stack's aws:iam/policy:Policy, when the ARN names one
+    source: PolicyResource  # the attachment resource, or the role itself (managedPolicyArns)
+    where: str  # "policyArn", "managedPolicyArns[0]", "policyArns[1]"
+    arn: str | None  # None when not known yet
+    policy: PolicyResource | None  # the stack's aws:iam/policy:Policy, when the ARN names one
 
 
-def role_identity_documents(role: PolicyResource,
-                            resources: list[PolicyResource]) -> Iterator[tuple[PolicyResource, Document]]:
+def role_identity_documents(
+    role: PolicyResource, resources: list[PolicyResource]
+) -> Iterator[tuple[PolicyResource, Document]]:
     """Every identity document granting to ``role`` (a PolicyResource): inline policies, RolePolicy
     resources naming it, and the stack's Policy resources attached to it (see ``role_attachments``)."""
     for document in identity_documents(ROLE_TYPE, role.props):
@@ -49,8 +50,11 @@ def role_identity_documents(role: PolicyResource,
                 yield attachment.policy, document
 
 
-_ATTACHMENT_KEYS = {ROLE_POLICY_ATTACHMENT_TYPE: "policyArn", POLICY_ATTACHMENT_TYPE: "policyArn",
-                    ROLE_POLICY_ATTACHMENTS_EXCLUSIVE_TYPE: "policyArns"}
+_ATTACHMENT_KEYS = {
+    ROLE_POLICY_ATTACHMENT_TYPE: "policyArn",
+    POLICY_ATTACHMENT_TYPE: "policyArn",
+    ROLE_POLICY_ATTACHMENTS_EXCLUSIVE_TYPE: "policyArns",
+}
 
 
 def role_attachments(role: PolicyResource, resources: list[PolicyResource]) -> Iterator[Attachment]:
@@ -75,8 +79,13 @@ def _attached(holder: PolicyResource, key: str, source: PolicyResource, index: S
     else:
         unknown = False
     single = isinstance(value, str) or value is None
-    arns = [value] if isinstance(value, str) else [] if value is None else \
-        [_known_item(value, i) for i in range(len(value))]
+    arns = (
+        [value]
+        if isinstance(value, str)
+        else []
+        if value is None
+        else [_known_item(value, i) for i in range(len(value))]
+    )
     linked = [p for p in holder.property_dependencies.get(key, []) if p.resource_type == POLICY_TYPE]
     unmatched = list(linked)
     for index_, arn in enumerate(arns):

@@ -13,8 +13,10 @@ DEFAULT_PATTERN = "${name}-${hex(7)}"
 _SIZED = {"hex": "[0-9a-f]", "alphanum": "[0-9a-z]", "string": "[a-z]", "num": "[0-9]"}
 _EXPRESSION = re.compile(r"\$\{([^}]*)\}")
 # What a pattern may hold: text and Pulumi's autonaming expressions (the schema's check).
-PATTERN_SYNTAX = (r"^([^$]|\$\{(name|project|stack|organization|uuid|(hex|alphanum|string|num)\([1-9][0-9]*\)"
-                  r"|config\.[^}]+)\})*$")
+PATTERN_SYNTAX = (
+    r"^([^$]|\$\{(name|project|stack|organization|uuid|(hex|alphanum|string|num)\([1-9][0-9]*\)"
+    r"|config\.[^}]+)\})*$"
+)
 
 
 def is_autoname(physical_name: str, logical_name: str) -> bool:
@@ -30,7 +32,7 @@ def autoname_regex(pattern: str, logical_name: str, stack: str, project: str) ->
     ``${organization}`` and ``${config.<key>}`` (not in a resource's URN) any non-empty text."""
     parts, end = [], 0
     for match in _EXPRESSION.finditer(pattern):
-        literal = re.escape(pattern[end:match.start()])
+        literal = re.escape(pattern[end : match.start()])
         parts += [literal, _expression_regex(match.group(1), logical_name, stack, project)]
         end = match.end()
     parts.append(re.escape(pattern[end:]))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Optional
 
 # Values whose shape alone says what they are, whatever the variable is called.
 _SHAPES = (
@@ -23,27 +22,104 @@ _SHAPES = (
 )
 
 # Name words that say the value is a credential ...
-_CREDENTIAL_WORDS = {"PASSWORD", "PASSWD", "PWD", "PASS", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL",
-                     "CREDENTIALS", "PRIVATEKEY"}
-_CREDENTIAL_PAIRS = {("API", "KEY"), ("ACCESS", "KEY"), ("PRIVATE", "KEY"), ("SIGNING", "KEY"), ("AUTH", "KEY"),
-                     ("CLIENT", "KEY")}
+_CREDENTIAL_WORDS = {
+    "PASSWORD",
+    "PASSWD",
+    "PWD",
+    "PASS",
+    "PASSPHRASE",
+    "SECRET",
+    "TOKEN",
+    "APIKEY",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "PRIVATEKEY",
+}
+_CREDENTIAL_PAIRS = {
+    ("API", "KEY"),
+    ("ACCESS", "KEY"),
+    ("PRIVATE", "KEY"),
+    ("SIGNING", "KEY"),
+    ("AUTH", "KEY"),
+    ("CLIENT", "KEY"),
+}
 # ... unless the last word says it is where the credential is, or something about it.
-_REFERENCE_WORDS = {"ARN", "ARNS", "NAME", "NAMES", "ID", "IDS", "PARAM", "PARAMETER", "PARAMETERS", "PATH", "TABLE",
-                    "URL", "URI", "ENDPOINT", "BUCKET", "REGION", "FILE", "TTL", "SECONDS", "MINUTES", "HOURS", "DAYS",
-                    "ENABLED", "DISABLED", "HEADER", "TYPE", "LENGTH", "FIELD", "VERSION", "STAGE", "PREFIX", "ROLE",
-                    "QUEUE", "TOPIC", "HOST", "PORT", "USER", "USERNAME", "EXPIRY", "TIMEOUT", "LIMIT", "COUNT",
-                    "KEY_ID", "ALIAS", "LOCATION", "SOURCE", "PROVIDER", "STORE", "VAULT", "MODE", "POLICY", "FORMAT",
-                    "ISSUER", "AUDIENCE", "SCOPE", "SCOPES", "KIND", "SIZE", "ROTATION", "EXPIRES", "LIFETIME"}
+_REFERENCE_WORDS = {
+    "ARN",
+    "ARNS",
+    "NAME",
+    "NAMES",
+    "ID",
+    "IDS",
+    "PARAM",
+    "PARAMETER",
+    "PARAMETERS",
+    "PATH",
+    "TABLE",
+    "URL",
+    "URI",
+    "ENDPOINT",
+    "BUCKET",
+    "REGION",
+    "FILE",
+    "TTL",
+    "SECONDS",
+    "MINUTES",
+    "HOURS",
+    "DAYS",
+    "ENABLED",
+    "DISABLED",
+    "HEADER",
+    "TYPE",
+    "LENGTH",
+    "FIELD",
+    "VERSION",
+    "STAGE",
+    "PREFIX",
+    "ROLE",
+    "QUEUE",
+    "TOPIC",
+    "HOST",
+    "PORT",
+    "USER",
+    "USERNAME",
+    "EXPIRY",
+    "TIMEOUT",
+    "LIMIT",
+    "COUNT",
+    "KEY_ID",
+    "ALIAS",
+    "LOCATION",
+    "SOURCE",
+    "PROVIDER",
+    "STORE",
+    "VAULT",
+    "MODE",
+    "POLICY",
+    "FORMAT",
+    "ISSUER",
+    "AUDIENCE",
+    "SCOPE",
+    "SCOPES",
+    "KIND",
+    "SIZE",
+    "ROTATION",
+    "EXPIRES",
+    "LIFETIME",
+}
 
 # A reference to where a secret is kept: an ARN, a parameter path, a CloudFormation dynamic reference, a
 # lower-case secret or parameter name made of words (prod/slack-token, app.db.password), a URL.
-_REFERENCE = re.compile(r"arn:aws[a-z-]*:.*|/.*|\{\{resolve:.*\}\}|\$\{.*\}|[a-z][a-z0-9+.-]*://\S*"
-                        r"|[a-z0-9_]+([./-][a-z0-9_]+)+", re.DOTALL)
+_REFERENCE = re.compile(
+    r"arn:aws[a-z-]*:.*|/.*|\{\{resolve:.*\}\}|\$\{.*\}|[a-z][a-z0-9+.-]*://\S*"
+    r"|[a-z0-9_]+([./-][a-z0-9_]+)+",
+    re.DOTALL,
+)
 _NOT_A_SECRET = re.compile(r"(true|false|yes|no|on|off|none|null|-?\d+(\.\d+)?)", re.IGNORECASE)
 _SHORTEST_SECRET = 6
 
 
-def shaped_credential(value: str) -> Optional[str]:
+def shaped_credential(value: str) -> str | None:
     """The kind of credential ``value`` contains by its shape alone, or None."""
     return next((kind for kind, shape in _SHAPES if shape.search(value)), None)
 
@@ -68,7 +144,7 @@ def is_literal_secret(value: str) -> bool:
     return len(value) >= _SHORTEST_SECRET and not _NOT_A_SECRET.fullmatch(value) and not _REFERENCE.fullmatch(value)
 
 
-def plain_credential(name: str, value: str) -> Optional[str]:
+def plain_credential(name: str, value: str) -> str | None:
     """What kind of credential the setting ``name`` = ``value`` holds in plain text, or None."""
     shaped = shaped_credential(value)
     if shaped:

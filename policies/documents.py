@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any
 
 from pulumi_policy import ReportViolation
 from pulumi_policy.proxy import UnknownValueError
@@ -49,8 +49,9 @@ class Statement:
         """Whether a principal is ``*``: anyone (``"Principal": "*"``, ``{"AWS": "*"}``, ...), or an AWS
         principal with a wildcard in it (``arn:aws:iam::*:role/x``): IAM matches no partial wildcard in a
         principal, so scanners and this pack read it as meant for every account."""
-        return any("*" in ids for ids in self.principals.values()) \
-            or any("*" in principal for principal in self.principals.get("AWS", []))
+        return any("*" in ids for ids in self.principals.values()) or any(
+            "*" in principal for principal in self.principals.get("AWS", [])
+        )
 
     def condition_keys(self) -> set[str]:
         """Every condition key, lower-cased (AWS compares them case-insensitively)."""
@@ -74,10 +75,10 @@ class Statement:
                 keys.update(key.lower() for key, values in block.items() if not _matches_anything(values))
         return keys
 
-    def restricting_values(self, key: str) -> Optional[list[Any]]:
+    def restricting_values(self, key: str) -> list[Any] | None:
         """The values a restricting condition (see ``restricting_keys``) gives ``key`` (case-insensitive),
         all operators together; None when no restricting condition names it."""
-        found: Optional[list[Any]] = None
+        found: list[Any] | None = None
         for operator, block in self.conditions.items():
             if not _restricts(operator, self.effect == "Deny"):
                 continue
@@ -88,14 +89,34 @@ class Statement:
 
 
 _POSITIVE_OPERATORS = {
-    "stringequals", "stringequalsignorecase", "stringlike",
-    "numericequals", "numericlessthan", "numericlessthanequals", "numericgreaterthan", "numericgreaterthanequals",
-    "dateequals", "datelessthan", "datelessthanequals", "dategreaterthan", "dategreaterthanequals",
-    "bool", "binaryequals", "ipaddress", "arnequals", "arnlike",
+    "stringequals",
+    "stringequalsignorecase",
+    "stringlike",
+    "numericequals",
+    "numericlessthan",
+    "numericlessthanequals",
+    "numericgreaterthan",
+    "numericgreaterthanequals",
+    "dateequals",
+    "datelessthan",
+    "datelessthanequals",
+    "dategreaterthan",
+    "dategreaterthanequals",
+    "bool",
+    "binaryequals",
+    "ipaddress",
+    "arnequals",
+    "arnlike",
 }
 _NEGATED_OPERATORS = {
-    "stringnotequals", "stringnotequalsignorecase", "stringnotlike", "numericnotequals", "datenotequals",
-    "notipaddress", "arnnotequals", "arnnotlike",
+    "stringnotequals",
+    "stringnotequalsignorecase",
+    "stringnotlike",
+    "numericnotequals",
+    "datenotequals",
+    "notipaddress",
+    "arnnotequals",
+    "arnnotlike",
 }
 _MATCH_ANYTHING = {"*", "0.0.0.0/0", "::/0"}
 
@@ -111,8 +132,10 @@ def _restricts(operator: str, negated: bool) -> bool:
 
 
 def _matches_anything(values: Any) -> bool:
-    return any(isinstance(value, str) and value.strip() in _MATCH_ANYTHING
-               for value in (values if isinstance(values, list) else [values]))
+    return any(
+        isinstance(value, str) and value.strip() in _MATCH_ANYTHING
+        for value in (values if isinstance(values, list) else [values])
+    )
 
 
 def parse_policy_document(document: Any) -> list[Statement]:
@@ -195,13 +218,14 @@ def _conditions(value: Any, index: int) -> dict[str, dict[str, Any]]:
 
 # --- the documents a resource carries ------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Document:
     """One IAM policy document a resource carries, and where it sits on the resource."""
 
-    where: str     # "policy", "inlinePolicies[0].policy", "assumeRolePolicy"
-    text: Any      # the JSON string (or mapping) as given
-    kind: str      # "identity" | "trust"
+    where: str  # "policy", "inlinePolicies[0].policy", "assumeRolePolicy"
+    text: Any  # the JSON string (or mapping) as given
+    kind: str  # "identity" | "trust"
 
     def statements(self) -> list[Statement]:
         """The document's statements; none when it does not parse (iam-policy-document-valid reports that)."""
@@ -211,8 +235,7 @@ class Document:
             return []
 
 
-def statements_or_report(document: Any, what: str,
-                         report_violation: ReportViolation) -> Optional[list[Statement]]:
+def statements_or_report(document: Any, what: str, report_violation: ReportViolation) -> list[Statement] | None:
     """A resource policy's statements; None once reported as unparsable (``what``: 'the key policy of "k"')."""
     try:
         return parse_policy_document(document)
@@ -221,8 +244,9 @@ def statements_or_report(document: Any, what: str,
         return None
 
 
-def identity_documents(resource_type: str, props: Mapping[str, Any],
-                       unknowns: Optional[list[UnknownValueError]] = None) -> Iterator[Document]:
+def identity_documents(
+    resource_type: str, props: Mapping[str, Any], unknowns: list[UnknownValueError] | None = None
+) -> Iterator[Document]:
     """The identity policies of a Policy, RolePolicy, UserPolicy, GroupPolicy or Role (inline).
 
     A document not known yet raises UnknownValueError; with ``unknowns``, a Role's unknown inline
@@ -247,7 +271,7 @@ def identity_documents(resource_type: str, props: Mapping[str, Any],
                 yield Document(f"inlinePolicies[{index}].policy", document, "identity")
 
 
-def trust_document(resource_type: str, props: Mapping[str, Any]) -> Optional[Document]:
+def trust_document(resource_type: str, props: Mapping[str, Any]) -> Document | None:
     if resource_type != ROLE_TYPE:
         return None
     document = props.get("assumeRolePolicy")
@@ -256,8 +280,10 @@ def trust_document(resource_type: str, props: Mapping[str, Any]) -> Optional[Doc
 
 # --- values not known yet: rules check every known document, then report the first unknown one ------------
 
-def known_statements(documents: Iterable[Document],
-                     unknowns: list[UnknownValueError]) -> Iterator[tuple[Document, Statement]]:
+
+def known_statements(
+    documents: Iterable[Document], unknowns: list[UnknownValueError]
+) -> Iterator[tuple[Document, Statement]]:
     """Every statement of the known ``documents``; a document not known yet goes to ``unknowns``."""
     for document in documents:
         try:

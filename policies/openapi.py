@@ -12,13 +12,13 @@ is unauthenticated (``NONE``): an API key identifies a usage plan, not a caller.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from typing import Any
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method")
 _AUTHTYPES = {"awssigv4": "AWS_IAM", "cognito_user_pools": "COGNITO_USER_POOLS", "custom": "CUSTOM"}
-_AUTHORIZER_TYPES = {"token": "CUSTOM", "request": "CUSTOM", "cognito_user_pools": "COGNITO_USER_POOLS",
-                     "jwt": "JWT"}
+_AUTHORIZER_TYPES = {"token": "CUSTOM", "request": "CUSTOM", "cognito_user_pools": "COGNITO_USER_POOLS", "jwt": "JWT"}
 
 
 class OpenApiError(ValueError):
@@ -27,9 +27,9 @@ class OpenApiError(ValueError):
 
 @dataclass(frozen=True)
 class Operation:
-    method: str          # "GET", "ANY" for x-amazon-apigateway-any-method
+    method: str  # "GET", "ANY" for x-amazon-apigateway-any-method
     path: str
-    authorization: str   # AWS_IAM, COGNITO_USER_POOLS, CUSTOM, JWT or NONE
+    authorization: str  # AWS_IAM, COGNITO_USER_POOLS, CUSTOM, JWT or NONE
 
     @property
     def key(self) -> str:
@@ -38,8 +38,10 @@ class Operation:
 
 def operations(body: Any) -> Iterator[Operation]:
     document = _load(body)
-    schemes = {**_mapping(document.get("securityDefinitions")),
-               **_mapping(_mapping(document.get("components")).get("securitySchemes"))}
+    schemes = {
+        **_mapping(document.get("securityDefinitions")),
+        **_mapping(_mapping(document.get("components")).get("securitySchemes")),
+    }
     default_security = document.get("security")
     for path, item in _mapping(document.get("paths")).items():
         for method, operation in _mapping(item).items():
@@ -66,6 +68,7 @@ def _load(body: Any) -> dict[str, Any]:
 
 def _yaml(body: str) -> Any:
     import yaml
+
     try:
         return yaml.safe_load(body)
     except yaml.YAMLError as error:
@@ -80,7 +83,7 @@ def _authorization(security: Any, schemes: dict[str, Any]) -> str:
     """The first API Gateway authorization among the requirements; NONE if an alternative has none."""
     if not isinstance(security, list) or not security:
         return "NONE"
-    found: Optional[str] = None
+    found: str | None = None
     for requirement in security:
         types = [_scheme_type(schemes.get(name)) for name in _mapping(requirement)]
         types = [t for t in types if t is not None]
@@ -90,7 +93,7 @@ def _authorization(security: Any, schemes: dict[str, Any]) -> str:
     return found or "NONE"
 
 
-def _scheme_type(scheme: Any) -> Optional[str]:
+def _scheme_type(scheme: Any) -> str | None:
     scheme = _mapping(scheme)
     authtype = str(scheme.get("x-amazon-apigateway-authtype", "")).lower()
     if authtype in _AUTHTYPES:

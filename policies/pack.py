@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
@@ -33,7 +33,7 @@ PACK_ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
 # Settings' defaults live in each policy's config schema, where the engine applies them.
 # Keep this None: an initial_config entry without "enforcementLevel" reaches the engine as
 # ADVISORY (the protobuf enum's zero value) and silently demotes that policy.
-INITIAL_CONFIG: Optional[dict[str, Any]] = None
+INITIAL_CONFIG: dict[str, Any] | None = None
 
 
 def build_policies() -> list[Policy]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
-from typing import Iterator, Optional
+from collections.abc import Iterable, Iterator
 
 from policies.documents import Statement
 
@@ -20,7 +19,7 @@ ARN_VALUED_KEYS = ("aws:principalarn", "aws:sourcearn")
 _ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):.*")
 
 
-def principal_account(principal: str) -> Optional[str]:
+def principal_account(principal: str) -> str | None:
     """The account a principal (``123456789012``, ``arn:aws:iam::123456789012:role/x``) belongs to."""
     match = _ACCOUNT_PRINCIPAL.fullmatch(principal)
     return (match.group(1) or match.group(2)) if match else None
@@ -33,8 +32,12 @@ def unrestricted_public_allows(statements: list[Statement], keys: Iterable[str])
     wanted = {key.lower() for key in keys}
     denials = [s for s in statements if s.effect == "Deny" and s.is_public and s.restricting_keys() & wanted]
     for statement in statements:
-        if statement.allows and statement.is_public and not statement.restricting_keys() & wanted \
-                and not any(_covers(deny, statement) for deny in denials):
+        if (
+            statement.allows
+            and statement.is_public
+            and not statement.restricting_keys() & wanted
+            and not any(_covers(deny, statement) for deny in denials)
+        ):
             yield statement
 
 
@@ -57,7 +60,7 @@ def foreign_accounts(statement: Statement, own_accounts: set[str]) -> list[tuple
     return [(shown, account) for shown, account in found if account and account not in own_accounts]
 
 
-def _condition_account(key: str, value: str) -> Optional[str]:
+def _condition_account(key: str, value: str) -> str | None:
     if key in ACCOUNT_VALUED_KEYS:
         return value if re.fullmatch(r"\d{12}", value) else None
     match = _ARN_ACCOUNT.fullmatch(value)
@@ -68,8 +71,9 @@ def _covers(deny: Statement, allow: Statement) -> bool:
     """Whether a "Deny * unless" applies to every action and resource the Allow grants."""
     if deny.not_actions or deny.not_resources or allow.not_actions or allow.not_resources:
         return False
-    return _all_matched(allow.actions, deny.actions, case_sensitive=False) \
-        and _all_matched(allow.resources, deny.resources, case_sensitive=True)
+    return _all_matched(allow.actions, deny.actions, case_sensitive=False) and _all_matched(
+        allow.resources, deny.resources, case_sensitive=True
+    )
 
 
 def _all_matched(granted: list[str], patterns: list[str], case_sensitive: bool) -> bool:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, TypeVar, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from pulumi_policy import PolicyResource, StackValidationArgs
 
@@ -35,8 +36,10 @@ def applies_to(*resource_types: str) -> Callable[[_Check], _Check]:
         @functools.wraps(check)
         def checked(args: Any, *rest: Any) -> Any:
             return check(args, *rest) if args.resource_type in types else None
+
         checked.resource_types = types  # type: ignore[attr-defined]
         return cast(_Check, checked)
+
     return decorate
 
 

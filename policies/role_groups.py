@@ -32,7 +32,7 @@ class Grants:
 @dataclass
 class RoleGrants:
     role: Any
-    key: frozenset[str]   # the role's names: roles with the same key share ``shared``
+    key: frozenset[str]  # the role's names: roles with the same key share ``shared``
     shared: Grants
     own: Grants
 
@@ -44,18 +44,25 @@ def role_grants(roles: list[Any], resources: list[Any]) -> list[RoleGrants]:
     for role in roles:
         key = frozenset(role_refs(role))
         if key not in shared:
-            shared[key] = _grants(index.naming_refs(key, (ROLE_POLICY_TYPE,)),
-                                  index.naming_refs(key, _ATTACHING), [], index, set())
+            shared[key] = _grants(
+                index.naming_refs(key, (ROLE_POLICY_TYPE,)), index.naming_refs(key, _ATTACHING), [], index, set()
+            )
         seen = {a.policy.urn for a in shared[key].attachments if a.policy is not None}
-        own = _grants(index.naming_urn_only(role, key, (ROLE_POLICY_TYPE,)),
-                      index.naming_urn_only(role, key, _ATTACHING), [role], index, seen)
+        own = _grants(
+            index.naming_urn_only(role, key, (ROLE_POLICY_TYPE,)),
+            index.naming_urn_only(role, key, _ATTACHING),
+            [role],
+            index,
+            seen,
+        )
         own.documents[:0] = [(role, d) for d in identity_documents(ROLE_TYPE, role.props)]
         found.append(RoleGrants(role, key, shared[key], own))
     return found
 
 
-def _grants(role_policies: list[Any], attaching: list[Any], roles: list[Any], index: StackIndex,
-            seen: set[str]) -> Grants:
+def _grants(
+    role_policies: list[Any], attaching: list[Any], roles: list[Any], index: StackIndex, seen: set[str]
+) -> Grants:
     grants = Grants()
     for resource in role_policies:
         grants.documents.extend((resource, d) for d in identity_documents(ROLE_POLICY_TYPE, resource.props))
@@ -66,8 +73,9 @@ def _grants(role_policies: list[Any], attaching: list[Any], roles: list[Any], in
     for attachment in grants.attachments:
         if attachment.policy is not None and attachment.policy.urn not in seen:
             seen.add(attachment.policy.urn)
-            grants.documents.extend((attachment.policy, d)
-                                    for d in identity_documents(POLICY_TYPE, attachment.policy.props))
+            grants.documents.extend(
+                (attachment.policy, d) for d in identity_documents(POLICY_TYPE, attachment.policy.props)
+            )
     return grants
 
 

@@ -23,9 +23,9 @@ def exemptions_schema(what: str) -> dict[str, Any]:
             "required": ["name", "reason"],
         },
         "default": [],
-        "description": f"{what} this policy skips, each {{\"name\": ..., \"reason\": ...}}. A name matches "
-                       "a resource's logical name, or a physical name equal to it or auto-named from it "
-                       "(the name, \"-\", and Pulumi's 7-hex-digit suffix).",
+        "description": f'{what} this policy skips, each {{"name": ..., "reason": ...}}. A name matches '
+        "a resource's logical name, or a physical name equal to it or auto-named from it "
+        '(the name, "-", and Pulumi\'s 7-hex-digit suffix).',
     }
 
 
@@ -34,7 +34,10 @@ PARTIAL_INPUT = "partialInput"
 
 def partial_input_schema() -> dict[str, Any]:
     """The ``partialInput`` setting of a stack policy that would otherwise conclude from an absent resource."""
-    return {"type": "boolean", "default": False,
-            "description": "The resources lack the stack's unchanged ones (a `pulumi preview --json` without "
-                           "--show-sames; `python -m preview` sets it): the policy then draws no conclusion "
-                           "from a resource that is absent."}
+    return {
+        "type": "boolean",
+        "default": False,
+        "description": "The resources lack the stack's unchanged ones (a `pulumi preview --json` without "
+        "--show-sames; `python -m preview` sets it): the policy then draws no conclusion "
+        "from a resource that is absent.",
+    }

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping
-from typing import Any, Callable, Optional
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from pulumi_policy import PolicyConfigSchema
 
@@ -18,7 +18,7 @@ class PolicyConfigError(ValueError):
     """A setting the policy's config schema refuses, or an invalid pack config: the engine would not run the pack."""
 
 
-def schema_defaults(schema: Optional[PolicyConfigSchema]) -> dict[str, Any]:
+def schema_defaults(schema: PolicyConfigSchema | None) -> dict[str, Any]:
     if schema is None:
         return {}
     return {key: copy.deepcopy(spec["default"]) for key, spec in schema.properties.items() if "default" in spec}
@@ -28,12 +28,15 @@ def policy_settings(args: Any, schema: PolicyConfigSchema) -> dict[str, Any]:
     """``args`` is the ResourceValidationArgs or StackValidationArgs of the running policy."""
     config = dict(args.get_config())
     # {**schema_defaults(schema), **config}, copying only the defaults the config leaves out
-    settings = {key: config[key] if key in config else copy.deepcopy(spec["default"])
-                for key, spec in (schema.properties if schema else {}).items() if "default" in spec}
+    settings = {
+        key: config[key] if key in config else copy.deepcopy(spec["default"])
+        for key, spec in (schema.properties if schema else {}).items()
+        if "default" in spec
+    }
     return {**settings, **config}
 
 
-def config_errors(schema: Optional[PolicyConfigSchema], properties: Mapping[str, Any]) -> list[str]:
+def config_errors(schema: PolicyConfigSchema | None, properties: Mapping[str, Any]) -> list[str]:
     """Problems of a policy's settings under its schema, as the engine would refuse them."""
     if schema is None:
         return []

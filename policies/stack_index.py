@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any
 
 from pulumi_policy.proxy import UnknownValueError
 
@@ -63,7 +63,7 @@ class StackIndex:
         positions = [p for p in sorted(self._by_urn.get(role.urn, ())) if not any(p in s for s in shared)]
         return [self._resources[p] for p in positions if self._resources[p].resource_type in types]
 
-    def policy_for(self, arn: str) -> Optional[Any]:
+    def policy_for(self, arn: str) -> Any | None:
         """The stack's Policy whose ARN is ``arn``; at preview a new Policy's ARN is unknown, so one whose
         known name and path end the ARN (``arn:aws:iam::<account>:policy<path><name>``) counts too."""
         if arn in self._policy_by_arn:
@@ -72,8 +72,11 @@ class StackIndex:
             return None
         for policy in self.policies:
             name = known_str(policy.props, "name")
-            if known_or_none(policy.props, "arn") is None and name is not None \
-                    and arn.endswith(":policy" + (known_str(policy.props, "path") or "/") + name):
+            if (
+                known_or_none(policy.props, "arn") is None
+                and name is not None
+                and arn.endswith(":policy" + (known_str(policy.props, "path") or "/") + name)
+            ):
                 return policy
         return None
 
@@ -102,12 +105,12 @@ def role_refs(role: Any) -> set[str]:
     return {v for v in (known_or_none(role.props, k) for k in ("name", "id", "arn")) if isinstance(v, str) and v}
 
 
-def known_str(props: Mapping[str, Any], key: str) -> Optional[str]:
+def known_str(props: Mapping[str, Any], key: str) -> str | None:
     value = known_or_none(props, key)
     return value if isinstance(value, str) and value else None
 
 
-def known_item(values: Any, index: int) -> Optional[str]:
+def known_item(values: Any, index: int) -> str | None:
     try:
         value = values[index]
     except UnknownValueError:

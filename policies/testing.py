@@ -26,9 +26,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.rpc import UNKNOWN
@@ -50,8 +50,20 @@ from policies.diagnostics import Violation
 from policies.settings import PolicyConfigError, config_errors, schema_defaults
 
 __all__ = [
-    "UNKNOWN", "PolicyConfigError", "Resource", "Violation", "assert_passes", "assert_violates", "from_record",
-    "from_stack_export", "remediate", "resource", "resource_args", "run_pack", "run_policy", "stack_args",
+    "UNKNOWN",
+    "PolicyConfigError",
+    "Resource",
+    "Violation",
+    "assert_passes",
+    "assert_violates",
+    "from_record",
+    "from_stack_export",
+    "remediate",
+    "resource",
+    "resource_args",
+    "run_pack",
+    "run_policy",
+    "stack_args",
 ]
 
 PROJECT = "iam-platform"
@@ -66,9 +78,9 @@ class Resource:
     type: str
     name: str
     props: dict[str, Any] = field(default_factory=dict)
-    outputs: Optional[dict[str, Any]] = None
+    outputs: dict[str, Any] | None = None
     urn: str = ""
-    parent: Optional[str] = None
+    parent: str | None = None
     dependencies: list[str] = field(default_factory=list)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     protect: bool = False
@@ -85,18 +97,32 @@ class Resource:
 Target = Resource | Sequence[Resource]
 
 
-def resource(type_: str, name: str, props: Optional[dict[str, Any]] = None, *,
-             outputs: Optional[dict[str, Any]] = None, parent: Union[Resource, str, None] = None,
-             dependencies: Iterable[Union[Resource, str]] = (),
-             property_dependencies: Optional[Mapping[str, Iterable[Union[Resource, str]]]] = None,
-             protect: bool = False, stack: str = STACK, project: str = PROJECT) -> Resource:
+def resource(
+    type_: str,
+    name: str,
+    props: dict[str, Any] | None = None,
+    *,
+    outputs: dict[str, Any] | None = None,
+    parent: Resource | str | None = None,
+    dependencies: Iterable[Resource | str] = (),
+    property_dependencies: Mapping[str, Iterable[Resource | str]] | None = None,
+    protect: bool = False,
+    stack: str = STACK,
+    project: str = PROJECT,
+) -> Resource:
     """A resource; ``parent``, ``dependencies`` and ``property_dependencies`` take resources or URNs."""
     return Resource(
-        type=type_, name=name, props=dict(props or {}), outputs=None if outputs is None else dict(outputs),
+        type=type_,
+        name=name,
+        props=dict(props or {}),
+        outputs=None if outputs is None else dict(outputs),
         parent=_urn(parent) if parent is not None else None,
         dependencies=[_urn(d) for d in dependencies],
         property_dependencies={k: [_urn(d) for d in v] for k, v in (property_dependencies or {}).items()},
-        protect=protect, stack=stack, project=project)
+        protect=protect,
+        stack=stack,
+        project=project,
+    )
 
 
 def from_record(record: Mapping[str, Any]) -> Resource:
@@ -104,11 +130,19 @@ def from_record(record: Mapping[str, Any]) -> Resource:
     outputs, parent, dependencies, propertyDependencies, protect``)."""
     urn = str(record["urn"])
     stack, project = urn.removeprefix("urn:pulumi:").split("::")[:2]
-    return Resource(type=record["type"], name=record.get("name") or urn.rsplit("::", 1)[-1],
-                    props=dict(record.get("inputs") or {}), outputs=dict(record.get("outputs") or {}), urn=urn,
-                    parent=record.get("parent") or None, dependencies=list(record.get("dependencies") or []),
-                    property_dependencies={k: list(v) for k, v in (record.get("propertyDependencies") or {}).items()},
-                    protect=bool(record.get("protect")), stack=stack, project=project)
+    return Resource(
+        type=record["type"],
+        name=record.get("name") or urn.rsplit("::", 1)[-1],
+        props=dict(record.get("inputs") or {}),
+        outputs=dict(record.get("outputs") or {}),
+        urn=urn,
+        parent=record.get("parent") or None,
+        dependencies=list(record.get("dependencies") or []),
+        property_dependencies={k: list(v) for k, v in (record.get("propertyDependencies") or {}).items()},
+        protect=bool(record.get("protect")),
+        stack=stack,
+        project=project,
+    )
 
 
 def from_stack_export(document: Mapping[str, Any]) -> list[Resource]:
@@ -116,11 +150,12 @@ def from_stack_export(document: Mapping[str, Any]) -> list[Resource]:
     return [from_record(r) for r in document["deployment"]["resources"] if not r.get("delete")]
 
 
-def _urn(value: Union[Resource, str]) -> str:
+def _urn(value: Resource | str) -> str:
     return value.urn if isinstance(value, Resource) else value
 
 
 # --- arguments, built as the analyzer builds them -------------------------------------------
+
 
 def proxied(props: Mapping[str, Any]) -> Mapping[str, Any]:
     """Plain properties → the read-only, unknown-checking proxy a policy receives."""
@@ -129,7 +164,7 @@ def proxied(props: Mapping[str, Any]) -> Mapping[str, Any]:
     return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
 
 
-def settings_for(policy: Optional[Policy], config: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
+def settings_for(policy: Policy | None, config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Schema defaults, then ``config``; raises PolicyConfigError for a setting the schema refuses."""
     config = {k: v for k, v in dict(config or {}).items() if k != "enforcementLevel"}
     schema = policy.config_schema if policy is not None else None
@@ -142,35 +177,48 @@ def settings_for(policy: Optional[Policy], config: Optional[Mapping[str, Any]] =
 
 
 def _options(res: Resource) -> PolicyResourceOptions:
-    return PolicyResourceOptions(protect=res.protect, ignore_changes=[], delete_before_replace=None, aliases=[],
-                                 custom_timeouts=PolicyCustomTimeouts(0, 0, 0), additional_secret_outputs=[],
-                                 parent=res.parent)
+    return PolicyResourceOptions(
+        protect=res.protect,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=[],
+        parent=res.parent,
+    )
 
 
-def resource_args(res: Resource, *, policy: Optional[Policy] = None,
-                  config: Optional[Mapping[str, Any]] = None) -> ResourceValidationArgs:
+def resource_args(
+    res: Resource, *, policy: Policy | None = None, config: Mapping[str, Any] | None = None
+) -> ResourceValidationArgs:
     """What a ResourceValidationPolicy receives for ``res`` (its inputs)."""
-    return ResourceValidationArgs(res.type, proxied(res.props), res.urn, res.name, _options(res), None,
-                                  settings_for(policy, config), {})
+    return ResourceValidationArgs(
+        res.type, proxied(res.props), res.urn, res.name, _options(res), None, settings_for(policy, config), {}
+    )
 
 
-def stack_args(resources: Sequence[Resource], *, policy: Optional[Policy] = None,
-               config: Optional[Mapping[str, Any]] = None) -> StackValidationArgs:
+def stack_args(
+    resources: Sequence[Resource], *, policy: Policy | None = None, config: Mapping[str, Any] | None = None
+) -> StackValidationArgs:
     """What a StackValidationPolicy receives: every resource's outputs, linked by parent and dependencies."""
-    built = {r.urn: PolicyResource(r.type, proxied(r.outputs or {}), r.urn, r.name, _options(r), None, None, [], {})
-             for r in resources}
+    built = {
+        r.urn: PolicyResource(r.type, proxied(r.outputs or {}), r.urn, r.name, _options(r), None, None, [], {})
+        for r in resources
+    }
     for r in resources:
         policy_resource = built[r.urn]
         policy_resource.parent = built.get(r.parent) if r.parent else None
         policy_resource.dependencies = [built[d] for d in r.dependencies if d in built]
-        policy_resource.property_dependencies = {k: [built[d] for d in v if d in built]
-                                                 for k, v in r.property_dependencies.items()}
+        policy_resource.property_dependencies = {
+            k: [built[d] for d in v if d in built] for k, v in r.property_dependencies.items()
+        }
     return StackValidationArgs(list(built.values()), settings_for(policy, config), {})
 
 
 # --- running ---------------------------------------------------------------------------------
 
-def run_policy(policy: Policy, target: Target, config: Optional[Mapping[str, Any]] = None) -> list[Violation]:
+
+def run_policy(policy: Policy, target: Target, config: Mapping[str, Any] | None = None) -> list[Violation]:
     """Run one policy on one resource or a list; its violations in report order.
 
     ``config`` may carry ``enforcementLevel``; a "disabled" policy reports nothing.
@@ -196,13 +244,15 @@ def run_policy(policy: Policy, target: Target, config: Optional[Mapping[str, Any
     return violations
 
 
-def run_pack(target: Target, pack_config: Optional[Mapping[str, Any]] = None,
-             policies: Optional[Sequence[Policy]] = None) -> list[Violation]:
+def run_pack(
+    target: Target, pack_config: Mapping[str, Any] | None = None, policies: Sequence[Policy] | None = None
+) -> list[Violation]:
     """Every policy of the pack (or ``policies``); ``pack_config`` is shaped like ``--policy-pack-config``
     (``{"policy": "advisory"}`` or ``{"policy": {"enforcementLevel": ..., "setting": ...}}``; ``all`` sets
     every level)."""
     if policies is None:
         from policies.pack import build_policies
+
         policies = build_policies()
     pack_config = dict(pack_config or {})
     everything = pack_config.get("all")
@@ -211,14 +261,16 @@ def run_pack(target: Target, pack_config: Optional[Mapping[str, Any]] = None,
         config = pack_config.get(policy.name, {})
         config = {"enforcementLevel": config} if isinstance(config, str) else dict(config)
         if everything is not None and "enforcementLevel" not in config:
-            config["enforcementLevel"] = everything if isinstance(everything, str) else everything.get(
-                "enforcementLevel")
+            config["enforcementLevel"] = (
+                everything if isinstance(everything, str) else everything.get("enforcementLevel")
+            )
         violations += run_policy(policy, target, config)
     return violations
 
 
-def remediate(policy: ResourceValidationPolicy, res: Resource,
-              config: Optional[Mapping[str, Any]] = None) -> Optional[dict[str, Any]]:
+def remediate(
+    policy: ResourceValidationPolicy, res: Resource, config: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
     """The properties the policy's remediation returns for ``res``, or None when it changes nothing."""
     result: Any = policy.remediate(resource_args(res, policy=policy, config=config))
     if inspect.isawaitable(result):
@@ -226,18 +278,19 @@ def remediate(policy: ResourceValidationPolicy, res: Resource,
     return None if result is None else dict(result)
 
 
-def _level(policy: Policy, config: Optional[Mapping[str, Any]]) -> str:
+def _level(policy: Policy, config: Mapping[str, Any] | None) -> str:
     given = (config or {}).get("enforcementLevel") if isinstance(config, Mapping) else None
     if given:
         return str(given)
     return (policy.enforcement_level or EnforcementLevel.MANDATORY).value
 
 
-def _reporter(policy: Policy, level: str, default_urn: str, into: list[Violation], known: Optional[set[str]]):
-    def report_violation(message: str, urn: Optional[str] = None) -> None:
+def _reporter(policy: Policy, level: str, default_urn: str, into: list[Violation], known: set[str] | None):
+    def report_violation(message: str, urn: str | None = None) -> None:
         if known is None or not urn or urn not in known:
             urn = default_urn  # as the engine files it
         into.append(Violation(policy.name, level, urn, message))
+
     return report_violation
 
 
@@ -247,8 +300,9 @@ def _call(policy: Policy, run, level: str, urn: str, into: list[Violation]) -> N
         if inspect.isawaitable(result):
             asyncio.new_event_loop().run_until_complete(result)
     except UnknownValueError as error:
-        into.append(Violation(policy.name, "advisory", urn, f"can't run policy '{policy.name}' during preview: "
-                                                            f"{error.message}"))
+        into.append(
+            Violation(policy.name, "advisory", urn, f"can't run policy '{policy.name}' during preview: {error.message}")
+        )
 
 
 def _stack_urn(resources: Sequence[Resource]) -> str:
@@ -260,21 +314,38 @@ def _stack_urn(resources: Sequence[Resource]) -> str:
 
 # --- assertions ------------------------------------------------------------------------------
 
-def assert_violates(violations: Sequence[Violation], policy: str, *, contains: Optional[str] = None,
-                    urn: Optional[str] = None, level: Optional[str] = None, count: Optional[int] = None) -> Violation:
+
+def assert_violates(
+    violations: Sequence[Violation],
+    policy: str,
+    *,
+    contains: str | None = None,
+    urn: str | None = None,
+    level: str | None = None,
+    count: int | None = None,
+) -> Violation:
     """At least one (or exactly ``count``) violation of ``policy`` matching; returns the first."""
-    matching = [v for v in violations if v.policy == policy and (contains is None or contains in v.message)
-                and (urn is None or v.urn == urn) and (level is None or v.level == level)]
+    matching = [
+        v
+        for v in violations
+        if v.policy == policy
+        and (contains is None or contains in v.message)
+        and (urn is None or v.urn == urn)
+        and (level is None or v.level == level)
+    ]
     if not matching or (count is not None and len(matching) != count):
         shown = "\n".join(f"  [{v.level}] {v.policy} {v.urn}: {v.message}" for v in violations) or "  (none)"
-        wanted = f"{count if count is not None else 'a'} violation(s) of {policy}" + (
-            f" containing {contains!r}" if contains else "") + (f" at {urn}" if urn else "") + (
-            f" at level {level}" if level else "")
+        wanted = (
+            f"{count if count is not None else 'a'} violation(s) of {policy}"
+            + (f" containing {contains!r}" if contains else "")
+            + (f" at {urn}" if urn else "")
+            + (f" at level {level}" if level else "")
+        )
         raise AssertionError(f"expected {wanted}; got {len(matching)}. All violations:\n{shown}")
     return matching[0]
 
 
-def assert_passes(violations: Sequence[Violation], policy: Optional[str] = None) -> None:
+def assert_passes(violations: Sequence[Violation], policy: str | None = None) -> None:
     """No violation (of ``policy``, when given)."""
     found = [v for v in violations if policy is None or v.policy == policy]
     if found:

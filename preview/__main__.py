@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from cli.command_line import ArgumentParser, one_line, report
 from preview.formats import FORMATS, render
@@ -27,7 +27,7 @@ class UsageError(Exception):
     """Something the user must fix before a preview can run."""
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.state and args.stack:
@@ -54,17 +54,34 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(prog="python -m preview", command=COMMAND, description=__doc__.split("\n\n")[0])
     parser.add_argument("stack", nargs="?", help="stack to preview (default: dev)")
-    parser.add_argument("--state", type=Path, help="audit a `pulumi stack export`, a backend checkpoint or a "
-                                                    "`pulumi preview --json` file")
-    parser.add_argument("--project", type=Path, metavar="DIR", help="preview the Python Pulumi program in DIR "
-                                                                    "(its Pulumi.yaml and Pulumi.<stack>.yaml)")
-    parser.add_argument("--pack", type=Path, action="append", metavar="DIR",
-                        help="a CrossGuard pack (Python or Node), repeatable; default: policies/")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="audit a `pulumi stack export`, a backend checkpoint or a `pulumi preview --json` file",
+    )
+    parser.add_argument(
+        "--project",
+        type=Path,
+        metavar="DIR",
+        help="preview the Python Pulumi program in DIR (its Pulumi.yaml and Pulumi.<stack>.yaml)",
+    )
+    parser.add_argument(
+        "--pack",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="a CrossGuard pack (Python or Node), repeatable; default: policies/",
+    )
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--graph", type=Path, metavar="FILE.dot", help="write the resource graph for Graphviz")
     parser.add_argument("--grpc", action="store_true", help="run the pack in a real analyzer subprocess")
-    parser.add_argument("--pack-config", type=Path, action="append", default=[],
-                        help="a --policy-pack-config JSON file, repeatable: the i-th goes with the i-th --pack")
+    parser.add_argument(
+        "--pack-config",
+        type=Path,
+        action="append",
+        default=[],
+        help="a --policy-pack-config JSON file, repeatable: the i-th goes with the i-th --pack",
+    )
     return parser
 
 
@@ -72,7 +89,7 @@ def _input_name(args: argparse.Namespace) -> str:
     return str(args.state or args.project or f"stack {args.stack}")
 
 
-def _check_output_path(path: Optional[Path]) -> None:
+def _check_output_path(path: Path | None) -> None:
     """Before any work: the path names a file that can be created or overwritten."""
     if path is None:
         return
@@ -126,14 +143,18 @@ def _read_state(path: Path):
         raise UsageError(str(error)) from None
     notes = []
     if state.reads:
-        notes.append(f"{len(state.reads)} resource(s) the stack only reads (external, or `read` steps) were "
-                     f"not judged: {', '.join(state.reads)}")
+        notes.append(
+            f"{len(state.reads)} resource(s) the stack only reads (external, or `read` steps) were "
+            f"not judged: {', '.join(state.reads)}"
+        )
     if state.partial:
-        notes.append(f"partial input: a `pulumi preview --json` without --show-sames leaves out "
-                     f"{state.unchanged_missing} unchanged resource(s); stack policies draw no conclusion from "
-                     "an absent resource (secret-rotation-enabled, protected-role-trusts-only-tvm, "
-                     "tvm-role-assume-scope skip those checks), and rollout-cleanup-complete cannot confirm "
-                     "that nothing is left behind. Run `pulumi preview --json --show-sames` for a full audit")
+        notes.append(
+            f"partial input: a `pulumi preview --json` without --show-sames leaves out "
+            f"{state.unchanged_missing} unchanged resource(s); stack policies draw no conclusion from "
+            "an absent resource (secret-rotation-enabled, protected-role-trusts-only-tvm, "
+            "tvm-role-assume-scope skip those checks), and rollout-cleanup-complete cannot confirm "
+            "that nothing is left behind. Run `pulumi preview --json --show-sames` for a full audit"
+        )
     return state.records, {}, f"{path} ({state.kind})", notes, state.partial
 
 
@@ -154,7 +175,7 @@ def _run_stack(stack: str):
     return run.records, run.outputs, f"stack {stack}", notes
 
 
-def _read_pack_config(path: Optional[Path]) -> Optional[dict]:
+def _read_pack_config(path: Path | None) -> dict | None:
     if path is None:
         return None
     try:
@@ -170,5 +191,6 @@ def _read_pack_config(path: Optional[Path]) -> Optional[dict]:
 
 if __name__ == "__main__":
     from preview import fast_process
+
     fast_process.start()
     fast_process.finish(main())

@@ -13,8 +13,9 @@ propertyDependencies, provider, protect}``; an unknown value is ``pulumi.runtime
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
@@ -23,14 +24,28 @@ from policies.diagnostics import Violation
 from preview.pack_config import LEVEL_NAMES, PolicyConfigError, configure_request
 from preview.transports import DEFAULT_PACK_DIR, Call, analyzer_in_process, analyzer_subprocess
 
-__all__ = ["DEFAULT_PACK_DIR", "PolicyConfigError", "Violation", "analyze", "analyze_requests",
-           "analyze_stack_request", "configure_request", "run_pack"]
+__all__ = [
+    "DEFAULT_PACK_DIR",
+    "PolicyConfigError",
+    "Violation",
+    "analyze",
+    "analyze_requests",
+    "analyze_stack_request",
+    "configure_request",
+    "run_pack",
+]
 
 _LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
 
 
-def analyze(records: list[dict], pack_config: Optional[dict] = None, *, use_grpc: bool = False,
-            pack_dir: Path = DEFAULT_PACK_DIR, partial_input: bool = False) -> list[Violation]:
+def analyze(
+    records: list[dict],
+    pack_config: dict | None = None,
+    *,
+    use_grpc: bool = False,
+    pack_dir: Path = DEFAULT_PACK_DIR,
+    partial_input: bool = False,
+) -> list[Violation]:
     """Every diagnostic the pack reports on ``records``, sorted by level, policy, urn.
 
     ``pack_config`` is shaped like a ``--policy-pack-config`` file. In-process runs the
@@ -42,14 +57,14 @@ def analyze(records: list[dict], pack_config: Optional[dict] = None, *, use_grpc
         return _run_pack(call, records, pack_config or {}, partial_input)
 
 
-def run_pack(call: Call, records: list[dict], pack_config: Optional[Mapping[str, Any]] = None,
-             partial_input: bool = False) -> list[Violation]:
+def run_pack(
+    call: Call, records: list[dict], pack_config: Mapping[str, Any] | None = None, partial_input: bool = False
+) -> list[Violation]:
     """The engine's request sequence on a pack already started (preview.packs starts any pack)."""
     return _run_pack(call, records, pack_config or {}, partial_input)
 
 
-def _run_pack(call: Call, records: list[dict], pack_config: Mapping[str, Any],
-              partial_input: bool) -> list[Violation]:
+def _run_pack(call: Call, records: list[dict], pack_config: Mapping[str, Any], partial_input: bool) -> list[Violation]:
     info = call("GetAnalyzerInfo", empty_pb2.Empty())
     call("Configure", configure_request(info, pack_config, partial_input))
     violations = []
@@ -84,30 +99,40 @@ def analyze_requests(records: list[dict]) -> list[pb.AnalyzeRequest]:
     by_urn = {r["urn"]: r for r in records}
     return [
         pb.AnalyzeRequest(
-            type=record["type"], urn=record["urn"], name=record["name"],
+            type=record["type"],
+            urn=record["urn"],
+            name=record["name"],
             properties=_struct(record.get("inputs")),
             options=_options(record, parent=record.get("parent") or ""),
             provider=_provider(record, by_urn),
         )
-        for record in records if not record.get("external")
+        for record in records
+        if not record.get("external")
     ]
 
 
 def analyze_stack_request(records: list[dict]) -> pb.AnalyzeStackRequest:
     by_urn = {r["urn"]: r for r in records}
-    return pb.AnalyzeStackRequest(resources=[
-        pb.AnalyzerResource(
-            type=record["type"], urn=record["urn"], name=record["name"],
-            properties=_struct(record.get("outputs")),
-            options=_options(record, parent=""),  # the engine sends the parent beside the options here
-            provider=_provider(record, by_urn),
-            parent=record.get("parent") or "",
-            dependencies=record.get("dependencies") or [],
-            propertyDependencies={key: pb.AnalyzerPropertyDependencies(urns=urns)
-                                  for key, urns in (record.get("propertyDependencies") or {}).items() if urns},
-        )
-        for record in records
-    ])
+    return pb.AnalyzeStackRequest(
+        resources=[
+            pb.AnalyzerResource(
+                type=record["type"],
+                urn=record["urn"],
+                name=record["name"],
+                properties=_struct(record.get("outputs")),
+                options=_options(record, parent=""),  # the engine sends the parent beside the options here
+                provider=_provider(record, by_urn),
+                parent=record.get("parent") or "",
+                dependencies=record.get("dependencies") or [],
+                propertyDependencies={
+                    key: pb.AnalyzerPropertyDependencies(urns=urns)
+                    for key, urns in (record.get("propertyDependencies") or {}).items()
+                    if urns
+                },
+            )
+            for record in records
+        ]
+    )
 
 
 def _options(record: dict, parent: str) -> pb.AnalyzerResourceOptions:
@@ -121,17 +146,18 @@ def _options(record: dict, parent: str) -> pb.AnalyzerResourceOptions:
     )
 
 
-def _provider(record: dict, by_urn: Mapping[str, dict]) -> Optional[pb.AnalyzerProviderResource]:
+def _provider(record: dict, by_urn: Mapping[str, dict]) -> pb.AnalyzerProviderResource | None:
     """A provider reference is ``<provider urn>::<provider id>``."""
     reference = record.get("provider") or ""
     provider = by_urn.get(reference.rsplit("::", 1)[0]) if reference else None
     if provider is None:
         return None
-    return pb.AnalyzerProviderResource(type=provider["type"], urn=provider["urn"], name=provider["name"],
-                                       properties=_struct(provider.get("inputs")))
+    return pb.AnalyzerProviderResource(
+        type=provider["type"], urn=provider["urn"], name=provider["name"], properties=_struct(provider.get("inputs"))
+    )
 
 
-def _struct(properties: Optional[Mapping[str, Any]]) -> struct_pb2.Struct:
+def _struct(properties: Mapping[str, Any] | None) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     struct.update(_without_internal_keys(properties or {}))
     return struct

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any
 
 from preview import prices
 from preview.prices import HOURS_PER_MONTH, Price
@@ -38,11 +39,16 @@ def _aurora(record: dict[str, Any], records: Records) -> Iterable[Line]:
     inputs = record["inputs"]
     if inputs.get("instanceClass") != "db.serverless":
         raise ValueError(f"{record['name']}: instance class {inputs.get('instanceClass')!r} is not priced")
-    cluster = next(r for r in records if r["type"] == "aws:rds/cluster:Cluster"
-                   and r["id"] == inputs.get("clusterIdentifier"))
+    cluster = next(
+        r for r in records if r["type"] == "aws:rds/cluster:Cluster" and r["id"] == inputs.get("clusterIdentifier")
+    )
     minimum = cluster["inputs"]["serverlessv2ScalingConfiguration"]["minCapacity"]
-    yield Line("Aurora Serverless v2 instances at minimum capacity", prices.AURORA_ACU_HOUR,
-               minimum * HOURS_PER_MONTH, record["name"])
+    yield Line(
+        "Aurora Serverless v2 instances at minimum capacity",
+        prices.AURORA_ACU_HOUR,
+        minimum * HOURS_PER_MONTH,
+        record["name"],
+    )
 
 
 def _endpoint(record: dict[str, Any], records: Records) -> Iterable[Line]:
@@ -93,8 +99,8 @@ _ITEMS: dict[str, Callable[[dict[str, Any], Records], Iterable[Line]]] = {
 class StackCost:
     stack: str
     lines: tuple[Line, ...]
-    usage_priced: tuple[str, ...]   # resource types present whose charges are left out
-    unknown: tuple[str, ...]        # resource types in no table: the estimate is incomplete
+    usage_priced: tuple[str, ...]  # resource types present whose charges are left out
+    unknown: tuple[str, ...]  # resource types in no table: the estimate is incomplete
 
     @property
     def monthly(self) -> float:
@@ -133,11 +139,15 @@ def _number(value: float) -> str:
 def render_text(costs: Sequence[StackCost]) -> str:
     out = []
     for cost in costs:
-        out.append(f"{cost.stack}: about ${cost.monthly:.2f} a month idle "
-                   f"(us-east-1 list prices, {prices.PRICES_CHECKED}; usage-priced charges left out)")
+        out.append(
+            f"{cost.stack}: about ${cost.monthly:.2f} a month idle "
+            f"(us-east-1 list prices, {prices.PRICES_CHECKED}; usage-priced charges left out)"
+        )
         for item, (price, quantity, monthly, count) in sorted(_grouped(cost).items()):
-            out.append(f"  {item}: {_number(quantity)} x ${price.usd:.2f} per {price.unit} = ${monthly:.2f} "
-                       f"({count} resource{'s' if count != 1 else ''})")
+            out.append(
+                f"  {item}: {_number(quantity)} x ${price.usd:.2f} per {price.unit} = ${monthly:.2f} "
+                f"({count} resource{'s' if count != 1 else ''})"
+            )
         if cost.usage_priced:
             out.append(f"  usage-priced, left out: {', '.join(t.split(':')[-1] for t in cost.usage_priced)}")
         if cost.unknown:
@@ -150,8 +160,10 @@ def render_markdown(costs: Sequence[StackCost]) -> str:
     items = sorted({item for grouped in groups.values() for item in grouped})
     unit = {item: price for grouped in groups.values() for item, (price, *_rest) in grouped.items()}
     sources = sorted({price.source for price in unit.values()})
-    out = ["| item | price (us-east-1, " + prices.PRICES_CHECKED + ") | " + " | ".join(groups) + " |",
-           "|---|---|" + "---:|" * len(groups)]
+    out = [
+        "| item | price (us-east-1, " + prices.PRICES_CHECKED + ") | " + " | ".join(groups) + " |",
+        "|---|---|" + "---:|" * len(groups),
+    ]
     for item in items:
         cells = []
         for grouped in groups.values():
@@ -167,13 +179,33 @@ def render_markdown(costs: Sequence[StackCost]) -> str:
 
 
 def render_json(costs: Sequence[StackCost]) -> str:
-    return json.dumps({c.stack: {"monthlyUsd": round(c.monthly, 2),
-                                 "lines": [{"item": line.item, "resource": line.resource, "quantity": line.quantity,
-                                            "unitUsd": line.price.usd, "unit": line.price.unit,
-                                            "source": line.price.source, "monthlyUsd": round(line.monthly, 4)}
-                                           for line in c.lines],
-                                 "usagePricedTypes": list(c.usage_priced), "unpricedTypes": list(c.unknown)}
-                       for c in costs}, indent=2, sort_keys=True) + "\n"
+    return (
+        json.dumps(
+            {
+                c.stack: {
+                    "monthlyUsd": round(c.monthly, 2),
+                    "lines": [
+                        {
+                            "item": line.item,
+                            "resource": line.resource,
+                            "quantity": line.quantity,
+                            "unitUsd": line.price.usd,
+                            "unit": line.price.unit,
+                            "source": line.price.source,
+                            "monthlyUsd": round(line.monthly, 4),
+                        }
+                        for line in c.lines
+                    ],
+                    "usagePricedTypes": list(c.usage_priced),
+                    "unpricedTypes": list(c.unknown),
+                }
+                for c in costs
+            },
+            indent=2,
+            sort_keys=True,
+        )
+        + "\n"
+    )
 
 
 _RENDER = {"text": render_text, "markdown": render_markdown, "json": render_json}
@@ -183,7 +215,7 @@ def _produce(records: dict[str, Records], args: argparse.Namespace) -> str:
     return _RENDER[args.format]([stack_cost(stack, recs) for stack, recs in records.items()])
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     command_parser = parser("python -m preview.cost", COMMAND, __doc__.split("\n\n")[1].replace("\n", " "))
     command_parser.add_argument("--format", choices=tuple(_RENDER), default="text")
     return main_of(argv, command_parser, COMMAND, _produce)

@@ -13,8 +13,9 @@ import json
 import re
 import string
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from preview.deployer_actions import FAMILIES, NO_AWS_CALLS, PROGRAM_READS, Family
 from preview.stack_command import Records, main_of, parser
@@ -44,17 +45,20 @@ def _statements(family: Family, records: Records, place: dict[str, str]) -> list
     resources = {_fill(template, place) for template in family.extra_resources}
     by_urn = {r["urn"]: r for r in records}
     for type_, template in family.arns:
-        resources |= {_fill(template, {**place, **_fields(record, by_urn)}) for record in records
-                      if record["type"] == type_}
+        resources |= {
+            _fill(template, {**place, **_fields(record, by_urn)}) for record in records if record["type"] == type_
+        }
     out = []
     if resources:
-        out.append({"Sid": family.sid, "Effect": "Allow", "Action": sorted(family.actions),
-                    "Resource": sorted(resources)})
+        out.append(
+            {"Sid": family.sid, "Effect": "Allow", "Action": sorted(family.actions), "Resource": sorted(resources)}
+        )
     else:
         out.append({"Sid": family.sid, "Effect": "Allow", "Action": sorted(family.actions), "Resource": "*"})
     if family.unscoped:
-        out.append({"Sid": f"{family.sid}Unscoped", "Effect": "Allow", "Action": sorted(family.unscoped),
-                    "Resource": "*"})
+        out.append(
+            {"Sid": f"{family.sid}Unscoped", "Effect": "Allow", "Action": sorted(family.unscoped), "Resource": "*"}
+        )
     return out
 
 
@@ -66,8 +70,11 @@ def _fields(record: dict[str, Any], by_urn: dict[str, dict[str, Any]]) -> dict[s
     all and keeps the document within IAM's size limit."""
     inputs = record["inputs"]
     values = {k: v for k, v in {**(inputs.get("parameters") or {}), **inputs}.items() if isinstance(v, str)}
-    explicit = inputs.get("identifier") if record["type"] == "aws:rds/clusterInstance:ClusterInstance" \
+    explicit = (
+        inputs.get("identifier")
+        if record["type"] == "aws:rds/clusterInstance:ClusterInstance"
         else inputs.get("name") or inputs.get("clusterIdentifier")
+    )
     values["name"] = explicit or f"{top_component(record, by_urn)['name']}-*"
     if "url" in inputs:
         values["providerPath"] = re.sub(r"^https://", "", inputs["url"])
@@ -146,10 +153,14 @@ def _write(path: Path, text: str, error_type: type[Exception]) -> None:
         raise error_type(f"{path}: cannot be written ({error.strerror or type(error).__name__})") from None
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     command_parser = parser("python -m preview.deployer_policy", COMMAND, " ".join(__doc__.split("\n\n")[1].split()))
-    command_parser.add_argument("--format", choices=("json", "markdown"), default="json",
-                                help="json: the policy documents; markdown: the statements each system needs")
+    command_parser.add_argument(
+        "--format",
+        choices=("json", "markdown"),
+        default="json",
+        help="json: the policy documents; markdown: the statements each system needs",
+    )
     command_parser.add_argument("--write", action="store_true", help="write docs/deployer-policy-<stack>.json")
     return main_of(argv, command_parser, COMMAND, _produce)
 

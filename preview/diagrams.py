@@ -13,9 +13,10 @@ import json
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any
 
 from cli.command_line import ArgumentParser, report
 
@@ -27,9 +28,9 @@ COMMAND = "preview.diagrams"
 
 @dataclass(frozen=True)
 class System:
-    name: str                      # the docs file: docs/<name>.md
+    name: str  # the docs file: docs/<name>.md
     title: str
-    components: tuple[str, ...]    # component types, without the package prefix ("tvm:TokenVendingMachine")
+    components: tuple[str, ...]  # component types, without the package prefix ("tvm:TokenVendingMachine")
 
 
 SYSTEMS = (
@@ -46,17 +47,26 @@ def mermaid(records: Sequence[Mapping[str, Any]], system: System) -> str:
     children: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for record in records:
         children[record["parent"]].append(record)
-    roots = sorted((r for r in records if _component_type(r["type"]) in system.components
-                    and _component_type(by_urn.get(r["parent"], {}).get("type", "")) not in system.components),
-                   key=lambda r: r["urn"])
+    roots = sorted(
+        (
+            r
+            for r in records
+            if _component_type(r["type"]) in system.components
+            and _component_type(by_urn.get(r["parent"], {}).get("type", "")) not in system.components
+        ),
+        key=lambda r: r["urn"],
+    )
     members = [r for root in roots for r in _subtree(root, children)]
     ids = {r["urn"]: f"n{i}" for i, r in enumerate(sorted(members, key=lambda r: r["urn"]))}
     lines = ["```mermaid", "flowchart LR"]
     for root in roots:
         lines += _subgraph(root, children, ids, "  ")
     for record in sorted(members, key=lambda r: r["urn"]):
-        lines += [f"  {ids[d]} --> {ids[record['urn']]}" for d in sorted(set(record["dependencies"]))
-                  if d in ids and by_urn[d]["custom"] and record["custom"]]
+        lines += [
+            f"  {ids[d]} --> {ids[record['urn']]}"
+            for d in sorted(set(record["dependencies"]))
+            if d in ids and by_urn[d]["custom"] and record["custom"]
+        ]
     return "\n".join(lines + ["```"])
 
 
@@ -70,8 +80,9 @@ def _subtree(root: Mapping[str, Any], children: Mapping[str, list]) -> Iterable[
         yield from _subtree(child, children)
 
 
-def _subgraph(component: Mapping[str, Any], children: Mapping[str, list], ids: Mapping[str, str],
-              indent: str) -> list[str]:
+def _subgraph(
+    component: Mapping[str, Any], children: Mapping[str, list], ids: Mapping[str, str], indent: str
+) -> list[str]:
     lines = [f'{indent}subgraph {ids[component["urn"]]}["{_label(component)}"]']
     for child in sorted(children.get(component["urn"], ()), key=lambda r: (not r["custom"], r["urn"])):
         if child["custom"]:
@@ -90,8 +101,13 @@ def _label(record: Mapping[str, Any]) -> str:
 
 def stack_records(stack: str) -> list[dict[str, Any]]:
     """The records of ``python -m preview STACK --format json`` (raises on anything but a clean run)."""
-    done = subprocess.run([sys.executable, "-m", "preview", stack, "--format", "json"], cwd=PROJECT_DIR,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "preview", stack, "--format", "json"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode not in (0, 1):
         raise RuntimeError(f"python -m preview {stack} exited {done.returncode}: {done.stderr.strip()}")
     return json.loads(done.stdout)["resources"]
@@ -106,7 +122,7 @@ def with_block(document: str, block: str) -> str:
     return f"{head}{BEGIN}\n{block}\n{END}{tail}"
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = ArgumentParser(prog="python -m preview.diagrams", command=COMMAND, description=__doc__.split("\n\n")[0])
     parser.add_argument("stack", nargs="?", default="dev")
     parser.add_argument("--check", action="store_true", help="exit 1 if a picture differs from the program")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from preview.policy_documents import policy_document
 
@@ -57,32 +58,44 @@ def _provider(type_, name, physical, inputs, place):
 
 
 def _role(type_, name, physical, inputs, place):
-    return physical, {"arn": _arn("iam", place, f"role/{physical}", region=False), "name": physical,
-                      "uniqueId": "AROA" + _digest(type_, name, 17).upper()}
+    return physical, {
+        "arn": _arn("iam", place, f"role/{physical}", region=False),
+        "name": physical,
+        "uniqueId": "AROA" + _digest(type_, name, 17).upper(),
+    }
 
 
 def _oidc_provider(type_, name, physical, inputs, place):
-    arn = _arn("iam", place, f"oidc-provider/{str(inputs.get('url', physical)).removeprefix('https://')}",
-               region=False)
+    arn = _arn("iam", place, f"oidc-provider/{str(inputs.get('url', physical)).removeprefix('https://')}", region=False)
     return arn, {"arn": arn, "url": inputs.get("url")}
 
 
 def _user(type_, name, physical, inputs, place):
     path = inputs.get("path") or "/"
-    return physical, {"arn": _arn("iam", place, f"user{path}{physical}", region=False), "name": physical,
-                      "uniqueId": "AIDA" + _digest(type_, name, 17).upper()}
+    return physical, {
+        "arn": _arn("iam", place, f"user{path}{physical}", region=False),
+        "name": physical,
+        "uniqueId": "AIDA" + _digest(type_, name, 17).upper(),
+    }
 
 
 def _access_key(type_, name, physical, inputs, place):
     key_id = "AKIA" + _digest(type_, name, 16).upper()
-    return key_id, {"user": inputs.get("user"), "status": "Active", "secret": "preview-" + _digest(name, type_, 32),
-                    "sesSmtpPasswordV4": "preview-" + _digest(name, type_, 20)}
+    return key_id, {
+        "user": inputs.get("user"),
+        "status": "Active",
+        "secret": "preview-" + _digest(name, type_, 32),
+        "sesSmtpPasswordV4": "preview-" + _digest(name, type_, 20),
+    }
 
 
 def _ecr_repository(type_, name, physical, inputs, place):
-    return physical, {"arn": _arn("ecr", place, f"repository/{physical}"), "name": physical,
-                      "registryId": place.account,
-                      "repositoryUrl": f"{place.account}.dkr.ecr.{place.region}.amazonaws.com/{physical}"}
+    return physical, {
+        "arn": _arn("ecr", place, f"repository/{physical}"),
+        "name": physical,
+        "registryId": place.account,
+        "repositoryUrl": f"{place.account}.dkr.ecr.{place.region}.amazonaws.com/{physical}",
+    }
 
 
 def _role_policy(type_, name, physical, inputs, place):
@@ -92,8 +105,14 @@ def _role_policy(type_, name, physical, inputs, place):
 def _function(type_, name, physical, inputs, place):
     arn = _arn("lambda", place, f"function:{physical}")
     invoke = f"arn:aws:apigateway:{place.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
-    return physical, {"arn": arn, "name": physical, "invokeArn": invoke, "qualifiedArn": f"{arn}:$LATEST",
-                      "qualifiedInvokeArn": invoke.replace(arn, f"{arn}:$LATEST"), "version": "$LATEST"}
+    return physical, {
+        "arn": arn,
+        "name": physical,
+        "invokeArn": invoke,
+        "qualifiedArn": f"{arn}:$LATEST",
+        "qualifiedInvokeArn": invoke.replace(arn, f"{arn}:$LATEST"),
+        "version": "$LATEST",
+    }
 
 
 def _log_group(type_, name, physical, inputs, place):
@@ -102,21 +121,31 @@ def _log_group(type_, name, physical, inputs, place):
 
 def _http_api(type_, name, physical, inputs, place):
     api_id = _digest(type_, name, 10)
-    return api_id, {"apiEndpoint": f"https://{api_id}.execute-api.{place.region}.amazonaws.com",
-                    "executionArn": _arn("execute-api", place, api_id),
-                    "arn": _arn("apigateway", place, f"/apis/{api_id}", account=False), "name": physical}
+    return api_id, {
+        "apiEndpoint": f"https://{api_id}.execute-api.{place.region}.amazonaws.com",
+        "executionArn": _arn("execute-api", place, api_id),
+        "arn": _arn("apigateway", place, f"/apis/{api_id}", account=False),
+        "name": physical,
+    }
 
 
 def _rest_api(type_, name, physical, inputs, place):
     api_id = _digest(type_, name, 10)
-    return api_id, {"rootResourceId": _digest(name, type_, 10), "executionArn": _arn("execute-api", place, api_id),
-                    "arn": _arn("apigateway", place, f"/restapis/{api_id}", account=False), "name": physical}
+    return api_id, {
+        "rootResourceId": _digest(name, type_, 10),
+        "executionArn": _arn("execute-api", place, api_id),
+        "arn": _arn("apigateway", place, f"/restapis/{api_id}", account=False),
+        "name": physical,
+    }
 
 
 def _function_url(type_, name, physical, inputs, place):
     url_id = _digest(type_, name, 32)
-    return url_id, {"functionUrl": f"https://{url_id}.lambda-url.{place.region}.on.aws/", "urlId": url_id,
-                    "functionArn": _arn("lambda", place, f"function:{inputs.get('functionName', '')}")}
+    return url_id, {
+        "functionUrl": f"https://{url_id}.lambda-url.{place.region}.on.aws/",
+        "urlId": url_id,
+        "functionArn": _arn("lambda", place, f"function:{inputs.get('functionName', '')}"),
+    }
 
 
 def _rest_stage(type_, name, physical, inputs, place):
@@ -125,7 +154,8 @@ def _rest_stage(type_, name, physical, inputs, place):
     return f"ags-{api}-{stage}", {
         "invokeUrl": f"https://{api}.execute-api.{place.region}.amazonaws.com/{stage}",
         "executionArn": _arn("execute-api", place, f"{api}/{stage}"),
-        "arn": _arn("apigateway", place, f"/restapis/{api}/stages/{stage}", account=False)}
+        "arn": _arn("apigateway", place, f"/restapis/{api}/stages/{stage}", account=False),
+    }
 
 
 def _short_id(type_, name, physical, inputs, place):
@@ -165,43 +195,58 @@ def _prefixed_id(prefix: str) -> Callable[..., tuple[str, dict[str, Any]]]:
     def build(type_, name, physical, inputs, place):
         resource_id = f"{prefix}-{_digest(type_, name, 17)}"
         return resource_id, {"arn": _arn("ec2", place, f"{kind}/{resource_id}"), "ownerId": place.account}
+
     return build
 
 
 def _vpc(type_, name, physical, inputs, place):
     resource_id, outputs = _prefixed_id("vpc")(type_, name, physical, inputs, place)
-    return resource_id, {**outputs, "defaultSecurityGroupId": f"sg-{_digest(name, type_, 17)}",
-                         "mainRouteTableId": f"rtb-{_digest(name, type_, 17)}"}
+    return resource_id, {
+        **outputs,
+        "defaultSecurityGroupId": f"sg-{_digest(name, type_, 17)}",
+        "mainRouteTableId": f"rtb-{_digest(name, type_, 17)}",
+    }
 
 
 def _vpc_endpoint(type_, name, physical, inputs, place):
     endpoint_id = f"vpce-{_digest(type_, name, 17)}"
     service = str(inputs.get("serviceName", "")).rsplit(".", 1)[-1]
     dns = f"{endpoint_id}-{_digest(name, type_, 8)}.{service}.{place.region}.vpce.amazonaws.com"
-    return endpoint_id, {"arn": _arn("ec2", place, f"vpc-endpoint/{endpoint_id}"),
-                         "dnsEntries": [{"dnsName": dns, "hostedZoneId": "Z7HUB22UULQXV"}],
-                         "networkInterfaceIds": [f"eni-{_digest(type_, name, 17)}"], "state": "available"}
+    return endpoint_id, {
+        "arn": _arn("ec2", place, f"vpc-endpoint/{endpoint_id}"),
+        "dnsEntries": [{"dnsName": dns, "hostedZoneId": "Z7HUB22UULQXV"}],
+        "networkInterfaceIds": [f"eni-{_digest(type_, name, 17)}"],
+        "state": "available",
+    }
 
 
 def _rds_cluster(type_, name, physical, inputs, place):
     identifier = inputs.get("clusterIdentifier") or f"{name}-{_digest(type_, name, 7)}"
     host = f"{identifier}.cluster-{_digest(name, type_, 12)}.{place.region}.rds.amazonaws.com"
     outputs: dict[str, Any] = {
-        "arn": _arn("rds", place, f"cluster:{identifier}"), "clusterIdentifier": identifier,
-        "endpoint": host, "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
-        "port": inputs.get("port", 3306), "clusterResourceId": "cluster-" + _digest(type_, name, 26).upper(),
-        "masterUserSecrets": []}
+        "arn": _arn("rds", place, f"cluster:{identifier}"),
+        "clusterIdentifier": identifier,
+        "endpoint": host,
+        "readerEndpoint": host.replace(".cluster-", ".cluster-ro-"),
+        "port": inputs.get("port", 3306),
+        "clusterResourceId": "cluster-" + _digest(type_, name, 26).upper(),
+        "masterUserSecrets": [],
+    }
     if inputs.get("manageMasterUserPassword"):
         secret_arn = _arn("secretsmanager", place, f"secret:rds!cluster-{_digest(type_, name, 8)}-AbCdEf")
-        outputs["masterUserSecrets"] = [{"secretArn": secret_arn, "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"),
-                                         "secretStatus": "active"}]
+        outputs["masterUserSecrets"] = [
+            {"secretArn": secret_arn, "kmsKeyId": inputs.get("masterUserSecretKmsKeyId"), "secretStatus": "active"}
+        ]
     return identifier, outputs
 
 
 def _rds_instance(type_, name, physical, inputs, place):
     identifier = inputs.get("identifier") or f"{name}-{_digest(type_, name, 7)}"
-    return identifier, {"arn": _arn("rds", place, f"db:{identifier}"), "identifier": identifier,
-                        "endpoint": f"{identifier}.{_digest(name, type_, 12)}.{place.region}.rds.amazonaws.com"}
+    return identifier, {
+        "arn": _arn("rds", place, f"db:{identifier}"),
+        "identifier": identifier,
+        "endpoint": f"{identifier}.{_digest(name, type_, 12)}.{place.region}.rds.amazonaws.com",
+    }
 
 
 def _sar_stack(type_, name, physical, inputs, place):
@@ -209,8 +254,10 @@ def _sar_stack(type_, name, physical, inputs, place):
     parameters = inputs.get("parameters") or {}
     function = parameters.get("functionName") or f"{name}-{_digest(type_, name, 7)}"
     stack = f"serverlessrepo-{physical}"
-    return (_arn("cloudformation", place, f"stack/{stack}/{_digest(type_, name, 8)}"),
-            {"name": physical, "outputs": {"RotationLambdaARN": _arn("lambda", place, f"function:{function}")}})
+    return (
+        _arn("cloudformation", place, f"stack/{stack}/{_digest(type_, name, 8)}"),
+        {"name": physical, "outputs": {"RotationLambdaARN": _arn("lambda", place, f"function:{function}")}},
+    )
 
 
 def _random_password(type_, name, physical, inputs, place):
@@ -221,15 +268,22 @@ def _random_password(type_, name, physical, inputs, place):
 
 def _random_id(type_, name, physical, inputs, place):
     size = int(inputs.get("byteLength") or 8)
-    hex_ = hashlib.sha256(f"{type_}::{name}::{place.seed}".encode()).hexdigest()[:2 * size]
+    hex_ = hashlib.sha256(f"{type_}::{name}::{place.seed}".encode()).hexdigest()[: 2 * size]
     raw = bytes.fromhex(hex_)
     b64_url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    return b64_url, {"hex": hex_, "dec": str(int(hex_, 16)), "b64Url": b64_url,
-                     "b64Std": base64.b64encode(raw).decode(), "byteLength": size}
+    return b64_url, {
+        "hex": hex_,
+        "dec": str(int(hex_, 16)),
+        "b64Url": b64_url,
+        "b64Std": base64.b64encode(raw).decode(),
+        "byteLength": size,
+    }
 
 
 def _event_rule(type_, name, physical, inputs, place):
     return physical, {"arn": _arn("events", place, f"rule/{physical}"), "name": physical}
+
+
 def _parameter(type_, name, physical, inputs, place):
     path = physical if physical.startswith("/") else f"/{physical}"
     return physical, {"arn": _arn("ssm", place, f"parameter{path}"), "name": physical, "version": 1}
@@ -287,15 +341,28 @@ def fake_call(token: str, args: Mapping[str, Any], place: Place) -> dict[str, An
     if token == "aws:iam/getPolicyDocument:getPolicyDocument":
         return policy_document(args)
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
-        return {"accountId": place.account, "arn": f"arn:aws:iam::{place.account}:user/preview",
-                "userId": "AIDAPREVIEW", "id": place.account}
+        return {
+            "accountId": place.account,
+            "arn": f"arn:aws:iam::{place.account}:user/preview",
+            "userId": "AIDAPREVIEW",
+            "id": place.account,
+        }
     if token == "aws:index/getPartition:getPartition":
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
     if token == "aws:index/getRegion:getRegion":
-        return {"name": place.region, "region": place.region, "id": place.region,
-                "endpoint": f"ec2.{place.region}.amazonaws.com", "description": place.region}
+        return {
+            "name": place.region,
+            "region": place.region,
+            "id": place.region,
+            "endpoint": f"ec2.{place.region}.amazonaws.com",
+            "description": place.region,
+        }
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-        return {"names": [f"{place.region}{zone}" for zone in "abc"], "id": place.region,
-                "zoneIds": [f"{place.region}-az{i}" for i in (1, 2, 3)],
-                "groupNames": [place.region], "state": args.get("state")}
+        return {
+            "names": [f"{place.region}{zone}" for zone in "abc"],
+            "id": place.region,
+            "zoneIds": [f"{place.region}-az{i}" for i in (1, 2, 3)],
+            "groupNames": [place.region],
+            "state": args.get("state"),
+        }
     return {}

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from preview.junit import render_junit
 from preview.report import render_json, render_text
 from preview.sarif import render_sarif
 
-_RENDERERS: dict[str, Callable[[Any], str]] = {"text": render_text, "json": render_json, "sarif": render_sarif,
-                                                "junit": render_junit}
+_RENDERERS: dict[str, Callable[[Any], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "sarif": render_sarif,
+    "junit": render_junit,
+}
 FORMATS = tuple(_RENDERERS)
 
 

@@ -3,8 +3,9 @@ input, any CrossGuard packs as the judges, each with the ``--pack-config`` given
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from preview.packs import PackDir, PackError, read_pack
 from preview.project import ProjectError, read_project, run_project
@@ -13,18 +14,19 @@ from preview.transports import DEFAULT_PACK_DIR
 __all__ = ["PackError", "ProjectError", "pack_dirs", "pair_configs", "project_input"]
 
 
-def pack_dirs(paths: Optional[Sequence[Path]]) -> list[PackDir]:
+def pack_dirs(paths: Sequence[Path] | None) -> list[PackDir]:
     """The ``--pack`` directories in order; our pack when none is given."""
     return [read_pack(Path(path)) for path in (paths or [DEFAULT_PACK_DIR])]
 
 
-def pair_configs(packs: Sequence[PackDir], configs: Sequence[Optional[dict]],
-                 default: Optional[dict]) -> list[Optional[dict]]:
+def pair_configs(packs: Sequence[PackDir], configs: Sequence[dict | None], default: dict | None) -> list[dict | None]:
     """The i-th ``--pack-config`` goes with the i-th pack, as the Pulumi CLI pairs them; without any,
     ``default`` (this repository's stack exemptions) goes with our own pack."""
     if len(configs) > len(packs):
-        raise PackError(f"{len(configs)} --pack-config files for {len(packs)} pack(s): give at most one per "
-                        "--pack, in the same order")
+        raise PackError(
+            f"{len(configs)} --pack-config files for {len(packs)} pack(s): give at most one per "
+            "--pack, in the same order"
+        )
     if not configs:
         return [default if pack.path == DEFAULT_PACK_DIR else None for pack in packs]
     return list(configs) + [None] * (len(packs) - len(configs))

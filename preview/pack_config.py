@@ -3,9 +3,10 @@ then the pack's initial config, then a ``--policy-pack-config`` document, valida
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2 as pb
@@ -23,12 +24,13 @@ _LEVEL_VALUES = {name: value for value, name in LEVEL_NAMES.items()}
 
 @dataclass(frozen=True)
 class _PolicyConfig:
-    level: Optional[str]
+    level: str | None
     properties: dict[str, Any] = field(default_factory=dict)
 
 
-def configure_request(info: pb.AnalyzerInfo, pack_config: Mapping[str, Any],
-                      partial_input: bool = False) -> pb.ConfigureAnalyzerRequest:
+def configure_request(
+    info: pb.AnalyzerInfo, pack_config: Mapping[str, Any], partial_input: bool = False
+) -> pb.ConfigureAnalyzerRequest:
     """``partial_input``: the resources lack the unchanged ones; every policy that has the
     ``partialInput`` setting is told so, whatever the pack config says."""
     request = pb.ConfigureAnalyzerRequest()
@@ -47,8 +49,10 @@ def configure_request(info: pb.AnalyzerInfo, pack_config: Mapping[str, Any],
 
 def _reconcile(info: pb.AnalyzerInfo, pack_config: Mapping[str, Any]) -> dict[str, _PolicyConfig]:
     result = {p.name: _PolicyConfig(LEVEL_NAMES[p.enforcementLevel], _schema_defaults(p)) for p in info.policies}
-    initial = {name: _PolicyConfig(LEVEL_NAMES[c.enforcementLevel], json_format.MessageToDict(c.properties))
-               for name, c in info.initialConfig.items()}
+    initial = {
+        name: _PolicyConfig(LEVEL_NAMES[c.enforcementLevel], json_format.MessageToDict(c.properties))
+        for name, c in info.initialConfig.items()
+    }
     result = _apply(result, initial)
     result = _apply(result, _parse_pack_config(pack_config))
     errors = [error for policy in info.policies for error in _config_errors(policy, result[policy.name].properties)]

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ContextManager, Mapping, Optional, Sequence
+from typing import Any
 
 from google.protobuf import empty_pb2, json_format
 
@@ -30,9 +32,9 @@ class PackError(Exception):
 @dataclass(frozen=True)
 class PackDir:
     path: Path
-    runtime: str                      # "python" | "nodejs"
-    version: str = ""                 # PulumiPolicy.yaml's, else package.json's
-    interpreter: Optional[Path] = None  # a Python pack's own virtualenv interpreter
+    runtime: str  # "python" | "nodejs"
+    version: str = ""  # PulumiPolicy.yaml's, else package.json's
+    interpreter: Path | None = None  # a Python pack's own virtualenv interpreter
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def read_pack(path: Path) -> PackDir:
     return PackDir(path.resolve(), runtime, version, _virtualenv_python(path, options))
 
 
-def _runtime(value: Any) -> tuple[Optional[str], Mapping[str, Any]]:
+def _runtime(value: Any) -> tuple[str | None, Mapping[str, Any]]:
     """``runtime: python`` or ``runtime: {name: python, options: {virtualenv: venv}}``."""
     if isinstance(value, Mapping):
         options = value.get("options")
@@ -91,22 +93,25 @@ def _check_node(path: Path) -> None:
     if shutil.which("node") is None:
         raise PackError(f"{path}: a nodejs pack needs node on PATH (Debian: apt-get install nodejs npm)")
     if not (path / NODE_ENTRY).is_dir():
-        raise PackError(f"{path}: the pack's dependencies are not installed (no {NODE_ENTRY}); "
-                        f"run npm install in {path}")
+        raise PackError(
+            f"{path}: the pack's dependencies are not installed (no {NODE_ENTRY}); run npm install in {path}"
+        )
 
 
-def _virtualenv_python(path: Path, options: Mapping[str, Any]) -> Optional[Path]:
+def _virtualenv_python(path: Path, options: Mapping[str, Any]) -> Path | None:
     venv = options.get("virtualenv")
     if not venv:
         return None
-    python = (path / str(venv) / "bin" / "python")
+    python = path / str(venv) / "bin" / "python"
     if not python.exists():
-        raise PackError(f"{path / POLICY_FILE}: virtualenv {venv} has no bin/python; create it and install "
-                        "the pack's requirements.txt into it")
+        raise PackError(
+            f"{path / POLICY_FILE}: virtualenv {venv} has no bin/python; create it and install "
+            "the pack's requirements.txt into it"
+        )
     return python
 
 
-def open_pack(pack: PackDir, use_grpc: bool = False) -> ContextManager[Call]:
+def open_pack(pack: PackDir, use_grpc: bool = False) -> AbstractContextManager[Call]:
     """Our own pack runs in-process unless ``use_grpc``; every other pack in its own process."""
     if pack.runtime == "nodejs":
         return analyzer_subprocess(pack.path, ["node", str(NODE_ENTRY), ENGINE_ADDRESS, "."])
@@ -117,23 +122,28 @@ def open_pack(pack: PackDir, use_grpc: bool = False) -> ContextManager[Call]:
     return analyzer_subprocess(pack.path)
 
 
-def judge(records: list[dict], packs: Sequence[PackDir], configs: Sequence[Optional[dict]],
-          use_grpc: bool = False, partial_input: bool = False) -> list[PackRun]:
+def judge(
+    records: list[dict],
+    packs: Sequence[PackDir],
+    configs: Sequence[dict | None],
+    use_grpc: bool = False,
+    partial_input: bool = False,
+) -> list[PackRun]:
     """Each pack in turn, with the pack config given for it (``configs[i]`` for ``packs[i]``)."""
-    return [_judge_one(records, pack, config, use_grpc, partial_input)
-            for pack, config in zip(packs, configs, strict=True)]
+    return [
+        _judge_one(records, pack, config, use_grpc, partial_input) for pack, config in zip(packs, configs, strict=True)
+    ]
 
 
-def _judge_one(records: list[dict], pack: PackDir, config: Optional[dict], use_grpc: bool,
-               partial_input: bool) -> PackRun:
+def _judge_one(records: list[dict], pack: PackDir, config: dict | None, use_grpc: bool, partial_input: bool) -> PackRun:
     with open_pack(pack, use_grpc) as call:
         info = call("GetAnalyzerInfo", empty_pb2.Empty())
         violations = run_pack(call, records, config or {}, partial_input)
-    policies = tuple(Policy(p.name, p.description, LEVEL_NAMES.get(p.enforcementLevel, "advisory"))
-                     for p in info.policies)
+    policies = tuple(
+        Policy(p.name, p.description, LEVEL_NAMES.get(p.enforcementLevel, "advisory")) for p in info.policies
+    )
     version = pack.version or json_format.MessageToDict(info).get("version", "")
-    return PackRun(info.name, version, str(pack.path), policies,
-                   tuple(replace(v, pack=info.name) for v in violations))
+    return PackRun(info.name, version, str(pack.path), policies, tuple(replace(v, pack=info.name) for v in violations))
 
 
 def all_violations(runs: Sequence[PackRun]) -> list[Violation]:

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-_LISTS = (("actions", "Action"), ("notActions", "NotAction"), ("resources", "Resource"),
-          ("notResources", "NotResource"))
+_LISTS = (
+    ("actions", "Action"),
+    ("notActions", "NotAction"),
+    ("resources", "Resource"),
+    ("notResources", "NotResource"),
+)
 
 
 def policy_document(args: Mapping[str, Any]) -> dict[str, Any]:
@@ -18,8 +23,11 @@ def policy_document(args: Mapping[str, Any]) -> dict[str, Any]:
         document["Id"] = args["policyId"]
     document["Statement"] = [_statement(s) for s in args.get("statements") or []]
     text = json.dumps(document, indent=2)
-    return {"json": text, "minifiedJson": json.dumps(document, separators=(",", ":")),
-            "id": str(int(hashlib.sha1(text.encode()).hexdigest()[:8], 16))}
+    return {
+        "json": text,
+        "minifiedJson": json.dumps(document, separators=(",", ":")),
+        "id": str(int(hashlib.sha1(text.encode()).hexdigest()[:8], 16)),
+    }
 
 
 def _statement(statement: Mapping[str, Any]) -> dict[str, Any]:
@@ -56,5 +64,6 @@ def _conditions(conditions: Any) -> dict[str, Any]:
     out: dict[str, dict[str, Any]] = {}
     for condition in conditions:
         out.setdefault(condition.get("test", ""), {})[condition.get("variable", "")] = _one_or_many(
-            condition.get("values") or [])
+            condition.get("values") or []
+        )
     return out

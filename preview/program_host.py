@@ -19,11 +19,20 @@ def main(result_file: str) -> int:
     try:
         from preview.recorder import run_program
 
-        run = run_program(Path(request["project_dir"]), request["project"], request["stack"], request["config"],
-                          request["secret_keys"], main=Path(request["main"]))
+        run = run_program(
+            Path(request["project_dir"]),
+            request["project"],
+            request["stack"],
+            request["config"],
+            request["secret_keys"],
+            main=Path(request["main"]),
+        )
     except ModuleNotFoundError as error:
-        print(f"{sys.executable} cannot import {error.name}: install the program's requirements "
-              f"(with pulumi) into that interpreter", file=sys.stderr)
+        print(
+            f"{sys.executable} cannot import {error.name}: install the program's requirements "
+            f"(with pulumi) into that interpreter",
+            file=sys.stderr,
+        )
         return 1
     except Exception as error:  # noqa: BLE001 - the program's own failure, reported on one line
         traceback.print_exc()

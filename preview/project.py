@@ -15,9 +15,10 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from preview.stack_files import StackFileError, StackSettings, load_yaml, read_stack_settings
 
@@ -33,8 +34,8 @@ class ProjectError(Exception):
 class Project:
     path: Path
     name: str
-    main: Path                          # the program file
-    interpreter: Optional[Path] = None  # None: this interpreter
+    main: Path  # the program file
+    interpreter: Path | None = None  # None: this interpreter
     defaults: Mapping[str, str] = field(default_factory=dict)  # Pulumi.yaml `config:` values, fully qualified
 
 
@@ -58,12 +59,18 @@ def read_project(path: Path) -> Project:
     if not isinstance(name, str) or not name:
         raise ProjectError(f"{path / 'Pulumi.yaml'}: no project name")
     runtime = document.get("runtime")
-    runtime_name, options = (runtime.get("name"), runtime.get("options") or {}) if isinstance(runtime, dict) \
-        else (runtime, {})
+    runtime_name, options = (
+        (runtime.get("name"), runtime.get("options") or {}) if isinstance(runtime, dict) else (runtime, {})
+    )
     if runtime_name != "python":
         raise ProjectError(f"{path / 'Pulumi.yaml'}: runtime {runtime_name!r}; --project runs Python programs")
-    return Project(path.resolve(), name, _main(path, document.get("main")), _interpreter(path, options),
-                   _config_defaults(path, name, document.get("config")))
+    return Project(
+        path.resolve(),
+        name,
+        _main(path, document.get("main")),
+        _interpreter(path, options),
+        _config_defaults(path, name, document.get("config")),
+    )
 
 
 def _main(path: Path, main: Any) -> Path:
@@ -75,20 +82,24 @@ def _main(path: Path, main: Any) -> Path:
     return program.resolve()
 
 
-def _interpreter(path: Path, options: Any) -> Optional[Path]:
+def _interpreter(path: Path, options: Any) -> Path | None:
     if not isinstance(options, dict):
         return None
     venv = options.get("virtualenv") or (".venv" if options.get("toolchain") == "uv" else None)
     if options.get("toolchain") == "poetry" and not venv:
-        raise ProjectError(f"{path / 'Pulumi.yaml'}: toolchain poetry: give runtime.options.virtualenv "
-                           "(poetry env info --path) so the preview can find its interpreter")
+        raise ProjectError(
+            f"{path / 'Pulumi.yaml'}: toolchain poetry: give runtime.options.virtualenv "
+            "(poetry env info --path) so the preview can find its interpreter"
+        )
     if not venv:
         return None
     python = path / str(venv) / "bin" / "python"
     if not python.exists():
-        raise ProjectError(f"{path / 'Pulumi.yaml'}: virtualenv {venv} has no bin/python; create it and "
-                           "install the program's requirements into it (python -m venv, pip install -r "
-                           "requirements.txt, or uv sync)")
+        raise ProjectError(
+            f"{path / 'Pulumi.yaml'}: virtualenv {venv} has no bin/python; create it and "
+            "install the program's requirements into it (python -m venv, pip install -r "
+            "requirements.txt, or uv sync)"
+        )
     return python.absolute()
 
 
@@ -113,8 +124,14 @@ def run_project(project: Project, stack: str) -> ProjectRun:
     except StackFileError as error:
         raise ProjectError(f"{project.path}: {error}") from None
     config = {**project.defaults, **settings.config}
-    request = {"project_dir": str(project.path), "main": str(project.main), "project": project.name,
-               "stack": stack, "config": config, "secret_keys": list(settings.secure_keys)}
+    request = {
+        "project_dir": str(project.path),
+        "main": str(project.main),
+        "project": project.name,
+        "stack": stack,
+        "config": config,
+        "secret_keys": list(settings.secure_keys),
+    }
     document = _run_child(project, request)
     return ProjectRun(document["records"], document["outputs"], settings)
 
@@ -126,9 +143,15 @@ def _run_child(project: Project, request: dict[str, Any]) -> dict[str, Any]:
         result_file = Path(scratch) / "run.json"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [scratch, os.environ.get("PYTHONPATH")]))}
         try:
-            child = subprocess.run([python, "-m", "preview.program_host", str(result_file)], input=json.dumps(request),
-                                   cwd=project.main.parent, env=env, capture_output=True, text=True,
-                                   timeout=_RUN_TIMEOUT_SECONDS)
+            child = subprocess.run(
+                [python, "-m", "preview.program_host", str(result_file)],
+                input=json.dumps(request),
+                cwd=project.main.parent,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=_RUN_TIMEOUT_SECONDS,
+            )
         except subprocess.TimeoutExpired:
             raise ProjectError(f"{project.main}: the program ran over {_RUN_TIMEOUT_SECONDS} s") from None
         if child.returncode != 0 or not result_file.exists():

@@ -13,12 +13,14 @@ import os
 import runpy
 import sys
 import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional, Sequence
+from typing import Any
 
 import pulumi
-from pulumi.runtime import resource as sdk_resource, rpc
+from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks
 from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_in_stack
@@ -45,12 +47,12 @@ class RecordingMocks(Mocks):
     def __init__(self, place: Place) -> None:
         self.place = place
 
-    def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict]:
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
         resource_id, computed = fake_outputs(args.typ, args.name, _unwrapped(args.inputs), self.place)
         return resource_id, {**args.inputs, **computed}
 
     def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
-        return fake_call(args.token, args.args, self.place), []   # no check failures
+        return fake_call(args.token, args.args, self.place), []  # no check failures
 
 
 class RecordingMonitor(MockMonitor):
@@ -96,8 +98,15 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
-def run_program(project_dir: Path, project: str, stack: str, config: Mapping[str, str],
-                secret_keys: Sequence[str] = (), seed: str = "", main: Optional[Path] = None) -> ProgramRun:
+def run_program(
+    project_dir: Path,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Sequence[str] = (),
+    seed: str = "",
+    main: Path | None = None,
+) -> ProgramRun:
     """Run ``main`` (default ``project_dir/__main__.py``) once under mocks; the program's exceptions propagate.
     ``seed`` changes what random resources return (a destroyed and recreated stack's values)."""
     region = config.get("aws:region", "us-east-1")

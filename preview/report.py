@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -14,44 +15,56 @@ class Preview:
 
     source: str
     records: Sequence[dict[str, Any]]
-    violations: Sequence[Any]          # preview.analysis.Violation
+    violations: Sequence[Any]  # preview.analysis.Violation
     outputs: dict[str, Any] = field(default_factory=dict)
     notes: Sequence[str] = ()
-    partial: bool = False              # the input lacks some of the stack's resources
-    packs: Sequence[Any] = ()          # preview.packs.PackRun, one per pack that judged
-    program: str = ""                  # the file the resources come from (SARIF's physical location)
+    partial: bool = False  # the input lacks some of the stack's resources
+    packs: Sequence[Any] = ()  # preview.packs.PackRun, one per pack that judged
+    program: str = ""  # the file the resources come from (SARIF's physical location)
 
     def count(self, level: str) -> int:
         return sum(1 for v in self.violations if v.level == level)
 
     def summary(self) -> dict[str, Any]:
-        return {"resources": len(self.records), "mandatory": self.count("mandatory"),
-                "advisory": self.count("advisory"), "passed": self.count("mandatory") == 0,
-                "partial": self.partial}
+        return {
+            "resources": len(self.records),
+            "mandatory": self.count("mandatory"),
+            "advisory": self.count("advisory"),
+            "passed": self.count("mandatory") == 0,
+            "partial": self.partial,
+        }
 
 
 def render_text(preview: Preview) -> str:
     lines = [f"Previewing {preview.source} (offline: mocked providers, no cloud calls)", ""]
     lines += [f"note: {note}" for note in preview.notes]
     lines += ["     Type                                              Name", *_tree(preview.records), ""]
-    lines += ["Resources by type:"] + [f"    {n:>3}  {t}" for t, n in sorted(Counter(
-        r["type"] for r in preview.records).items())]
+    lines += ["Resources by type:"] + [
+        f"    {n:>3}  {t}" for t, n in sorted(Counter(r["type"] for r in preview.records).items())
+    ]
     if preview.outputs:
         lines += ["", "Outputs:"] + [f"    {k}: {json.dumps(v)}" for k, v in sorted(preview.outputs.items())]
     lines += ["", f"Policy report ({', '.join(p.name for p in preview.packs) or 'iam-platform-guardrails'}):"]
     lines += [_violation(v) for v in preview.violations] or ["    no violations"]
     s = preview.summary()
     verdict = ("PASSED" if s["passed"] else "FAILED") + (" (partial input)" if s["partial"] else "")
-    lines += ["", f"{verdict}: {s['resources']} resources, {s['mandatory']} mandatory and "
-                  f"{s['advisory']} advisory violations"]
+    lines += [
+        "",
+        f"{verdict}: {s['resources']} resources, {s['mandatory']} mandatory and {s['advisory']} advisory violations",
+    ]
     return "\n".join(lines)
 
 
 def render_json(preview: Preview) -> str:
-    document = {"source": preview.source, "resources": list(preview.records), "outputs": preview.outputs,
-                "violations": [asdict(v) for v in preview.violations], "notes": list(preview.notes),
-                "packs": [{"name": p.name, "version": p.version, "path": p.path} for p in preview.packs],
-                "summary": preview.summary()}
+    document = {
+        "source": preview.source,
+        "resources": list(preview.records),
+        "outputs": preview.outputs,
+        "violations": [asdict(v) for v in preview.violations],
+        "notes": list(preview.notes),
+        "packs": [{"name": p.name, "version": p.version, "path": p.path} for p in preview.packs],
+        "summary": preview.summary(),
+    }
     return json.dumps(document, indent=2, sort_keys=True, default=str)
 
 

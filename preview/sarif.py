@@ -22,15 +22,14 @@ def render_sarif(preview: Any) -> str:
     return json.dumps({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": runs}, indent=2)
 
 
-def _run(pack: Any, names: dict[str, str], program: "_ProgramLines") -> dict[str, Any]:
+def _run(pack: Any, names: dict[str, str], program: _ProgramLines) -> dict[str, Any]:
     rules = [_rule(policy) for policy in pack.policies]
     index = {policy.name: i for i, policy in enumerate(pack.policies)}
     driver = {"name": pack.name, "rules": rules}
     if pack.version:
         driver["version"] = pack.version
     results = [_result(v, index, names, program) for v in pack.violations]
-    run = {"tool": {"driver": driver}, "results": results,
-           "automationDetails": {"id": f"pulumi-policy/{pack.name}/"}}
+    run = {"tool": {"driver": driver}, "results": results, "automationDetails": {"id": f"pulumi-policy/{pack.name}/"}}
     if program.uri:
         run["artifacts"] = [{"location": {"uri": program.uri}}]
     return run
@@ -38,20 +37,32 @@ def _run(pack: Any, names: dict[str, str], program: "_ProgramLines") -> dict[str
 
 def _rule(policy: Any) -> dict[str, Any]:
     description = " ".join(policy.description.split()) or policy.name
-    return {"id": policy.name, "name": policy.name, "shortDescription": {"text": description},
-            "help": {"text": description}, "defaultConfiguration": {"level": LEVELS.get(policy.level, "warning")}}
+    return {
+        "id": policy.name,
+        "name": policy.name,
+        "shortDescription": {"text": description},
+        "help": {"text": description},
+        "defaultConfiguration": {"level": LEVELS.get(policy.level, "warning")},
+    }
 
 
-def _result(violation: Any, index: dict[str, int], names: dict[str, str], program: "_ProgramLines") -> dict:
+def _result(violation: Any, index: dict[str, int], names: dict[str, str], program: _ProgramLines) -> dict:
     name = names.get(violation.urn) or violation.urn.rsplit("::", 1)[-1]
-    location: dict[str, Any] = {"logicalLocations": [{"name": name, "fullyQualifiedName": violation.urn,
-                                                      "kind": "resource"}]}
+    location: dict[str, Any] = {
+        "logicalLocations": [{"name": name, "fullyQualifiedName": violation.urn, "kind": "resource"}]
+    }
     if program.uri:
-        location["physicalLocation"] = {"artifactLocation": {"uri": program.uri, "index": 0},
-                                        "region": {"startLine": program.line_of(name)}}
-    result = {"ruleId": violation.policy, "level": LEVELS.get(violation.level, "warning"),
-              "message": {"text": " ".join(violation.message.split())}, "locations": [location],
-              "partialFingerprints": {"pulumiUrn/v1": f"{violation.policy}:{violation.urn}"}}
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": program.uri, "index": 0},
+            "region": {"startLine": program.line_of(name)},
+        }
+    result = {
+        "ruleId": violation.policy,
+        "level": LEVELS.get(violation.level, "warning"),
+        "message": {"text": " ".join(violation.message.split())},
+        "locations": [location],
+        "partialFingerprints": {"pulumiUrn/v1": f"{violation.policy}:{violation.urn}"},
+    }
     if violation.policy in index:
         result["ruleIndex"] = index[violation.policy]
     return result
@@ -70,4 +81,3 @@ class _ProgramLines:
         """The first line quoting the logical name, else 1."""
         quoted = (f'"{name}"', f"'{name}'")
         return next((i for i, line in enumerate(self._lines, 1) if any(q in line for q in quoted)), 1)
-

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
 from components.settings import StackConfigError, parse_stack_settings
 from preview.stack_files import SECURE_PLACEHOLDER, StackSettings
 
 SHAPES = (
-    SECURE_PLACEHOLDER,                      # e-mail, secret names, tag values, free text
-    "secured",                               # user, database and profile names
-    "https://secure-value.invalid",          # issuer and API URLs
+    SECURE_PLACEHOLDER,  # e-mail, secret names, tag values, free text
+    "secured",  # user, database and profile names
+    "https://secure-value.invalid",  # issuer and API URLs
     "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000",
     "arn:aws:iam::123456789012:oidc-provider/secure-value.invalid",
     "arn:aws:lambda:us-east-1:123456789012:layer:secured:1",
@@ -44,11 +45,9 @@ def fit_placeholders(settings: StackSettings, environ: Mapping[str, str] = os.en
     return replace(settings, config=config)
 
 
-def _refused_at(settings: StackSettings, config: dict[str, str], display_key: str,
-                environ: Mapping[str, str]) -> bool:
+def _refused_at(settings: StackSettings, config: dict[str, str], display_key: str, environ: Mapping[str, str]) -> bool:
     try:
-        parse_stack_settings(settings.stack, config, frozenset(settings.secure_keys), environ,
-                             project=settings.project)
+        parse_stack_settings(settings.stack, config, frozenset(settings.secure_keys), environ, project=settings.project)
     except StackConfigError as error:
         return any(problem.startswith(f"{display_key} = ") for problem in error.problems)
     return False

@@ -48,18 +48,30 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
             if request.type not in self._declared_types(policy):
                 continue  # its validations return None on this type without reading anything
             if not policy.has_validation():
-                response.not_applicable.append(proto.PolicyNotApplicable(
-                    policy_name=policy.name, reason="Policy does not implement validate"))
+                response.not_applicable.append(
+                    proto.PolicyNotApplicable(policy_name=policy.name, reason="Policy does not implement validate")
+                )
                 continue
             if level == EnforcementLevel.REMEDIATE:
                 level = EnforcementLevel.MANDATORY  # as the SDK: a remediated resource that still fails
             report = self._create_report_violation(response, policy.name, policy.description, level, policy.severity)
             if view is None:
-                view = (_props(request.properties), self._get_resource_options(request),
-                        self._get_provider_resource(request))
+                view = (
+                    _props(request.properties),
+                    self._get_resource_options(request),
+                    self._get_provider_resource(request),
+                )
             props, opts, provider = view
-            args = ResourceValidationArgs(request.type, props, request.urn, request.name, opts, provider,
-                                          self._get_policy_config(policy.name), self._stack_tags())
+            args = ResourceValidationArgs(
+                request.type,
+                props,
+                request.urn,
+                request.name,
+                opts,
+                provider,
+                self._get_policy_config(policy.name),
+                self._stack_tags(),
+            )
             self._run(policy, args, report, response)
         return response
 
@@ -83,8 +95,19 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
     def _stack_resources(self, request: Any) -> list[PolicyResource]:
         resources, links = [], []
         for r in request.resources:
-            resources.append(PolicyResource(r.type, _props(r.properties), r.urn, r.name, self._get_resource_options(r),
-                                            self._get_provider_resource(r), None, [], {}))
+            resources.append(
+                PolicyResource(
+                    r.type,
+                    _props(r.properties),
+                    r.urn,
+                    r.name,
+                    self._get_resource_options(r),
+                    self._get_provider_resource(r),
+                    None,
+                    [],
+                    {},
+                )
+            )
             links.append((r.parent, list(r.dependencies), {k: list(v.urns) for k, v in r.propertyDependencies.items()}))
         by_urn = {resource.urn: resource for resource in resources}
         for resource, (parent, dependencies, property_dependencies) in zip(resources, links, strict=True):
@@ -104,15 +127,24 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
                 loop.close()
         except UnknownValueError as error:
             name, version = self._pack()
-            response.diagnostics.append(proto.AnalyzeDiagnostic(
-                policyName=policy.name, policyPackName=name, policyPackVersion=version,
-                message=(f"can't run policy '{policy.name}' from policy pack '{name}@v{version}' during preview: "
-                         f"{error.message}"),
-                urn="", description=policy.description,
-                enforcementLevel=self._map_enforcement_level(EnforcementLevel.ADVISORY)))
+            response.diagnostics.append(
+                proto.AnalyzeDiagnostic(
+                    policyName=policy.name,
+                    policyPackName=name,
+                    policyPackVersion=version,
+                    message=(
+                        f"can't run policy '{policy.name}' from policy pack '{name}@v{version}' during preview: "
+                        f"{error.message}"
+                    ),
+                    urn="",
+                    description=policy.description,
+                    enforcementLevel=self._map_enforcement_level(EnforcementLevel.ADVISORY),
+                )
+            )
         except _NotApplicableError as error:
-            response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
-                                                                     reason=error.reason or ""))
+            response.not_applicable.append(
+                proto.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or "")
+            )
 
     def _declared_types(self, policy: ResourceValidationPolicy) -> Any:
         """The types every validation of the policy declares (policies.resource_types.applies_to), else ALL_TYPES."""
@@ -133,8 +165,10 @@ class SharedViewsServicer(_PolicyAnalyzerServicer):
         return cache[key]
 
     def _pack(self) -> tuple[str, str]:
-        return (self._PolicyAnalyzerServicer__policy_pack_name,  # type: ignore[attr-defined]
-                self._PolicyAnalyzerServicer__policy_pack_version)  # type: ignore[attr-defined]
+        return (
+            self._PolicyAnalyzerServicer__policy_pack_name,  # type: ignore[attr-defined]
+            self._PolicyAnalyzerServicer__policy_pack_version,  # type: ignore[attr-defined]
+        )
 
     def _stack_tags(self) -> Any:
         return self._PolicyAnalyzerServicer__stack_tags  # type: ignore[attr-defined]

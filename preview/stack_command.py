@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from cli.command_line import ArgumentParser, one_line, report
 
@@ -28,8 +29,9 @@ def parser(prog: str, command: str, description: str) -> argparse.ArgumentParser
     return result
 
 
-def run(command: str, args: argparse.Namespace,
-        produce: Callable[[dict[str, Records], argparse.Namespace], str]) -> int:
+def run(
+    command: str, args: argparse.Namespace, produce: Callable[[dict[str, Records], argparse.Namespace], str]
+) -> int:
     """Records of every stack in ``args.stacks`` → ``produce`` → stdout; usage problems → one line, exit 2."""
     from preview.__main__ import UsageError
 
@@ -47,6 +49,10 @@ def run(command: str, args: argparse.Namespace,
     return EXIT_OK
 
 
-def main_of(argv: Optional[Sequence[str]], command_parser: argparse.ArgumentParser, command: str,
-            produce: Callable[[dict[str, Records], argparse.Namespace], str]) -> int:
+def main_of(
+    argv: Sequence[str] | None,
+    command_parser: argparse.ArgumentParser,
+    command: str,
+    produce: Callable[[dict[str, Records], argparse.Namespace], str],
+) -> int:
     return run(command, command_parser.parse_args(argv), produce)

@@ -22,7 +22,7 @@ class StackFileError(Exception):
 class StackSettings:
     project: str
     stack: str
-    config: dict[str, str]        # fully qualified key -> string value (structured as JSON)
+    config: dict[str, str]  # fully qualified key -> string value (structured as JSON)
     secure_keys: tuple[str, ...]  # keys holding a `secure:` value, replaced by a placeholder
     # where each placeholder is: (fully qualified key, path inside its structured value)
     secure_paths: tuple[tuple[str, tuple[Any, ...]], ...] = ()
@@ -34,7 +34,7 @@ def read_stack_settings(project_dir: Path, stack: str) -> StackSettings:
         raise StackFileError(f"{project_dir / 'Pulumi.yaml'}: no project name")
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
         raise StackFileError(f"unknown stack {stack!r}: no {stack_file.name} (stacks: {', '.join(known)})")
     raw = _load_yaml(stack_file).get("config") or {}
     if not isinstance(raw, dict):
@@ -42,8 +42,10 @@ def read_stack_settings(project_dir: Path, stack: str) -> StackSettings:
     config, paths = {}, []
     for key, value in raw.items():
         if not isinstance(key, str):
-            raise StackFileError(f"{stack_file.name}: config key {key!r} is {type(key).__name__}, not a string "
-                                 f"(quote it, and give it a namespace: {project}:<key>)")
+            raise StackFileError(
+                f"{stack_file.name}: config key {key!r} is {type(key).__name__}, not a string "
+                f"(quote it, and give it a namespace: {project}:<key>)"
+            )
         full_key = key if ":" in key else f"{project}:{key}"
         if full_key in config:
             raise StackFileError(f"{stack_file.name}: {key} and {full_key} are the same key, given twice")
@@ -68,7 +70,8 @@ class _StrictLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, (str, int, float, bool)) and key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r} (first at line {seen[key].line + 1})", key_node.start_mark)
+                    None, None, f"duplicate key {key!r} (first at line {seen[key].line + 1})", key_node.start_mark
+                )
             if isinstance(key, (str, int, float, bool)):
                 seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)

@@ -23,12 +23,24 @@ SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 PREVIEW_SECRET = "[secret]"  # how `pulumi preview --json` prints a secret value
 
-RECORD_FIELDS = ("type", "urn", "custom", "id", "inputs", "outputs", "parent", "dependencies",
-                 "propertyDependencies", "provider", "protect")
+RECORD_FIELDS = (
+    "type",
+    "urn",
+    "custom",
+    "id",
+    "inputs",
+    "outputs",
+    "parent",
+    "dependencies",
+    "propertyDependencies",
+    "provider",
+    "protect",
+)
 
 # Preview step operations, by what they leave in the stack (pulumi/sdk/go/common/apitype/core.go OpType).
-MANAGED_OPS = frozenset({"same", "create", "update", "replace", "create-replacement", "import",
-                         "import-replacement", "refresh"})
+MANAGED_OPS = frozenset(
+    {"same", "create", "update", "replace", "create-replacement", "import", "import-replacement", "refresh"}
+)
 READ_OPS = frozenset({"read", "read-replacement"})
 GONE_OPS = frozenset({"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"})
 
@@ -43,10 +55,10 @@ class _BadSecret(ValueError):
 
 @dataclass(frozen=True)
 class StateFile:
-    kind: str                     # "stack export" | "checkpoint" | "preview"
+    kind: str  # "stack export" | "checkpoint" | "preview"
     records: list[dict[str, Any]]  # the resources the stack manages: what the pack judges
-    reads: list[str]              # URNs of resources the stack only reads, not judged
-    unchanged_missing: int = 0    # a preview without --show-sames: unchanged resources not in the file
+    reads: list[str]  # URNs of resources the stack only reads, not judged
+    unchanged_missing: int = 0  # a preview without --show-sames: unchanged resources not in the file
 
     @property
     def partial(self) -> bool:
@@ -73,8 +85,10 @@ def _read(path: Path, document: Any) -> StateFile:
         return _from_deployment(path, document, "checkpoint", "checkpoint")
     if "steps" in document:
         return _from_preview(path, document)
-    raise StateFileError(f"{path}: neither a `pulumi stack export`, a backend checkpoint nor a "
-                         "`pulumi preview --json` document (no deployment, checkpoint or steps)")
+    raise StateFileError(
+        f"{path}: neither a `pulumi stack export`, a backend checkpoint nor a "
+        "`pulumi preview --json` document (no deployment, checkpoint or steps)"
+    )
 
 
 def _load_json(path: Path) -> Any:
@@ -89,8 +103,10 @@ def _load_json(path: Path) -> Any:
     except RecursionError:
         raise StateFileError(f"{path}: not JSON (nested too deeply)") from None
     except ValueError as error:
-        raise StateFileError(f"{path}: not JSON ({getattr(error, 'msg', error)} at line "
-                             f"{getattr(error, 'lineno', '?')} column {getattr(error, 'colno', '?')})") from None
+        raise StateFileError(
+            f"{path}: not JSON ({getattr(error, 'msg', error)} at line "
+            f"{getattr(error, 'lineno', '?')} column {getattr(error, 'colno', '?')})"
+        ) from None
 
 
 def _from_deployment(path: Path, document: dict[str, Any], key: str, kind: str) -> StateFile:
@@ -112,8 +128,9 @@ def _from_deployment(path: Path, document: dict[str, Any], key: str, kind: str) 
     states = [_checked(path, state, f"{where}.resources[{i}]") for i, state in enumerate(resources)]
     current = [s for s in states if not s.get("delete")]  # `delete`: pending deletion, replaced already
     _refuse_duplicates(path, current)
-    return StateFile(kind, [to_record(s) for s in current if not s.get("external")],
-                     [s["urn"] for s in current if s.get("external")])
+    return StateFile(
+        kind, [to_record(s) for s in current if not s.get("external")], [s["urn"] for s in current if s.get("external")]
+    )
 
 
 def _from_preview(path: Path, document: dict[str, Any]) -> StateFile:

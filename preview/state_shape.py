@@ -7,7 +7,7 @@ tell the user what to look at.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 # field -> (JSON type name, check); absent or null optional fields are allowed, as Pulumi omits them.
 _OPTIONAL = {
@@ -21,8 +21,13 @@ _OPTIONAL = {
     "delete": ("a boolean", lambda v: isinstance(v, bool)),
     "protect": ("a boolean", lambda v: isinstance(v, bool)),
     "dependencies": ("a list of URNs", lambda v: isinstance(v, list) and all(isinstance(u, str) for u in v)),
-    "propertyDependencies": ("an object of URN lists", lambda v: isinstance(v, dict) and all(
-        isinstance(urns, list) and all(isinstance(u, str) for u in urns) for urns in v.values())),
+    "propertyDependencies": (
+        "an object of URN lists",
+        lambda v: (
+            isinstance(v, dict)
+            and all(isinstance(urns, list) and all(isinstance(u, str) for u in urns) for urns in v.values())
+        ),
+    ),
 }
 
 
@@ -41,7 +46,7 @@ def describe(value: Any) -> str:
     return "an object"
 
 
-def state_problem(state: Any, where: str) -> Optional[str]:
+def state_problem(state: Any, where: str) -> str | None:
     """What is wrong with one resource state, or None."""
     if not isinstance(state, dict):
         return f"{where} is {describe(state)}, not an object"

@@ -9,8 +9,9 @@ import selectors
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any
 
 import grpc
 from pulumi.runtime.proto import analyzer_pb2_grpc
@@ -38,13 +39,14 @@ def analyzer_in_process(pack_dir: Path) -> Iterator[Call]:
     if pack_dir.resolve() != DEFAULT_PACK_DIR:
         raise ValueError(f"in-process analysis runs the `policies` package; use use_grpc=True for {pack_dir}")
     # The arguments PolicyPack passes to the servicer it serves.
-    servicer = SharedViewsServicer(PACK_NAME, SDK_PACK_VERSION, build_policies(), PACK_ENFORCEMENT_LEVEL,
-                                   INITIAL_CONFIG)
+    servicer = SharedViewsServicer(
+        PACK_NAME, SDK_PACK_VERSION, build_policies(), PACK_ENFORCEMENT_LEVEL, INITIAL_CONFIG
+    )
     yield lambda method, request: getattr(servicer, method)(request, None)
 
 
 @contextlib.contextmanager
-def analyzer_subprocess(pack_dir: Path, command: Optional[Sequence[str]] = None) -> Iterator[Call]:
+def analyzer_subprocess(pack_dir: Path, command: Sequence[str] | None = None) -> Iterator[Call]:
     """The pack started as the Pulumi CLI starts it; always stopped, even on error.
 
     ``command``: the argv that starts it (preview.packs gives a Node pack's or another interpreter's);
@@ -52,7 +54,10 @@ def analyzer_subprocess(pack_dir: Path, command: Optional[Sequence[str]] = None)
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
             list(command or [sys.executable, "-m", "pulumi.policy", ENGINE_ADDRESS, str(pack_dir)]),
-            cwd=pack_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
+            cwd=pack_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
             # PolicyPack writes its port without flushing: buffered, it would never reach the pipe.
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from botocore.exceptions import ClientError
 
-_IMAGE_URI = re.compile(r"^(?P<registry>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
-                        r"(?P<repository>[^:@]+)")
+_IMAGE_URI = re.compile(
+    r"^(?P<registry>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repository>[^:@]+)"
+)
 
 
 class FunctionNotFound(Exception):
@@ -27,14 +29,14 @@ class FunctionFacts:
     arn: str
     package_type: str
     role_arn: str
-    state: Optional[str] = None
-    state_reason_code: Optional[str] = None
-    state_reason: Optional[str] = None
-    last_update_status: Optional[str] = None
-    last_update_reason_code: Optional[str] = None
-    last_update_reason: Optional[str] = None
-    environment_key_arn: Optional[str] = None
-    image_uri: Optional[str] = None
+    state: str | None = None
+    state_reason_code: str | None = None
+    state_reason: str | None = None
+    last_update_status: str | None = None
+    last_update_reason_code: str | None = None
+    last_update_reason: str | None = None
+    environment_key_arn: str | None = None
+    image_uri: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -43,17 +45,17 @@ class RoleFacts:
     arn: str
     name: str
     exists: bool
-    role_id: Optional[str] = None
-    create_date: Optional[datetime] = None
+    role_id: str | None = None
+    create_date: datetime | None = None
     policies: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
 class KeyFacts:
     arn: str
-    source: str                      # "environment" or "image-repository"
-    repository: Optional[str] = None
-    policy: Optional[dict[str, Any]] = None   # None: could not be read
+    source: str  # "environment" or "image-repository"
+    repository: str | None = None
+    policy: dict[str, Any] | None = None  # None: could not be read
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,9 @@ class GrantFacts:
     grant_id: str
     grantee: str
     operations: tuple[str, ...] = ()
-    name: Optional[str] = None
-    retiring: Optional[str] = None
-    creation_date: Optional[datetime] = None
+    name: str | None = None
+    retiring: str | None = None
+    creation_date: datetime | None = None
     constraints: dict[str, Any] = field(default_factory=dict)
 
 
@@ -71,10 +73,10 @@ class GrantFacts:
 class Evidence:
     function: FunctionFacts
     role: RoleFacts
-    key: Optional[KeyFacts] = None
+    key: KeyFacts | None = None
     grants: tuple[GrantFacts, ...] = ()
-    notes: tuple[str, ...] = ()      # what could not be read, and why
-    grants_listed: bool = True       # False: ListGrants was refused, so no grant is known
+    notes: tuple[str, ...] = ()  # what could not be read, and why
+    grants_listed: bool = True  # False: ListGrants was refused, so no grant is known
 
     @property
     def account(self) -> str:
@@ -89,8 +91,9 @@ def gather(session: Any, function_name: str) -> Evidence:
     role = _role(iam, function.role_arn, notes)
     key = _key(session, kms, function, notes)
     grants = _grants(kms, key.arn, notes) if key else ()
-    return Evidence(function=function, role=role, key=key, grants=grants or (), notes=tuple(notes),
-                    grants_listed=grants is not None)
+    return Evidence(
+        function=function, role=role, key=key, grants=grants or (), notes=tuple(notes), grants_listed=grants is not None
+    )
 
 
 def _function(lam: Any, name: str, notes: list[str]) -> FunctionFacts:
@@ -103,13 +106,20 @@ def _function(lam: Any, name: str, notes: list[str]) -> FunctionFacts:
     config, code = response["Configuration"], response.get("Code", {})
     tags = response.get("Tags") or {}
     return FunctionFacts(
-        name=config["FunctionName"], arn=config["FunctionArn"], role_arn=config["Role"],
+        name=config["FunctionName"],
+        arn=config["FunctionArn"],
+        role_arn=config["Role"],
         package_type=config.get("PackageType", "Zip"),
-        state=config.get("State"), state_reason_code=config.get("StateReasonCode"),
-        state_reason=config.get("StateReason"), last_update_status=config.get("LastUpdateStatus"),
+        state=config.get("State"),
+        state_reason_code=config.get("StateReasonCode"),
+        state_reason=config.get("StateReason"),
+        last_update_status=config.get("LastUpdateStatus"),
         last_update_reason_code=config.get("LastUpdateStatusReasonCode"),
         last_update_reason=config.get("LastUpdateStatusReason"),
-        environment_key_arn=config.get("KMSKeyArn"), image_uri=code.get("ImageUri"), tags=dict(tags))
+        environment_key_arn=config.get("KMSKeyArn"),
+        image_uri=code.get("ImageUri"),
+        tags=dict(tags),
+    )
 
 
 def _role(iam: Any, role_arn: str, notes: list[str]) -> RoleFacts:
@@ -123,8 +133,14 @@ def _role(iam: Any, role_arn: str, notes: list[str]) -> RoleFacts:
     if role["Arn"] != role_arn:
         notes.append(f"a role named {name} exists at {role['Arn']}, not at the function's {role_arn}")
         return RoleFacts(arn=role_arn, name=name, exists=False)
-    return RoleFacts(arn=role_arn, name=name, exists=True, role_id=role["RoleId"],
-                     create_date=role["CreateDate"], policies=_role_policies(iam, name, notes))
+    return RoleFacts(
+        arn=role_arn,
+        name=name,
+        exists=True,
+        role_id=role["RoleId"],
+        create_date=role["CreateDate"],
+        policies=_role_policies(iam, name, notes),
+    )
 
 
 def _role_policies(iam: Any, name: str, notes: list[str]) -> tuple[dict[str, Any], ...]:
@@ -143,7 +159,7 @@ def _role_policies(iam: Any, name: str, notes: list[str]) -> tuple[dict[str, Any
     return tuple(_as_dict(d) for d in documents)
 
 
-def _key(session: Any, kms: Any, function: FunctionFacts, notes: list[str]) -> Optional[KeyFacts]:
+def _key(session: Any, kms: Any, function: FunctionFacts, notes: list[str]) -> KeyFacts | None:
     if function.environment_key_arn:
         arn, source, repository = function.environment_key_arn, "environment", None
     elif function.package_type == "Image" and function.image_uri:
@@ -162,15 +178,16 @@ def _key(session: Any, kms: Any, function: FunctionFacts, notes: list[str]) -> O
     return KeyFacts(arn=arn, source=source, repository=repository, policy=policy)
 
 
-def _repository_key(session: Any, image_uri: str, notes: list[str]) -> Optional[tuple[str, str]]:
+def _repository_key(session: Any, image_uri: str, notes: list[str]) -> tuple[str, str] | None:
     match = _IMAGE_URI.match(image_uri)
     if not match:
         notes.append(f"image {image_uri} is not in ECR")
         return None
     ecr = session.client("ecr", region_name=match["region"])
     try:
-        [repository] = ecr.describe_repositories(
-            registryId=match["registry"], repositoryNames=[match["repository"]])["repositories"]
+        [repository] = ecr.describe_repositories(registryId=match["registry"], repositoryNames=[match["repository"]])[
+            "repositories"
+        ]
     except ClientError as error:
         notes.append(f"could not read repository {match['repository']}: {_code(error)}")
         return None
@@ -181,16 +198,22 @@ def _repository_key(session: Any, image_uri: str, notes: list[str]) -> Optional[
     return encryption["kmsKey"], match["repository"]
 
 
-def _grants(kms: Any, key_arn: str, notes: list[str]) -> Optional[tuple[GrantFacts, ...]]:
+def _grants(kms: Any, key_arn: str, notes: list[str]) -> tuple[GrantFacts, ...] | None:
     grants: list[GrantFacts] = []
     try:
         for page in kms.get_paginator("list_grants").paginate(KeyId=key_arn):
             for grant in page["Grants"]:
-                grants.append(GrantFacts(
-                    grant_id=grant["GrantId"], grantee=grant.get("GranteePrincipal", ""),
-                    operations=tuple(grant.get("Operations", ())), name=grant.get("Name") or None,
-                    retiring=grant.get("RetiringPrincipal"), creation_date=grant.get("CreationDate"),
-                    constraints=dict(grant.get("Constraints") or {})))
+                grants.append(
+                    GrantFacts(
+                        grant_id=grant["GrantId"],
+                        grantee=grant.get("GranteePrincipal", ""),
+                        operations=tuple(grant.get("Operations", ())),
+                        name=grant.get("Name") or None,
+                        retiring=grant.get("RetiringPrincipal"),
+                        creation_date=grant.get("CreationDate"),
+                        constraints=dict(grant.get("Constraints") or {}),
+                    )
+                )
     except ClientError as error:
         notes.append(f"could not list the key's grants: {_code(error)}")
         return None
@@ -201,6 +224,7 @@ def _as_dict(document: Any) -> dict[str, Any]:
     if isinstance(document, str):
         import json
         from urllib.parse import unquote
+
         text = document if document.lstrip().startswith("{") else unquote(document)
         return json.loads(text)
     return dict(document)

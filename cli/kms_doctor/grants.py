@@ -14,8 +14,8 @@ its bare RoleId (aws/aws-sdk-go#1718).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from cli.kms_doctor.evidence import Evidence, GrantFacts, RoleFacts
 
@@ -26,9 +26,9 @@ _ROLE_UNIQUE_ID = re.compile(r"^AROA[A-Z0-9]{12,}(:[\w+=,.@-]+)?$")
 
 @dataclass(frozen=True)
 class GrantReading:
-    current: tuple[GrantFacts, ...]   # let the role as it is now decrypt for this function
-    stale: tuple[GrantFacts, ...]     # proven to belong to an earlier incarnation of the role
-    other: tuple[GrantFacts, ...]     # name the role, but not Decrypt for this function
+    current: tuple[GrantFacts, ...]  # let the role as it is now decrypt for this function
+    stale: tuple[GrantFacts, ...]  # proven to belong to an earlier incarnation of the role
+    other: tuple[GrantFacts, ...]  # name the role, but not Decrypt for this function
 
 
 def read_grants(evidence: Evidence) -> GrantReading:
@@ -38,8 +38,11 @@ def read_grants(evidence: Evidence) -> GrantReading:
     other: list[GrantFacts] = []
     for grant in evidence.grants:
         if _names_role(grant.grantee, role):
-            made_before = (grant.creation_date is not None and role.create_date is not None
-                           and grant.creation_date < role.create_date)
+            made_before = (
+                grant.creation_date is not None
+                and role.create_date is not None
+                and grant.creation_date < role.create_date
+            )
             if made_before:
                 stale.append(grant)
             else:
@@ -78,8 +81,10 @@ def _names_role(grantee: str, role: RoleFacts) -> bool:
 
 
 def _names_function(grant: GrantFacts, arn: str, name: str) -> bool:
-    context = {**_lowered(grant.constraints.get("EncryptionContextEquals", {})),
-               **_lowered(grant.constraints.get("EncryptionContextSubset", {}))}
+    context = {
+        **_lowered(grant.constraints.get("EncryptionContextEquals", {})),
+        **_lowered(grant.constraints.get("EncryptionContextSubset", {})),
+    }
     return context.get(FUNCTION_ARN_CONTEXT.lower()) == arn or grant.name in (arn, name)
 
 

@@ -9,22 +9,29 @@ Allow counts as an Allow, and the evidence says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any
 
 DECRYPT = "kms:Decrypt"
 
 
 @dataclass(frozen=True)
 class DecryptCheck:
-    allowed: Optional[bool]          # None: could not tell (key policy unreadable)
+    allowed: bool | None  # None: could not tell (key policy unreadable)
     reasons: tuple[str, ...]
-    denied: bool = False             # an explicit Deny: no grant can allow it either
+    denied: bool = False  # an explicit Deny: no grant can allow it either
 
 
-def check_decrypt(key_arn: str, key_policy: Optional[Mapping[str, Any]], role_arn: str,
-                  role_id: Optional[str], account: str, role_policies: Sequence[Mapping[str, Any]]) -> DecryptCheck:
+def check_decrypt(
+    key_arn: str,
+    key_policy: Mapping[str, Any] | None,
+    role_arn: str,
+    role_id: str | None,
+    account: str,
+    role_policies: Sequence[Mapping[str, Any]],
+) -> DecryptCheck:
     if key_policy is None:
         return DecryptCheck(None, ("the key policy could not be read",))
     names_role = {role_arn, role_id, "*"} - {None}
@@ -35,8 +42,12 @@ def check_decrypt(key_arn: str, key_policy: Optional[Mapping[str, Any]], role_ar
     allows = [s for s in key_statements if s.get("Effect") == "Allow"]
     direct = [s for s in allows if _principals(s) & names_role]
     delegated = [s for s in allows if _principals(s) & names_account]
-    identity = [s for d in role_policies for s in _statements(d)
-                if _action_matches(s, DECRYPT) and _resource_matches(s, key_arn)]
+    identity = [
+        s
+        for d in role_policies
+        for s in _statements(d)
+        if _action_matches(s, DECRYPT) and _resource_matches(s, key_arn)
+    ]
     if any(s.get("Effect") == "Deny" for s in identity):
         return DecryptCheck(False, ("the role's policies deny kms:Decrypt on the key",), denied=True)
     role_allows = any(s.get("Effect") == "Allow" for s in identity)
@@ -45,13 +56,14 @@ def check_decrypt(key_arn: str, key_policy: Optional[Mapping[str, Any]], role_ar
     if direct:
         return DecryptCheck(True, ("the key policy allows kms:Decrypt to the role",) + suffix)
     if not delegated:
-        return DecryptCheck(False, ("the key policy neither names the role nor delegates kms:Decrypt "
-                                    "to the account's IAM policies",))
+        return DecryptCheck(
+            False, ("the key policy neither names the role nor delegates kms:Decrypt to the account's IAM policies",)
+        )
     if not role_allows:
-        return DecryptCheck(False, ("the key policy delegates to IAM, but no policy of the role "
-                                    "allows kms:Decrypt on the key",))
-    return DecryptCheck(True, ("the key policy delegates to IAM and the role allows kms:Decrypt on the key",)
-                        + suffix)
+        return DecryptCheck(
+            False, ("the key policy delegates to IAM, but no policy of the role allows kms:Decrypt on the key",)
+        )
+    return DecryptCheck(True, ("the key policy delegates to IAM and the role allows kms:Decrypt on the key",) + suffix)
 
 
 def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:

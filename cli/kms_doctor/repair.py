@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -44,7 +45,7 @@ class Plan:
     temp_role_name: str
     key_arn: str
     stale_grants: tuple[GrantFacts, ...]
-    health_payload: Optional[str] = None
+    health_payload: str | None = None
 
     def steps(self) -> list[str]:
         steps = [
@@ -56,33 +57,41 @@ class Plan:
         ]
         if self.health_payload is not None:
             steps.append(f"invoke {self.function_name} with the health payload and report the result")
-        steps.extend(f"retire stale grant {g.grant_id} on {self.key_arn} (grantee {g.grantee})"
-                     for g in self.stale_grants)
+        steps.extend(
+            f"retire stale grant {g.grant_id} on {self.key_arn} (grantee {g.grantee})" for g in self.stale_grants
+        )
         steps.append(f"delete {self.temp_role_name} (also if any step fails)")
         return steps
 
 
-def make_plan(evidence: Evidence, stale_grants: tuple[GrantFacts, ...],
-              health_payload: Optional[str] = None) -> Plan:
+def make_plan(evidence: Evidence, stale_grants: tuple[GrantFacts, ...], health_payload: str | None = None) -> Plan:
     assert evidence.key is not None, "a repair needs a KMS key"
     suffix = secrets.token_hex(4)
     base = evidence.function.name[: 64 - len(TEMP_ROLE_PREFIX) - len(suffix) - 1]
-    return Plan(function_name=evidence.function.name, original_role_arn=evidence.function.role_arn,
-                temp_role_name=f"{TEMP_ROLE_PREFIX}{base}-{suffix}", key_arn=evidence.key.arn,
-                stale_grants=stale_grants, health_payload=health_payload)
+    return Plan(
+        function_name=evidence.function.name,
+        original_role_arn=evidence.function.role_arn,
+        temp_role_name=f"{TEMP_ROLE_PREFIX}{base}-{suffix}",
+        key_arn=evidence.key.arn,
+        stale_grants=stale_grants,
+        health_payload=health_payload,
+    )
 
 
 def execute(plan: Plan, session: Any, out: Out, waits: Waits = Waits()) -> None:
     """Run the plan; raises RepairError after cleaning up if a step fails."""
     iam, lam, kms = session.client("iam"), session.client("lambda"), session.client("kms")
-    temp_arn: Optional[str] = None
+    temp_arn: str | None = None
     try:
         out(f"creating temporary role {plan.temp_role_name}")
         temp_arn = iam.create_role(
-            RoleName=plan.temp_role_name, Tags=[PURPOSE_TAG],
+            RoleName=plan.temp_role_name,
+            Tags=[PURPOSE_TAG],
             Description=f"Temporary: renews Lambda's KMS grant for {plan.function_name}; delete if left over",
             AssumeRolePolicyDocument=iam_documents.plain_policy_document(
-                [iam_documents.service_trust("lambda.amazonaws.com")]))["Role"]["Arn"]
+                [iam_documents.service_trust("lambda.amazonaws.com")]
+            ),
+        )["Role"]["Arn"]
         _switch_role(lam, plan.function_name, temp_arn, out, waits)
         _switch_role(lam, plan.function_name, plan.original_role_arn, out, waits)
         if plan.health_payload is not None:
@@ -106,8 +115,9 @@ def _switch_role(lam: Any, function: str, role_arn: str, out: Out, waits: Waits)
             # A role created seconds ago may not be assumable by Lambda yet (IAM propagation).
             message = error.response.get("Error", {}).get("Message", "")
             code = error.response.get("Error", {}).get("Code", "")
-            retryable = ((code == "InvalidParameterValueException" and "cannot be assumed" in message)
-                         or code == "ResourceConflictException")
+            retryable = (
+                code == "InvalidParameterValueException" and "cannot be assumed" in message
+            ) or code == "ResourceConflictException"
             elapsed = waits.clock() - start
             if not retryable or elapsed >= waits.timeout_seconds:
                 raise RepairError(f"could not point {function} at {role_arn}: {code}: {message}") from None
@@ -125,8 +135,10 @@ def wait_until_updated(lam: Any, function: str, out: Out, waits: Waits) -> dict[
             out(f"  LastUpdateStatus Successful ({waits.clock() - start:.0f}s)")
             return config
         if status == "Failed":
-            raise RepairError(f"update of {function} failed: {config.get('LastUpdateStatusReasonCode')}: "
-                              f"{config.get('LastUpdateStatusReason')}")
+            raise RepairError(
+                f"update of {function} failed: {config.get('LastUpdateStatusReasonCode')}: "
+                f"{config.get('LastUpdateStatusReason')}"
+            )
         elapsed = waits.clock() - start
         if elapsed >= waits.timeout_seconds:
             raise RepairError(f"{function} still {status} after {waits.timeout_seconds:.0f}s")
@@ -167,13 +179,12 @@ def _clean_up(iam: Any, lam: Any, plan: Plan, temp_arn: str, out: Out, waits: Wa
             iam.delete_role(RoleName=plan.temp_role_name)
             out(f"deleted temporary role {plan.temp_role_name}")
         except (ClientError, BotoCoreError) as error:
-            out(f"WARNING: could not delete temporary role {plan.temp_role_name}: {_reason(error)}; "
-                "delete it by hand")
+            out(f"WARNING: could not delete temporary role {plan.temp_role_name}: {_reason(error)}; delete it by hand")
 
 
 def _restore_role(lam: Any, plan: Plan, temp_arn: str, out: Out, waits: Waits) -> None:
     try:
-        current: Optional[str] = lam.get_function_configuration(FunctionName=plan.function_name)["Role"]
+        current: str | None = lam.get_function_configuration(FunctionName=plan.function_name)["Role"]
     except (ClientError, BotoCoreError) as error:
         out(f"could not read {plan.function_name}'s role ({_reason(error)}); restoring it anyway")
         current = None
@@ -183,8 +194,10 @@ def _restore_role(lam: Any, plan: Plan, temp_arn: str, out: Out, waits: Waits) -
         out(f"restoring {plan.function_name}'s own role")
         _switch_role(lam, plan.function_name, plan.original_role_arn, out, waits)  # retries a conflict
     except (ClientError, BotoCoreError, RepairError) as error:
-        out(f"WARNING: could not restore {plan.function_name}'s role ({_reason(error)}); "
-            f"if it still uses {temp_arn}, set it to {plan.original_role_arn} by hand")
+        out(
+            f"WARNING: could not restore {plan.function_name}'s role ({_reason(error)}); "
+            f"if it still uses {temp_arn}, set it to {plan.original_role_arn} by hand"
+        )
 
 
 def _reason(error: Exception) -> str:
@@ -193,15 +206,17 @@ def _reason(error: Exception) -> str:
     return f"{type(error).__name__}: {error}" if isinstance(error, BotoCoreError) else str(error)
 
 
-def pulumi_hint(evidence: Evidence) -> Optional[str]:
+def pulumi_hint(evidence: Evidence) -> str | None:
     """The `pulumi up` with the same effect, if the function's tags say Pulumi manages it."""
     tags = evidence.function.tags
     if tags.get("managed-by") != "pulumi" and not any(k.startswith("pulumi") for k in tags):
         return None
     stack = f" --stack {tags['stack']}" if "stack" in tags else ""
     logical = re.sub(r"-[0-9a-f]{7}$", "", evidence.role.name)  # Pulumi's auto-name suffix
-    return ("this function is managed by Pulumi" + (f" (project {tags['project']})" if "project" in tags else "")
-            + f": `pulumi up{stack} --replace <URN of its execution role>` has the same effect "
-            "(the role is auto-named, so its replacement gets a new ARN and the function is updated, "
-            f"which renews the grant); find the URN with `pulumi stack{stack} --show-urns | grep {logical}`")
-
+    return (
+        "this function is managed by Pulumi"
+        + (f" (project {tags['project']})" if "project" in tags else "")
+        + f": `pulumi up{stack} --replace <URN of its execution role>` has the same effect "
+        "(the role is auto-named, so its replacement gets a new ARN and the function is updated, "
+        f"which renews the grant); find the URN with `pulumi stack{stack} --show-urns | grep {logical}`"
+    )

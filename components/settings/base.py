@@ -9,8 +9,9 @@ refused item.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Callable
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -45,8 +46,7 @@ _IAM_ACTION = r"^[a-z0-9-]+:[A-Za-z0-9*?]+$"
 class Settings(BaseModel):
     """Base of every section: camelCase keys, unknown keys refused, values frozen."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True,
-                              extra="forbid", frozen=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
 
 def _each(check: Callable[[str], str]) -> AfterValidator:
@@ -56,10 +56,12 @@ def _each(check: Callable[[str], str]) -> AfterValidator:
 
 def _refusing(matches: Callable[[str], object], message: str) -> Callable[[str], str]:
     """A check of one value; ``message`` names the value as ``{value!r}``."""
+
     def check(value: str) -> str:
         if not matches(value):
             raise ValueError(message.format(value=value))
         return value
+
     return check
 
 
@@ -92,15 +94,23 @@ OidcProviderArn = Annotated[str, StringConstraints(pattern=_OIDC_PROVIDER_ARN)]
 ProfileName = Annotated[str, StringConstraints(pattern=_PROFILE_NAME)]
 
 # Lists checked item by item, each refusal naming the item.
-KmsKeyArns = Annotated[list[str], _each(_refusing(lambda v: re.match(_KMS_KEY_ARN, v),
-                                                  "{value!r} is not a KMS key ARN"))]
-ManagedPolicyArns = Annotated[list[str], _each(_refusing(lambda v: re.match(_MANAGED_POLICY_ARN, v),
-                                                         "{value!r} is not a managed policy ARN"))]
-AccountIds = Annotated[list[str], _each(_refusing(lambda v: re.fullmatch(_ACCOUNT_ID, v),
-                                                  "{value!r} is not a 12-digit account id"))]
-RoleArns = Annotated[list[str], _each(_refusing(lambda v: re.fullmatch(_ROLE_ARN, v, re.ASCII),
-                                                "{value!r} is not an IAM role ARN"))]
-IamActions = Annotated[list[str], _each(_refusing(lambda v: v == "*" or re.match(_IAM_ACTION, v),
-                                                  "{value!r} is not an IAM action such as s3:GetObject"))]
-Thumbprints = Annotated[list[str], _each(_thumbprint)]   # lower-cased
+KmsKeyArns = Annotated[
+    list[str], _each(_refusing(lambda v: re.match(_KMS_KEY_ARN, v), "{value!r} is not a KMS key ARN"))
+]
+ManagedPolicyArns = Annotated[
+    list[str], _each(_refusing(lambda v: re.match(_MANAGED_POLICY_ARN, v), "{value!r} is not a managed policy ARN"))
+]
+AccountIds = Annotated[
+    list[str], _each(_refusing(lambda v: re.fullmatch(_ACCOUNT_ID, v), "{value!r} is not a 12-digit account id"))
+]
+RoleArns = Annotated[
+    list[str], _each(_refusing(lambda v: re.fullmatch(_ROLE_ARN, v, re.ASCII), "{value!r} is not an IAM role ARN"))
+]
+IamActions = Annotated[
+    list[str],
+    _each(
+        _refusing(lambda v: v == "*" or re.match(_IAM_ACTION, v), "{value!r} is not an IAM action such as s3:GetObject")
+    ),
+]
+Thumbprints = Annotated[list[str], _each(_thumbprint)]  # lower-cased
 Subjects = Annotated[list[str], _each(_subject)]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from components.settings.base import AuroraMysqlVersion, CronExpression, LayerArn, Semver, Settings
 
 # Characters the RDS master password may not contain, besides space: always excluded.
-RDS_FORBIDDEN_PASSWORD_CHARACTERS = "/\"@"
+RDS_FORBIDDEN_PASSWORD_CHARACTERS = '/"@'
 
 # AWS's SecretsManagerRDSMySQLRotationMultiUser alternates between a user and <user>_clone and
 # refuses a clone name longer than its environment's USERNAME_CHARACTER_LIMIT, default 16 (the
@@ -30,9 +30,9 @@ class RotationSettings(Settings):
     """How and when the database credentials rotate."""
 
     strategy: Literal["single-user", "alternating-users", "rds-managed"] = "single-user"
-    every_days: Optional[int] = Field(None, ge=1, le=1000)
-    cron: Optional[CronExpression] = None
-    window_hours: Optional[int] = Field(None, ge=1, le=24)
+    every_days: int | None = Field(None, ge=1, le=1000)
+    cron: CronExpression | None = None
+    window_hours: int | None = Field(None, ge=1, le=24)
     application_version: Semver = "1.1.671"
     exclude_characters: str = Field("\"@/\\'", max_length=64)
     app_username: AppUsername = "app"
@@ -41,16 +41,20 @@ class RotationSettings(Settings):
     @classmethod
     def _clone_fits(cls, name: str) -> str:
         if len(name) > MAX_APP_USERNAME:
-            raise ValueError(f"at most {MAX_APP_USERNAME} characters: the alternating-users rotation function "
-                             f"clones the user as <name>{CLONE_SUFFIX} and refuses clone names over "
-                             f"{ROTATION_USERNAME_LIMIT} characters")
+            raise ValueError(
+                f"at most {MAX_APP_USERNAME} characters: the alternating-users rotation function "
+                f"clones the user as <name>{CLONE_SUFFIX} and refuses clone names over "
+                f"{ROTATION_USERNAME_LIMIT} characters"
+            )
         if name.endswith(CLONE_SUFFIX):
-            raise ValueError(f"must not end in {CLONE_SUFFIX}: the alternating-users rotation function takes "
-                             f"such a name for the clone of <name without {CLONE_SUFFIX}>")
+            raise ValueError(
+                f"must not end in {CLONE_SUFFIX}: the alternating-users rotation function takes "
+                f"such a name for the clone of <name without {CLONE_SUFFIX}>"
+            )
         return name
 
     @model_validator(mode="after")
-    def _one_schedule(self) -> "RotationSettings":
+    def _one_schedule(self) -> RotationSettings:
         if self.cron is not None and self.every_days is not None:
             raise ValueError("set either everyDays or cron, not both")
         if self.window_hours is not None and self.cron is None:
@@ -62,7 +66,7 @@ class RotationSettings(Settings):
         return self.cron or f"rate({self.every_days or 30} days)"
 
     @property
-    def duration(self) -> Optional[str]:
+    def duration(self) -> str | None:
         return f"{self.window_hours}h" if self.window_hours else None
 
 
@@ -81,10 +85,10 @@ class DatabaseSettings(Settings):
     log_exports: list[Literal["audit", "error", "general", "slowquery"]] = ["audit", "error", "slowquery"]
     rotation: RotationSettings = RotationSettings()
     credentials_ttl_seconds: int = Field(300, ge=0, le=3600)
-    secrets_extension_layer_arn: Optional[LayerArn] = None
+    secrets_extension_layer_arn: LayerArn | None = None
 
     @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> "DatabaseSettings":
+    def _consistent(self, info: ValidationInfo) -> DatabaseSettings:
         if (info.context or {}).get("stack") == "prod" and self.enabled and not self.final_snapshot:
             raise ValueError("the prod stack must set finalSnapshot: true")
         if self.min_capacity > self.max_capacity:

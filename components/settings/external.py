@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic.alias_generators import to_camel
@@ -17,8 +17,17 @@ from components.settings.base import (
     Thumbprints,
 )
 
-_OIDC_ONLY_FIELDS = frozenset({"issuer_url", "audience", "subjects", "allow_wildcard_subjects", "provider_arn",
-                               "thumbprints", "max_session_seconds"})
+_OIDC_ONLY_FIELDS = frozenset(
+    {
+        "issuer_url",
+        "audience",
+        "subjects",
+        "allow_wildcard_subjects",
+        "provider_arn",
+        "thumbprints",
+        "max_session_seconds",
+    }
+)
 
 
 class ExternalSettings(Settings):
@@ -28,21 +37,21 @@ class ExternalSettings(Settings):
     mode: Literal["oidc", "iam-user"] = "oidc"
     # oidc: the platform's token issuer (for example https://oidc.fly.io/<org>), the audience
     # its tokens carry, and the subjects (workloads) that may assume the role.
-    issuer_url: Optional[IssuerUrl] = None
+    issuer_url: IssuerUrl | None = None
     audience: str = Field("sts.amazonaws.com", min_length=1, max_length=255)
     subjects: Subjects = Field(default_factory=list, max_length=20)
     allow_wildcard_subjects: bool = False
-    provider_arn: Optional[OidcProviderArn] = None
+    provider_arn: OidcProviderArn | None = None
     thumbprints: Thumbprints = Field(default_factory=list, max_length=5)
     max_session_seconds: int = Field(3600, ge=900, le=43200)
     # Both modes: which secrets may be read, and the customer-managed keys encrypting them.
-    secret_prefix: Optional[SecretPrefix] = None
+    secret_prefix: SecretPrefix | None = None
     kms_key_arns: KmsKeyArns = Field(default_factory=list, max_length=10)
     # iam-user: an access key only when asked; its secret is exported as a Pulumi secret.
     create_access_key: bool = False
 
     @model_validator(mode="after")
-    def _complete_for_its_mode(self) -> "ExternalSettings":
+    def _complete_for_its_mode(self) -> ExternalSettings:
         if not self.enabled:
             return self
         if self.secret_prefix is None:

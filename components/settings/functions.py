@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field
 
@@ -17,4 +17,4 @@ class FunctionSettings(Settings):
     memory_mb: int = Field(256, ge=128, le=10240)
     timeout_seconds: int = Field(10, ge=1, le=900)
     powertools_layer_version: int = Field(27, ge=1)
-    environment_kms_key_arn: Optional[KmsKeyArn] = None
+    environment_kms_key_arn: KmsKeyArn | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import Field, field_validator
 
@@ -14,20 +14,22 @@ PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 
 class JwksSettings(Settings):
     enabled: bool = True
-    secret_name: Optional[SecretName] = None
+    secret_name: SecretName | None = None
     cache_ttl_seconds: int = Field(600, ge=0, le=86400)
-    fallback_keys: Optional[list[dict[str, Any]]] = None
-    reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
+    fallback_keys: list[dict[str, Any]] | None = None
+    reserved_concurrency: int | None = Field(None, ge=1, le=1000)
     throttle: ThrottleSettings = ThrottleSettings()
 
     @field_validator("fallback_keys")
     @classmethod
-    def _public_keys_only(cls, keys: Optional[list[dict[str, Any]]]) -> Optional[list[dict[str, Any]]]:
+    def _public_keys_only(cls, keys: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
         for key in keys or ():
             private = sorted(PRIVATE_JWK_MEMBERS & key.keys())
             if private or key.get("kty") == "oct":
-                raise ValueError(f"key {key.get('kid', '?')!r} holds private material "
-                                 f"({', '.join(private) or 'kty oct'}); fallback keys must be public")
+                raise ValueError(
+                    f"key {key.get('kid', '?')!r} holds private material "
+                    f"({', '.join(private) or 'kty oct'}); fallback keys must be public"
+                )
             if not key.get("kid") or not key.get("kty"):
                 raise ValueError("every fallback key needs kty and kid")
         return keys

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from pydantic import Field, field_validator, model_validator
 
 from components.settings.base import BedrockModelId, HttpsApiUrl, SecretName, Settings
@@ -36,13 +34,13 @@ class LayersSettings(Settings):
     rollout: RolloutSettings = RolloutSettings()
     bedrock_model_id: BedrockModelId = "anthropic.claude-3-haiku-20240307-v1:0"
     max_tokens: int = Field(512, ge=1, le=4096)
-    signing_secret_name: Optional[SecretName] = None
-    bot_token_secret_name: Optional[SecretName] = None
+    signing_secret_name: SecretName | None = None
+    bot_token_secret_name: SecretName | None = None
     slack_api_base_url: HttpsApiUrl = "https://slack.com/api"
     verification_timeout_seconds: int = Field(5, ge=3, le=30)
     execution_timeout_seconds: int = Field(60, ge=5, le=900)
-    verification_reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
-    execution_reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
+    verification_reserved_concurrency: int | None = Field(None, ge=1, le=1000)
+    execution_reserved_concurrency: int | None = Field(None, ge=1, le=1000)
     async_retry_attempts: int = Field(0, ge=0, le=2)
     max_event_age_seconds: int = Field(3600, ge=60, le=21600)
     dead_letter_retention_days: int = Field(14, ge=1, le=14)
@@ -53,23 +51,27 @@ class LayersSettings(Settings):
     # (manageApiGatewayAccount); restApiLogging: true says the role is already there.
     # Unset, logging follows manageApiGatewayAccount, so a fresh account deploys.
     manage_api_gateway_account: bool = False
-    rest_api_logging: Optional[bool] = None
+    rest_api_logging: bool | None = None
 
     @property
     def logs_rest_api(self) -> bool:
         return self.manage_api_gateway_account if self.rest_api_logging is None else self.rest_api_logging
 
     @model_validator(mode="after")
-    def _logging_consistent(self) -> "LayersSettings":
+    def _logging_consistent(self) -> LayersSettings:
         if self.manage_api_gateway_account and self.rest_api_logging is False:
-            raise ValueError("restApiLogging: false contradicts manageApiGatewayAccount: true (the account role "
-                             "exists only for REST API logs); drop one of them")
+            raise ValueError(
+                "restApiLogging: false contradicts manageApiGatewayAccount: true (the account role "
+                "exists only for REST API logs); drop one of them"
+            )
         return self
 
     @field_validator("bedrock_model_id")
     @classmethod
     def _foundation_model_only(cls, model_id: str) -> str:
         if model_id.split(".", 1)[0] in _INFERENCE_PROFILE_PREFIXES:
-            raise ValueError("inference profiles are not supported; use a foundation model id "
-                             "such as anthropic.claude-3-haiku-20240307-v1:0")
+            raise ValueError(
+                "inference profiles are not supported; use a foundation model id "
+                "such as anthropic.claude-3-haiku-20240307-v1:0"
+            )
         return model_id

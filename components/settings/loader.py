@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 from pydantic import ValidationError
@@ -27,14 +28,17 @@ class StackConfigError(pulumi.RunError):
         super().__init__("invalid stack settings:\n" + "\n".join(problems))
 
 
-def parse_stack_settings(stack: str, values: Mapping[str, Any],
-                         secret_keys: frozenset[str] = frozenset(),
-                         environ: Mapping[str, str] = os.environ,
-                         project: str = PROJECT, project_dir: Path = PROJECT_DIR) -> StackConfig:
+def parse_stack_settings(
+    stack: str,
+    values: Mapping[str, Any],
+    secret_keys: frozenset[str] = frozenset(),
+    environ: Mapping[str, str] = os.environ,
+    project: str = PROJECT,
+    project_dir: Path = PROJECT_DIR,
+) -> StackConfig:
     """Validate raw config values (fully qualified keys) into a StackConfig. ``project`` (the name
     in Pulumi.yaml) is the settings' namespace; ``rulesFile`` paths are relative to ``project_dir``."""
-    sections = {key.split(":", 1)[1]: _decode(value) for key, value in values.items()
-                if key.startswith(f"{project}:")}
+    sections = {key.split(":", 1)[1]: _decode(value) for key, value in values.items() if key.startswith(f"{project}:")}
     blocked = {"project", "stack", "region"} & sections.keys()
     problems = [f"{project}:{name}: is not a setting (it is derived from the stack)" for name in sorted(blocked)]
     problems += _namespace_problems(values, project)
@@ -44,8 +48,10 @@ def parse_stack_settings(stack: str, values: Mapping[str, Any],
     if problems:
         raise StackConfigError(problems)
     try:
-        return StackConfig.model_validate({**sections, "project": project, "stack": stack, "region": region},
-                                          context={"stack": stack, "project_dir": project_dir})
+        return StackConfig.model_validate(
+            {**sections, "project": project, "stack": stack, "region": region},
+            context={"stack": stack, "project_dir": project_dir},
+        )
     except ValidationError as error:
         raise StackConfigError([_describe(e, secret_keys, project) for e in error.errors()]) from None
 
@@ -53,16 +59,20 @@ def parse_stack_settings(stack: str, values: Mapping[str, Any],
 def _namespace_problems(values: Mapping[str, Any], project: str) -> list[str]:
     """A key under a namespace nobody reads (``iam-platfrom:jwks``) would be ignored without a word."""
     allowed = (project, *PROVIDER_NAMESPACES)
-    return [f"{key}: unknown namespace {key.split(':', 1)[0]!r} (allowed: {', '.join(allowed)}; check the spelling)"
-            for key in sorted(values) if key.split(":", 1)[0] not in allowed]
+    return [
+        f"{key}: unknown namespace {key.split(':', 1)[0]!r} (allowed: {', '.join(allowed)}; check the spelling)"
+        for key in sorted(values)
+        if key.split(":", 1)[0] not in allowed
+    ]
 
 
 def load_stack_config() -> StackConfig:
     """Read the running stack's configuration once, validated."""
     values = {**pulumi.runtime.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     secrets = frozenset(k for k in values if pulumi.runtime.config.is_config_secret(k))
-    return parse_stack_settings(pulumi.get_stack(), values, secrets, project=pulumi.get_project(),
-                                project_dir=_running_project_dir())
+    return parse_stack_settings(
+        pulumi.get_stack(), values, secrets, project=pulumi.get_project(), project_dir=_running_project_dir()
+    )
 
 
 def _running_project_dir() -> Path:

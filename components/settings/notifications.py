@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from components.settings.base import EmailAddress, Settings
 
 
 class NotificationSettings(Settings):
     """Where alarms go: the stack's SNS topic, with an optional e-mail subscription."""
 
-    email: Optional[EmailAddress] = None
+    email: EmailAddress | None = None

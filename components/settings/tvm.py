@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import Field, PrivateAttr, StringConstraints, ValidationInfo, field_validator, model_validator
@@ -36,7 +36,7 @@ class StatementSettings(Settings):
     resources: list[str] = Field(min_length=1)
     effect: Literal["Allow", "Deny"] = "Allow"
     conditions: dict[str, dict[str, Any]] = {}
-    sid: Optional[StatementSid] = None
+    sid: StatementSid | None = None
 
 
 class RolePermissions(Settings):
@@ -46,7 +46,7 @@ class RolePermissions(Settings):
     statements: list[StatementSettings] = []
 
     @model_validator(mode="after")
-    def _something_allowed(self) -> "RolePermissions":
+    def _something_allowed(self) -> RolePermissions:
         if not self.managed_policy_arns and not self.statements:
             raise ValueError("give managedPolicyArns, statements, or both")
         return self
@@ -56,19 +56,19 @@ class TvmProfileSettings(Settings):
     """One profile: who may get credentials (rules), and what the credentials may do."""
 
     name: ProfileName
-    rules: Optional[dict[str, Any]] = None
-    rules_file: Optional[str] = None
+    rules: dict[str, Any] | None = None
+    rules_file: str | None = None
     permissions: RolePermissions
     max_duration_seconds: int = Field(3600, ge=900, le=43200)
     _file_rules: Any = PrivateAttr(None)  # rulesFile's content, read once against the project folder
 
     @model_validator(mode="after")
-    def _one_rules_source(self, info: ValidationInfo) -> "TvmProfileSettings":
+    def _one_rules_source(self, info: ValidationInfo) -> TvmProfileSettings:
         if (self.rules is None) == (self.rules_file is None):
             raise ValueError(f"profile {self.name}: give exactly one of rules and rulesFile")
         if self.rules_file is not None:
             self._file_rules = _read_rules_file(self.rules_file, (info.context or {}).get("project_dir", PROJECT_DIR))
-        self.rules_document()   # validates now, so a bad rule fails the preview
+        self.rules_document()  # validates now, so a bad rule fails the preview
         return self
 
     def rules_document(self, role_arn: str = _PLACEHOLDER_ROLE) -> dict[str, Any]:
@@ -107,7 +107,7 @@ class TvmIamUserSource(Settings):
     """IAM users: their names are set by the account's administrators, not by the caller."""
 
     enabled: bool = True
-    accounts: AccountIds = []     # empty: the stack's own account
+    accounts: AccountIds = []  # empty: the stack's own account
 
 
 class TvmIdentityCenterSource(Settings):
@@ -121,19 +121,24 @@ class TvmIdentitySettings(Settings):
 
     iam_users: TvmIamUserSource = TvmIamUserSource()
     identity_center: TvmIdentityCenterSource = TvmIdentityCenterSource()
-    roles: RoleArns = []       # roles of the stack's account whose trust pins sts:RoleSessionName
+    roles: RoleArns = []  # roles of the stack's account whose trust pins sts:RoleSessionName
 
     @model_validator(mode="after")
-    def _some_source(self) -> "TvmIdentitySettings":
+    def _some_source(self) -> TvmIdentitySettings:
         if not (self.iam_users.enabled or self.identity_center.enabled or self.roles):
             raise ValueError("the TVM needs at least one identity source")
         return self
 
     def environment(self) -> str:
         """The ``TVM_IDENTITIES`` value the function reads."""
-        return json.dumps({"iamUsers": {"enabled": self.iam_users.enabled, "accounts": self.iam_users.accounts},
-                           "identityCenter": {"enabled": self.identity_center.enabled},
-                           "roles": self.roles}, sort_keys=True)
+        return json.dumps(
+            {
+                "iamUsers": {"enabled": self.iam_users.enabled, "accounts": self.iam_users.accounts},
+                "identityCenter": {"enabled": self.identity_center.enabled},
+                "roles": self.roles,
+            },
+            sort_keys=True,
+        )
 
     def names(self) -> list[str]:
         """The sources in words, for outputs and reports."""
@@ -156,7 +161,7 @@ class TvmSettings(Settings):
     parameter_root: ParameterPath = "/sentinel/policies"
     approval_ttl_seconds: int = Field(3600, ge=60, le=86400)
     rules_cache_seconds: int = Field(30, ge=0, le=3600)
-    reserved_concurrency: Optional[int] = Field(None, ge=1, le=1000)
+    reserved_concurrency: int | None = Field(None, ge=1, le=1000)
     throttle: ThrottleSettings = ThrottleSettings(rate_limit=10, burst_limit=20)
     alarms: TvmAlarmSettings = TvmAlarmSettings()
     identities: TvmIdentitySettings = TvmIdentitySettings()
@@ -171,7 +176,7 @@ class TvmSettings(Settings):
         return profiles
 
     @model_validator(mode="after")
-    def _profiles_when_enabled(self) -> "TvmSettings":
+    def _profiles_when_enabled(self) -> TvmSettings:
         if self.enabled and not self.profiles:
             raise ValueError("an enabled TVM needs at least one profile")
         return self

@@ -29,6 +29,7 @@ from typing import Any
 import pymysql
 from aws_lambda_powertools import Logger
 
+from lambdas.common.container import ContainerState
 from lambdas.common.database import (
     CredentialsRejected,
     DatabaseCredentials,
@@ -36,7 +37,6 @@ from lambdas.common.database import (
     SecretFetchError,
     rotation_health,
 )
-from lambdas.common.container import ContainerState
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.settings import SettingsError, required, whole_number
 
@@ -63,10 +63,12 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         defaults["port"] = _whole_number(environ, "DB_PORT", 3306, 1)
     if environ.get("DB_NAME", "").strip():
         defaults["dbname"] = environ["DB_NAME"].strip()
-    return Settings(secret_id,
-                    _whole_number(environ, "DB_CREDENTIALS_TTL_SECONDS", DEFAULT_TTL_SECONDS, 0),
-                    _whole_number(environ, "DB_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1),
-                    defaults)
+    return Settings(
+        secret_id,
+        _whole_number(environ, "DB_CREDENTIALS_TTL_SECONDS", DEFAULT_TTL_SECONDS, 0),
+        _whole_number(environ, "DB_CONNECT_TIMEOUT_SECONDS", DEFAULT_CONNECT_TIMEOUT_SECONDS, 1),
+        defaults,
+    )
 
 
 def _whole_number(environ: Mapping[str, str], name: str, default: int, minimum: int) -> int:
@@ -84,8 +86,9 @@ class Container:
 
 def _build_container(overrides: Mapping[str, Any]) -> Container:
     settings = load_settings()
-    credentials = DatabaseCredentials(settings.secret_id, overrides.get("client"), settings.ttl_seconds,
-                                      defaults=settings.defaults)
+    credentials = DatabaseCredentials(
+        settings.secret_id, overrides.get("client"), settings.ttl_seconds, defaults=settings.defaults
+    )
     connection = ReusableConnection(credentials, connect_timeout=settings.connect_timeout_seconds)
     return Container(settings, credentials, connection)
 

@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -44,7 +44,8 @@ class Container:
 def _build_container(overrides: Mapping[str, Any]) -> Container:
     table = required(os.environ, "TVM_SESSION_TABLE")
     client = (overrides.get("session") or boto3.session.Session()).client(
-        "dynamodb", region_name=os.environ.get("AWS_REGION"), config=CLIENT_CONFIG)
+        "dynamodb", region_name=os.environ.get("AWS_REGION"), config=CLIENT_CONFIG
+    )
     return Container(SessionStore(client, table), overrides.get("clock") or time.time)
 
 
@@ -62,7 +63,7 @@ def current_store() -> SessionStore:
     return _state.get().store
 
 
-def session_id_of(event: Any) -> Optional[str]:
+def session_id_of(event: Any) -> str | None:
     request = HttpRequest.of(event)
     if request is None:
         return None
@@ -93,10 +94,24 @@ def handler(event: Any, context: Any) -> dict:
                 reason = "session expired"
             else:
                 allowed, reason = True, "active session"
-    write_decision({"authorizer": True, "session_ref": session_ref(key), "allowed": allowed, "reason": reason,
-                    "user": session.user if session else None}, _overrides.get("log"))
+    write_decision(
+        {
+            "authorizer": True,
+            "session_ref": session_ref(key),
+            "allowed": allowed,
+            "reason": reason,
+            "user": session.user if session else None,
+        },
+        _overrides.get("log"),
+    )
     if not allowed or session is None:
         return {"isAuthorized": False}
-    return {"isAuthorized": True, "context": {"sessionRef": session.ref, "user": session.user,
-                                              "profile": session.profile,
-                                              "sourceIdentity": session.source_identity}}
+    return {
+        "isAuthorized": True,
+        "context": {
+            "sessionRef": session.ref,
+            "user": session.user,
+            "profile": session.profile,
+            "sourceIdentity": session.source_identity,
+        },
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Generic, Optional, TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -15,10 +15,9 @@ class TtlCache(Generic[T]):
     A failed read raises (an expired value is never served), and the next call reads again.
     """
 
-    def __init__(self, read: Callable[[], T], ttl_seconds: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, read: Callable[[], T], ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._read, self._ttl_seconds, self._clock = read, ttl_seconds, clock
-        self._value: Optional[T] = None
+        self._value: T | None = None
         self._read_at = 0.0
 
     def get(self) -> T:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, Optional, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -17,11 +17,10 @@ class ContainerState(Generic[T]):
     called with the built value before ``reset`` forgets it (an open connection, say).
     """
 
-    def __init__(self, build: Callable[[Mapping[str, Any]], T],
-                 close: Optional[Callable[[T], Any]] = None) -> None:
+    def __init__(self, build: Callable[[Mapping[str, Any]], T], close: Callable[[T], Any] | None = None) -> None:
         self._build = build
         self._close = close
-        self._value: Optional[T] = None
+        self._value: T | None = None
         self.overrides: dict[str, Any] = {}
 
     def get(self) -> T:

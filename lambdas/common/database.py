@@ -52,8 +52,7 @@ EXTENSION_TIMEOUT_SECONDS = 1.0
 SECRET_FIELDS = ("username", "password")
 
 # Fail fast: a stuck Secrets Manager call should become an error, not a Lambda timeout.
-SECRETS_CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=2,
-                               retries={"max_attempts": 2, "mode": "standard"})
+SECRETS_CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"})
 
 
 class SecretFetchError(PlatformError):
@@ -69,8 +68,10 @@ class CredentialsRejected(PlatformError):
     """The database refused every version of the secret that was tried."""
 
     def __init__(self, secret_id: str, tried: list[str]) -> None:
-        super().__init__("CREDENTIALS_REJECTED", f"the database refused the credentials of secret {secret_id} "
-                         f"(tried {', '.join(tried)})")
+        super().__init__(
+            "CREDENTIALS_REJECTED",
+            f"the database refused the credentials of secret {secret_id} (tried {', '.join(tried)})",
+        )
         self.secret_id, self.tried = secret_id, tried
 
 
@@ -87,8 +88,12 @@ class Credentials:
     dbname: str | None = None
 
     def connect_kwargs(self) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"host": self.host, "port": self.port, "user": self.username,
-                                  "password": self.password}
+        kwargs: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "user": self.username,
+            "password": self.password,
+        }
         if self.dbname:
             kwargs["database"] = self.dbname
         return kwargs
@@ -104,9 +109,15 @@ class DatabaseCredentials:
     username and password (the secret RDS manages itself); the secret's own values win.
     """
 
-    def __init__(self, secret_id: str, secrets_client: Any = None, ttl_seconds: float = DEFAULT_TTL_SECONDS,
-                 clock: Callable[[], float] = time.monotonic,
-                 environ: Mapping[str, str] = os.environ, defaults: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        secret_id: str,
+        secrets_client: Any = None,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        environ: Mapping[str, str] = os.environ,
+        defaults: Mapping[str, Any] | None = None,
+    ) -> None:
         self.secret_id = secret_id
         self.defaults = dict(defaults or {})
         self.ttl_seconds = ttl_seconds
@@ -151,8 +162,11 @@ class DatabaseCredentials:
             if self._pending is None:
                 return None
             pending, since, beside = self._pending
-            if (self._clock() - since < self.ttl_seconds and self._current is not None
-                    and self._current.version_id == beside):
+            if (
+                self._clock() - since < self.ttl_seconds
+                and self._current is not None
+                and self._current.version_id == beside
+            ):
                 return pending
             self._pending = None
             return None
@@ -200,7 +214,8 @@ class DatabaseCredentials:
         query = urllib.parse.urlencode({"secretId": self.secret_id, "versionStage": stage})
         request = urllib.request.Request(
             f"http://localhost:{port}/secretsmanager/get?{query}",
-            headers={"X-Aws-Parameters-Secrets-Token": self._environ.get("AWS_SESSION_TOKEN", "")})
+            headers={"X-Aws-Parameters-Secrets-Token": self._environ.get("AWS_SESSION_TOKEN", "")},
+        )
         try:
             with urllib.request.urlopen(request, timeout=EXTENSION_TIMEOUT_SECONDS) as answer:
                 return json.loads(answer.read())
@@ -212,8 +227,9 @@ class DatabaseCredentials:
 
     def secrets_client(self) -> Any:
         if self._client is None:
-            self._client = boto3.client("secretsmanager", region_name=self._environ.get("AWS_REGION"),
-                                        config=SECRETS_CLIENT_CONFIG)
+            self._client = boto3.client(
+                "secretsmanager", region_name=self._environ.get("AWS_REGION"), config=SECRETS_CLIENT_CONFIG
+            )
         return self._client
 
     def _parse(self, response: Mapping[str, Any], stage: str) -> Credentials:
@@ -223,10 +239,15 @@ class DatabaseCredentials:
             value = {**self.defaults, **json.loads(response["SecretString"])}
             if not all(isinstance(value.get(name), str) and value[name] for name in (*SECRET_FIELDS, "host")):
                 raise ValueError
-            return Credentials(version_id=str(response.get("VersionId", "")), stage=stage,
-                               host=value["host"], port=int(value.get("port", 3306)),
-                               username=value["username"], password=value["password"],
-                               dbname=value.get("dbname") or None)
+            return Credentials(
+                version_id=str(response.get("VersionId", "")),
+                stage=stage,
+                host=value["host"],
+                port=int(value.get("port", 3306)),
+                username=value["username"],
+                password=value["password"],
+                dbname=value.get("dbname") or None,
+            )
         except (ValueError, TypeError, AttributeError, RecursionError):
             raise SecretFetchError(self.secret_id, stage, "SECRET_MALFORMED") from None
 
@@ -279,13 +300,17 @@ def connect(credentials: DatabaseCredentials, **pymysql_kwargs: Any) -> pymysql.
     return connection
 
 
-def _fall_back(credentials: DatabaseCredentials,
-               attempt: Callable[[Credentials | None], pymysql.connections.Connection | None]
-               ) -> pymysql.connections.Connection | None:
+def _fall_back(
+    credentials: DatabaseCredentials, attempt: Callable[[Credentials | None], pymysql.connections.Connection | None]
+) -> pymysql.connections.Connection | None:
     """One thread at a time; the others then find the version it kept (``working_pending``)."""
     with credentials.fallback_lock:
-        for next_candidate in (credentials.working_pending, credentials.refresh, credentials.pending,
-                               credentials.refresh):
+        for next_candidate in (
+            credentials.working_pending,
+            credentials.refresh,
+            credentials.pending,
+            credentials.refresh,
+        ):
             candidate = next_candidate()
             connection = attempt(candidate)
             if connection is not None:
@@ -326,8 +351,9 @@ class ReusableConnection:
 
 def rotation_health(secret_id: str, secrets_client: Any = None) -> dict[str, Any]:
     """Rotation state from DescribeSecret (which never returns the secret's value)."""
-    client = secrets_client or boto3.client("secretsmanager", region_name=os.environ.get("AWS_REGION"),
-                                            config=SECRETS_CLIENT_CONFIG)
+    client = secrets_client or boto3.client(
+        "secretsmanager", region_name=os.environ.get("AWS_REGION"), config=SECRETS_CLIENT_CONFIG
+    )
     try:
         secret = client.describe_secret(SecretId=secret_id)
     except (ClientError, BotoCoreError) as error:

@@ -17,7 +17,7 @@ Writer = Callable[[str], Any]
 
 
 def stdout(line: str) -> None:
-    sys.stdout.write(line + "\n")   # looked up at each call: tests capture sys.stdout
+    sys.stdout.write(line + "\n")  # looked up at each call: tests capture sys.stdout
 
 
 def write_decision(record: Mapping[str, Any], write: Writer | None = None) -> None:

@@ -11,7 +11,7 @@ consistent read decides: our token means our write was applied.
 from __future__ import annotations
 
 import secrets
-from typing import Any, Optional
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -32,7 +32,7 @@ class ConditionFailed(StoreError):
     """The item was not in the state the operation requires; ``item`` is what a consistent
     read found afterwards (None when there is no such item or it was not read)."""
 
-    def __init__(self, operation: str, item: Optional[dict[str, Any]] = None) -> None:
+    def __init__(self, operation: str, item: dict[str, Any] | None = None) -> None:
         super().__init__(operation, CONDITION_FAILED)
         self.item = item
 
@@ -52,25 +52,36 @@ def new_write_token() -> str:
     return secrets.token_hex(8)
 
 
-def put_once(client: Any, table: str, key: dict[str, Any], item: dict[str, Any], condition: str,
-             token: Optional[str] = None) -> None:
+def put_once(
+    client: Any, table: str, key: dict[str, Any], item: dict[str, Any], condition: str, token: str | None = None
+) -> None:
     """Put ``item`` under ``condition``; a retry of our own applied put counts as success."""
     token = token or new_write_token()
     try:
-        call(client, "put_item", TableName=table, Item={**item, WRITE_TOKEN: {"S": token}},
-             ConditionExpression=condition)
+        call(
+            client, "put_item", TableName=table, Item={**item, WRITE_TOKEN: {"S": token}}, ConditionExpression=condition
+        )
     except ConditionFailed as failed:
         _unless_ours(client, table, key, token, failed)
 
 
-def update_once(client: Any, table: str, key: dict[str, Any], set_expression: str, condition: str,
-                names: Optional[dict[str, str]] = None, values: Optional[dict[str, Any]] = None,
-                token: Optional[str] = None) -> None:
+def update_once(
+    client: Any,
+    table: str,
+    key: dict[str, Any],
+    set_expression: str,
+    condition: str,
+    names: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    token: str | None = None,
+) -> None:
     """``UpdateItem`` with ``SET <set_expression>`` under ``condition``, recognising a retry of
     our own applied update as success. ``ConditionFailed.item`` holds what is there instead."""
     token = token or new_write_token()
     kwargs: dict[str, Any] = {
-        "TableName": table, "Key": key, "ConditionExpression": condition,
+        "TableName": table,
+        "Key": key,
+        "ConditionExpression": condition,
         "UpdateExpression": f"SET {set_expression}, {WRITE_TOKEN} = :write_token",
         "ExpressionAttributeValues": {**(values or {}), ":write_token": {"S": token}},
     }

@@ -25,7 +25,7 @@ class PlatformError(Exception):
 
 def aws_error_code(error: Exception) -> str:
     """A botocore ``ClientError``'s AWS error code, else the exception's type name (``BotoCoreError``s)."""
-    from botocore.exceptions import ClientError   # only callers of the SDK call this, and they have botocore
+    from botocore.exceptions import ClientError  # only callers of the SDK call this, and they have botocore
 
     if isinstance(error, ClientError):
         return error.response.get("Error", {}).get("Code", "ClientError")

@@ -45,12 +45,12 @@ class HttpRequest:
     """What a handler may read of a request; every field None when the event lacks it."""
 
     method: str | None = None
-    path: str | None = None                 # rawPath (else requestContext.http.path), without a named stage
-    headers: Mapping[str, str] = field(default_factory=dict)   # names lower-cased, string values only
+    path: str | None = None  # rawPath (else requestContext.http.path), without a named stage
+    headers: Mapping[str, str] = field(default_factory=dict)  # names lower-cased, string values only
     query: Mapping[str, Any] | None = None  # queryStringParameters, as sent
     raw_query: str | None = None
-    caller_arn: str | None = None           # requestContext.authorizer.iam.userArn (IAM auth)
-    account_id: str | None = None           # requestContext.accountId: the API's own account
+    caller_arn: str | None = None  # requestContext.authorizer.iam.userArn (IAM auth)
+    account_id: str | None = None  # requestContext.accountId: the API's own account
     request_id: str | None = None
     raw_body: object = None
     base64_encoded: bool = False
@@ -95,4 +95,4 @@ def _without_stage(path: str | None, stage: object) -> str | None:
     if path is None or not isinstance(stage, str) or not stage or stage == "$default":
         return path
     prefix = "/" + stage
-    return path[len(prefix):] if path.startswith(prefix) else path
+    return path[len(prefix) :] if path.startswith(prefix) else path

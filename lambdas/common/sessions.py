@@ -20,12 +20,22 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from lambdas.common.dynamodb import ConditionFailed, StoreError, call, put_once, update_once
 
-__all__ = ["ACTIVE", "PENDING", "REVOKED", "ConditionFailed", "Session", "SessionStore", "StoreError",
-           "is_session_id", "session_key", "session_ref"]
+__all__ = [
+    "ACTIVE",
+    "PENDING",
+    "REVOKED",
+    "ConditionFailed",
+    "Session",
+    "SessionStore",
+    "StoreError",
+    "is_session_id",
+    "session_key",
+    "session_ref",
+]
 
 ACTIVE, PENDING, REVOKED = "active", "pending", "revoked"
 SESSION_REF_LENGTH = 8
@@ -47,7 +57,7 @@ def session_key(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("ascii")).hexdigest()
 
 
-def session_ref(key: Optional[str]) -> Optional[str]:
+def session_ref(key: str | None) -> str | None:
     """The short, non-secret name of a session (from its key, never from its id)."""
     if not isinstance(key, str) or not key:
         return None
@@ -67,19 +77,25 @@ class Session:
     issued_at: int
     expires_at: int
     status: str = ACTIVE
-    identity_source: Optional[str] = None
-    approval_id: Optional[str] = None
-    revoked: Optional[str] = None      # "by <who> at <epoch>: <why>", read back only
+    identity_source: str | None = None
+    approval_id: str | None = None
+    revoked: str | None = None  # "by <who> at <epoch>: <why>", read back only
 
     @property
     def ref(self) -> str:
         return self.key[:SESSION_REF_LENGTH]
 
     def item(self) -> dict[str, Any]:
-        item = {"session_id": {"S": self.key}, "user": {"S": self.user},
-                "profile": {"S": self.profile}, "source_identity": {"S": self.source_identity},
-                "role_arn": {"S": self.role_arn}, "issued_at": {"N": str(self.issued_at)},
-                "expires_at": {"N": str(self.expires_at)}, "status": {"S": self.status}}
+        item = {
+            "session_id": {"S": self.key},
+            "user": {"S": self.user},
+            "profile": {"S": self.profile},
+            "source_identity": {"S": self.source_identity},
+            "role_arn": {"S": self.role_arn},
+            "issued_at": {"N": str(self.issued_at)},
+            "expires_at": {"N": str(self.expires_at)},
+            "status": {"S": self.status},
+        }
         if self.identity_source:
             item["identity_source"] = {"S": self.identity_source}
         if self.approval_id:
@@ -87,21 +103,29 @@ class Session:
         return item
 
     @staticmethod
-    def from_item(item: dict[str, Any]) -> "Session":
+    def from_item(item: dict[str, Any]) -> Session:
         """A session from its item; KeyError, TypeError or ValueError for an item not written by the TVM."""
-        def optional(name: str) -> Optional[str]:
+
+        def optional(name: str) -> str | None:
             value = item.get(name)
             return value["S"] if value is not None else None
 
-        return Session(key=item["session_id"]["S"], user=item["user"]["S"],
-                       profile=item["profile"]["S"], source_identity=item["source_identity"]["S"],
-                       role_arn=item["role_arn"]["S"], issued_at=int(item["issued_at"]["N"]),
-                       expires_at=int(item["expires_at"]["N"]), status=item["status"]["S"],
-                       identity_source=optional("identity_source"), approval_id=optional("approval_id"),
-                       revoked=_revocation(item))
+        return Session(
+            key=item["session_id"]["S"],
+            user=item["user"]["S"],
+            profile=item["profile"]["S"],
+            source_identity=item["source_identity"]["S"],
+            role_arn=item["role_arn"]["S"],
+            issued_at=int(item["issued_at"]["N"]),
+            expires_at=int(item["expires_at"]["N"]),
+            status=item["status"]["S"],
+            identity_source=optional("identity_source"),
+            approval_id=optional("approval_id"),
+            revoked=_revocation(item),
+        )
 
 
-def _revocation(item: dict[str, Any]) -> Optional[str]:
+def _revocation(item: dict[str, Any]) -> str | None:
     if "revoked_by" not in item:
         return None
     return f"by {item['revoked_by']['S']} at {int(item['revoked_at']['N'])}: {item['revoked_reason']['S']}"
@@ -114,40 +138,52 @@ class SessionStore:
         self.client, self.table = client, table
 
     def create(self, session: Session) -> None:
-        put_once(self.client, self.table, self._key(session.key), session.item(),
-                 "attribute_not_exists(session_id)")
+        put_once(self.client, self.table, self._key(session.key), session.item(), "attribute_not_exists(session_id)")
 
-    def get(self, key: str) -> Optional[Session]:
+    def get(self, key: str) -> Session | None:
         answer = call(self.client, "get_item", TableName=self.table, Key=self._key(key), ConsistentRead=True)
         item = answer.get("Item")
         return _session(item) if item else None
 
     def extend(self, key: str, user: str, expires_at: int, now: int) -> None:
         """Move expires_at forward, only while the session is active and the caller's."""
-        update_once(self.client, self.table, self._key(key), "expires_at = :e, refreshed_at = :n",
-                    "#status = :active AND #user = :u AND expires_at <= :e", _NAMES,
-                    {":e": {"N": str(expires_at)}, ":n": {"N": str(now)}, ":active": {"S": ACTIVE},
-                     ":u": {"S": user}})
+        update_once(
+            self.client,
+            self.table,
+            self._key(key),
+            "expires_at = :e, refreshed_at = :n",
+            "#status = :active AND #user = :u AND expires_at <= :e",
+            _NAMES,
+            {":e": {"N": str(expires_at)}, ":n": {"N": str(now)}, ":active": {"S": ACTIVE}, ":u": {"S": user}},
+        )
 
     def activate(self, key: str, user: str, now: int) -> None:
         """Mark a pending session active once its caller has credentials; ConditionFailed if it
         is not the caller's pending session (revoked meanwhile, say)."""
-        update_once(self.client, self.table, self._key(key), "#status = :active, activated_at = :n",
-                    "#status = :pending AND #user = :u", _NAMES,
-                    {":active": {"S": ACTIVE}, ":pending": {"S": PENDING}, ":u": {"S": user},
-                     ":n": {"N": str(now)}})
+        update_once(
+            self.client,
+            self.table,
+            self._key(key),
+            "#status = :active, activated_at = :n",
+            "#status = :pending AND #user = :u",
+            _NAMES,
+            {":active": {"S": ACTIVE}, ":pending": {"S": PENDING}, ":u": {"S": user}, ":n": {"N": str(now)}},
+        )
 
-    def revoke(self, key: str, by: str, reason: str, now: int,
-               only_if: tuple[str, ...] = (ACTIVE, PENDING)) -> None:
+    def revoke(self, key: str, by: str, reason: str, now: int, only_if: tuple[str, ...] = (ACTIVE, PENDING)) -> None:
         """Mark a session revoked, with who, when and why; ConditionFailed (with the item as it
         is) if there is no such session or its status is not one of ``only_if``. Revoking a
         pending session makes its activation fail, so a vend in flight issues nothing."""
         statuses = {f":from{index}": {"S": status} for index, status in enumerate(only_if)}
-        update_once(self.client, self.table, self._key(key),
-                    "#status = :revoked, revoked_by = :by, revoked_at = :at, revoked_reason = :why",
-                    f"#status IN ({', '.join(statuses)})", {"#status": "status"},
-                    {":revoked": {"S": REVOKED}, ":by": {"S": by}, **statuses, ":at": {"N": str(now)},
-                     ":why": {"S": reason}})
+        update_once(
+            self.client,
+            self.table,
+            self._key(key),
+            "#status = :revoked, revoked_by = :by, revoked_at = :at, revoked_reason = :why",
+            f"#status IN ({', '.join(statuses)})",
+            {"#status": "status"},
+            {":revoked": {"S": REVOKED}, ":by": {"S": by}, **statuses, ":at": {"N": str(now)}, ":why": {"S": reason}},
+        )
 
     @staticmethod
     def _key(key: str) -> dict[str, Any]:

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Optional
 
 from lambdas.common.errors import PlatformError
 
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")   # ASCII digits only: "²" and "٣" pass str.isdigit()
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")  # ASCII digits only: "²" and "٣" pass str.isdigit()
 
 
 MISCONFIGURED = "MISCONFIGURED"
@@ -40,8 +39,9 @@ def aws_region(environ: Mapping[str, str]) -> str:
     return region
 
 
-def whole_number(environ: Mapping[str, str], name: str, default: int, minimum: int = 0,
-                 maximum: Optional[int] = None) -> int:
+def whole_number(
+    environ: Mapping[str, str], name: str, default: int, minimum: int = 0, maximum: int | None = None
+) -> int:
     """The variable as a whole number of ASCII digits in ``minimum``-``maximum``; ``default``
     when unset or blank. Anything else is a ``SettingsError`` naming the variable."""
     raw = environ.get(name, "").strip()

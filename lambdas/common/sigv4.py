@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 import botocore.session
 from botocore.auth import SigV4Auth
@@ -36,15 +37,22 @@ class SigV4Client:
         # No proxy from the environment: a signed request goes straight to its host.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
-    def request(self, method: str, url: str, json_body: Any = None, headers: Optional[Mapping[str, str]] = None,
-                timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self,
+        method: str,
+        url: str,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 10,
+    ) -> tuple[int, dict[str, str], bytes]:
         """Send one signed request; returns (status, headers, body) for every HTTP status.
         Network failures raise ``OSError`` (``urllib.error.URLError``, timeouts) or
         ``http.client.HTTPException`` (a garbled status line, a truncated body)."""
         body = b"" if json_body is None else json.dumps(json_body, separators=(",", ":")).encode()
         prepared = self.sign(method, url, body, headers)
-        request = urllib.request.Request(url, data=body if body else None, method=method,
-                                         headers=dict(prepared.headers.items()))
+        request = urllib.request.Request(
+            url, data=body if body else None, method=method, headers=dict(prepared.headers.items())
+        )
         try:
             with self._opener.open(request, timeout=timeout) as response:
                 return response.status, dict(response.headers.items()), response.read()
@@ -52,7 +60,7 @@ class SigV4Client:
             with error:
                 return error.code, dict(error.headers.items()), error.read()
 
-    def sign(self, method: str, url: str, body: bytes, headers: Optional[Mapping[str, str]] = None) -> AWSRequest:
+    def sign(self, method: str, url: str, body: bytes, headers: Mapping[str, str] | None = None) -> AWSRequest:
         """The signed request (headers include Authorization, X-Amz-Date and the token)."""
         credentials = self._session.get_credentials()
         if credentials is None:

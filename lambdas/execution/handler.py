@@ -85,13 +85,16 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     secret_id = required(environ, "SLACK_BOT_TOKEN_SECRET_ID")
     model_id = required(environ, "BEDROCK_MODEL_ID")
     region = aws_region(environ)
-    numbers = {name: whole_number(environ, name, default)
-               for name, default in (("BEDROCK_MAX_TOKENS", 512), ("BOT_TOKEN_TTL_SECONDS", 900))}
+    numbers = {
+        name: whole_number(environ, name, default)
+        for name, default in (("BEDROCK_MAX_TOKENS", 512), ("BOT_TOKEN_TTL_SECONDS", 900))
+    }
     base_url = (environ.get("SLACK_API_BASE_URL", "").strip() or "https://slack.com/api").rstrip("/")
     if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise SettingsError("SLACK_API_BASE_URL must be https")
-    return Settings(secret_id, model_id, max(1, numbers["BEDROCK_MAX_TOKENS"]), base_url,
-                    numbers["BOT_TOKEN_TTL_SECONDS"], region)
+    return Settings(
+        secret_id, model_id, max(1, numbers["BEDROCK_MAX_TOKENS"]), base_url, numbers["BOT_TOKEN_TTL_SECONDS"], region
+    )
 
 
 class Container:
@@ -108,7 +111,8 @@ class Container:
             response = self.bedrock.converse(
                 modelId=self.settings.model_id,
                 messages=[{"role": "user", "content": [{"text": text}]}],
-                inferenceConfig={"maxTokens": self.settings.max_tokens})
+                inferenceConfig={"maxTokens": self.settings.max_tokens},
+            )
         except (ClientError, BotoCoreError) as error:
             raise ExecutionFailed(f"BEDROCK_{aws_error_code(error)}") from None
         parts = response.get("output", {}).get("message", {}).get("content", [])
@@ -120,8 +124,11 @@ class Container:
     def post(self, token: str, request: ExecutionRequest, reply: str) -> dict:
         body = json.dumps({"channel": request.channel, "text": reply, "thread_ts": request.thread_ts}).encode()
         http_request = urllib.request.Request(
-            f"{self.settings.slack_api_base_url}/chat.postMessage", data=body, method="POST",
-            headers={"Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {token}"})
+            f"{self.settings.slack_api_base_url}/chat.postMessage",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {token}"},
+        )
         try:
             with self._opener.open(http_request, timeout=SLACK_TIMEOUT_SECONDS) as response:
                 answer = json.loads(response.read() or b"{}")
@@ -144,10 +151,12 @@ def _read_token(client: Any, secret_id: str) -> str:
 
 def _build_container(overrides: Mapping[str, Any]) -> Container:
     settings = load_settings()
-    secrets = overrides.get("secrets") or boto3.client("secretsmanager", region_name=settings.region,
-                                                       config=SECRETS_CONFIG)
-    bedrock = overrides.get("bedrock") or boto3.client("bedrock-runtime", region_name=settings.region,
-                                                       config=BEDROCK_CONFIG)
+    secrets = overrides.get("secrets") or boto3.client(
+        "secretsmanager", region_name=settings.region, config=SECRETS_CONFIG
+    )
+    bedrock = overrides.get("bedrock") or boto3.client(
+        "bedrock-runtime", region_name=settings.region, config=BEDROCK_CONFIG
+    )
     return Container(settings, secrets, bedrock)
 
 
@@ -180,9 +189,12 @@ def parse_request(event: Any) -> ExecutionRequest:
 def handler(event: Any, context: Any) -> dict:
     try:
         request = parse_request(event)
-    except (ValueError, ValidationError, RecursionError) as error:   # RecursionError: a body nested too deep
-        fields = sorted({".".join(map(str, e["loc"])) or "payload" for e in error.errors()}) \
-            if isinstance(error, ValidationError) else ["payload"]
+    except (ValueError, ValidationError, RecursionError) as error:  # RecursionError: a body nested too deep
+        fields = (
+            sorted({".".join(map(str, e["loc"])) or "payload" for e in error.errors()})
+            if isinstance(error, ValidationError)
+            else ["payload"]
+        )
         logger.warning("invalid payload", extra={"fields": fields})
         return error_response(400, "INVALID_PAYLOAD", f"Invalid or unexpected fields: {', '.join(fields)}.")
     source = event.get("source", "proxy") if isinstance(event, Mapping) else "?"

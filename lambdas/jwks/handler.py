@@ -46,9 +46,7 @@ DEFAULT_TTL_SECONDS = 600
 DEGRADED_MAX_AGE_SECONDS = 60
 
 # Fail fast, so a Secrets Manager outage turns into stale keys rather than a timeout.
-SECRETS_CLIENT_CONFIG = Config(
-    connect_timeout=2, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"}
-)
+SECRETS_CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"})
 
 logger = Logger()
 
@@ -97,7 +95,8 @@ class Container:
 def _build_container(overrides: Mapping[str, Any]) -> Container:
     settings = load_settings()
     client = overrides.get("client") or boto3.client(
-        "secretsmanager", region_name=os.environ.get("AWS_REGION"), config=SECRETS_CLIENT_CONFIG)
+        "secretsmanager", region_name=os.environ.get("AWS_REGION"), config=SECRETS_CLIENT_CONFIG
+    )
     return Container(settings, client, KeyCache(settings.ttl_seconds, overrides.get("clock") or time.monotonic))
 
 

@@ -50,7 +50,7 @@ def load_public_keys(document_text: str) -> list[dict]:
     public_keys = sanitise_keys(entries)
     if entries and not public_keys:
         raise KeyDocumentError("NO_USABLE_KEYS")
-    try:   # what is served must serialise as strict JSON (deep members, say)
+    try:  # what is served must serialise as strict JSON (deep members, say)
         json.dumps(public_keys, allow_nan=False)
     except (ValueError, RecursionError):
         raise KeyDocumentError("NOT_SERVABLE") from None
@@ -64,7 +64,7 @@ def parse_key_document(document_text: str) -> list:
         document = json.loads(document_text, parse_constant=_refuse_constant)
     except (TypeError, ValueError):
         raise KeyDocumentError("NOT_JSON") from None
-    except RecursionError:   # nested deeper than the parser can follow
+    except RecursionError:  # nested deeper than the parser can follow
         raise KeyDocumentError("TOO_DEEP") from None
     if not isinstance(document, dict):
         raise KeyDocumentError("NOT_AN_OBJECT")

@@ -14,7 +14,7 @@ class ErrorCode(StrEnum):
 
     status: int
 
-    def __new__(cls, code: str, status: int) -> "ErrorCode":
+    def __new__(cls, code: str, status: int) -> ErrorCode:
         member = str.__new__(cls, code)
         member._value_ = code
         member.status = status

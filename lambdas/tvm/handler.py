@@ -30,24 +30,24 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 from botocore.config import Config
 
 from lambdas.common.container import ContainerState
-from lambdas.common.responses import error_response, json_response
 from lambdas.common.decisions import Writer, write_decision
 from lambdas.common.events import HttpRequest, UnreadableBody
-from lambdas.common.settings import SettingsError, required, whole_number
-from lambdas.tvm.codes import ErrorCode
-from lambdas.tvm.approvals import ApprovalStore
-from lambdas.tvm.identity import IdentityResolver, IdentitySources
-from lambdas.tvm.profiles import ProfileSource
-from lambdas.tvm.model import ApiError, Outcome, Settings, VendRequest, parse_duration
-from lambdas.tvm.service import Tvm
+from lambdas.common.responses import error_response, json_response
 from lambdas.common.sessions import SessionStore, is_session_id
+from lambdas.common.settings import SettingsError, required, whole_number
+from lambdas.tvm.approvals import ApprovalStore
+from lambdas.tvm.codes import ErrorCode
+from lambdas.tvm.identity import IdentityResolver, IdentitySources
+from lambdas.tvm.model import ApiError, Outcome, Settings, VendRequest, parse_duration
+from lambdas.tvm.profiles import ProfileSource
+from lambdas.tvm.service import Tvm
 
 SESSION_HEADER = "X-Sentinel-Session-ID"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -79,14 +79,26 @@ def _build_tvm(overrides: Mapping[str, Any]) -> Tvm:
     def client(name: str) -> Any:
         return session.client(name, region_name=region, config=CLIENT_CONFIG)
 
-    profiles = ProfileSource(client("ssm"), settings.parameter_root, settings.rules_cache_seconds,
-                             **({"clock": overrides["monotonic"]} if "monotonic" in overrides else {}))
+    profiles = ProfileSource(
+        client("ssm"),
+        settings.parameter_root,
+        settings.rules_cache_seconds,
+        **({"clock": overrides["monotonic"]} if "monotonic" in overrides else {}),
+    )
     dynamodb = client("dynamodb")
-    identities = IdentityResolver(_identity_sources(), client("iam"),
-                                  **({"clock": overrides["monotonic"]} if "monotonic" in overrides else {}))
+    identities = IdentityResolver(
+        _identity_sources(), client("iam"), **({"clock": overrides["monotonic"]} if "monotonic" in overrides else {})
+    )
     extra = {k: overrides[k] for k in ("clock", "new_id") if k in overrides}
-    return Tvm(settings, profiles, SessionStore(dynamodb, settings.session_table),
-               ApprovalStore(dynamodb, settings.approval_table), client("sts"), identities, **extra)
+    return Tvm(
+        settings,
+        profiles,
+        SessionStore(dynamodb, settings.session_table),
+        ApprovalStore(dynamodb, settings.approval_table),
+        client("sts"),
+        identities,
+        **extra,
+    )
 
 
 def _identity_sources(environ: Mapping[str, str] = os.environ) -> IdentitySources:
@@ -124,13 +136,17 @@ def handler(event: Any, context: Any) -> dict:
         response = error_response(error.status, error.code, error.message, NO_STORE)
     except Exception as error:  # noqa: BLE001 - the caller gets a documented answer, the log the type
         out.code, out.effect, out.reason = ErrorCode.CREDENTIAL_ERROR, "error", f"unexpected {type(error).__name__}"
-        response = error_response(ErrorCode.CREDENTIAL_ERROR.status, ErrorCode.CREDENTIAL_ERROR,
-                                  "The request could not be completed.", NO_STORE)
+        response = error_response(
+            ErrorCode.CREDENTIAL_ERROR.status,
+            ErrorCode.CREDENTIAL_ERROR,
+            "The request could not be completed.",
+            NO_STORE,
+        )
     log_decision(out, request_id, response["statusCode"], _overrides.get("log"))
     return response
 
 
-def _route(request: Optional[HttpRequest], out: Outcome) -> tuple[int, dict, dict]:
+def _route(request: HttpRequest | None, out: Outcome) -> tuple[int, dict, dict]:
     if request is None:
         raise ApiError(ErrorCode.INVALID_REQUEST, "Not an HTTP API request.")
     method, path = request.method, request.path
@@ -141,13 +157,17 @@ def _route(request: Optional[HttpRequest], out: Outcome) -> tuple[int, dict, dic
         raise ApiError(ErrorCode.NOT_FOUND, "Unknown API path.")
     if request.account_id is None:
         # Without the API's own account the caller's cannot be checked: refuse, never skip.
-        raise ApiError(ErrorCode.IAM_AUTH_REQUIRED, "The request carries no account to check the caller against.",
-                       "no requestContext.accountId")
+        raise ApiError(
+            ErrorCode.IAM_AUTH_REQUIRED,
+            "The request carries no account to check the caller against.",
+            "no requestContext.accountId",
+        )
     try:
         tvm = current_tvm()
     except SettingsError as error:
-        raise ApiError(ErrorCode.CONFIG_ERROR, "The credential service is not configured correctly.",
-                       str(error)) from None
+        raise ApiError(
+            ErrorCode.CONFIG_ERROR, "The credential service is not configured correctly.", str(error)
+        ) from None
     caller = tvm.caller(request.caller_arn, request.account_id, out)
     if (method, path) != ("GET", "/"):
         _no_query(request)
@@ -179,13 +199,17 @@ def _vend_request(request: HttpRequest) -> VendRequest:
     body = _json_body(request, allowed=_VEND_FIELDS)
     for name in ("approval_id", "session_id"):
         value = body.get(name)
-        if value is not None and not is_session_id(value):   # approval ids have the same shape
+        if value is not None and not is_session_id(value):  # approval ids have the same shape
             raise ApiError(ErrorCode.INVALID_REQUEST, f"{name} must be an id this service issued.")
-    return VendRequest(_profile_field(body.get("profile")), parse_duration(body.get("duration")),
-                       body.get("approval_id"), body.get("session_id"))
+    return VendRequest(
+        _profile_field(body.get("profile")),
+        parse_duration(body.get("duration")),
+        body.get("approval_id"),
+        body.get("session_id"),
+    )
 
 
-def _profile_field(value: Any) -> Optional[str]:
+def _profile_field(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -197,7 +221,7 @@ def _json_body(request: HttpRequest, allowed: set[str]) -> dict:
     try:
         raw = request.body()
         body = json.loads(raw.decode("utf-8")) if raw else {}
-    except (UnreadableBody, ValueError, UnicodeDecodeError, RecursionError):   # RecursionError: nested too deep
+    except (UnreadableBody, ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise ApiError(ErrorCode.INVALID_REQUEST, "The body must be a JSON object.") from None
     if not isinstance(body, dict):
         raise ApiError(ErrorCode.INVALID_REQUEST, "The body must be a JSON object.")
@@ -207,13 +231,26 @@ def _json_body(request: HttpRequest, allowed: set[str]) -> dict:
     return body
 
 
-def log_decision(out: Outcome, request_id: Optional[str], status: int, write: Optional[Writer] = None) -> None:
+def log_decision(out: Outcome, request_id: str | None, status: int, write: Writer | None = None) -> None:
     """One JSON line per request; never credentials, never a session id (only its ``session_ref``)."""
-    write_decision({
-        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "user": out.user, "profile": out.profile, "effect": out.effect, "rule": out.rule,
-        "reason": out.reason, "request_id": request_id, "source_identity": out.source_identity,
-        "role_arn": out.role_arn, "duration": out.duration, "action": out.action, "status": status,
-        "code": out.code, "session_ref": out.session_ref, "approval_id": out.approval_id,
-        "identity_source": out.identity_source,
-    }, write)
+    write_decision(
+        {
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "user": out.user,
+            "profile": out.profile,
+            "effect": out.effect,
+            "rule": out.rule,
+            "reason": out.reason,
+            "request_id": request_id,
+            "source_identity": out.source_identity,
+            "role_arn": out.role_arn,
+            "duration": out.duration,
+            "action": out.action,
+            "status": status,
+            "code": out.code,
+            "session_ref": out.session_ref,
+            "approval_id": out.approval_id,
+            "identity_source": out.identity_source,
+        },
+        write,
+    )

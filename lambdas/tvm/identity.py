@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 from urllib.parse import unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -47,7 +48,7 @@ class IdentityError(PlatformError):
 
     code: ErrorCode
 
-    def __init__(self, code: ErrorCode, message: str, reason: Optional[str] = None) -> None:
+    def __init__(self, code: ErrorCode, message: str, reason: str | None = None) -> None:
         super().__init__(code, message, code.status)
         self.reason = reason or message
 
@@ -56,8 +57,8 @@ class IdentityError(PlatformError):
 class Caller:
     arn: str
     account: str
-    user: str      # the canonical identity: case-folded, chosen by no caller
-    source: str    # iam-user | sso:<permission set> | role:<role name>
+    user: str  # the canonical identity: case-folded, chosen by no caller
+    source: str  # iam-user | sso:<permission set> | role:<role name>
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,12 @@ class IdentitySources:
     """The ``TVM_IDENTITIES`` setting (JSON, written by the component)."""
 
     iam_users: bool = True
-    iam_user_accounts: tuple[str, ...] = ()    # empty: the API's own account
+    iam_user_accounts: tuple[str, ...] = ()  # empty: the API's own account
     identity_center: bool = True
-    roles: tuple[str, ...] = ()                # role ARNs whose trust pins the session name
+    roles: tuple[str, ...] = ()  # role ARNs whose trust pins the session name
 
     @staticmethod
-    def from_json(text: str) -> "IdentitySources":
+    def from_json(text: str) -> IdentitySources:
         """Parse the setting; ValueError with a one-line reason if it is not usable."""
         data = json.loads(text) if text.strip() else {}
         if not isinstance(data, dict) or set(data) - {"iamUsers", "identityCenter", "roles"}:
@@ -85,8 +86,9 @@ class IdentitySources:
             raise ValueError("TVM_IDENTITIES: iamUsers.accounts must be 12-digit account ids")
         if not all(isinstance(r, str) and _ROLE_ARN.fullmatch(r) for r in roles):
             raise ValueError("TVM_IDENTITIES: roles must be IAM role ARNs")
-        sources = IdentitySources(bool(users.get("enabled", True)), tuple(accounts),
-                                  bool(center.get("enabled", True)), tuple(roles))
+        sources = IdentitySources(
+            bool(users.get("enabled", True)), tuple(accounts), bool(center.get("enabled", True)), tuple(roles)
+        )
         if not (sources.iam_users or sources.identity_center or sources.roles):
             raise ValueError("TVM_IDENTITIES trusts no identity source")
         return sources
@@ -95,10 +97,15 @@ class IdentitySources:
 class IdentityResolver:
     """Turns a caller ARN into a ``Caller``, verifying roles with ``iam:GetRole`` (cached)."""
 
-    def __init__(self, sources: IdentitySources, iam: Any, clock: Callable[[], float] = time.monotonic,
-                 cache_seconds: float = VERIFY_CACHE_SECONDS) -> None:
+    def __init__(
+        self,
+        sources: IdentitySources,
+        iam: Any,
+        clock: Callable[[], float] = time.monotonic,
+        cache_seconds: float = VERIFY_CACHE_SECONDS,
+    ) -> None:
         self.sources, self.iam, self.clock, self.cache_seconds = sources, iam, clock, cache_seconds
-        self._verified: dict[str, tuple[float, Optional[str]]] = {}
+        self._verified: dict[str, tuple[float, str | None]] = {}
         self._listed = {self._listed_key(arn): arn for arn in sources.roles}
 
     def resolve(self, arn: object, api_account: str) -> Caller:
@@ -143,22 +150,28 @@ class IdentityResolver:
             return cached[1] is not None
         try:
             answer = self.iam.get_role(RoleName=role)["Role"]
-            verdict: Optional[str] = answer.get("Arn") if accept(answer) else None
+            verdict: str | None = answer.get("Arn") if accept(answer) else None
         except ClientError as error:
             if aws_error_code(error) not in ("NoSuchEntity", "AccessDenied", "AccessDeniedException"):
-                raise IdentityError(ErrorCode.CREDENTIAL_ERROR, "The caller's identity could not be verified.",
-                                    f"get_role: {aws_error_code(error)}") from None
+                raise IdentityError(
+                    ErrorCode.CREDENTIAL_ERROR,
+                    "The caller's identity could not be verified.",
+                    f"get_role: {aws_error_code(error)}",
+                ) from None
             verdict = None
         except BotoCoreError as error:
-            raise IdentityError(ErrorCode.CREDENTIAL_ERROR, "The caller's identity could not be verified.",
-                                f"get_role: {type(error).__name__}") from None
+            raise IdentityError(
+                ErrorCode.CREDENTIAL_ERROR,
+                "The caller's identity could not be verified.",
+                f"get_role: {type(error).__name__}",
+            ) from None
         self._verified[role] = (self.clock(), verdict)
         return verdict is not None
 
     @staticmethod
     def _listed_key(role_arn: str) -> tuple[str, str]:
         match = _ROLE_ARN.fullmatch(role_arn)
-        assert match is not None   # validated by IdentitySources.from_json
+        assert match is not None  # validated by IdentitySources.from_json
         return match.group(1), match.group(2).lower()
 
 
@@ -168,19 +181,23 @@ def _canonical(name: str) -> str:
     return name.lower()
 
 
-def _untrusted(message: str, reason: Optional[str] = None) -> IdentityError:
-    return IdentityError(ErrorCode.UNTRUSTED_IDENTITY, "Call as an IAM user or through IAM Identity Center; "
-                                               f"{message}.", reason or message)
+def _untrusted(message: str, reason: str | None = None) -> IdentityError:
+    return IdentityError(
+        ErrorCode.UNTRUSTED_IDENTITY,
+        f"Call as an IAM user or through IAM Identity Center; {message}.",
+        reason or message,
+    )
 
 
 def _is_identity_center_role(role: dict) -> bool:
-    return (role.get("RoleName", "").startswith(SSO_ROLE_PREFIX)
-            and str(role.get("Path", "")).startswith(SSO_PATH_PREFIX))
+    return role.get("RoleName", "").startswith(SSO_ROLE_PREFIX) and str(role.get("Path", "")).startswith(
+        SSO_PATH_PREFIX
+    )
 
 
 def _permission_set(role: str) -> str:
     """``AWSReservedSSO_<permission set>_<16 hex>`` → the permission set's name."""
-    middle = role[len(SSO_ROLE_PREFIX):]
+    middle = role[len(SSO_ROLE_PREFIX) :]
     return middle.rsplit("_", 1)[0] if "_" in middle else middle
 
 
@@ -211,8 +228,11 @@ def _statement_pins_session_name(statement: dict) -> bool:
             continue
         for key, value in block.items():
             values = value if isinstance(value, list) else [value]
-            if key.lower() == "sts:rolesessionname" and values and all(
-                    isinstance(v, str) and v.startswith("${") and v.endswith("}") for v in values):
+            if (
+                key.lower() == "sts:rolesessionname"
+                and values
+                and all(isinstance(v, str) and v.startswith("${") and v.endswith("}") for v in values)
+            ):
                 return True
     return False
 
@@ -221,6 +241,7 @@ def source_identity(prefix: str, user: str, ref: str) -> str:
     """``<prefix>.<user>.<session ref>``, or INVALID_IDENTITY if STS would refuse it."""
     value = f"{prefix}.{user}.{ref}"
     if not SOURCE_IDENTITY.fullmatch(value):
-        raise IdentityError(ErrorCode.INVALID_IDENTITY,
-                            "The caller's name is too long or has characters a SourceIdentity cannot hold.")
+        raise IdentityError(
+            ErrorCode.INVALID_IDENTITY, "The caller's name is too long or has characters a SourceIdentity cannot hold."
+        )
     return value

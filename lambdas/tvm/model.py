@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from lambdas.common.errors import PlatformError
 from lambdas.tvm.codes import ErrorCode
@@ -21,10 +21,10 @@ class ApiError(PlatformError):
 
     code: ErrorCode
 
-    def __init__(self, code: ErrorCode, message: str, reason: Optional[str] = None) -> None:
+    def __init__(self, code: ErrorCode, message: str, reason: str | None = None) -> None:
         super().__init__(code, message, code.status)
         self.message = message
-        self.reason = reason or message   # for the log; may name internals, never shown
+        self.reason = reason or message  # for the log; may name internals, never shown
 
 
 @dataclass
@@ -32,18 +32,18 @@ class Outcome:
     """The decision log fields, filled in as the request goes along."""
 
     action: str = "unknown"
-    user: Optional[str] = None
-    identity_source: Optional[str] = None
-    profile: Optional[str] = None
+    user: str | None = None
+    identity_source: str | None = None
+    profile: str | None = None
     effect: str = "deny"
-    rule: Optional[str] = None
-    reason: Optional[str] = None
-    source_identity: Optional[str] = None
-    role_arn: Optional[str] = None
-    duration: Optional[int] = None
-    session_ref: Optional[str] = None
-    approval_id: Optional[str] = None
-    code: Optional[str] = None
+    rule: str | None = None
+    reason: str | None = None
+    source_identity: str | None = None
+    role_arn: str | None = None
+    duration: int | None = None
+    session_ref: str | None = None
+    approval_id: str | None = None
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,19 +59,21 @@ class Settings:
 
 @dataclass(frozen=True)
 class VendRequest:
-    profile: Optional[str]
-    duration: Optional[int] = None
-    approval_id: Optional[str] = None
-    session_id: Optional[str] = None
+    profile: str | None
+    duration: int | None = None
+    approval_id: str | None = None
+    session_id: str | None = None
 
 
-def parse_duration(value: Any, from_query: bool = False) -> Optional[int]:
+def parse_duration(value: Any, from_query: bool = False) -> int | None:
     """A whole number of seconds in 900-43200 (ASCII digits in a query), or INVALID_DURATION."""
     if value is None:
         return None
     if from_query and isinstance(value, str) and re.fullmatch(r"[0-9]{1,6}", value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not MIN_DURATION <= value <= MAX_DURATION:
-        raise ApiError(ErrorCode.INVALID_DURATION, f"duration must be a whole number of seconds from {MIN_DURATION} "
-                                           f"to {MAX_DURATION}.")
+        raise ApiError(
+            ErrorCode.INVALID_DURATION,
+            f"duration must be a whole number of seconds from {MIN_DURATION} to {MAX_DURATION}.",
+        )
     return value

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -12,7 +13,7 @@ from lambdas.common.errors import PlatformError, aws_error_code
 from lambdas.tvm.rules import RulesDocument, RulesDocumentError, parse_rules_document
 
 # A profile is a name, never a path or an ARN.
-PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")   # matched whole (fullmatch)
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # matched whole (fullmatch)
 
 
 class UnknownProfile(PlatformError):
@@ -32,8 +33,9 @@ class RulesUnavailable(PlatformError):
 class ProfileSource:
     """Reads rules documents, keeping each for ``cache_seconds`` (0 disables the cache)."""
 
-    def __init__(self, client: Any, root: str, cache_seconds: float = 30,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, client: Any, root: str, cache_seconds: float = 30, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.client, self.root, self.cache_seconds, self.clock = client, root.rstrip("/"), cache_seconds, clock
         self._cache: dict[str, tuple[float, RulesDocument]] = {}
 
@@ -63,9 +65,8 @@ class ProfileSource:
     def names(self) -> list[str]:
         names: list[str] = []
         try:
-            for page in self.client.get_paginator("get_parameters_by_path").paginate(
-                    Path=self.root, Recursive=False):
-                names += [p["Name"][len(self.root) + 1:] for p in page.get("Parameters", [])]
+            for page in self.client.get_paginator("get_parameters_by_path").paginate(Path=self.root, Recursive=False):
+                names += [p["Name"][len(self.root) + 1 :] for p in page.get("Parameters", [])]
         except (ClientError, BotoCoreError) as error:
             raise RulesUnavailable(f"get_parameters_by_path {self.root}: {type(error).__name__}") from None
         return sorted(n for n in names if PROFILE_NAME.fullmatch(n))

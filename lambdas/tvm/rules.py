@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from fnmatch import fnmatchcase
-from typing import Literal, Optional
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -62,12 +62,12 @@ class _Model(BaseModel):
 
 class TimeWindow(_Model):
     days: tuple[Day, ...] = DAYS
-    hours: Optional[str] = None
+    hours: str | None = None
     timezone: str = "UTC"
 
     @field_validator("hours")
     @classmethod
-    def _hours_shape(cls, hours: Optional[str]) -> Optional[str]:
+    def _hours_shape(cls, hours: str | None) -> str | None:
         if hours is not None:
             match = _HOURS.fullmatch(hours)
             if not match or (match.group(3) == "24" and match.group(4) != "00"):
@@ -114,8 +114,8 @@ class Rule(_Model):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     effect: Literal["allow", "deny", "require_approval"]
     users: tuple[str, ...] = Field(min_length=1)
-    time: Optional[TimeWindow] = None
-    max_duration: Optional[int] = Field(None, ge=MIN_DURATION, le=MAX_DURATION)
+    time: TimeWindow | None = None
+    max_duration: int | None = Field(None, ge=MIN_DURATION, le=MAX_DURATION)
     approvers: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
@@ -132,12 +132,13 @@ class Rule(_Model):
     def _source_globs(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in patterns:
             if not _SOURCE_GLOB.fullmatch(pattern) or not (
-                    pattern.lower() == "iam-user" or pattern.lower().startswith(("sso:", "role:", "*"))):
+                pattern.lower() == "iam-user" or pattern.lower().startswith(("sso:", "role:", "*"))
+            ):
                 raise ValueError(f"{pattern!r} is not an identity source (iam-user, sso:<set>, role:<name>)")
         return patterns
 
     @model_validator(mode="after")
-    def _approvers_only_for_approval(self) -> "Rule":
+    def _approvers_only_for_approval(self) -> Rule:
         if self.effect == REQUIRE_APPROVAL and not self.approvers:
             raise ValueError(f"rule {self.name!r}: require_approval needs approvers")
         if self.effect != REQUIRE_APPROVAL and self.approvers:
@@ -176,11 +177,11 @@ class RulesDocument(_Model):
             raise ValueError(f"rule names must be unique: {', '.join(duplicates)}")
         return rules
 
-    def first_match(self, user: str, now: datetime, source: str = "") -> Optional[Rule]:
+    def first_match(self, user: str, now: datetime, source: str = "") -> Rule | None:
         """The first rule that matches ``user`` (from ``source``) at ``now``; None means deny."""
         return next((rule for rule in self.rules if rule.matches(user, now, source)), None)
 
-    def cap(self, rule: Optional[Rule]) -> int:
+    def cap(self, rule: Rule | None) -> int:
         """The longest session this document allows under ``rule``."""
         if rule is not None and rule.max_duration is not None:
             return min(self.max_duration, rule.max_duration)
@@ -189,8 +190,8 @@ class RulesDocument(_Model):
 
 @dataclass(frozen=True)
 class Decision:
-    effect: str              # allow | deny | require_approval
-    rule: Optional[str]      # None when no rule matched
+    effect: str  # allow | deny | require_approval
+    rule: str | None  # None when no rule matched
     reason: str
     max_duration: int
 
@@ -236,6 +237,6 @@ def _load(text: str) -> object:
         raise RulesDocumentError("rules document is neither JSON nor YAML") from None
 
 
-def resolve_duration(requested: Optional[int], default: int, cap: int) -> int:
+def resolve_duration(requested: int | None, default: int, cap: int) -> int:
     """The session length: the request (or the default), cut to ``cap``."""
     return min(requested if requested is not None else default, cap)

@@ -9,22 +9,32 @@ bearer tokens that only the caller sees: the store, the logs and STS get the key
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas.common.errors import aws_error_code
-from lambdas.common.sessions import ACTIVE, PENDING, REVOKED, ConditionFailed, Session, SessionStore, \
-    StoreError, is_session_id, session_key, session_ref
-from lambdas.tvm.codes import ErrorCode
-from lambdas.tvm.model import ApiError, Outcome, Settings, VendRequest
+from lambdas.common.sessions import (
+    ACTIVE,
+    PENDING,
+    REVOKED,
+    ConditionFailed,
+    Session,
+    SessionStore,
+    StoreError,
+    is_session_id,
+    session_key,
+    session_ref,
+)
 from lambdas.tvm.approvals import APPROVED, DENIED, USED, Approval, ApprovalStore
+from lambdas.tvm.codes import ErrorCode
 from lambdas.tvm.identity import Caller, IdentityError, IdentityResolver, source_identity
+from lambdas.tvm.model import ApiError, Outcome, Settings, VendRequest
 from lambdas.tvm.profiles import PROFILE_NAME, ProfileSource, RulesUnavailable, UnknownProfile
-from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, Rule, RulesDocument, \
-    decide, matches_any, resolve_duration
+from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, Rule, RulesDocument, decide, matches_any, resolve_duration
 
 # Lambda's credentials come from its execution role, so assuming another role is role
 # chaining, which STS limits to one hour whatever the role's MaxSessionDuration.
@@ -43,7 +53,7 @@ class Tvm:
     approvals: ApprovalStore
     sts: Any
     identities: IdentityResolver
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     new_id: Callable[[], str] = field(default=lambda: secrets.token_hex(16))
 
     # -- identity ----------------------------------------------------------------------
@@ -53,7 +63,7 @@ class Tvm:
         except IdentityError as error:
             raise ApiError(error.code, str(error), error.reason) from None
         out.user, out.identity_source = caller.user, caller.source
-        self._source_identity(caller, "0" * 8)   # a name STS would refuse is refused before anything else
+        self._source_identity(caller, "0" * 8)  # a name STS would refuse is refused before anything else
         return caller
 
     # -- credentials -------------------------------------------------------------------
@@ -70,8 +80,9 @@ class Tvm:
         out.rule, out.reason, out.role_arn = decision.rule, decision.reason, document.role_arn
         if decision.effect == DENY:
             raise ApiError(ErrorCode.POLICY_DENY, "The access rules do not allow this request.", decision.reason)
-        duration = resolve_duration(request.duration, self.settings.default_duration,
-                                    min(decision.max_duration, ROLE_CHAINING_LIMIT))
+        duration = resolve_duration(
+            request.duration, self.settings.default_duration, min(decision.max_duration, ROLE_CHAINING_LIMIT)
+        )
         out.duration = duration
         rule = _rule(document, decision.rule) if decision.effect == REQUIRE_APPROVAL else None
         if session is not None:
@@ -81,8 +92,16 @@ class Tvm:
         approval = self._approval_for(caller, profile, rule, request.approval_id, epoch, out) if rule else None
         return self._issue(caller, profile, document, approval, duration, epoch, out)
 
-    def _issue(self, caller: Caller, profile: str, document: RulesDocument, approval: Optional[Approval],
-               duration: int, epoch: int, out: Outcome) -> tuple[dict, str]:
+    def _issue(
+        self,
+        caller: Caller,
+        profile: str,
+        document: RulesDocument,
+        approval: Approval | None,
+        duration: int,
+        epoch: int,
+        out: Outcome,
+    ) -> tuple[dict, str]:
         """A new session: written pending (nothing accepts it), the approval spent on it,
         credentials from STS, then active. Any failure closes the session and gives the
         approval back, so no session is active unless its caller receives credentials."""
@@ -91,8 +110,18 @@ class Tvm:
         ref = session_ref(key) or ""
         identity = self._source_identity(caller, ref)
         out.session_ref, out.source_identity = ref, identity
-        session = Session(key, caller.user, profile, identity, document.role_arn, epoch, epoch + duration, PENDING,
-                          caller.source, approval.approval_id if approval else None)
+        session = Session(
+            key,
+            caller.user,
+            profile,
+            identity,
+            document.role_arn,
+            epoch,
+            epoch + duration,
+            PENDING,
+            caller.source,
+            approval.approval_id if approval else None,
+        )
         try:
             self.sessions.create(session)
         except StoreError as error:
@@ -110,8 +139,7 @@ class Tvm:
         out.effect = "allow"
         return credentials, session_id
 
-    def _refresh(self, caller: Caller, session: Session, document: RulesDocument, duration: int,
-                 epoch: int) -> dict:
+    def _refresh(self, caller: Caller, session: Session, document: RulesDocument, duration: int, epoch: int) -> dict:
         """Credentials first: a refresh STS refuses must leave the session as it was."""
         credentials = self._assume(document, session.source_identity, session.ref, duration, None, epoch, None)
         try:
@@ -119,8 +147,9 @@ class Tvm:
         except ConditionFailed:
             raise ApiError(ErrorCode.SESSION_REVOKED, _REVOKED, "revoked during refresh") from None
         except StoreError as error:
-            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The session could not be recorded; nothing was issued.",
-                           str(error)) from None
+            raise ApiError(
+                ErrorCode.CREDENTIAL_ERROR, "The session could not be recorded; nothing was issued.", str(error)
+            ) from None
         return credentials
 
     def _own_session(self, caller: Caller, request: VendRequest, out: Outcome) -> Session:
@@ -129,8 +158,9 @@ class Tvm:
         try:
             session = self.sessions.get(key)
         except StoreError as error:
-            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The session could not be read; nothing was issued.",
-                           str(error)) from None
+            raise ApiError(
+                ErrorCode.CREDENTIAL_ERROR, "The session could not be read; nothing was issued.", str(error)
+            ) from None
         if session is None or session.user != caller.user:
             raise ApiError(ErrorCode.INVALID_REQUEST, "Unknown session.", "no such session for this user")
         out.source_identity = session.source_identity
@@ -143,61 +173,84 @@ class Tvm:
         return session
 
     # -- approvals at vend time ---------------------------------------------------------
-    def _approval_for(self, caller: Caller, profile: str, rule: Rule, approval_id: Optional[str], epoch: int,
-                      out: Outcome) -> Approval:
+    def _approval_for(
+        self, caller: Caller, profile: str, rule: Rule, approval_id: str | None, epoch: int, out: Outcome
+    ) -> Approval:
         out.approval_id = approval_id
         if approval_id is None:
-            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "This profile needs an approval: POST /approvals, then "
-                                                "send its approval_id.", "no approval_id")
+            raise ApiError(
+                ErrorCode.APPROVAL_REQUIRED,
+                "This profile needs an approval: POST /approvals, then send its approval_id.",
+                "no approval_id",
+            )
         approval = self._read_approval(approval_id)
         if approval is None or not approval.grants(caller.user, profile, rule.name, epoch):
             status = approval.status if approval else "unknown"
-            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "The approval is not granted, has been used or revoked, has "
-                                                "expired, or is not for this user, profile and rule.",
-                           f"approval {status}")
+            raise ApiError(
+                ErrorCode.APPROVAL_REQUIRED,
+                "The approval is not granted, has been used or revoked, has "
+                "expired, or is not for this user, profile and rule.",
+                f"approval {status}",
+            )
         self._approver_still_valid(approval, rule)
         return approval
 
-    def _check_session_approval(self, caller: Caller, session: Session, rule: Rule, approval_id: Optional[str],
-                                epoch: int, out: Outcome) -> None:
+    def _check_session_approval(
+        self, caller: Caller, session: Session, rule: Rule, approval_id: str | None, epoch: int, out: Outcome
+    ) -> None:
         """A refresh under require_approval needs the approval its session was issued with,
         still spent on that session, unexpired, unrevoked, under the same rule."""
         out.approval_id = session.approval_id
         if session.approval_id is None or approval_id not in (None, session.approval_id):
-            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "This session was not approved for this profile's rule.",
-                           "session without its approval")
+            raise ApiError(
+                ErrorCode.APPROVAL_REQUIRED,
+                "This session was not approved for this profile's rule.",
+                "session without its approval",
+            )
         approval = self._read_approval(session.approval_id)
-        if (approval is None or approval.status != USED or approval.used_by != session.key
-                or approval.rule != rule.name or approval.requester != caller.user or epoch >= approval.expires_at):
-            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "The session's approval has ended; request a new approval.",
-                           f"approval {approval.status if approval else 'unknown'}")
+        if (
+            approval is None
+            or approval.status != USED
+            or approval.used_by != session.key
+            or approval.rule != rule.name
+            or approval.requester != caller.user
+            or epoch >= approval.expires_at
+        ):
+            raise ApiError(
+                ErrorCode.APPROVAL_REQUIRED,
+                "The session's approval has ended; request a new approval.",
+                f"approval {approval.status if approval else 'unknown'}",
+            )
         self._approver_still_valid(approval, rule)
 
     @staticmethod
     def _approver_still_valid(approval: Approval, rule: Rule) -> None:
         if approval.decided_by is None or not rule.may_approve(approval.decided_by):
-            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "The approver is no longer an approver of this rule.",
-                           "approver removed")
+            raise ApiError(
+                ErrorCode.APPROVAL_REQUIRED, "The approver is no longer an approver of this rule.", "approver removed"
+            )
 
-    def _read_approval(self, approval_id: str) -> Optional[Approval]:
+    def _read_approval(self, approval_id: str) -> Approval | None:
         try:
             return self.approvals.get(approval_id)
         except StoreError as error:
-            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "Approvals could not be read; nothing was issued.",
-                           str(error)) from None
+            raise ApiError(
+                ErrorCode.CREDENTIAL_ERROR, "Approvals could not be read; nothing was issued.", str(error)
+            ) from None
 
     def _spend(self, approval: Approval, caller: Caller, key: str, epoch: int) -> None:
         try:
             self.approvals.use(approval.approval_id, caller.user, key, epoch)
-        except ConditionFailed:   # used by a concurrent vend, or revoked meanwhile
+        except ConditionFailed:  # used by a concurrent vend, or revoked meanwhile
             self._abandon(key, epoch, None)
-            raise ApiError(ErrorCode.APPROVAL_REQUIRED, "The approval has been used or revoked.",
-                           "approval spent") from None
+            raise ApiError(
+                ErrorCode.APPROVAL_REQUIRED, "The approval has been used or revoked.", "approval spent"
+            ) from None
         except StoreError as error:
             self._abandon(key, epoch, approval)
             raise ApiError(ErrorCode.CREDENTIAL_ERROR, _NOT_RECORDED, f"approval write failed: {error}") from None
 
-    def _abandon(self, key: str, epoch: int, approval: Optional[Approval]) -> None:
+    def _abandon(self, key: str, epoch: int, approval: Approval | None) -> None:
         """Best effort: close a session that never got credentials (it stays pending, which
         nothing accepts, when even this fails) and give its approval back."""
         try:
@@ -213,23 +266,40 @@ class Tvm:
         except IdentityError as error:
             raise ApiError(error.code, str(error)) from None
 
-    def _assume(self, document: RulesDocument, identity: str, ref: str, duration: int, pending_key: Optional[str],
-                epoch: int, approval: Optional[Approval]) -> dict:
+    def _assume(
+        self,
+        document: RulesDocument,
+        identity: str,
+        ref: str,
+        duration: int,
+        pending_key: str | None,
+        epoch: int,
+        approval: Approval | None,
+    ) -> dict:
         try:
             answer = self.sts.assume_role(
-                RoleArn=document.role_arn, RoleSessionName=identity, DurationSeconds=duration,
-                SourceIdentity=identity, Tags=[{"Key": SESSION_TAG, "Value": ref}])
+                RoleArn=document.role_arn,
+                RoleSessionName=identity,
+                DurationSeconds=duration,
+                SourceIdentity=identity,
+                Tags=[{"Key": SESSION_TAG, "Value": ref}],
+            )
         except (ClientError, BotoCoreError) as error:
             if pending_key is not None:
                 self._abandon(pending_key, epoch, approval)
-            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The role could not be assumed.",
-                           f"assume_role: {aws_error_code(error)}") from None
+            raise ApiError(
+                ErrorCode.CREDENTIAL_ERROR, "The role could not be assumed.", f"assume_role: {aws_error_code(error)}"
+            ) from None
         credentials = answer["Credentials"]
         expiration = credentials["Expiration"]
         if isinstance(expiration, datetime):
-            expiration = expiration.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {"AccessKeyId": credentials["AccessKeyId"], "SecretAccessKey": credentials["SecretAccessKey"],
-                "Token": credentials["SessionToken"], "Expiration": expiration}
+            expiration = expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            "AccessKeyId": credentials["AccessKeyId"],
+            "SecretAccessKey": credentials["SecretAccessKey"],
+            "Token": credentials["SessionToken"],
+            "Expiration": expiration,
+        }
 
     # -- profiles ----------------------------------------------------------------------
     def list_profiles(self, out: Outcome) -> dict:
@@ -239,10 +309,12 @@ class Tvm:
         except RulesUnavailable as error:
             raise ApiError(ErrorCode.CONFIG_ERROR, "Profiles could not be read.", str(error)) from None
         out.effect, out.reason = "allow", f"{len(names)} profiles"
-        return {"profiles": [{"name": n, "policy_path": self.profiles.path(n)} for n in names],
-                "root": self.profiles.root}
+        return {
+            "profiles": [{"name": n, "policy_path": self.profiles.path(n)} for n in names],
+            "root": self.profiles.root,
+        }
 
-    def _document(self, profile: Optional[str], out: Outcome) -> RulesDocument:
+    def _document(self, profile: str | None, out: Outcome) -> RulesDocument:
         if profile is None or profile == "":
             raise ApiError(ErrorCode.MISSING_PROFILE, "Name a profile.")
         if not isinstance(profile, str) or not PROFILE_NAME.fullmatch(profile):
@@ -256,7 +328,7 @@ class Tvm:
             raise ApiError(ErrorCode.CONFIG_ERROR, "The profile's access rules cannot be read.", str(error)) from None
 
     # -- approval requests and decisions ------------------------------------------------
-    def request_approval(self, caller: Caller, profile: Optional[str], out: Outcome) -> dict:
+    def request_approval(self, caller: Caller, profile: str | None, out: Outcome) -> dict:
         out.action = "approval_request"
         document = self._document(profile, out)
         now = self.clock()
@@ -269,21 +341,35 @@ class Tvm:
         rule = _rule(document, decision.rule)
         approval_id, epoch = self.new_id(), int(now.timestamp())
         try:
-            approval = self.approvals.create(approval_id, caller.user, caller.source, profile or "", rule.name,
-                                             rule.approvers, epoch, self.settings.approval_ttl)
+            approval = self.approvals.create(
+                approval_id,
+                caller.user,
+                caller.source,
+                profile or "",
+                rule.name,
+                rule.approvers,
+                epoch,
+                self.settings.approval_ttl,
+            )
         except StoreError as error:
-            raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The approval request could not be recorded.",
-                           str(error)) from None
+            raise ApiError(
+                ErrorCode.CREDENTIAL_ERROR, "The approval request could not be recorded.", str(error)
+            ) from None
         out.effect, out.approval_id = "allow", approval_id
-        return {"approval_id": approval_id, "status": approval.status, "profile": profile, "rule": rule.name,
-                "expires_at": _iso(approval.expires_at)}
+        return {
+            "approval_id": approval_id,
+            "status": approval.status,
+            "profile": profile,
+            "rule": rule.name,
+            "expires_at": _iso(approval.expires_at),
+        }
 
     def decide_approval(self, caller: Caller, approval_id: str, approve: bool, out: Outcome) -> dict:
         """Only someone other than the requester, who is an approver both of the rule as it was
         requested and of the rule that applies to the requester now, may decide."""
         out.action = "approve" if approve else "deny_approval"
         out.approval_id = approval_id
-        if not is_session_id(approval_id):   # approval ids have the shape of session ids
+        if not is_session_id(approval_id):  # approval ids have the shape of session ids
             raise ApiError(ErrorCode.INVALID_REQUEST, "Unknown approval.")
         approval = self._read_approval(approval_id)
         if approval is None:
@@ -294,31 +380,40 @@ class Tvm:
         now = self.clock()
         rule = document.first_match(approval.requester, now, approval.requester_source)
         out.rule = rule.name if rule else None
-        if (rule is None or rule.effect != REQUIRE_APPROVAL or rule.name != approval.rule
-                or not rule.may_approve(caller.user) or not matches_any(caller.user, approval.approvers)):
+        if (
+            rule is None
+            or rule.effect != REQUIRE_APPROVAL
+            or rule.name != approval.rule
+            or not rule.may_approve(caller.user)
+            or not matches_any(caller.user, approval.approvers)
+        ):
             raise ApiError(ErrorCode.POLICY_DENY, "You are not an approver for this request.", "not an approver")
         status = APPROVED if approve else DENIED
         try:
-            self.approvals.decide(approval_id, caller.user, status, int(now.timestamp()),
-                                  self.settings.approval_ttl)
+            self.approvals.decide(approval_id, caller.user, status, int(now.timestamp()), self.settings.approval_ttl)
         except ConditionFailed:
             raise ApiError(ErrorCode.INVALID_REQUEST, "The request is no longer pending.") from None
         except StoreError as error:
             raise ApiError(ErrorCode.CREDENTIAL_ERROR, "The decision could not be recorded.", str(error)) from None
         out.effect, out.reason = "allow", f"approval {status} by {caller.user}"
-        return {"approval_id": approval_id, "status": status, "profile": approval.profile,
-                "requester": approval.requester, "rule": approval.rule}
+        return {
+            "approval_id": approval_id,
+            "status": status,
+            "profile": approval.profile,
+            "requester": approval.requester,
+            "rule": approval.rule,
+        }
 
 
-def _rule(document: RulesDocument, name: Optional[str]) -> Rule:
+def _rule(document: RulesDocument, name: str | None) -> Rule:
     rule = next((r for r in document.rules if r.name == name), None)
-    if rule is None:   # decide() named it, so it exists; never act without it
+    if rule is None:  # decide() named it, so it exists; never act without it
         raise ApiError(ErrorCode.CONFIG_ERROR, "The profile's access rules changed during the request.")
     return rule
 
 
 def _iso(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-__all__ = ["Tvm", "REVOKED"]
+__all__ = ["REVOKED", "Tvm"]

@@ -33,7 +33,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional, TypeGuard
+from typing import Any, TypeGuard
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -68,8 +68,8 @@ SecretUnavailable = SecretReadError
 class Settings:
     signing_secret_id: str
     percent: int
-    api_url: Optional[str]
-    function_arn: Optional[str]
+    api_url: str | None
+    function_arn: str | None
     secret_ttl_seconds: int
     region: str
 
@@ -104,12 +104,19 @@ class Dispatch:
 class Container:
     """What one Lambda container keeps between invocations."""
 
-    def __init__(self, settings: Settings, secrets: Any, lambda_client: Any, api: Any,
-                 clock: Callable[[], float]) -> None:
+    def __init__(
+        self, settings: Settings, secrets: Any, lambda_client: Any, api: Any, clock: Callable[[], float]
+    ) -> None:
         self.settings, self.secrets, self.lambda_client, self.api, self.clock = (
-            settings, secrets, lambda_client, api, clock)
-        self._secret = TtlCache(lambda: read_secret_field(secrets, settings.signing_secret_id, "signingSecret"),
-                                settings.secret_ttl_seconds)
+            settings,
+            secrets,
+            lambda_client,
+            api,
+            clock,
+        )
+        self._secret = TtlCache(
+            lambda: read_secret_field(secrets, settings.signing_secret_id, "signingSecret"), settings.secret_ttl_seconds
+        )
 
     def signing_secret(self) -> str:
         return self._secret.get()
@@ -129,8 +136,9 @@ class Container:
 
     def _call_api(self, work: Dispatch) -> int:
         try:
-            status, _, _ = self.api.request("POST", self.settings.api_url, json_body=work.payload(),
-                                            timeout=API_TIMEOUT_SECONDS)
+            status, _, _ = self.api.request(
+                "POST", self.settings.api_url, json_body=work.payload(), timeout=API_TIMEOUT_SECONDS
+            )
             return status
         except (OSError, http.client.HTTPException, SigningError) as error:
             # HTTPException: a garbled status line or a truncated body (not OSError).
@@ -139,8 +147,11 @@ class Container:
 
     def _invoke(self, work: Dispatch) -> None:
         try:
-            self.lambda_client.invoke(FunctionName=self.settings.function_arn, InvocationType="Event",
-                                      Payload=json.dumps({"source": "direct", "payload": work.payload()}).encode())
+            self.lambda_client.invoke(
+                FunctionName=self.settings.function_arn,
+                InvocationType="Event",
+                Payload=json.dumps({"source": "direct", "payload": work.payload()}).encode(),
+            )
         except (ClientError, BotoCoreError) as error:
             logger.error("direct invoke failed", extra={"error_code": aws_error_code(error), "event_id": work.event_id})
             raise DispatchFailed(0) from None
@@ -158,10 +169,12 @@ class DispatchFailed(PlatformError):
 
 def _build_container(overrides: Mapping[str, Any]) -> Container:
     settings = load_settings()
-    secrets = overrides.get("secrets") or boto3.client("secretsmanager", region_name=settings.region,
-                                                       config=CLIENT_CONFIG)
-    lambda_client = overrides.get("lambda_client") or boto3.client("lambda", region_name=settings.region,
-                                                                    config=CLIENT_CONFIG)
+    secrets = overrides.get("secrets") or boto3.client(
+        "secretsmanager", region_name=settings.region, config=CLIENT_CONFIG
+    )
+    lambda_client = overrides.get("lambda_client") or boto3.client(
+        "lambda", region_name=settings.region, config=CLIENT_CONFIG
+    )
     api = overrides.get("api") or SigV4Client(settings.region)
     return Container(settings, secrets, lambda_client, api, overrides.get("clock") or time.time)
 
@@ -216,7 +229,7 @@ def respond(event: Any) -> dict:
 def _handle_slack(container: Container, body: bytes, headers: Mapping[str, str]) -> dict:
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):   # RecursionError: nested too deep
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return error_response(400, "BAD_REQUEST", "The body is not JSON (only the Events API is supported).")
     if not isinstance(document, dict):
         return error_response(400, "BAD_REQUEST", "The body is not a JSON object.")
@@ -230,8 +243,10 @@ def _handle_slack(container: Container, body: bytes, headers: Mapping[str, str])
         return _ignored("unsupported_type")
     retry_num = headers.get("x-slack-retry-num")
     if retry_num:
-        logger.info("acknowledged Slack retry", extra={"retry_num": retry_num[:8],
-                                                      "retry_reason": headers.get("x-slack-retry-reason", "")[:64]})
+        logger.info(
+            "acknowledged Slack retry",
+            extra={"retry_num": retry_num[:8], "retry_reason": headers.get("x-slack-retry-reason", "")[:64]},
+        )
         return _ignored("retry")
     work = _work_of(document)
     if isinstance(work, str):
@@ -268,7 +283,7 @@ def _filled(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and value != ""
 
 
-def _body(request: HttpRequest) -> Optional[bytes]:
+def _body(request: HttpRequest) -> bytes | None:
     """The body (b"" when there is none); None when it is unreadable or too large."""
     try:
         raw = request.body() or b""

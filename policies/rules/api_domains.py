@@ -28,8 +28,9 @@ REST_DEFAULT_POLICY = "TLS_1_0"
 # SecurityPolicy_TLS12_PFS_2025_EDGE, ...).
 _TLS_1_2_OR_NEWER = re.compile(r"TLS_1_[23]|SecurityPolicy_TLS1[23](?!_1_[01](_|$))(_.*)?", re.IGNORECASE)
 
-DOMAIN_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Domain names (the resource or the "
-                                                                                "domain, api.example.com)")})
+DOMAIN_SCHEMA = PolicyConfigSchema(
+    properties={"exemptions": exemptions_schema("Domain names (the resource or the domain, api.example.com)")}
+)
 
 
 @applies_to(REST_DOMAIN_TYPE, HTTP_DOMAIN_TYPE)
@@ -48,9 +49,11 @@ def _validate_apigateway_domain_tls_1_2(args: ResourceValidationArgs, report_vio
     policy = known_or_none(props, "securityPolicy") or REST_DEFAULT_POLICY
     if not _TLS_1_2_OR_NEWER.fullmatch(str(policy).strip()):
         shown = policy if is_set(props, "securityPolicy") else f"none, so API Gateway applies {REST_DEFAULT_POLICY}"
-        report_violation(f'custom domain "{domain or args.name}" accepts TLS below 1.2 '
-                         f'(security policy: {shown}); set {where}="TLS_1_2" (or a SecurityPolicy_TLS13_... '
-                         "policy), or add the domain to this policy's exemptions with a reason")
+        report_violation(
+            f'custom domain "{domain or args.name}" accepts TLS below 1.2 '
+            f'(security policy: {shown}); set {where}="TLS_1_2" (or a SecurityPolicy_TLS13_... '
+            "policy), or add the domain to this policy's exemptions with a reason"
+        )
 
 
 APIGATEWAY_DOMAIN_TLS_1_2 = ResourceValidationPolicy(
@@ -58,8 +61,8 @@ APIGATEWAY_DOMAIN_TLS_1_2 = ResourceValidationPolicy(
     description="API Gateway custom domain names (REST and HTTP APIs) must require TLS 1.2 or newer.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    remediation_steps="Set security_policy=\"TLS_1_2\" on aws.apigateway.DomainName (its default is TLS_1_0), and "
-                      "domain_name_configuration.security_policy=\"TLS_1_2\" on aws.apigatewayv2.DomainName.",
+    remediation_steps='Set security_policy="TLS_1_2" on aws.apigateway.DomainName (its default is TLS_1_0), and '
+    'domain_name_configuration.security_policy="TLS_1_2" on aws.apigatewayv2.DomainName.',
     config_schema=DOMAIN_SCHEMA,
     validate=_validate_apigateway_domain_tls_1_2,
 )

@@ -28,12 +28,14 @@ METHOD_AUTH_SCHEMA = PolicyConfigSchema(
             ["AWS_IAM"],
             "Authorization types a method may use. NONE cannot be allowed here: "
             "name public methods in exemptMethods instead.",
-            enum=["AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"]),
+            enum=["AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"],
+        ),
         "exemptMethods": string_list(
             [],
-            "Resource names (the last part of the URN, e.g. \"health-get\") of "
+            'Resource names (the last part of the URN, e.g. "health-get") of '
             "aws:apigateway/method:Method resources that may use any authorization; for a RestApi defined by "
-            "an OpenAPI body, \"<METHOD> <path>\" (e.g. \"GET /health\") or the RestApi's name."),
+            'an OpenAPI body, "<METHOD> <path>" (e.g. "GET /health") or the RestApi\'s name.',
+        ),
         "exemptions": exemptions_schema("Methods that may use any authorization, by resource name,"),
     },
 )
@@ -81,7 +83,8 @@ def _validate_body(args: ResourceValidationArgs, report_violation: ReportViolati
         report_violation(
             f'{operation.method} {operation.path} of REST API "{args.name}" (OpenAPI body) uses authorization '
             f"{operation.authorization}; allowed: {', '.join(allowed)} (give it an x-amazon-apigateway-authtype "
-            f'"awsSigv4" security scheme, or list "{operation.key}" in exemptMethods)')
+            f'"awsSigv4" security scheme, or list "{operation.key}" in exemptMethods)'
+        )
 
 
 METHOD_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
@@ -89,8 +92,8 @@ METHOD_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
     description="API Gateway REST API methods must require IAM (SigV4) authorization.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps="Set authorization=\"AWS_IAM\" on the method and sign calls with SigV4; a method that "
-                      "must stay public goes in exemptMethods by resource name.",
+    remediation_steps='Set authorization="AWS_IAM" on the method and sign calls with SigV4; a method that '
+    "must stay public goes in exemptMethods by resource name.",
     config_schema=METHOD_AUTH_SCHEMA,
     validate=_validate_method_auth,
 )
@@ -104,10 +107,11 @@ RESOURCE_POLICY_SCHEMA = PolicyConfigSchema(
     properties={
         "restrictingConditionKeys": string_list(
             ["aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp", "aws:PrincipalOrgID"],
-            "Condition keys that make an Allow to principal \"*\" acceptable: under a positive operator "
+            'Condition keys that make an Allow to principal "*" acceptable: under a positive operator '
             "(StringEquals, IpAddress, ...; not ...IfExists or Null) on the statement itself, or negated "
-            "(StringNotEquals, NotIpAddress, ...; not ...IfExists) on a Deny to \"*\" in the same document "
-            "whose actions and resources cover the Allow's."),
+            '(StringNotEquals, NotIpAddress, ...; not ...IfExists) on a Deny to "*" in the same document '
+            "whose actions and resources cover the Allow's.",
+        ),
         "exemptions": exemptions_schema("REST APIs (or RestApiPolicy resources)"),
     },
 )
@@ -125,25 +129,28 @@ def _validate_resource_policy(args: ResourceValidationArgs, report_violation: Re
     if statements is None:
         return
     for statement in not_principal_allows(statements):
-        report_violation(f"{statement.label} of the resource policy of \"{args.name}\" uses NotPrincipal "
-                         "with Allow, which lets every principal it does not list call the API; name the "
-                         "callers in Principal instead")
+        report_violation(
+            f'{statement.label} of the resource policy of "{args.name}" uses NotPrincipal '
+            "with Allow, which lets every principal it does not list call the API; name the "
+            "callers in Principal instead"
+        )
     for statement in unrestricted_public_allows(statements, settings["restrictingConditionKeys"]):
         report_violation(
-            f"{statement.label} of the resource policy of \"{args.name}\" allows principal \"*\" without a "
+            f'{statement.label} of the resource policy of "{args.name}" allows principal "*" without a '
             f"restricting condition; add a condition on one of {', '.join(settings['restrictingConditionKeys'])} "
-            "or name the calling roles as principals")
+            "or name the calling roles as principals"
+        )
 
 
 RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL = ResourceValidationPolicy(
     name="apigateway-resource-policy-no-public-principal",
-    description="A REST API resource policy must not allow principal \"*\" without a restricting condition "
-                "(source VPC endpoint, VPC, IP range or organisation).",
+    description='A REST API resource policy must not allow principal "*" without a restricting condition '
+    "(source VPC endpoint, VPC, IP range or organisation).",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     remediation_steps="Name the calling roles as principals (e.g. the verification role's ARN), or add a "
-                      "condition on aws:SourceVpce, aws:SourceVpc, aws:SourceIp or aws:PrincipalOrgID to the "
-                      "Allow, or add a Deny to \"*\" unless that condition holds.",
+    "condition on aws:SourceVpce, aws:SourceVpc, aws:SourceIp or aws:PrincipalOrgID to the "
+    'Allow, or add a Deny to "*" unless that condition holds.',
     config_schema=RESOURCE_POLICY_SCHEMA,
     validate=_validate_resource_policy,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -29,11 +29,13 @@ ROUTE_AUTH_SCHEMA = PolicyConfigSchema(
             ["AWS_IAM"],
             "Authorization types a route may use. NONE cannot be allowed here: "
             "name public routes in exemptRouteKeys instead.",
-            enum=["AWS_IAM", "CUSTOM", "JWT"]),
+            enum=["AWS_IAM", "CUSTOM", "JWT"],
+        ),
         "exemptRouteKeys": string_list(
             # The JWKS endpoint is public on purpose: outside readers fetch the public keys.
             ["GET /.well-known/jwks.json"],
-            "Route keys (e.g. \"GET /.well-known/jwks.json\") that may have no authorization (NONE)."),
+            'Route keys (e.g. "GET /.well-known/jwks.json") that may have no authorization (NONE).',
+        ),
         "exemptions": exemptions_schema("Public routes (NONE allowed), by route key or resource name,"),
     },
 )
@@ -51,7 +53,7 @@ def _validate_route_auth(args: ResourceValidationArgs, report_violation: ReportV
         report_violation(f'route "{route_key}" uses authorization type {problem}')
 
 
-def _route_problem(settings: dict, route_key: Any, authorization: str, name: str) -> Optional[str]:
+def _route_problem(settings: dict, route_key: Any, authorization: str, name: str) -> str | None:
     """None when the route may use ``authorization``; else "<type>; allowed: ... (hint)"."""
     allowed = settings["allowedAuthorizationTypes"]
     if authorization in allowed:
@@ -61,9 +63,11 @@ def _route_problem(settings: dict, route_key: Any, authorization: str, name: str
     if authorization == "NONE":
         hint = " (a public route must be listed in exemptRouteKeys)"  # or exemptions
     else:
-        hint = (f" (to accept {authorization} authorizers, add \"{authorization}\" to this policy's "
-                "allowedAuthorizationTypes in the pack config)")
-    return f'{authorization}; allowed: {", ".join(allowed)}{hint}'
+        hint = (
+            f' (to accept {authorization} authorizers, add "{authorization}" to this policy\'s '
+            "allowedAuthorizationTypes in the pack config)"
+        )
+    return f"{authorization}; allowed: {', '.join(allowed)}{hint}"
 
 
 def _validate_api(args: ResourceValidationArgs, settings: dict, report_violation: ReportViolation) -> None:
@@ -73,9 +77,11 @@ def _validate_api(args: ResourceValidationArgs, settings: dict, report_violation
         route_key = known_or_none(args.props, "routeKey") or "$default"
         problem = _route_problem(settings, route_key, "NONE", args.name)
         if problem:
-            report_violation(f'route "{route_key}" of HTTP API "{args.name}", made by quick create (target), uses '
-                             f"authorization type {problem}; quick create cannot set an authorizer: remove target "
-                             "and declare an aws.apigatewayv2.Route with authorization_type=\"AWS_IAM\"")
+            report_violation(
+                f'route "{route_key}" of HTTP API "{args.name}", made by quick create (target), uses '
+                f"authorization type {problem}; quick create cannot set an authorizer: remove target "
+                'and declare an aws.apigatewayv2.Route with authorization_type="AWS_IAM"'
+            )
     body = args.props.get("body")
     if body in (None, ""):
         return
@@ -88,8 +94,9 @@ def _validate_api(args: ResourceValidationArgs, settings: dict, report_violation
         route_key = "$default" if operation.path == "$default" else operation.key
         problem = _route_problem(settings, route_key, operation.authorization, args.name)
         if problem and operation.method != "OPTIONS":
-            report_violation(f'route "{route_key}" of HTTP API "{args.name}" (OpenAPI body) uses authorization '
-                             f"type {problem}")
+            report_violation(
+                f'route "{route_key}" of HTTP API "{args.name}" (OpenAPI body) uses authorization type {problem}'
+            )
 
 
 def _exempt(settings: dict, route_key: object, name: str) -> bool:
@@ -102,8 +109,8 @@ ROUTE_REQUIRES_IAM_AUTH = ResourceValidationPolicy(
     description="API Gateway HTTP API routes must require IAM (SigV4) authorization.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps="Set authorizationType=\"AWS_IAM\" on the route and sign calls with SigV4; a route that "
-                      "must stay public (the JWKS document) goes in exemptRouteKeys.",
+    remediation_steps='Set authorizationType="AWS_IAM" on the route and sign calls with SigV4; a route that '
+    "must stay public (the JWKS document) goes in exemptRouteKeys.",
     config_schema=ROUTE_AUTH_SCHEMA,
     validate=_validate_route_auth,
 )

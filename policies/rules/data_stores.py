@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -30,12 +31,16 @@ TABLE_TYPE = "aws:dynamodb/table:Table"
 
 RDS_SCHEMA = PolicyConfigSchema(
     properties={
-        "requireDeletionProtection": {"type": "boolean", "default": False,
-                                      "description": "Require deletion_protection on every cluster and instance."},
+        "requireDeletionProtection": {
+            "type": "boolean",
+            "default": False,
+            "description": "Require deletion_protection on every cluster and instance.",
+        },
         "deletionProtectionStacks": string_list(
             ["prod"],
             "Stacks (from the resource URN) where deletion_protection is required even when "
-            "requireDeletionProtection is false."),
+            "requireDeletionProtection is false.",
+        ),
     },
 )
 
@@ -53,31 +58,38 @@ def _validate_rds(args: ResourceValidationArgs, report_violation: ReportViolatio
     if args.resource_type in (CLUSTER_TYPE, INSTANCE_TYPE):
         # Aurora Serverless v1 clusters are always encrypted; a replica or a restore inherits its source's
         # encryption when storageEncrypted is not given; everything else defaults to unencrypted.
-        inherits = any(is_set(props, key) for key in _SOURCE_KEYS[args.resource_type]) \
-            and not is_set(props, "storageEncrypted")
+        inherits = any(is_set(props, key) for key in _SOURCE_KEYS[args.resource_type]) and not is_set(
+            props, "storageEncrypted"
+        )
         if props.get("storageEncrypted") is not True and props.get("engineMode") != "serverless" and not inherits:
-            report_violation(f'"{args.name}" stores data unencrypted; set storage_encrypted=True (and kms_key_id to '
-                             "a customer-managed key); an existing database must be restored from an encrypted "
-                             "snapshot")
+            report_violation(
+                f'"{args.name}" stores data unencrypted; set storage_encrypted=True (and kms_key_id to '
+                "a customer-managed key); an existing database must be restored from an encrypted "
+                "snapshot"
+            )
         settings = policy_settings(args, RDS_SCHEMA)
         stack = stack_of(args.urn)
-        if (settings["requireDeletionProtection"] or stack in settings["deletionProtectionStacks"]) \
-                and props.get("deletionProtection") is not True:
-            report_violation(f'"{args.name}" can be deleted by a single update in stack "{stack}"; set '
-                             "deletion_protection=True")
+        if (settings["requireDeletionProtection"] or stack in settings["deletionProtectionStacks"]) and props.get(
+            "deletionProtection"
+        ) is not True:
+            report_violation(
+                f'"{args.name}" can be deleted by a single update in stack "{stack}"; set deletion_protection=True'
+            )
     if args.resource_type in (CLUSTER_INSTANCE_TYPE, INSTANCE_TYPE) and props.get("publiclyAccessible") is True:
-        report_violation(f'database instance "{args.name}" is publicly accessible; set publicly_accessible=False '
-                         "and reach it from inside the VPC")
+        report_violation(
+            f'database instance "{args.name}" is publicly accessible; set publicly_accessible=False '
+            "and reach it from inside the VPC"
+        )
 
 
 RDS_CLUSTER_ENCRYPTED_PRIVATE = ResourceValidationPolicy(
     name="rds-cluster-encrypted-private",
     description="RDS clusters and instances must be encrypted at rest and not publicly accessible; deletion "
-                "protection where the pack config asks for it.",
+    "protection where the pack config asks for it.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     remediation_steps="Set storage_encrypted=True (with a customer-managed kms_key_id), publicly_accessible=False "
-                      "on instances, and deletion_protection=True in the stacks that require it.",
+    "on instances, and deletion_protection=True in the stacks that require it.",
     config_schema=RDS_SCHEMA,
     validate=_validate_rds,
 )
@@ -88,9 +100,12 @@ RDS_CLUSTER_ENCRYPTED_PRIVATE = ResourceValidationPolicy(
 TABLE_SCHEMA = PolicyConfigSchema(
     properties={
         "requirePointInTimeRecovery": {"type": "boolean", "default": True},
-        "requireServerSideEncryption": {"type": "boolean", "default": True,
-                                        "description": "Require serverSideEncryption.enabled (a KMS key, AWS "
-                                                       "managed or customer managed, instead of the AWS owned key)."},
+        "requireServerSideEncryption": {
+            "type": "boolean",
+            "default": True,
+            "description": "Require serverSideEncryption.enabled (a KMS key, AWS "
+            "managed or customer managed, instead of the AWS owned key).",
+        },
         "exemptions": exemptions_schema("Tables"),
     },
 )
@@ -99,12 +114,14 @@ TABLE_SCHEMA = PolicyConfigSchema(
 def _table_problems(props: Mapping[str, Any], settings: Mapping[str, Any]) -> list[str]:
     problems = []
     if settings["requirePointInTimeRecovery"] and not _enabled(props, "pointInTimeRecovery"):
-        problems.append("point-in-time recovery is off (set point_in_time_recovery={\"enabled\": True})")
+        problems.append('point-in-time recovery is off (set point_in_time_recovery={"enabled": True})')
     if settings["requireServerSideEncryption"] and not _enabled(props, "serverSideEncryption"):
-        problems.append("server-side encryption with a KMS key is off: the table uses the AWS owned key, which "
-                        "no key policy or CloudTrail entry of yours covers (set server_side_encryption="
-                        "{\"enabled\": True} for the AWS managed key aws/dynamodb, and add \"kms_key_arn\" for a "
-                        "customer-managed one)")
+        problems.append(
+            "server-side encryption with a KMS key is off: the table uses the AWS owned key, which "
+            "no key policy or CloudTrail entry of yours covers (set server_side_encryption="
+            '{"enabled": True} for the AWS managed key aws/dynamodb, and add "kms_key_arn" for a '
+            "customer-managed one)"
+        )
     return problems
 
 
@@ -123,7 +140,7 @@ def _validate_table(args: ResourceValidationArgs, report_violation: ReportViolat
 
 
 @applies_to(TABLE_TYPE)
-def _remediate_table(args: ResourceValidationArgs) -> Optional[dict[str, Any]]:
+def _remediate_table(args: ResourceValidationArgs) -> dict[str, Any] | None:
     settings = policy_settings(args, TABLE_SCHEMA)
     if is_exempt(settings, args):
         return None
@@ -142,8 +159,8 @@ DYNAMODB_TABLE_PROTECTED = ResourceValidationPolicy(
     description="DynamoDB tables should have point-in-time recovery and KMS server-side encryption.",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
-    remediation_steps="Set point_in_time_recovery={\"enabled\": True} and server_side_encryption={\"enabled\": True, "
-                      "\"kms_key_arn\": ...}; at enforcement level \"remediate\" the pack sets both itself.",
+    remediation_steps='Set point_in_time_recovery={"enabled": True} and server_side_encryption={"enabled": True, '
+    '"kms_key_arn": ...}; at enforcement level "remediate" the pack sets both itself.',
     config_schema=TABLE_SCHEMA,
     validate=_validate_table,
     remediate=_remediate_table,  # type: ignore[arg-type]  # the SDK types remediations as async only; it takes a mapping too

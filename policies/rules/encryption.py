@@ -24,16 +24,21 @@ LOG_GROUP_TYPE = "aws:cloudwatch/logGroup:LogGroup"
 
 
 def _schema(what: str, cmk_default: bool, cmk_description: str) -> PolicyConfigSchema:
-    return PolicyConfigSchema(properties={
-        "requireCustomerManagedKey": {"type": "boolean", "default": cmk_default, "description": cmk_description},
-        "exemptions": exemptions_schema(what),
-    })
+    return PolicyConfigSchema(
+        properties={
+            "requireCustomerManagedKey": {"type": "boolean", "default": cmk_default, "description": cmk_description},
+            "exemptions": exemptions_schema(what),
+        }
+    )
 
 
 # --- sqs-queue-encrypted -----------------------------------------------------------------
 
-QUEUE_SCHEMA = _schema("Queues", False, "Require kms_master_key_id to name a customer-managed key (not SSE-SQS, "
-                                        "not the AWS managed key alias/aws/sqs).")
+QUEUE_SCHEMA = _schema(
+    "Queues",
+    False,
+    "Require kms_master_key_id to name a customer-managed key (not SSE-SQS, not the AWS managed key alias/aws/sqs).",
+)
 
 
 @applies_to(QUEUE_TYPE)
@@ -45,21 +50,25 @@ def _validate_sqs_queue_encrypted(args: ResourceValidationArgs, report_violation
     if settings["requireCustomerManagedKey"]:
         if kind is not KeyKind.CUSTOMER_MANAGED:
             used = "the AWS managed key aws/sqs" if kind is KeyKind.AWS_MANAGED else "no KMS key (SSE-SQS or none)"
-            report_violation(f'queue "{args.name}" uses {used}, and requireCustomerManagedKey is set; pass a '
-                             "customer-managed key's ARN as kms_master_key_id (its key policy must let the "
-                             "producers' services use it), or add the queue to this policy's exemptions with a reason")
+            report_violation(
+                f'queue "{args.name}" uses {used}, and requireCustomerManagedKey is set; pass a '
+                "customer-managed key's ARN as kms_master_key_id (its key policy must let the "
+                "producers' services use it), or add the queue to this policy's exemptions with a reason"
+            )
         return
     # Since October 2022 SQS encrypts a new queue with SSE-SQS unless told otherwise.
     if kind is KeyKind.NONE and known_or_none(args.props, "sqsManagedSseEnabled") is False:
-        report_violation(f'queue "{args.name}" stores messages unencrypted (sqs_managed_sse_enabled=False and no '
-                         "kms_master_key_id); remove sqs_managed_sse_enabled=False (SSE-SQS is the default) or pass "
-                         "a KMS key as kms_master_key_id")
+        report_violation(
+            f'queue "{args.name}" stores messages unencrypted (sqs_managed_sse_enabled=False and no '
+            "kms_master_key_id); remove sqs_managed_sse_enabled=False (SSE-SQS is the default) or pass "
+            "a KMS key as kms_master_key_id"
+        )
 
 
 SQS_QUEUE_ENCRYPTED = ResourceValidationPolicy(
     name="sqs-queue-encrypted",
     description="SQS queues must encrypt messages at rest (SSE-SQS, the default, or a KMS key; a customer-managed "
-                "key with requireCustomerManagedKey).",
+    "key with requireCustomerManagedKey).",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     remediation_steps="Leave sqs_managed_sse_enabled unset or True, or set kms_master_key_id to a KMS key ARN.",
@@ -70,8 +79,9 @@ SQS_QUEUE_ENCRYPTED = ResourceValidationPolicy(
 
 # --- sns-topic-encrypted -----------------------------------------------------------------
 
-TOPIC_SCHEMA = _schema("Topics", False, "Require kms_master_key_id to name a customer-managed key, not the AWS "
-                                        "managed key alias/aws/sns.")
+TOPIC_SCHEMA = _schema(
+    "Topics", False, "Require kms_master_key_id to name a customer-managed key, not the AWS managed key alias/aws/sns."
+)
 
 
 @applies_to(TOPIC_TYPE)
@@ -81,13 +91,17 @@ def _validate_sns_topic_encrypted(args: ResourceValidationArgs, report_violation
         return
     kind = key_kind(args.props, "kmsMasterKeyId", "sns")
     if kind is KeyKind.NONE:
-        report_violation(f'topic "{args.name}" stores messages unencrypted (no kms_master_key_id); pass a '
-                         "customer-managed key's ARN as kms_master_key_id (a topic CloudWatch alarms or other "
-                         "services publish to needs one whose key policy lets those services use it: the AWS "
-                         "managed key aws/sns cannot), or add the topic to this policy's exemptions with a reason")
+        report_violation(
+            f'topic "{args.name}" stores messages unencrypted (no kms_master_key_id); pass a '
+            "customer-managed key's ARN as kms_master_key_id (a topic CloudWatch alarms or other "
+            "services publish to needs one whose key policy lets those services use it: the AWS "
+            "managed key aws/sns cannot), or add the topic to this policy's exemptions with a reason"
+        )
     elif kind is KeyKind.AWS_MANAGED and settings["requireCustomerManagedKey"]:
-        report_violation(f'topic "{args.name}" uses the AWS managed key aws/sns, and requireCustomerManagedKey is '
-                         "set; pass a customer-managed key's ARN as kms_master_key_id")
+        report_violation(
+            f'topic "{args.name}" uses the AWS managed key aws/sns, and requireCustomerManagedKey is '
+            "set; pass a customer-managed key's ARN as kms_master_key_id"
+        )
 
 
 SNS_TOPIC_ENCRYPTED = ResourceValidationPolicy(
@@ -96,7 +110,7 @@ SNS_TOPIC_ENCRYPTED = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     remediation_steps="Create an aws.kms.Key whose policy allows the publishing services (cloudwatch, events, ...) "
-                      "kms:Decrypt and kms:GenerateDataKey*, and pass its ARN as kms_master_key_id.",
+    "kms:Decrypt and kms:GenerateDataKey*, and pass its ARN as kms_master_key_id.",
     config_schema=TOPIC_SCHEMA,
     validate=_validate_sns_topic_encrypted,
 )
@@ -112,10 +126,12 @@ def _validate_log_group_encrypted_with_kms(args: ResourceValidationArgs, report_
     if is_exempt(policy_settings(args, LOG_GROUP_SCHEMA), args):
         return
     if key_kind(args.props, "kmsKeyId", "logs") is KeyKind.NONE:
-        report_violation(f'log group "{args.name}" is encrypted only with CloudWatch Logs\' own key, which no key '
-                         "policy or CloudTrail entry of yours covers; pass a customer-managed key's ARN as kms_key_id "
-                         "(its key policy must allow logs.<region>.amazonaws.com with a kms:EncryptionContext:"
-                         "aws:logs:arn condition), or add the log group to this policy's exemptions with a reason")
+        report_violation(
+            f'log group "{args.name}" is encrypted only with CloudWatch Logs\' own key, which no key '
+            "policy or CloudTrail entry of yours covers; pass a customer-managed key's ARN as kms_key_id "
+            "(its key policy must allow logs.<region>.amazonaws.com with a kms:EncryptionContext:"
+            "aws:logs:arn condition), or add the log group to this policy's exemptions with a reason"
+        )
 
 
 LOG_GROUP_ENCRYPTED_WITH_KMS = ResourceValidationPolicy(
@@ -124,7 +140,7 @@ LOG_GROUP_ENCRYPTED_WITH_KMS = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.LOW,
     remediation_steps="Create an aws.kms.Key whose policy allows logs.<region>.amazonaws.com, and pass its ARN as "
-                      "kms_key_id on the aws.cloudwatch.LogGroup.",
+    "kms_key_id on the aws.cloudwatch.LogGroup.",
     config_schema=LOG_GROUP_SCHEMA,
     validate=_validate_log_group_encrypted_with_kms,
 )

@@ -7,7 +7,7 @@ for a role that no longer exists.
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -33,7 +33,8 @@ AUTONAMED_SCHEMA = PolicyConfigSchema(
             "Names Pulumi generates, as in Pulumi's autonaming config: text and ${name}, ${project}, ${stack}, "
             "${organization}, ${uuid}, ${hex(n)}, ${alphanum(n)}, ${string(n)}, ${num(n)}, ${config.<key>}. "
             "A role whose name one of them generates counts as auto-named.",
-            pattern=PATTERN_SYNTAX),
+            pattern=PATTERN_SYNTAX,
+        ),
     },
 )
 
@@ -62,7 +63,7 @@ def _execution_roles(function: PolicyResource, roles: list[PolicyResource]) -> I
     yield from (r for r in roles if known_or_none(r.props, "arn") == role_arn)
 
 
-def _fixed_name(role: PolicyResource, patterns: list[str]) -> Optional[str]:
+def _fixed_name(role: PolicyResource, patterns: list[str]) -> str | None:
     if is_set(role.props, "namePrefix"):
         return None
     name = role.props.get("name")
@@ -80,12 +81,12 @@ def _generated(name: str, role: PolicyResource, patterns: list[str]) -> bool:
 EXECUTION_ROLE_AUTONAMED = StackValidationPolicy(
     name="lambda-execution-role-autonamed",
     description="Lambda execution roles must be auto-named (no fixed name), so a recreated role "
-                "gets a new ARN and its functions are updated.",
+    "gets a new ARN and its functions are updated.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     remediation_steps="Remove name= from the role (or use namePrefix) so Pulumi auto-names it; a recreated "
-                      "role then gets a new ARN, its functions are updated and Lambda renews its KMS grant; a "
-                      "project with its own autonaming pattern lists it in autonamePatterns.",
+    "role then gets a new ARN, its functions are updated and Lambda renews its KMS grant; a "
+    "project with its own autonaming pattern lists it in autonamePatterns.",
     config_schema=AUTONAMED_SCHEMA,
     validate=_validate_autonamed,
 )

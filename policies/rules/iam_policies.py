@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -29,8 +30,9 @@ ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey"
 _SERVICE_WILDCARD = re.compile(r"[^:]*:[*?]+")
 
 
-def _statements(args: ResourceValidationArgs, settings: dict[str, Any],
-                unknowns: list[UnknownValueError]) -> Iterator[tuple[Document, Statement]]:
+def _statements(
+    args: ResourceValidationArgs, settings: dict[str, Any], unknowns: list[UnknownValueError]
+) -> Iterator[tuple[Document, Statement]]:
     """Every statement of the resource's known identity documents, unless the resource is exempt; a
     document not known yet goes to ``unknowns`` (the caller raises it once the known ones are checked)."""
     if not is_exempt(settings, args):
@@ -55,21 +57,25 @@ def _validate_wildcards(args: ResourceValidationArgs, report_violation: ReportVi
             continue
         for action in statement.actions:
             if action == "*" or _SERVICE_WILDCARD.fullmatch(action):
-                report_violation(f'{_where(args, document, statement)} allows "{action}"; list the actions '
-                                 "the principal needs (e.g. secretsmanager:GetSecretValue)")
+                report_violation(
+                    f'{_where(args, document, statement)} allows "{action}"; list the actions '
+                    "the principal needs (e.g. secretsmanager:GetSecretValue)"
+                )
         if statement.not_actions:
-            report_violation(f"{_where(args, document, statement)} uses NotAction with Allow, which grants "
-                             "every other action, including ones AWS adds later; list the allowed actions in Action")
+            report_violation(
+                f"{_where(args, document, statement)} uses NotAction with Allow, which grants "
+                "every other action, including ones AWS adds later; list the allowed actions in Action"
+            )
     raise_first_unknown(unknowns)
 
 
 NO_WILDCARD_ACTIONS = ResourceValidationPolicy(
     name="iam-policy-no-wildcard-actions",
-    description="Identity policies must not allow \"*\" or \"service:*\" actions, nor Allow with NotAction.",
+    description='Identity policies must not allow "*" or "service:*" actions, nor Allow with NotAction.',
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps="Replace \"*\" and \"service:*\" with the actions the principal calls; replace an "
-                      "Allow with NotAction by an Allow listing actions.",
+    remediation_steps='Replace "*" and "service:*" with the actions the principal calls; replace an '
+    "Allow with NotAction by an Allow listing actions.",
     config_schema=WILDCARD_SCHEMA,
     validate=_validate_wildcards,
 )
@@ -78,17 +84,42 @@ NO_WILDCARD_ACTIONS = ResourceValidationPolicy(
 # --- iam-policy-scoped-resources ---------------------------------------------------------
 
 SENSITIVE_ACTIONS = [
-    "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret*",
-    "secretsmanager:RotateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret",
-    "kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant",
-    "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML", "sts:SetSourceIdentity",
-    "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory",
-    "ssm:PutParameter", "ssm:DeleteParameter*",
-    "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-    "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:Scan",
-    "dynamodb:ConditionCheckItem", "dynamodb:PartiQL*",
-    "lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:InvokeAsync",
-    "execute-api:Invoke", "execute-api:ManageConnections",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecret*",
+    "secretsmanager:RotateSecret",
+    "secretsmanager:DeleteSecret",
+    "secretsmanager:DescribeSecret",
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:CreateGrant",
+    "sts:AssumeRole",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:AssumeRoleWithSAML",
+    "sts:SetSourceIdentity",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "ssm:GetParameterHistory",
+    "ssm:PutParameter",
+    "ssm:DeleteParameter*",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:PartiQL*",
+    "lambda:InvokeFunction",
+    "lambda:InvokeFunctionUrl",
+    "lambda:InvokeAsync",
+    "execute-api:Invoke",
+    "execute-api:ManageConnections",
 ]
 
 SCOPED_SCHEMA = PolicyConfigSchema(
@@ -97,14 +128,16 @@ SCOPED_SCHEMA = PolicyConfigSchema(
             SENSITIVE_ACTIONS,
             "Actions (globs, case-insensitive) that must name their resources. Every one supports "
             "resource-level permissions; actions AWS cannot scope (xray:PutTraceSegments, "
-            "secretsmanager:ListSecrets, ...) may stay on \"*\"."),
+            'secretsmanager:ListSecrets, ...) may stay on "*".',
+        ),
         "accessLevels": string_list(
             ["Read"],
             "Besides sensitiveActions, every action of these access levels in AWS's service authorization "
             "reference that is authorised against a named resource must name its resources (Read: s3:GetObject, "
             "lambda:GetFunction, logs:GetLogEvents, ...; not cloudwatch:GetMetricData, whose resource is "
             "optional). Under NotResource, every such action is judged, whatever its level.",
-            enum=["Read", "List", "Write", "Permissions management", "Tagging"]),
+            enum=["Read", "List", "Write", "Permissions management", "Tagging"],
+        ),
         "exemptions": exemptions_schema("Identity policies"),
     },
 )
@@ -116,14 +149,17 @@ def _judged_actions(statement: Statement, settings: dict[str, Any], broad: list[
     judged = granted_actions(statement.actions, settings["sensitiveActions"])
     levels = None if statement.not_resources and not broad else set(settings["accessLevels"])
     for pattern in statement.actions:
-        judged.update(action for action in expand_action(pattern)
-                      if (levels is None or iam_data.access_level(action) in levels)
-                      and iam_data.requires_resource(action))
+        judged.update(
+            action
+            for action in expand_action(pattern)
+            if (levels is None or iam_data.access_level(action) in levels) and iam_data.requires_resource(action)
+        )
     return judged
 
 
-def _unscoped(args: ResourceValidationArgs, settings: dict[str, Any],
-              judged: Callable[[Statement, list[str]], set[str]]) -> Iterator[tuple[str, str, str]]:
+def _unscoped(
+    args: ResourceValidationArgs, settings: dict[str, Any], judged: Callable[[Statement, list[str]], set[str]]
+) -> Iterator[tuple[str, str, str]]:
     """``(where, actions shown, scope)`` for each Allow granting ``judged`` actions on "*", an account-wide
     wildcard ARN or NotResource; raises for an unknown document once the known ones are checked."""
     unknowns: list[UnknownValueError] = []
@@ -145,10 +181,13 @@ def _unscoped(args: ResourceValidationArgs, settings: dict[str, Any],
 @applies_to(*DOCUMENT_TYPES)
 def _validate_scoped(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, SCOPED_SCHEMA)
-    for where, shown, scope in _unscoped(args, settings,
-                                         lambda statement, broad: _judged_actions(statement, settings, broad)):
-        report_violation(f"{where} grants {shown} on {scope}; name the secrets, keys, roles, parameters, tables, "
-                         "buckets, functions or APIs in Resource")
+    for where, shown, scope in _unscoped(
+        args, settings, lambda statement, broad: _judged_actions(statement, settings, broad)
+    ):
+        report_violation(
+            f"{where} grants {shown} on {scope}; name the secrets, keys, roles, parameters, tables, "
+            "buckets, functions or APIs in Resource"
+        )
 
 
 _ACCOUNT_KEYS = re.compile(r"arn:[\w-]+:kms:[\w-]*:\d{12}:key/\*")
@@ -158,20 +197,22 @@ def _context_scoped_keys(statement: Statement, broad: list[str], sensitive: set[
     """KMS actions on every key of one named account, conditioned (StringEquals/StringLike, not
     IfExists) on a kms:EncryptionContext:<key>: the context names the data the keys may decrypt (an
     outside reader of "the secrets under a prefix", whose keys it cannot know, decrypts only those)."""
-    return (not statement.not_resources
-            and all(_ACCOUNT_KEYS.fullmatch(r) for r in broad)
-            and all(action.startswith("kms:") for action in sensitive)
-            and any(key.startswith("kms:encryptioncontext:") for key in statement.restricting_keys()))
+    return (
+        not statement.not_resources
+        and all(_ACCOUNT_KEYS.fullmatch(r) for r in broad)
+        and all(action.startswith("kms:") for action in sensitive)
+        and any(key.startswith("kms:encryptioncontext:") for key in statement.restricting_keys())
+    )
 
 
 SCOPED_RESOURCES = ResourceValidationPolicy(
     name="iam-policy-scoped-resources",
     description="Sensitive actions (secrets, KMS, STS assume, SSM parameters, DynamoDB items, Lambda invoke, "
-                "execute-api) must name their resources, never \"*\".",
+    'execute-api) must name their resources, never "*".',
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     remediation_steps="Put the ARNs of the resources the principal uses in Resource (build them from the "
-                      "resources' outputs); keep \"*\" only for actions AWS cannot scope.",
+    'resources\' outputs); keep "*" only for actions AWS cannot scope.',
     config_schema=SCOPED_SCHEMA,
     validate=_validate_scoped,
 )
@@ -187,11 +228,16 @@ def _validate_list_secrets(args: ResourceValidationArgs, report_violation: Repor
     settings = policy_settings(args, LIST_SECRETS_SCHEMA)
     unknowns: list[UnknownValueError] = []
     for document, statement in _statements(args, settings, unknowns):
-        if statement.allows and not statement.not_actions and granted_actions(
-                statement.actions, ["secretsmanager:ListSecrets"]):
-            report_violation(f"{_where(args, document, statement)} grants secretsmanager:ListSecrets, which "
-                             "lists every secret's name and metadata in the account and is never needed to read "
-                             "a known secret; remove it and read the secret by its ARN")
+        if (
+            statement.allows
+            and not statement.not_actions
+            and granted_actions(statement.actions, ["secretsmanager:ListSecrets"])
+        ):
+            report_violation(
+                f"{_where(args, document, statement)} grants secretsmanager:ListSecrets, which "
+                "lists every secret's name and metadata in the account and is never needed to read "
+                "a known secret; remove it and read the secret by its ARN"
+            )
     raise_first_unknown(unknowns)
 
 
@@ -201,7 +247,7 @@ NO_LIST_SECRETS = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.LOW,
     remediation_steps="Remove secretsmanager:ListSecrets (and wildcards that include it); pass the secret's "
-                      "ARN to the code that reads it.",
+    "ARN to the code that reads it.",
     config_schema=LIST_SECRETS_SCHEMA,
     validate=_validate_list_secrets,
 )
@@ -217,9 +263,11 @@ def _validate_access_key(args: ResourceValidationArgs, report_violation: ReportV
     user = known_or_none(args.props, "user")
     if exemption_reason(policy_settings(args, ACCESS_KEY_SCHEMA), args.name, user) is not None:
         return
-    report_violation(f'access key "{args.name}" gives user "{user or "?"}" long-lived credentials that never '
-                     "expire; let the outside workload federate (IAM OIDC provider and a role) or use the TVM, "
-                     "or exempt the key with a reason and rotate it")
+    report_violation(
+        f'access key "{args.name}" gives user "{user or "?"}" long-lived credentials that never '
+        "expire; let the outside workload federate (IAM OIDC provider and a role) or use the TVM, "
+        "or exempt the key with a reason and rotate it"
+    )
 
 
 USER_ACCESS_KEY_PRESENT = ResourceValidationPolicy(
@@ -228,8 +276,8 @@ USER_ACCESS_KEY_PRESENT = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     remediation_steps="Replace the user and key by a role the workload assumes through web identity federation "
-                      "(aws:iam/openIdConnectProvider) or the TVM; if a key is unavoidable, exempt it with a "
-                      "reason and rotate it.",
+    "(aws:iam/openIdConnectProvider) or the TVM; if a key is unavoidable, exempt it with a "
+    "reason and rotate it.",
     config_schema=ACCESS_KEY_SCHEMA,
     validate=_validate_access_key,
 )
@@ -239,14 +287,25 @@ USER_ACCESS_KEY_PRESENT = ResourceValidationPolicy(
 
 ESCALATION_ACTIONS = [
     "iam:PassRole",
-    "iam:CreateLoginProfile", "iam:UpdateLoginProfile",
-    "iam:CreateAccessKey", "iam:CreateServiceSpecificCredential", "iam:ResetServiceSpecificCredential",
-    "iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy",
-    "iam:PutRolePolicy", "iam:PutUserPolicy", "iam:PutGroupPolicy",
-    "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:UpdateAssumeRolePolicy",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:CreateAccessKey",
+    "iam:CreateServiceSpecificCredential",
+    "iam:ResetServiceSpecificCredential",
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:UpdateAssumeRolePolicy",
     "iam:AddUserToGroup",
-    "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary",
-    "iam:PutUserPermissionsBoundary", "iam:DeleteUserPermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:PutUserPermissionsBoundary",
+    "iam:DeleteUserPermissionsBoundary",
     "lambda:UpdateFunctionCode",
 ]
 
@@ -255,9 +314,10 @@ ESCALATION_SCHEMA = PolicyConfigSchema(
         "escalationActions": string_list(
             ESCALATION_ACTIONS,
             "Actions (globs, case-insensitive) that let a principal gain more permissions than it has when "
-            "granted on \"*\", an account-wide wildcard ARN (role/*, user/*, policy/*) or NotResource: pass any "
+            'granted on "*", an account-wide wildcard ARN (role/*, user/*, policy/*) or NotResource: pass any '
             "role to a service, give any user a password or keys, attach or rewrite any policy or trust, run "
-            "code as any function's role. sts:AssumeRole on \"*\" is iam-policy-scoped-resources'."),
+            "code as any function's role. sts:AssumeRole on \"*\" is iam-policy-scoped-resources'.",
+        ),
         "exemptions": exemptions_schema("Identity policies"),
     },
 )
@@ -267,24 +327,26 @@ ESCALATION_SCHEMA = PolicyConfigSchema(
 def _validate_escalation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, ESCALATION_SCHEMA)
     escalating = settings["escalationActions"]
-    for where, shown, scope in _unscoped(args, settings,
-                                         lambda statement, _broad: granted_actions(statement.actions, escalating)):
+    for where, shown, scope in _unscoped(
+        args, settings, lambda statement, _broad: granted_actions(statement.actions, escalating)
+    ):
         report_violation(
             f"{where} grants {shown} on {scope}, a privilege escalation path (the principal can pass, attach, "
             "rewrite or log in as something more privileged than itself); name the roles, users, groups or "
             "policies in Resource (for iam:PassRole the roles, with an iam:PassedToService condition), or "
             "exempt the policy in the pack config: "
-            f'{{"iam-policy-no-privilege-escalation": {{"exemptions": [{{"name": "{args.name}", "reason": "..."}}]}}}}')
+            f'{{"iam-policy-no-privilege-escalation": {{"exemptions": [{{"name": "{args.name}", "reason": "..."}}]}}}}'
+        )
 
 
 NO_PRIVILEGE_ESCALATION = ResourceValidationPolicy(
     name="iam-policy-no-privilege-escalation",
     description="Identity policies must not grant privilege-escalation actions (iam:PassRole, login profiles, "
-                "access keys, policy attachment and versioning, trust updates) on \"*\" or unscoped.",
+    'access keys, policy attachment and versioning, trust updates) on "*" or unscoped.',
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     remediation_steps="Name the roles, users, groups or policies the principal may act on in Resource (build the "
-                      "ARNs from the resources' outputs); condition iam:PassRole on iam:PassedToService.",
+    "ARNs from the resources' outputs); condition iam:PassRole on iam:PassedToService.",
     config_schema=ESCALATION_SCHEMA,
     validate=_validate_escalation,
 )

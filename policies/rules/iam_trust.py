@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -42,7 +43,8 @@ TRUST_WILDCARD_SCHEMA = PolicyConfigSchema(
             "sts:ExternalId or aws:PrincipalOrgID condition. While the list is empty, the accounts in the "
             "ARNs of the stack's own resources (their arn outputs) count as its own; with none known yet, "
             "the cross-account check is skipped.",
-            pattern="^[0-9]{12}$"),
+            pattern="^[0-9]{12}$",
+        ),
     },
 )
 
@@ -91,14 +93,18 @@ def _wildcard_principal(statement: Statement) -> Iterator[str]:
     for kind, ids in statement.principals.items():
         if "*" in ids:
             shown = '"*"' if kind == "AWS" else f'{kind} "*"'
-            yield (f"{statement.label} trusts any principal ({shown}); name the roles, accounts or services "
-                   "that may assume the role")
+            yield (
+                f"{statement.label} trusts any principal ({shown}); name the roles, accounts or services "
+                "that may assume the role"
+            )
 
 
 def _not_principal(statement: Statement) -> Iterator[str]:
     if statement.not_principals:
-        yield (f"{statement.label} uses NotPrincipal with Allow, which trusts every principal it does not list; "
-               "list the trusted principals in Principal instead")
+        yield (
+            f"{statement.label} uses NotPrincipal with Allow, which trusts every principal it does not list; "
+            "list the trusted principals in Principal instead"
+        )
 
 
 def _wildcard_action(statement: Statement) -> Iterator[str]:
@@ -109,33 +115,40 @@ def _wildcard_action(statement: Statement) -> Iterator[str]:
 
 def _not_action(statement: Statement) -> Iterator[str]:
     if statement.not_actions:
-        yield (f"{statement.label} uses NotAction with Allow, which allows every action it does not list; "
-               "list the sts actions in Action instead")
+        yield (
+            f"{statement.label} uses NotAction with Allow, which allows every action it does not list; "
+            "list the sts actions in Action instead"
+        )
 
 
 def _unguarded_foreign_accounts(statement: Statement, own_accounts: set[str], listed: bool) -> Iterator[str]:
     if statement.restricting_keys() & CROSS_ACCOUNT_GUARDS:
         return
-    outside = "outside accountIds" if listed else \
-        f"outside this stack's account{'s' if len(own_accounts) > 1 else ''} ({', '.join(sorted(own_accounts))}, " \
+    outside = (
+        "outside accountIds"
+        if listed
+        else f"outside this stack's account{'s' if len(own_accounts) > 1 else ''} ({', '.join(sorted(own_accounts))}, "
         "from its resources' ARNs)"
+    )
     for principal in statement.principals.get("AWS", []):
         account = principal_account(principal)
         if account and account not in own_accounts:
-            yield (f"{statement.label} trusts {principal} in account {account}, {outside}, "
-                   f"without an sts:ExternalId or aws:PrincipalOrgID condition; add one (or add the account "
-                   f"to accountIds if it is yours)")
+            yield (
+                f"{statement.label} trusts {principal} in account {account}, {outside}, "
+                f"without an sts:ExternalId or aws:PrincipalOrgID condition; add one (or add the account "
+                f"to accountIds if it is yours)"
+            )
 
 
 TRUST_NO_WILDCARD = StackValidationPolicy(
     name="iam-role-trust-no-wildcard",
     description="IAM role trust policies must not trust any principal, allow every action, or trust "
-                "another account without an external id or organisation condition.",
+    "another account without an external id or organisation condition.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     remediation_steps="Name the exact principals that may assume the role (a role ARN or a service), allow "
-                      "only the sts actions they need, and condition another account's principal on "
-                      "sts:ExternalId or aws:PrincipalOrgID.",
+    "only the sts actions they need, and condition another account's principal on "
+    "sts:ExternalId or aws:PrincipalOrgID.",
     config_schema=TRUST_WILDCARD_SCHEMA,
     validate=_validate_trust_wildcard,
 )
@@ -148,16 +161,29 @@ DEPUTY_SCHEMA = PolicyConfigSchema(
         "servicePrincipals": string_list(
             # Services that act for many accounts with a role a customer hands them. Not lambda,
             # ec2 or ecs-tasks: they assume a role only for this account's own function/instance/task.
-            ["apigateway.amazonaws.com", "cloudtrail.amazonaws.com", "config.amazonaws.com",
-             "delivery.logs.amazonaws.com", "events.amazonaws.com", "firehose.amazonaws.com",
-             "logs.amazonaws.com", "pipes.amazonaws.com", "scheduler.amazonaws.com",
-             "sns.amazonaws.com", "states.amazonaws.com", "s3.amazonaws.com",
-             "backup.amazonaws.com", "ssm.amazonaws.com"],
+            [
+                "apigateway.amazonaws.com",
+                "cloudtrail.amazonaws.com",
+                "config.amazonaws.com",
+                "delivery.logs.amazonaws.com",
+                "events.amazonaws.com",
+                "firehose.amazonaws.com",
+                "logs.amazonaws.com",
+                "pipes.amazonaws.com",
+                "scheduler.amazonaws.com",
+                "sns.amazonaws.com",
+                "states.amazonaws.com",
+                "s3.amazonaws.com",
+                "backup.amazonaws.com",
+                "ssm.amazonaws.com",
+            ],
             "Service principals that act for other accounts. logs.amazonaws.com also matches regional "
-            "forms (logs.<region>.amazonaws.com)."),
+            "forms (logs.<region>.amazonaws.com).",
+        ),
         "guardConditionKeys": string_list(
             ["aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths"],
-            "Condition keys that tie the service's request to this account's resources."),
+            "Condition keys that tie the service's request to this account's resources.",
+        ),
     },
 )
 
@@ -177,7 +203,8 @@ def _validate_service_conditions(args: ResourceValidationArgs, report_violation:
                 report_violation(
                     f"{statement.label} lets {service} assume the role for any account's resources "
                     f"(confused deputy); add a condition on aws:SourceAccount (this account) or aws:SourceArn "
-                    f"(the resource that uses the role)")
+                    f"(the resource that uses the role)"
+                )
 
 
 def _acts_for_others(service: str, listed: list[str]) -> bool:
@@ -191,11 +218,11 @@ def _acts_for_others(service: str, listed: list[str]) -> bool:
 TRUST_SERVICE_CONDITIONS = ResourceValidationPolicy(
     name="iam-role-trust-service-conditions",
     description="A role trusted by a service that acts for other accounts must condition the trust on "
-                "aws:SourceAccount or aws:SourceArn (confused deputy).",
+    "aws:SourceAccount or aws:SourceArn (confused deputy).",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
-    remediation_steps="Add \"Condition\": {\"StringEquals\": {\"aws:SourceAccount\": \"<account>\"}} or "
-                      "{\"ArnLike\": {\"aws:SourceArn\": \"<resource ARN>\"}} to the statement trusting the service.",
+    remediation_steps='Add "Condition": {"StringEquals": {"aws:SourceAccount": "<account>"}} or '
+    '{"ArnLike": {"aws:SourceArn": "<resource ARN>"}} to the statement trusting the service.',
     config_schema=DEPUTY_SCHEMA,
     validate=_validate_service_conditions,
 )

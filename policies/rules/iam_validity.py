@@ -14,7 +14,8 @@ import functools
 import json
 import re
 import warnings
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -34,10 +35,22 @@ from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
 CHECKED_FINDINGS = [
-    "MALFORMED_JSON", "MALFORMED", "DUPLICATE_SID", "INVALID_SID", "INVALID_VERSION", "INVALID_ARN",
-    "UNKNOWN_ACTION", "UNKNOWN_PREFIX", "UNKNOWN_CONDITION_FOR_ACTION", "UNKNOWN_OPERATOR",
-    "UNKNOWN_PRINCIPAL", "UNKNOWN_FEDERATION_SOURCE", "RESOURCE_MISMATCH", "MISMATCHED_TYPE",
-    "MISMATCHED_TYPE_OPERATION_TO_NULL", "BAD_PATTERN_FOR_MFA",
+    "MALFORMED_JSON",
+    "MALFORMED",
+    "DUPLICATE_SID",
+    "INVALID_SID",
+    "INVALID_VERSION",
+    "INVALID_ARN",
+    "UNKNOWN_ACTION",
+    "UNKNOWN_PREFIX",
+    "UNKNOWN_CONDITION_FOR_ACTION",
+    "UNKNOWN_OPERATOR",
+    "UNKNOWN_PRINCIPAL",
+    "UNKNOWN_FEDERATION_SOURCE",
+    "RESOURCE_MISMATCH",
+    "MISMATCHED_TYPE",
+    "MISMATCHED_TYPE_OPERATION_TO_NULL",
+    "BAD_PATTERN_FOR_MFA",
 ]
 
 SCHEMA = PolicyConfigSchema(
@@ -47,7 +60,8 @@ SCHEMA = PolicyConfigSchema(
             "Parliament issue codes that are violations. Left out by default: RESOURCE_STAR and "
             "RESOURCE_EFFECTIVELY_STAR (iam-policy-scoped-resources judges scope), MISMATCHED_TYPE_BUT_USABLE, "
             "NO_VERSION, OLD_VERSION, RESOURCE_POLICY_PRIVILEGE_ESCALATION (resource policies are not linted) "
-            "and EXCEPTION (parliament's own errors)."),
+            "and EXCEPTION (parliament's own errors).",
+        ),
         "exemptions": exemptions_schema("Roles and policies"),
     },
 )
@@ -71,8 +85,9 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
     for document in documents:
         for issue, detail in _findings(document):
             if issue in checked:
-                report_violation(f'{document.where} of "{args.name}": {detail}; fix the document (see '
-                                 f"parliament's {issue})")
+                report_violation(
+                    f'{document.where} of "{args.name}": {detail}; fix the document (see parliament\'s {issue})'
+                )
 
 
 def _findings(document: Document) -> Iterator[tuple[str, str]]:
@@ -148,11 +163,11 @@ def _detail(detail: Any) -> str:
 DOCUMENT_VALID = ResourceValidationPolicy(
     name="iam-policy-document-valid",
     description="IAM policy documents (identity and trust) must be valid: parliament finds no unknown action, "
-                "prefix or condition key, malformed statement, resource mismatch or type mismatch.",
+    "prefix or condition key, malformed statement, resource mismatch or type mismatch.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     remediation_steps="Correct the action, condition key, operator, ARN or statement the message names; AWS "
-                      "accepts most of these silently and the statement then never matches.",
+    "accepts most of these silently and the statement then never matches.",
     config_schema=SCHEMA,
     validate=_validate,
 )

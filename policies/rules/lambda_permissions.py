@@ -3,7 +3,8 @@ and Function URLs authenticate their callers unless exempted."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping, TypeGuard
+from collections.abc import Mapping
+from typing import Any, TypeGuard
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -28,9 +29,10 @@ SOURCE_ARN_SCHEMA = PolicyConfigSchema(
     properties={
         "exemptFunctionUrlFunctions": string_list(
             [],
-            "Lambda functions that may have a public Function URL (principal \"*\" with functionUrlAuthType "
+            'Lambda functions that may have a public Function URL (principal "*" with functionUrlAuthType '
             "NONE, or invokedViaFunctionUrl). An entry matches a function named exactly so, or auto-named "
-            "from it (the entry, \"-\", and Pulumi's 7-hex-digit suffix)."),
+            'from it (the entry, "-", and Pulumi\'s 7-hex-digit suffix).',
+        ),
         "exemptions": exemptions_schema("Functions whose Function URL may be public,"),
     },
 )
@@ -57,28 +59,34 @@ def _check_source_account(args: ResourceValidationArgs, principal: str, report_v
         report_violation(
             f'permission "{args.name}" lets {principal} invoke the function for sourceArn "{source_arn}", which '
             "names no account (S3 bucket ARNs carry none, and a deleted bucket's name can be taken by another "
-            "account); set source_account to this account")
+            "account); set source_account to this account"
+        )
     elif _any_account(source_arn):
         report_violation(
             f'permission "{args.name}" lets {principal} invoke the function for sourceArn '
             f'"{source_arn}", which matches resources in any account; name the account in '
-            f"source_arn, or set source_account to this account")
+            f"source_arn, or set source_account to this account"
+        )
 
 
 def _check_public_permission(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if _is_function_url_permission(args.props):
         function = function_name(args.props["function"])
         settings = policy_settings(args, SOURCE_ARN_SCHEMA)
-        if any(is_name_or_autoname(function, entry) for entry in settings["exemptFunctionUrlFunctions"]) \
-                or exemption_reason(settings, function) is not None:
+        if (
+            any(is_name_or_autoname(function, entry) for entry in settings["exemptFunctionUrlFunctions"])
+            or exemption_reason(settings, function) is not None
+        ):
             return
         report_violation(
             f'permission "{args.name}" makes the Function URL of "{function}" public; '
             f"list the function in exemptFunctionUrlFunctions if that is intended"
         )
         return
-    report_violation(f'permission "{args.name}" lets any principal ("*") invoke the function; name the caller '
-                     "(a service principal with source_arn, a role or an account)")
+    report_violation(
+        f'permission "{args.name}" lets any principal ("*") invoke the function; name the caller '
+        "(a service principal with source_arn, a role or an account)"
+    )
 
 
 def _is_function_url_permission(props: Mapping[str, Any]) -> bool:
@@ -111,12 +119,12 @@ def _is_service_principal(principal: Any) -> TypeGuard[str]:
 PERMISSION_HAS_SOURCE_ARN = ResourceValidationPolicy(
     name="lambda-permission-has-source-arn",
     description="Lambda permissions must name their caller: a service principal needs a sourceArn, "
-                "and \"*\" is only for an exempt public Function URL.",
+    'and "*" is only for an exempt public Function URL.',
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     remediation_steps="Set source_arn to the calling resource's ARN (for API Gateway, the execution ARN with "
-                      "stage, method and path); a public Function URL permission needs its function listed in "
-                      "exemptFunctionUrlFunctions.",
+    "stage, method and path); a public Function URL permission needs its function listed in "
+    "exemptFunctionUrlFunctions.",
     config_schema=SOURCE_ARN_SCHEMA,
     validate=_validate_source_arn,
 )
@@ -145,8 +153,9 @@ def _validate_function_url(args: ResourceValidationArgs, report_violation: Repor
         return
     report_violation(
         f'Function URL "{args.name}" of function "{name or "?"}" uses authorization type {authorization}, '
-        "so anyone on the internet can invoke it; set authorizationType=\"AWS_IAM\", or add the URL or its "
-        "function to exemptions with the reason it must be public")
+        'so anyone on the internet can invoke it; set authorizationType="AWS_IAM", or add the URL or its '
+        "function to exemptions with the reason it must be public"
+    )
 
 
 FUNCTION_URL_REQUIRES_AUTH = ResourceValidationPolicy(
@@ -154,8 +163,8 @@ FUNCTION_URL_REQUIRES_AUTH = ResourceValidationPolicy(
     description="Lambda Function URLs must use AWS_IAM authorization unless exempted with a reason.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps="Set authorization_type=\"AWS_IAM\" and sign requests with SigV4; a URL that must be "
-                      "public (a webhook that verifies its caller's signature) goes in exemptions with a reason.",
+    remediation_steps='Set authorization_type="AWS_IAM" and sign requests with SigV4; a URL that must be '
+    "public (a webhook that verifies its caller's signature) goes in exemptions with a reason.",
     config_schema=FUNCTION_URL_SCHEMA,
     validate=_validate_function_url,
 )

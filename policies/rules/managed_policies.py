@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, Optional
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -52,11 +52,13 @@ SCHEMA = PolicyConfigSchema(
             DENIED_POLICY_ARNS,
             "Managed policy ARNs (globs, case-sensitive; * matches across / and :) that must not be attached: "
             "AdministratorAccess (and its -Amplify, -AWSElasticBeanstalk variants), IAMFullAccess, "
-            "PowerUserAccess and every AWS-managed *FullAccess policy (also under a path: service-role/...)."),
+            "PowerUserAccess and every AWS-managed *FullAccess policy (also under a path: service-role/...).",
+        ),
         "allowedPolicyArns": string_list(
             [],
-            "Exceptions to deniedPolicyArns (globs), e.g. \"arn:aws:iam::aws:policy/AmazonS3FullAccess\" for "
-            "every attachment in the stack; prefer exemptions, which name one attachment and its reason."),
+            'Exceptions to deniedPolicyArns (globs), e.g. "arn:aws:iam::aws:policy/AmazonS3FullAccess" for '
+            "every attachment in the stack; prefer exemptions, which name one attachment and its reason.",
+        ),
         "exemptions": exemptions_schema("Attachments, or the roles, users or groups they attach to,"),
     },
 )
@@ -80,15 +82,16 @@ def _validate_admin_managed_policy(args: ResourceValidationArgs, report_violatio
                 "permissions on every resource of the service; grant the actions it needs on its resources in a "
                 "policy of the stack, or, if deliberate (a break-glass role), exempt it in the pack config: "
                 f'{{"iam-no-admin-managed-policy": {{"exemptions": [{{"name": "{args.name}", "reason": "..."}}]}}}} '
-                "(or list the ARN in its allowedPolicyArns)")
+                "(or list the ARN in its allowedPolicyArns)"
+            )
 
 
-def _known_strings(value: Any) -> list[tuple[Optional[int], str]]:
+def _known_strings(value: Any) -> list[tuple[int | None, str]]:
     """``(index, string)`` for one string (index None) or each known string of a list; an ARN not known yet
     is a policy of the stack, never one of AWS's own."""
     if isinstance(value, str):
         return [(None, value)] if value else []
-    found: list[tuple[Optional[int], str]] = []
+    found: list[tuple[int | None, str]] = []
     for index in range(len(value or [])):
         try:
             item = value[index]
@@ -100,20 +103,21 @@ def _known_strings(value: Any) -> list[tuple[Optional[int], str]]:
 
 
 def _denied(arn: str, settings: dict[str, Any]) -> bool:
-    return any(fnmatch.fnmatchcase(arn, glob) for glob in settings["deniedPolicyArns"]) \
-        and not any(fnmatch.fnmatchcase(arn, glob) for glob in settings["allowedPolicyArns"])
+    return any(fnmatch.fnmatchcase(arn, glob) for glob in settings["deniedPolicyArns"]) and not any(
+        fnmatch.fnmatchcase(arn, glob) for glob in settings["allowedPolicyArns"]
+    )
 
 
 IAM_NO_ADMIN_MANAGED_POLICY = ResourceValidationPolicy(
     name="iam-no-admin-managed-policy",
     description="AWS-managed administrator or full-access policies (AdministratorAccess, IAMFullAccess, "
-                "PowerUserAccess, *FullAccess) must not be attached to roles, users or groups.",
+    "PowerUserAccess, *FullAccess) must not be attached to roles, users or groups.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     remediation_steps="Replace the managed policy by a policy of the stack that lists the actions and resources "
-                      "the principal uses (ReadOnlyAccess and other read-only managed policies are fine); for a "
-                      "deliberate break-glass role, add {\"name\": \"<attachment or role>\", \"reason\": \"...\"} to "
-                      "this policy's exemptions.",
+    "the principal uses (ReadOnlyAccess and other read-only managed policies are fine); for a "
+    'deliberate break-glass role, add {"name": "<attachment or role>", "reason": "..."} to '
+    "this policy's exemptions.",
     config_schema=SCHEMA,
     validate=_validate_admin_managed_policy,
 )

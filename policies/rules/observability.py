@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -24,16 +24,42 @@ REST_STAGE_TYPE = "aws:apigateway/stage:Stage"
 HTTP_STAGE_TYPE = "aws:apigatewayv2/stage:Stage"
 
 # The values CloudWatch Logs accepts for retentionInDays.
-RETENTION_VALUES = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                    2922, 3288, 3653]
+RETENTION_VALUES = [
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+]
 
 
 # --- log-group-retention-set -------------------------------------------------------------
 
 RETENTION_SCHEMA = PolicyConfigSchema(
     properties={
-        "remediationRetentionDays": {"type": "integer", "enum": RETENTION_VALUES, "default": 30,
-                                     "description": "Retention the remediation sets on a log group without one."},
+        "remediationRetentionDays": {
+            "type": "integer",
+            "enum": RETENTION_VALUES,
+            "default": 30,
+            "description": "Retention the remediation sets on a log group without one.",
+        },
         "exemptions": exemptions_schema("Log groups"),
     },
 )
@@ -48,13 +74,15 @@ def _missing_retention(args: ResourceValidationArgs) -> bool:
 @applies_to(LOG_GROUP_TYPE)
 def _validate_retention(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if _missing_retention(args):
-        report_violation(f'log group "{args.name}" keeps its logs forever (no retentionInDays), which costs more '
-                         "every month and keeps personal data longer than needed; set retention_in_days (the "
-                         "stack's observability.logRetentionDays)")
+        report_violation(
+            f'log group "{args.name}" keeps its logs forever (no retentionInDays), which costs more '
+            "every month and keeps personal data longer than needed; set retention_in_days (the "
+            "stack's observability.logRetentionDays)"
+        )
 
 
 @applies_to(LOG_GROUP_TYPE)
-def _remediate_retention(args: ResourceValidationArgs) -> Optional[dict[str, Any]]:
+def _remediate_retention(args: ResourceValidationArgs) -> dict[str, Any] | None:
     if not _missing_retention(args):
         return None
     return {**plain(args.props), "retentionInDays": policy_settings(args, RETENTION_SCHEMA)["remediationRetentionDays"]}
@@ -65,8 +93,8 @@ LOG_GROUP_RETENTION_SET = ResourceValidationPolicy(
     description="CloudWatch log groups should have a retention period.",
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.LOW,
-    remediation_steps="Set retention_in_days on the aws.cloudwatch.LogGroup; at enforcement level \"remediate\" "
-                      "the pack sets remediationRetentionDays itself.",
+    remediation_steps='Set retention_in_days on the aws.cloudwatch.LogGroup; at enforcement level "remediate" '
+    "the pack sets remediationRetentionDays itself.",
     config_schema=RETENTION_SCHEMA,
     validate=_validate_retention,
     remediate=_remediate_retention,  # type: ignore[arg-type]  # the SDK types remediations as async only; it takes a mapping too
@@ -87,9 +115,11 @@ def _validate_stage(args: ResourceValidationArgs, report_violation: ReportViolat
     if settings and settings.get("destinationArn") and settings.get("format"):
         return
     api = "REST" if args.resource_type == REST_STAGE_TYPE else "HTTP"
-    report_violation(f'{api} API stage "{args.name}" ({stage or "?"}) writes no access log, so nobody can tell who '
-                     "called the API; set access_log_settings with a log group ARN as destination_arn and a JSON "
-                     "format including $context.identity.userArn (REST APIs also need the account's CloudWatch role)")
+    report_violation(
+        f'{api} API stage "{args.name}" ({stage or "?"}) writes no access log, so nobody can tell who '
+        "called the API; set access_log_settings with a log group ARN as destination_arn and a JSON "
+        "format including $context.identity.userArn (REST APIs also need the account's CloudWatch role)"
+    )
 
 
 APIGATEWAY_STAGE_ACCESS_LOGGING = ResourceValidationPolicy(
@@ -98,7 +128,7 @@ APIGATEWAY_STAGE_ACCESS_LOGGING = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.MEDIUM,
     remediation_steps="Create a log group with a retention and set access_log_settings (destination_arn, format) "
-                      "on the stage.",
+    "on the stage.",
     config_schema=STAGE_SCHEMA,
     validate=_validate_stage,
 )

@@ -3,7 +3,8 @@ another account only within the organisation."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -51,15 +52,27 @@ LAYER_PERMISSION_TYPE = "aws:lambda/layerVersionPermission:LayerVersionPermissio
 PUBLIC_SCHEMA = PolicyConfigSchema(
     properties={
         "restrictingConditionKeys": string_list(
-            ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn",
-             "aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner", "aws:SourceOrgID", "aws:SourceOrgPaths",
-             "aws:SourceVpce", "aws:SourceVpc"],
-            "Condition keys that make an Allow to principal \"*\" acceptable: under a positive operator "
+            [
+                "aws:PrincipalOrgID",
+                "aws:PrincipalOrgPaths",
+                "aws:PrincipalAccount",
+                "aws:PrincipalArn",
+                "aws:SourceAccount",
+                "aws:SourceArn",
+                "aws:SourceOwner",
+                "aws:SourceOrgID",
+                "aws:SourceOrgPaths",
+                "aws:SourceVpce",
+                "aws:SourceVpc",
+            ],
+            'Condition keys that make an Allow to principal "*" acceptable: under a positive operator '
             "(StringEquals, ArnLike, ...; not ...IfExists, Null or ForAllValues:) on the statement itself, or "
-            "negated (StringNotEquals, ...) on a Deny to \"*\" whose actions and resources cover the Allow's. "
-            "Not aws:SourceIp by default: an address range still admits every account calling from it."),
-        "exemptions": exemptions_schema("Queues, topics, secrets, repositories, layer permissions (or their "
-                                        "policy resources)"),
+            'negated (StringNotEquals, ...) on a Deny to "*" whose actions and resources cover the Allow\'s. '
+            "Not aws:SourceIp by default: an address range still admits every account calling from it.",
+        ),
+        "exemptions": exemptions_schema(
+            "Queues, topics, secrets, repositories, layer permissions (or their policy resources)"
+        ),
     },
 )
 
@@ -77,14 +90,18 @@ def _validate_no_public_principal(args: ResourceValidationArgs, report_violation
     if statements is None:
         return
     for statement in not_principal_allows(statements):
-        report_violation(f"{statement.label} of {what} uses NotPrincipal with Allow, which lets in every "
-                         "principal it does not list; name the principals in Principal instead")
+        report_violation(
+            f"{statement.label} of {what} uses NotPrincipal with Allow, which lets in every "
+            "principal it does not list; name the principals in Principal instead"
+        )
     keys = settings["restrictingConditionKeys"]
     for statement in unrestricted_public_allows(statements, keys):
-        report_violation(f'{statement.label} of {what} allows principal "*" (anyone, in any account) without '
-                         f"a restricting condition; name the roles or accounts as principals, or add a condition "
-                         f"on one of {', '.join(keys)} (aws:PrincipalOrgID for your organisation, aws:SourceArn "
-                         "for a service), or exempt the resource in this policy's exemptions with a reason")
+        report_violation(
+            f'{statement.label} of {what} allows principal "*" (anyone, in any account) without '
+            f"a restricting condition; name the roles or accounts as principals, or add a condition "
+            f"on one of {', '.join(keys)} (aws:PrincipalOrgID for your organisation, aws:SourceArn "
+            "for a service), or exempt the resource in this policy's exemptions with a reason"
+        )
 
 
 @applies_to(LAYER_PERMISSION_TYPE)
@@ -93,9 +110,11 @@ def _validate_public_layer(args: ResourceValidationArgs, report_violation: Repor
         return
     if is_exempt(policy_settings(args, PUBLIC_SCHEMA), args):
         return
-    report_violation(f'layer permission "{args.name}" shares the layer with every AWS account (principal "*" '
-                     "without organization_id); set organization_id to your organisation, or name one account "
-                     "as principal, or exempt the permission with a reason if the layer is meant to be public")
+    report_violation(
+        f'layer permission "{args.name}" shares the layer with every AWS account (principal "*" '
+        "without organization_id); set organization_id to your organisation, or name one account "
+        "as principal, or exempt the permission with a reason if the layer is meant to be public"
+    )
 
 
 @applies_to(*POLICY_HOLDERS, LAYER_PERMISSION_TYPE)
@@ -107,13 +126,13 @@ def _validate_public(args: ResourceValidationArgs, report_violation: ReportViola
 RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL = ResourceValidationPolicy(
     name="resource-policy-no-public-principal",
     description="SQS queue, SNS topic, Secrets Manager secret and ECR repository/registry policies must not "
-                "allow principal \"*\" without a restricting condition; Lambda layers are not shared with "
-                "every account.",
+    'allow principal "*" without a restricting condition; Lambda layers are not shared with '
+    "every account.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     remediation_steps="Name the principals (role or account ARNs, or a service with aws:SourceArn), or condition "
-                      "the \"*\" statement on aws:PrincipalOrgID; give a layer permission an organization_id. "
-                      "A resource meant to be public goes in this policy's exemptions with a reason.",
+    'the "*" statement on aws:PrincipalOrgID; give a layer permission an organization_id. '
+    "A resource meant to be public goes in this policy's exemptions with a reason.",
     config_schema=PUBLIC_SCHEMA,
     validate=_validate_public,
 )
@@ -128,13 +147,15 @@ CROSS_ACCOUNT_SCHEMA = PolicyConfigSchema(
             "This organisation's own AWS account ids. A principal in any other account needs one of "
             "guardConditionKeys. While the list is empty, the accounts in the ARNs of the stack's own "
             "resources (their arn outputs) count as its own; with none known yet, the check is skipped.",
-            pattern="^[0-9]{12}$"),
+            pattern="^[0-9]{12}$",
+        ),
         "guardConditionKeys": string_list(
             ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:SourceOrgID", "aws:SourceOrgPaths"],
-            "Condition keys (under a positive operator) that keep another account's access inside your "
-            "organisation."),
-        "exemptions": exemptions_schema("Queues, topics, secrets, repositories, layer permissions (or their "
-                                        "policy resources)"),
+            "Condition keys (under a positive operator) that keep another account's access inside your organisation.",
+        ),
+        "exemptions": exemptions_schema(
+            "Queues, topics, secrets, repositories, layer permissions (or their policy resources)"
+        ),
     },
 )
 
@@ -145,8 +166,11 @@ def _validate_cross_account(args: StackValidationArgs, report_violation: ReportV
     own = listed or stack_account_ids(args.resources)
     if not own:
         return
-    outside = "outside accountIds" if listed else \
-        f"outside this stack's accounts ({', '.join(sorted(own))}, from its resources' ARNs)"
+    outside = (
+        "outside accountIds"
+        if listed
+        else f"outside this stack's accounts ({', '.join(sorted(own))}, from its resources' ARNs)"
+    )
     guards = {key.lower() for key in settings["guardConditionKeys"]}
     guard_names = " or ".join(settings["guardConditionKeys"])
     unknowns: list[UnknownValueError] = []
@@ -162,9 +186,12 @@ def _validate_cross_account(args: StackValidationArgs, report_violation: ReportV
             unknowns.append(error)
             continue
         for problem in problems:
-            report_violation(f"{problem}, {outside}, without a condition on {guard_names}; add aws:PrincipalOrgID "
-                             "(your organisation's id), or add the account to accountIds if it is yours, or exempt "
-                             "the resource with a reason", resource.urn)
+            report_violation(
+                f"{problem}, {outside}, without a condition on {guard_names}; add aws:PrincipalOrgID "
+                "(your organisation's id), or add the account to accountIds if it is yours, or exempt "
+                "the resource with a reason",
+                resource.urn,
+            )
     raise_first_unknown(unknowns)
 
 
@@ -192,7 +219,7 @@ def _statements(document: Any) -> list[Statement]:
         return []
 
 
-def _layer_problem(resource: Any, own: set[str]) -> Optional[str]:
+def _layer_problem(resource: Any, own: set[str]) -> str | None:
     principal = resource.props.get("principal")
     account = principal_account(principal) if isinstance(principal, str) else None
     if account is None or account in own or known_or_none(resource.props, "organizationId"):
@@ -203,12 +230,12 @@ def _layer_problem(resource: Any, own: set[str]) -> Optional[str]:
 RESOURCE_POLICY_CROSS_ACCOUNT_GUARDED = StackValidationPolicy(
     name="resource-policy-cross-account-guarded",
     description="A queue, topic, secret, repository or registry policy, or a layer permission, that lets in "
-                "another account must keep it inside the organisation (aws:PrincipalOrgID).",
+    "another account must keep it inside the organisation (aws:PrincipalOrgID).",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    remediation_steps="Add \"Condition\": {\"StringEquals\": {\"aws:PrincipalOrgID\": \"o-...\"}} to the statement "
-                      "naming the other account (a layer permission: organization_id), or list the account in "
-                      "accountIds when it belongs to you.",
+    remediation_steps='Add "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-..."}} to the statement '
+    "naming the other account (a layer permission: organization_id), or list the account in "
+    "accountIds when it belongs to you.",
     config_schema=CROSS_ACCOUNT_SCHEMA,
     validate=_validate_cross_account,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Any, Optional
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -40,11 +40,18 @@ OWNING_SERVICE_TAG = "aws:secretsmanager:owningService"
 
 ROTATION_SCHEMA = PolicyConfigSchema(
     properties={
-        "maxRotationDays": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 30,
-                            "description": "Longest allowed time between rotations, in days."},
-        "exemptTag": {"type": "string", "default": "iam-platform:rotation-exempt",
-                      "description": "A secret carrying this tag is exempt; the tag's value is the reason "
-                                     "and must not be empty."},
+        "maxRotationDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1000,
+            "default": 30,
+            "description": "Longest allowed time between rotations, in days.",
+        },
+        "exemptTag": {
+            "type": "string",
+            "default": "iam-platform:rotation-exempt",
+            "description": "A secret carrying this tag is exempt; the tag's value is the reason and must not be empty.",
+        },
         "exemptions": exemptions_schema("Secrets"),
         PARTIAL_INPUT: partial_input_schema(),
     },
@@ -65,8 +72,11 @@ def _validate_rotation(args: StackValidationArgs, report_violation: ReportViolat
         if settings["exemptTag"] in tags:
             if tags[settings["exemptTag"]].strip():
                 continue
-            report_violation(f'secret "{secret.name}" is tagged {settings["exemptTag"]} without a reason; put '
-                             "the reason in the tag's value, or add a rotation", secret.urn)
+            report_violation(
+                f'secret "{secret.name}" is tagged {settings["exemptTag"]} without a reason; put '
+                "the reason in the tag's value, or add a rotation",
+                secret.urn,
+            )
             continue
         if is_exempt(settings, secret):
             continue
@@ -77,7 +87,9 @@ def _validate_rotation(args: StackValidationArgs, report_violation: ReportViolat
             report_violation(
                 f'secret "{secret.name}" has no rotation; add an aws.secretsmanager.SecretRotation with '
                 f"rotation_rules.automatically_after_days <= {limit} (or let RDS manage the password with "
-                f"manage_master_user_password), or tag it {settings['exemptTag']} = \"<reason>\"", secret.urn)
+                f'manage_master_user_password), or tag it {settings["exemptTag"]} = "<reason>"',
+                secret.urn,
+            )
             continue
         days = _interval_days(rotation.props.get("rotationRules"))
         if days is None or days > limit:
@@ -85,7 +97,8 @@ def _validate_rotation(args: StackValidationArgs, report_violation: ReportViolat
             report_violation(
                 f'secret "{secret.name}" rotates {shown} (rotation "{rotation.name}"); set '
                 f"rotation_rules.automatically_after_days (or a schedule_expression) to at most {limit} days",
-                rotation.urn)
+                rotation.urn,
+            )
 
 
 def _rotates(rotation: PolicyResource, secret: PolicyResource) -> bool:
@@ -98,7 +111,7 @@ def _rotates(rotation: PolicyResource, secret: PolicyResource) -> bool:
 _RATE = re.compile(r"rate\((\d+)\s+(hour|hours|day|days)\)")
 
 
-def _interval_days(rules: Any) -> Optional[float]:
+def _interval_days(rules: Any) -> float | None:
     """The longest time between two rotations, in days; None when it cannot tell."""
     if not rules:
         return None
@@ -115,7 +128,7 @@ def _interval_days(rules: Any) -> Optional[float]:
     return _cron_interval_days(expression.strip())
 
 
-def _cron_interval_days(expression: str) -> Optional[float]:
+def _cron_interval_days(expression: str) -> float | None:
     """``cron(min hour day-of-month month day-of-week year)``: daily, weekly, the nth or last weekday of the
     month, or given days of the month (a step with no second run in the month runs monthly)."""
     match = re.fullmatch(r"cron\((.+)\)", expression)
@@ -147,13 +160,13 @@ def _cron_interval_days(expression: str) -> Optional[float]:
 SECRET_ROTATION_ENABLED = StackValidationPolicy(
     name="secret-rotation-enabled",
     description="Every Secrets Manager secret must rotate at least every maxRotationDays days, unless RDS "
-                "manages it or it is exempt with a reason.",
+    "manages it or it is exempt with a reason.",
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     remediation_steps="Add aws.secretsmanager.SecretRotation(secret_id=secret.id, rotation_lambda_arn=..., "
-                      "rotation_rules={\"automatically_after_days\": 30}); for a database master password use "
-                      "manage_master_user_password=True; for a secret that cannot rotate (public keys) tag it "
-                      "iam-platform:rotation-exempt = \"<reason>\".",
+    'rotation_rules={"automatically_after_days": 30}); for a database master password use '
+    "manage_master_user_password=True; for a secret that cannot rotate (public keys) tag it "
+    'iam-platform:rotation-exempt = "<reason>".',
     config_schema=ROTATION_SCHEMA,
     validate=_validate_rotation,
 )
@@ -169,9 +182,11 @@ def _validate_cmk(args: ResourceValidationArgs, report_violation: ReportViolatio
     if is_exempt(policy_settings(args, CMK_SCHEMA), args):
         return
     if key_kind(args.props, "kmsKeyId", "secretsmanager") is not KeyKind.CUSTOMER_MANAGED:
-        report_violation(f'secret "{args.name}" is encrypted with the AWS managed key aws/secretsmanager, whose '
-                         "policy you cannot restrict and which cannot be shared with other accounts; set kms_key_id "
-                         "to a customer-managed key")
+        report_violation(
+            f'secret "{args.name}" is encrypted with the AWS managed key aws/secretsmanager, whose '
+            "policy you cannot restrict and which cannot be shared with other accounts; set kms_key_id "
+            "to a customer-managed key"
+        )
 
 
 SECRET_ENCRYPTED_WITH_CMK = ResourceValidationPolicy(
@@ -180,13 +195,14 @@ SECRET_ENCRYPTED_WITH_CMK = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     severity=Severity.LOW,
     remediation_steps="Create an aws.kms.Key (with rotation) and pass its ARN as kms_key_id; grant readers "
-                      "kms:Decrypt on it.",
+    "kms:Decrypt on it.",
     config_schema=CMK_SCHEMA,
     validate=_validate_cmk,
 )
 
 
 # --- kms-key-rotation-enabled ------------------------------------------------------------
+
 
 @applies_to(KEY_TYPE)
 def _validate_key_rotation(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -197,8 +213,10 @@ def _validate_key_rotation(args: ResourceValidationArgs, report_violation: Repor
     if _cannot_rotate(args.props):
         return
     if args.props.get("enableKeyRotation") is not True:
-        report_violation(f'KMS key "{args.name}" does not rotate its key material; set enable_key_rotation=True '
-                         "(optionally rotation_period_in_days)")
+        report_violation(
+            f'KMS key "{args.name}" does not rotate its key material; set enable_key_rotation=True '
+            "(optionally rotation_period_in_days)"
+        )
 
 
 # Key material AWS did not generate inside KMS itself: AWS cannot rotate it automatically.
@@ -207,8 +225,9 @@ _NOT_ROTATABLE_ORIGINS = {"EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"}
 
 def _cannot_rotate(props: Any) -> bool:
     """Imported key material (origin EXTERNAL) or a key in a custom key store (CloudHSM or external)."""
-    return (known_or_none(props, "origin") in _NOT_ROTATABLE_ORIGINS
-            or any(is_set(props, key) for key in ("customKeyStoreId", "xksKeyId")))
+    return known_or_none(props, "origin") in _NOT_ROTATABLE_ORIGINS or any(
+        is_set(props, key) for key in ("customKeyStoreId", "xksKeyId")
+    )
 
 
 KMS_KEY_ROTATION_ENABLED = ResourceValidationPolicy(
@@ -226,9 +245,18 @@ KMS_KEY_ROTATION_ENABLED = ResourceValidationPolicy(
 KEY_POLICY_SCHEMA = PolicyConfigSchema(
     properties={
         "restrictingConditionKeys": string_list(
-            ["kms:CallerAccount", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalArn",
-             "aws:SourceAccount", "aws:SourceArn", "aws:SourceVpce", "aws:SourceVpc"],
-            "Condition keys that make an Allow to principal \"*\" acceptable."),
+            [
+                "kms:CallerAccount",
+                "aws:PrincipalAccount",
+                "aws:PrincipalOrgID",
+                "aws:PrincipalArn",
+                "aws:SourceAccount",
+                "aws:SourceArn",
+                "aws:SourceVpce",
+                "aws:SourceVpc",
+            ],
+            'Condition keys that make an Allow to principal "*" acceptable.',
+        ),
     },
 )
 
@@ -242,22 +270,26 @@ def _validate_key_policy(args: ResourceValidationArgs, report_violation: ReportV
     if statements is None:
         return
     for statement in not_principal_allows(statements):
-        report_violation(f'{statement.label} of the key policy of "{args.name}" uses NotPrincipal with Allow, '
-                         "which opens the key to every principal it does not list; name the principals")
+        report_violation(
+            f'{statement.label} of the key policy of "{args.name}" uses NotPrincipal with Allow, '
+            "which opens the key to every principal it does not list; name the principals"
+        )
     keys = policy_settings(args, KEY_POLICY_SCHEMA)["restrictingConditionKeys"]
     for statement in unrestricted_public_allows(statements, keys):
-        report_violation(f'{statement.label} of the key policy of "{args.name}" allows principal "*" without '
-                         "a restricting condition; name the account root or roles as principals, or add a "
-                         "condition on kms:CallerAccount or aws:PrincipalOrgID")
+        report_violation(
+            f'{statement.label} of the key policy of "{args.name}" allows principal "*" without '
+            "a restricting condition; name the account root or roles as principals, or add a "
+            "condition on kms:CallerAccount or aws:PrincipalOrgID"
+        )
 
 
 KMS_KEY_POLICY_NO_PUBLIC_PRINCIPAL = ResourceValidationPolicy(
     name="kms-key-policy-no-public-principal",
-    description="A KMS key policy must not allow principal \"*\" without a restricting condition.",
+    description='A KMS key policy must not allow principal "*" without a restricting condition.',
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     remediation_steps="Name the principals (the account root, roles, services) in the key policy, or condition "
-                      "the \"*\" statement on kms:CallerAccount / aws:PrincipalOrgID.",
+    'the "*" statement on kms:CallerAccount / aws:PrincipalOrgID.',
     config_schema=KEY_POLICY_SCHEMA,
     validate=_validate_key_policy,
 )

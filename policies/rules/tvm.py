@@ -8,7 +8,8 @@ Roles are recognised by tag: the TVM role by ``tvmRoleTag`` = "true" (or its ARN
 
 from __future__ import annotations
 
-from typing import Any, Collection, Iterable, Iterator, Optional
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -37,15 +38,25 @@ ASSUME_ACTIONS = ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:Assume
 
 SCHEMA = PolicyConfigSchema(
     properties={
-        "tvmRoleTag": {"type": "string", "default": "iam-platform:tvm",
-                       "description": "Tag whose value \"true\" marks the TVM's role."},
+        "tvmRoleTag": {
+            "type": "string",
+            "default": "iam-platform:tvm",
+            "description": 'Tag whose value "true" marks the TVM\'s role.',
+        },
         "tvmRoleArns": string_list([], "ARNs of TVM roles outside this stack (or instead of the tag)."),
-        "protectedRoleTag": {"type": "string", "default": "iam-platform:protected",
-                             "description": "Tag whose value \"true\" marks a role only the TVM may assume."},
-        "sourceIdentityPrefix": {"type": "string", "default": "sentinel", "pattern": r"^[\w+=,.@-]+$",
-                                 "description": "Prefix of every SourceIdentity the TVM sets "
-                                                "(\"<prefix>.<user>.<id>\"); the trust condition is "
-                                                "StringLike sts:SourceIdentity \"<prefix>.*\"."},
+        "protectedRoleTag": {
+            "type": "string",
+            "default": "iam-platform:protected",
+            "description": 'Tag whose value "true" marks a role only the TVM may assume.',
+        },
+        "sourceIdentityPrefix": {
+            "type": "string",
+            "default": "sentinel",
+            "pattern": r"^[\w+=,.@-]+$",
+            "description": "Prefix of every SourceIdentity the TVM sets "
+            '("<prefix>.<user>.<id>"); the trust condition is '
+            'StringLike sts:SourceIdentity "<prefix>.*".',
+        },
         PARTIAL_INPUT: partial_input_schema(),
     },
 )
@@ -78,6 +89,7 @@ def _source_identity_ok(statement: Statement, prefix: str) -> bool:
 
 # --- protected-role-trusts-only-tvm ------------------------------------------------------
 
+
 def _validate_protected(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, SCHEMA)
     protected = _roles(args, settings["protectedRoleTag"])
@@ -94,8 +106,10 @@ def _validate_protected(args: StackValidationArgs, report_violation: ReportViola
 
 def _trust_problems(role: PolicyResource, tvm_arns: list[str], prefix: str, settings: dict[str, Any]) -> Iterable[str]:
     if not tvm_arns:
-        yield (f"no TVM role in the stack (a role tagged {settings['tvmRoleTag']} = \"true\") and no tvmRoleArns; "
-               "tag the TVM role or name its ARN in the pack config")
+        yield (
+            f'no TVM role in the stack (a role tagged {settings["tvmRoleTag"]} = "true") and no tvmRoleArns; '
+            "tag the TVM role or name its ARN in the pack config"
+        )
         return
     try:
         statements = parse_policy_document(role.props.get("assumeRolePolicy") or "{}")
@@ -105,8 +119,10 @@ def _trust_problems(role: PolicyResource, tvm_arns: list[str], prefix: str, sett
     allows = [s for s in statements if s.allows]
     if not allows:
         yield "the trust policy allows nobody; allow the TVM role"
-    fix = (f"trust only the TVM role ({', '.join(tvm_arns)}) with sts:AssumeRole and sts:SetSourceIdentity "
-           f"(and sts:TagSession) on condition StringLike sts:SourceIdentity \"{prefix}.*\"")
+    fix = (
+        f"trust only the TVM role ({', '.join(tvm_arns)}) with sts:AssumeRole and sts:SetSourceIdentity "
+        f'(and sts:TagSession) on condition StringLike sts:SourceIdentity "{prefix}.*"'
+    )
     for statement in allows:
         principals = {(kind, p) for kind, ids in statement.principals.items() for p in ids}
         others = sorted(f"{p}" for kind, p in principals if not (kind == "AWS" and p in tvm_arns))
@@ -120,24 +136,25 @@ def _trust_problems(role: PolicyResource, tvm_arns: list[str], prefix: str, sett
         if missing:
             yield f"{statement.label} lacks {', '.join(sorted(missing))}; {fix}"
         if not _source_identity_ok(statement, prefix):
-            yield f"{statement.label} has no StringLike sts:SourceIdentity \"{prefix}.*\" condition; {fix}"
+            yield f'{statement.label} has no StringLike sts:SourceIdentity "{prefix}.*" condition; {fix}'
 
 
 PROTECTED_ROLE_TRUSTS_ONLY_TVM = StackValidationPolicy(
     name="protected-role-trusts-only-tvm",
     description="A protected role must trust exactly the TVM role, with sts:AssumeRole and sts:SetSourceIdentity "
-                "and a StringLike sts:SourceIdentity \"<prefix>.*\" condition, and nothing else.",
+    'and a StringLike sts:SourceIdentity "<prefix>.*" condition, and nothing else.',
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    remediation_steps="Make the protected role's trust policy one statement: Principal {\"AWS\": <TVM role ARN>}, "
-                      "Action [sts:AssumeRole, sts:SetSourceIdentity, sts:TagSession], Condition "
-                      "{\"StringLike\": {\"sts:SourceIdentity\": \"sentinel.*\"}} (components/iam.py builds it).",
+    remediation_steps='Make the protected role\'s trust policy one statement: Principal {"AWS": <TVM role ARN>}, '
+    "Action [sts:AssumeRole, sts:SetSourceIdentity, sts:TagSession], Condition "
+    '{"StringLike": {"sts:SourceIdentity": "sentinel.*"}} (components/iam.py builds it).',
     config_schema=SCHEMA,
     validate=_validate_protected,
 )
 
 
 # --- tvm-role-assume-scope ---------------------------------------------------------------
+
 
 def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     settings = policy_settings(args, SCOPE_SCHEMA)
@@ -147,37 +164,47 @@ def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportVi
     protected_arns = [r.props["arn"] for r in _roles(args, settings["protectedRoleTag"])]
     grants = _grants_or_none(tvm_roles, args.resources)
     if settings[PARTIAL_INPUT]:  # a role ARN the input lacks may be an unchanged protected role
-        documents = distinct_documents(grants) if grants is not None else \
-            (d for tvm in tvm_roles for d in role_identity_documents(tvm, args.resources))
+        documents = (
+            distinct_documents(grants)
+            if grants is not None
+            else (d for tvm in tvm_roles for d in role_identity_documents(tvm, args.resources))
+        )
         protected_arns += _absent_role_arns(documents, args.resources)
     prefix = settings["sourceIdentityPrefix"]
     protected = set(protected_arns)
     shared: dict[frozenset[str], tuple[list[Any], list[Attachment]]] = {}
     for position, tvm in enumerate(tvm_roles):
         if grants is None:  # read role by role: what is reported before an unknown value stays as it was
-            problems: Iterable[Any] = _scope_problems(role_identity_documents(tvm, args.resources), protected_arns,
-                                                      protected, prefix)
+            problems: Iterable[Any] = _scope_problems(
+                role_identity_documents(tvm, args.resources), protected_arns, protected, prefix
+            )
             unchecked: Iterable[Attachment] = _unchecked(role_attachments(tvm, args.resources), settings)
         else:
             group = grants[position]
             if group.key not in shared:
-                shared[group.key] = (list(_scope_problems(group.shared.documents, protected_arns, protected, prefix)),
-                                     list(_unchecked(group.shared.attachments, settings)))
-            problems = [*shared[group.key][0], *_scope_problems(group.own.documents, protected_arns, protected,
-                                                                prefix)]
+                shared[group.key] = (
+                    list(_scope_problems(group.shared.documents, protected_arns, protected, prefix)),
+                    list(_unchecked(group.shared.attachments, settings)),
+                )
+            problems = [*shared[group.key][0], *_scope_problems(group.own.documents, protected_arns, protected, prefix)]
             unchecked = [*shared[group.key][1], *_unchecked(group.own.attachments, settings)]
         for source, document, statement, problem in problems:
-            report_violation(f'TVM role "{tvm.name}", {statement.label} of {document.where} on '
-                             f'"{source.name}": {problem}', source.urn)
+            report_violation(
+                f'TVM role "{tvm.name}", {statement.label} of {document.where} on "{source.name}": {problem}',
+                source.urn,
+            )
         for attachment in unchecked:
-            report_violation(f'TVM role "{tvm.name}", {attachment.where} on "{attachment.source.name}" attaches '
-                             f"{attachment.arn}, a policy not declared in this stack whose sts:AssumeRole scope "
-                             "cannot be checked; detach it and grant the TVM role what it needs in a policy of "
-                             f"this stack (sts:AssumeRole only on the protected roles, on condition StringLike "
-                             f'sts:SourceIdentity "{prefix}.*")', attachment.source.urn)
+            report_violation(
+                f'TVM role "{tvm.name}", {attachment.where} on "{attachment.source.name}" attaches '
+                f"{attachment.arn}, a policy not declared in this stack whose sts:AssumeRole scope "
+                "cannot be checked; detach it and grant the TVM role what it needs in a policy of "
+                f"this stack (sts:AssumeRole only on the protected roles, on condition StringLike "
+                f'sts:SourceIdentity "{prefix}.*")',
+                attachment.source.urn,
+            )
 
 
-def _grants_or_none(roles: list[PolicyResource], resources: list[PolicyResource]) -> Optional[list[RoleGrants]]:
+def _grants_or_none(roles: list[PolicyResource], resources: list[PolicyResource]) -> list[RoleGrants] | None:
     """The roles' grants built at once, or None when a value is not known yet (then the rule reads them
     role by role and fails at the same point as before)."""
     try:
@@ -186,8 +213,9 @@ def _grants_or_none(roles: list[PolicyResource], resources: list[PolicyResource]
         return None
 
 
-def _scope_problems(documents: Iterable[tuple[Any, Document]], protected_arns: list[str],
-                    protected: Collection[str], prefix: str) -> Iterator[tuple[Any, Document, Statement, str]]:
+def _scope_problems(
+    documents: Iterable[tuple[Any, Document]], protected_arns: list[str], protected: Collection[str], prefix: str
+) -> Iterator[tuple[Any, Document, Statement, str]]:
     for source, document in documents:
         for statement in document.statements():
             problem = _scope_problem(statement, protected_arns, prefix, protected)
@@ -207,36 +235,45 @@ def _unchecked(attachments: Iterable[Attachment], settings: dict[str, Any]) -> I
 def _absent_role_arns(documents: Iterable[tuple[Any, Document]], resources: list[PolicyResource]) -> list[str]:
     """Exact role ARNs the TVM's statements name that no role of the input has."""
     present = {known_or_none(r.props, "arn") for r in resources if r.resource_type == ROLE_TYPE}
-    named = {resource for _, document in documents for statement in document.statements()
-             for resource in statement.resources}
-    return sorted(arn for arn in named if isinstance(arn, str) and ":role/" in arn
-                  and not any(c in arn for c in "*?") and arn not in present)
+    named = {
+        resource for _, document in documents for statement in document.statements() for resource in statement.resources
+    }
+    return sorted(
+        arn
+        for arn in named
+        if isinstance(arn, str) and ":role/" in arn and not any(c in arn for c in "*?") and arn not in present
+    )
 
 
 def _aws_managed(arn: str) -> bool:
     return ":iam::aws:policy/" in arn
 
 
-def _scope_problem(statement: Statement, protected_arns: list[str], prefix: str,
-                   protected: Optional[Collection[str]] = None) -> Optional[str]:
+def _scope_problem(
+    statement: Statement, protected_arns: list[str], prefix: str, protected: Collection[str] | None = None
+) -> str | None:
     if not statement.allows:
         return None
     if statement.not_actions:
-        return ("NotAction with Allow lets the TVM assume any role; allow sts:AssumeRole on the protected "
-                "roles' ARNs only")
+        return (
+            "NotAction with Allow lets the TVM assume any role; allow sts:AssumeRole on the protected roles' ARNs only"
+        )
     assumes = granted_actions(statement.actions, ASSUME_ACTIONS)
     if not assumes:
         return None
-    fix = (f"allow sts:AssumeRole only on the stack's protected roles ({', '.join(protected_arns) or 'none'}) "
-           f"on condition StringLike sts:SourceIdentity \"{prefix}.*\"")
+    fix = (
+        f"allow sts:AssumeRole only on the stack's protected roles ({', '.join(protected_arns) or 'none'}) "
+        f'on condition StringLike sts:SourceIdentity "{prefix}.*"'
+    )
     if statement.not_resources:
         return f"grants {', '.join(sorted(assumes))} with NotResource; {fix}"
     outside = [r for r in statement.resources if not _only_protected(r, protected or protected_arns)]
     if outside:
         return f"grants {', '.join(sorted(assumes))} on {', '.join(outside)}, not only protected roles; {fix}"
     if not _source_identity_ok(statement, prefix):
-        return (f"grants {', '.join(sorted(assumes))} without a StringLike sts:SourceIdentity "
-                f"\"{prefix}.*\" condition; {fix}")
+        return (
+            f'grants {", ".join(sorted(assumes))} without a StringLike sts:SourceIdentity "{prefix}.*" condition; {fix}'
+        )
     return None
 
 
@@ -252,8 +289,8 @@ TVM_ROLE_ASSUME_SCOPE = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
     remediation_steps="Grant the TVM role sts:AssumeRole (with sts:SetSourceIdentity, sts:TagSession) on the "
-                      "protected roles' ARNs only, never a wildcard, with Condition {\"StringLike\": "
-                      "{\"sts:SourceIdentity\": \"sentinel.*\"}}.",
+    'protected roles\' ARNs only, never a wildcard, with Condition {"StringLike": '
+    '{"sts:SourceIdentity": "sentinel.*"}}.',
     config_schema=SCOPE_SCHEMA,
     validate=_validate_assume_scope,
 )
@@ -278,8 +315,9 @@ def _validate_guard(args: StackValidationArgs, report_violation: ReportViolation
     for group in grants:
         if group.key not in undenied:
             denials = _denials(group.shared.documents)
-            undenied[group.key] = [(service, arn) for service, arn in sorted(guarded)
-                                   if not _denied(denials, service, arn)]
+            undenied[group.key] = [
+                (service, arn) for service, arn in sorted(guarded) if not _denied(denials, service, arn)
+            ]
         _report_guard(group.role, undenied[group.key], _denials(group.own.documents), report_violation)
 
 
@@ -287,14 +325,21 @@ def _denials(documents: Iterable[tuple[Any, Document]]) -> list[Statement]:
     return [s for _, document in documents for s in document.statements() if not s.allows and not s.not_resources]
 
 
-def _report_guard(role: PolicyResource, guarded: Iterable[tuple[str, str]], denials: list[Statement],
-                  report_violation: ReportViolation) -> None:
+def _report_guard(
+    role: PolicyResource,
+    guarded: Iterable[tuple[str, str]],
+    denials: list[Statement],
+    report_violation: ReportViolation,
+) -> None:
     missing = sorted(arn for service, arn in guarded if not _denied(denials, service, arn))
     if missing:
-        report_violation(f'protected role "{role.name}" is not denied the TVM\'s own resources '
-                         f"{', '.join(missing)}: credentials it vends could read session records or rewrite "
-                         "access rules; add a Deny of dynamodb:* and ssm:* on them (components/tvm.py "
-                         "TvmResources does)", role.urn)
+        report_violation(
+            f'protected role "{role.name}" is not denied the TVM\'s own resources '
+            f"{', '.join(missing)}: credentials it vends could read session records or rewrite "
+            "access rules; add a Deny of dynamodb:* and ssm:* on them (components/tvm.py "
+            "TvmResources does)",
+            role.urn,
+        )
 
 
 def _tvm_resources(documents: Iterable[tuple[Any, Document]]) -> set[tuple[str, str]]:
@@ -312,8 +357,10 @@ def _tvm_resources(documents: Iterable[tuple[Any, Document]]) -> set[tuple[str, 
 
 def _denied(denials: list[Statement], service: str, arn: str) -> bool:
     every = f"{service}:*"
-    return any({a.lower() for a in s.actions} & {every, "*"} and any(resource_matches(r, arn) for r in s.resources)
-               for s in denials)
+    return any(
+        {a.lower() for a in s.actions} & {every, "*"} and any(resource_matches(r, arn) for r in s.resources)
+        for s in denials
+    )
 
 
 TVM_PROTECTED_ROLE_DENIES_TVM_RESOURCES = StackValidationPolicy(
@@ -322,8 +369,8 @@ TVM_PROTECTED_ROLE_DENIES_TVM_RESOURCES = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     remediation_steps="Give every protected role an inline policy with Deny dynamodb:* on the TVM's tables "
-                      "(and <table>/*) and Deny ssm:* on the rules parameter path (and <path>/*): a profile "
-                      "granted ReadOnlyAccess could otherwise scan the sessions table.",
+    "(and <table>/*) and Deny ssm:* on the rules parameter path (and <path>/*): a profile "
+    "granted ReadOnlyAccess could otherwise scan the sessions table.",
     config_schema=SCOPE_SCHEMA,
     validate=_validate_guard,
 )
