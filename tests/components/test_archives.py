@@ -18,7 +18,7 @@ from typing import Optional
 import pytest
 
 from components.archive import archive_files
-from tests.harness import run_stack
+from tests.support.harness import run_stack
 
 FUNCTION = "aws:lambda/function:Function"
 REPO = Path(__file__).resolve().parents[2]

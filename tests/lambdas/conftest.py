@@ -13,10 +13,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 
-from tests.mariadb import MariaDB, skip_reason_or_failure
-from tests.rotation import new_password
+from tests.support.mariadb import MariaDB, skip_reason_or_failure
+from tests.support.rotation import new_password
+from tests.support.constants import REGION
 
-REGION = "eu-west-1"
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from lambdas.authorizer import handler as authorizer
 from lambdas.common.sessions import Session, SessionStore, session_key
-from tests.lambdas.tvm_world import SESSIONS
+from tests.support.tvm_world import SESSIONS
 
 NOW = 1_800_000_000
 ACTIVE_ID, REVOKED_ID, EXPIRED_ID = "a" * 32, "b" * 32, "c" * 32

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from lambdas.common.sessions import SessionStore, session_key
 from lambdas.tvm import handler as tvm
 from lambdas.tvm.service import ROLE_CHAINING_LIMIT
-from tests.lambdas.tvm_world import ACCOUNT_ID, APPROVALS, DEV_RULES, PROD_RULES, ROLE_ARN, ROOT, SESSIONS, \
+from tests.support.tvm_world import ACCOUNT_ID, APPROVALS, DEV_RULES, PROD_RULES, ROLE_ARN, ROOT, SESSIONS, \
     b64
 
 CREDENTIAL_KEYS = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}

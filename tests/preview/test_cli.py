@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import preview.__main__ as cli
-from tests.harness import REPO
+from tests.support.harness import REPO
 
 EXPORT_URN = "urn:pulumi:dev::iam-platform::aws:apigatewayv2/route:Route::{}"
 
@@ -193,7 +193,7 @@ def test_bad_pack_config_is_a_usage_error(capsys, tmp_path):
 
 
 def test_program_records_one_stack():
-    from tests.harness import run_stack
+    from tests.support.harness import run_stack
     assert len(run_stack("dev").of_type("pulumi:pulumi:Stack")) == 1
 
 

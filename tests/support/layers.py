@@ -34,9 +34,8 @@ from botocore.credentials import Credentials
 from moto import mock_aws
 
 from lambdas.verification.slack import sign as slack_sign
+from tests.support.constants import REGION
 
-REGION = "eu-west-1"
-ACCOUNT = "123456789012"
 _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,"
     r"\s*SignedHeaders=(?P<signed>[a-z0-9;-]+),\s*Signature=(?P<signature>[0-9a-f]{64})$")
