@@ -358,7 +358,7 @@ def test_missing_session_table_vends_nothing(world):
 
 
 def test_unexpected_failures_answer_without_internals(world, monkeypatch):
-    monkeypatch.setattr(tvm, "_route", lambda event, out: 1 / 0)
+    monkeypatch.setattr(tvm, "current_tvm", lambda: 1 / 0)
     answer = world.vend("prod")
     assert_refused(answer, 500, "CREDENTIAL_ERROR")
     assert "ZeroDivision" not in answer.body["message"]
