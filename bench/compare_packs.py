@@ -28,7 +28,7 @@ from preview.pack_config import PROJECT_PACK_CONFIG  # noqa: E402
 from preview.packs import open_pack, read_pack  # noqa: E402
 from preview.state_files import read_state  # noqa: E402
 from preview.transports import DEFAULT_PACK_DIR  # noqa: E402
-from tests.preview.node_packs import ready_pack  # noqa: E402
+from tests.support.node_packs import ready_pack  # noqa: E402
 
 STACKS = ("dev", "staging", "prod")
 OUTSIDE = REPO / "tests" / "policies" / "corpus" / "outside"

@@ -4,7 +4,7 @@
 
 1. Cost of SigV4 signing per request (botocore, fresh frozen credentials each time), in µs.
 2. Round trip of the unsigned request against a local server, and of the signed request
-   against the local SigV4-verifying gateway (tests/lambdas/layers_support.py), both on
+   against the local SigV4-verifying gateway (tests/support/layers.py), both on
    127.0.0.1: signing's share of the unsigned round trip is the added latency on the
    caller's side (the source document's budget is 5 %). A real API Gateway round trip is
    tens of milliseconds, so the share there is far smaller than on loopback.
@@ -29,7 +29,7 @@ from botocore.credentials import Credentials  # noqa: E402
 
 from lambdas.common.sigv4 import SigV4Client  # noqa: E402
 from lambdas.verification.rollout import conversation_key, routes_to_api  # noqa: E402
-from tests.lambdas.layers_support import REGION, Identity, SigV4Gateway, serve  # noqa: E402
+from tests.support.layers import REGION, Identity, SigV4Gateway, serve  # noqa: E402
 
 PAYLOAD = {"channel": "C0123ABCD", "text": "What is SigV4?" * 4, "thread_ts": "1700000000.000100",
            "event_id": "Ev0123ABCDEF"}

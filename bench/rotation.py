@@ -41,8 +41,8 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from lambdas.common.database import DatabaseCredentials, connect  # noqa: E402
-from tests.mariadb import MariaDB, mariadb_installed  # noqa: E402
-from tests.rotation import LoadRun, NaiveConnector, RotationDriver, new_password  # noqa: E402
+from tests.support.mariadb import MariaDB, mariadb_installed  # noqa: E402
+from tests.support.rotation import LoadRun, NaiveConnector, RotationDriver, new_password  # noqa: E402
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -88,7 +88,7 @@ def measure(world, user: str, count: int, timer: MotoTimer) -> dict:
 
 def measure_identity(world, count: int, timer: MotoTimer) -> dict:
     from lambdas.tvm.identity import IdentityResolver, IdentitySources
-    from tests.lambdas.tvm_world import ACCOUNT_ID, iam_user_arn, user_arn
+    from tests.support.tvm_world import ACCOUNT_ID, iam_user_arn, user_arn
     resolver = IdentityResolver(IdentitySources(), world.iam)
     us = lambda values: round(statistics.median(values) * 1e6, 1)  # noqa: E731
 
@@ -122,7 +122,7 @@ def main() -> None:
     timer = MotoTimer()
     try:
         with mock_aws():
-            from tests.lambdas.tvm_world import build_world
+            from tests.support.tvm_world import build_world
             world = build_world()
             os.environ["TVM_RULES_CACHE_SECONDS"] = str(args.rules_cache)
             from lambdas.tvm import handler as tvm

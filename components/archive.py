@@ -18,7 +18,6 @@ from pathlib import Path
 import pulumi
 
 LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
-_ROOT = LAMBDAS_DIR.parent
 
 
 def lambda_archive(code: str, packages: Sequence[str] = ()) -> pulumi.AssetArchive:
@@ -33,7 +32,7 @@ def archive_files(code: str, packages: Sequence[str] = ()) -> dict[str, Path]:
     if not own:
         raise ValueError(f"no Lambda code in lambdas/{code}/")
     sources = [LAMBDAS_DIR / "__init__.py", *own, *imported_modules(own)]
-    files = {source.relative_to(_ROOT).as_posix(): source for source in sources}
+    files = {source.relative_to(LAMBDAS_DIR.parent).as_posix(): source for source in sources}
     for package in packages:
         root = _package_dir(package)
         for source in sorted(root.rglob("*")):
@@ -57,7 +56,7 @@ def imported_modules(sources: Sequence[Path]) -> list[Path]:
 def _lambdas_imports(source: Path) -> tuple[Path, ...]:
     """Each function's archive reads the same shared modules: parse each file once per version."""
     stat = source.stat()
-    return _imports_of(source, stat.st_mtime_ns, stat.st_size, LAMBDAS_DIR, _ROOT)
+    return _imports_of(source, stat.st_mtime_ns, stat.st_size, LAMBDAS_DIR, LAMBDAS_DIR.parent)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -81,7 +80,7 @@ def _parse_imports(source: Path) -> Iterator[Path]:
 def _absolute(node: ast.ImportFrom, source: Path) -> str:
     if not node.level:
         return node.module or ""
-    package = source.parent.relative_to(_ROOT).parts
+    package = source.parent.relative_to(LAMBDAS_DIR.parent).parts
     base = package[: len(package) - (node.level - 1)]
     return ".".join([*base, *([node.module] if node.module else [])])
 

@@ -1,6 +1,10 @@
-"""Fixtures shared by the test folders: fake AWS settings, and a TVM in moto."""
+"""Fixtures shared by the test folders: fake AWS settings, a TVM in moto (tests/lambdas, tests/cli),
+and the ``mariadb`` and ``analyzer`` markers kept true."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import boto3
 import pytest
@@ -8,7 +12,8 @@ from moto import mock_aws
 
 from lambdas.authorizer import handler as authorizer
 from lambdas.tvm import handler as tvm
-from tests.lambdas.tvm_world import REGION, World, build_world
+from tests.support.constants import REGION
+from tests.support.tvm_world import World, build_world
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects
@@ -17,6 +22,25 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.mariadb)
+
+
+class _UnmarkedAnalyzer:
+    """Stands for ``subprocess`` in preview.transports in a test without the ``analyzer`` marker."""
+
+    def __getattr__(self, name):
+        return getattr(subprocess, name)
+
+    @staticmethod
+    def Popen(*args, **kwargs):  # noqa: N802 - the name it stands for
+        pytest.fail("this test starts the analyzer subprocess: mark it @pytest.mark.analyzer")
+
+
+@pytest.fixture(autouse=True)
+def _analyzer_tests_are_marked(request, monkeypatch):
+    """A test that starts the analyzer without the marker fails (``-m "not analyzer"`` must start none)."""
+    transports = sys.modules.get("preview.transports")
+    if transports is not None and request.node.get_closest_marker("analyzer") is None:
+        monkeypatch.setattr(transports, "subprocess", _UnmarkedAnalyzer())
 
 
 @pytest.fixture
@@ -41,7 +65,7 @@ def boto_session():
 
 @pytest.fixture
 def tvm_world(aws_env, monkeypatch, boto_session) -> World:
-    """A TVM in moto for one test (``tests/lambdas/tvm_world.py``); the TVM and the
+    """A TVM in moto for one test (``tests/support/tvm_world.py``); the TVM and the
     authorizer forget their clients afterwards."""
     with mock_aws():
         yield build_world(monkeypatch, session=boto_session)

@@ -1,11 +1,11 @@
-"""tests/mariadb.py finds MariaDB where Debian installs it, also with a normal user's PATH."""
+"""tests/support/mariadb.py finds MariaDB where Debian installs it, also with a normal user's PATH."""
 
 import os
 from pathlib import Path
 
 import pytest
 
-from tests import mariadb
+from tests.support import mariadb
 
 NORMAL_USER_PATH = "/usr/local/bin:/usr/bin:/bin"   # Debian's default for users: no sbin
 

@@ -12,7 +12,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from tests.sigv4_gateway import Identity, SigV4Gateway, verify
+from tests.support.sigv4_gateway import Identity, SigV4Gateway, verify
 
 ARN = "arn:aws:iam::123456789012:user/alice"
 IDENTITIES = {"AKIDALICE": Identity("secret", ARN), "AKIDTOKEN": Identity("secret2", ARN, "tok")}

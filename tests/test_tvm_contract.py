@@ -11,8 +11,8 @@ from moto import mock_aws
 
 from lambdas.authorizer import handler as authorizer
 from lambdas.tvm import handler as tvm
-from tests.harness import one, run_stack
-from tests.lambdas.tvm_world import WEDNESDAY_MORNING, Clock, World, create_sso_role
+from tests.support.harness import one, run_stack
+from tests.support.tvm_world import WEDNESDAY_MORNING, Clock, World, create_sso_role
 
 FUNCTION, TABLE, PARAMETER = "aws:lambda/function:Function", "aws:dynamodb/table:Table", "aws:ssm/parameter:Parameter"
 
@@ -45,10 +45,7 @@ def deployed(dev, aws_env, monkeypatch):
         for name, value in one(dev, FUNCTION, "tvm-fn-function")["inputs"]["environment"]["variables"].items():
             monkeypatch.setenv(name, value)
         world = World(session=session, clock=Clock(WEDNESDAY_MORNING))
-        tvm.reset_state(session=session, clock=world.clock, new_id=world.new_id, log=world.logs.append)
-        world.tvm = tvm.current_tvm()
-        world.tvm.sts.meta.events.register("before-parameter-build.sts.AssumeRole",
-                                           lambda params, **_: world.assumed.append(dict(params)))
+        world.restart(keep_logs=True)
         yield world
     tvm.reset_state()
     authorizer.reset_state()

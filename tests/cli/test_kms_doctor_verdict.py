@@ -7,13 +7,13 @@ import pytest
 from cli.kms_doctor.evidence import Evidence, FunctionFacts, GrantFacts, KeyFacts, RoleFacts
 from cli.kms_doctor.permissions import check_decrypt
 from cli.kms_doctor.verdict import PROPAGATION_WINDOW, classify_grants, diagnose
+from tests.support.constants import ACCOUNT_ID
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
-ACCOUNT = "123456789012"
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/app-role"
-KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/0b5b7a8e-9c3a-4b6f-8d2e-1f0a9c8b7d6e"
-FUNCTION_ARN = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:app"
-DELEGATING_KEY_POLICY = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/app-role"
+KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT_ID}:key/0b5b7a8e-9c3a-4b6f-8d2e-1f0a9c8b7d6e"
+FUNCTION_ARN = f"arn:aws:lambda:eu-west-1:{ACCOUNT_ID}:function:app"
+DELEGATING_KEY_POLICY = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
                                         "Action": "kms:*", "Resource": "*"}]}
 ROLE_DECRYPTS = {"Statement": [{"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [KEY_ARN]}]}
 ROLE_CREATED = NOW - timedelta(days=1)
@@ -37,7 +37,7 @@ def grant(grant_id, grantee=ROLE_ARN, age=timedelta(hours=1), **kw):
                       creation_date=NOW - age if age is not None else None, **kw)
 
 
-def lambda_grant(grant_id, grantee=f"arn:aws:sts::{ACCOUNT}:assumed-role/app-role/app", age=timedelta(hours=1),
+def lambda_grant(grant_id, grantee=f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/app-role/app", age=timedelta(hours=1),
                  function_arn=FUNCTION_ARN, operations=("Decrypt", "RetireGrant"), constraint="EncryptionContextEquals",
                  context_key="aws:lambda:FunctionArn"):
     """The grant Lambda makes for the function's role, as ListGrants shows it (observed output in
@@ -96,7 +96,7 @@ def test_missing_decrypt_in_role_policy_and_no_grant():
 
 
 @pytest.mark.parametrize("grantee", [
-    f"arn:aws:sts::{ACCOUNT}:assumed-role/app-role/app",   # as ListGrants shows a live role's session
+    f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/app-role/app",   # as ListGrants shows a live role's session
     ROLE_ARN,
     "AROACURRENT00000000000",                               # a role created moments ago may list by its id
     "AROACURRENT00000000000:app",
@@ -127,7 +127,7 @@ def test_grant_by_arn_older_than_the_role_without_any_policy_is_stale():
     (GrantFacts(grant_id="g", grantee=ROLE_ARN, operations=("Decrypt",), creation_date=NOW - timedelta(hours=1),
                 constraints={"EncryptionContextSubset": {"aws:lambda:FunctionArn": FUNCTION_ARN, "x": "y"}}),
      "a subset Lambda's context lacks"),
-    (lambda_grant("g", grantee=f"arn:aws:sts::{ACCOUNT}:assumed-role/other-role/app"), "for another role"),
+    (lambda_grant("g", grantee=f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/other-role/app"), "for another role"),
     (lambda_grant("g", grantee="AROASOMEONEELSE000000"), "someone's unique id, naming the function"),
 ])
 def test_grants_that_do_not_let_this_function_decrypt_are_not_permission(forged, why):
@@ -160,7 +160,7 @@ def test_grant_to_the_role_counts_as_permission():
 
 
 def test_key_policy_without_the_role_or_delegation():
-    policy = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
+    policy = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:role/admin"},
                              "Action": "kms:*", "Resource": "*"}]}
     verdict = diagnose(evidence(key_policy=policy, grants=[]), NOW)
     assert verdict.name == "missing-permission"
@@ -210,7 +210,7 @@ def test_ok_mentions_leftover_stale_grants():
     (None, (), None),
 ])
 def test_decrypt_check(key_policy, role_policies, allowed):
-    assert check_decrypt(KEY_ARN, key_policy, ROLE_ARN, "AROA1", ACCOUNT, role_policies).allowed is allowed
+    assert check_decrypt(KEY_ARN, key_policy, ROLE_ARN, "AROA1", ACCOUNT_ID, role_policies).allowed is allowed
 
 
 def test_notes_are_evidence_whatever_the_verdict():

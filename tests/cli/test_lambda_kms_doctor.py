@@ -21,8 +21,8 @@ from moto import mock_aws
 
 from cli.lambda_kms_doctor import main
 from cli.kms_doctor.repair import TEMP_ROLE_PREFIX, Waits
+from tests.support.constants import REGION
 
-REGION = "eu-west-1"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 

@@ -12,10 +12,11 @@ import pytest
 
 from cli import tvm_credentials as client
 from lambdas.tvm import handler as tvm
-from tests.broken_http import broken_http_server
+from tests.support.broken_http import broken_http_server
+from tests.support.certificates import write_server_certificate
 from lambdas.tvm.codes import STATUS
-from tests.lambdas.tvm_world import user_arn
-from tests.sigv4_gateway import Identity, SigV4Gateway
+from tests.support.tvm_world import user_arn
+from tests.support.sigv4_gateway import Identity, SigV4Gateway
 
 IDENTITIES = {
     "AKIDALICE": Identity("alice-secret", user_arn("alice"), "alice-token"),
@@ -27,7 +28,7 @@ IDENTITIES = {
 
 @pytest.fixture
 def world(tvm_world):
-    tvm._overrides["log"] = tvm_world.logs.append   # keep decision lines out of the client's stdout
+    tvm_world.restart(keep_logs=True)   # keep decision lines out of the client's stdout
     with SigV4Gateway(tvm.handler, IDENTITIES) as gateway:
         tvm_world.gateway = gateway
         yield tvm_world
@@ -477,29 +478,8 @@ def test_the_signed_host_is_the_host_sent(url, host):
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory):
-    """A self-signed certificate for 127.0.0.1 (made here with cryptography, which moto depends on)."""
-    import ipaddress
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "local TVM")])
-    now = datetime.now(timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
-                   .not_valid_after(now + timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                                  critical=False)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                   .sign(key, hashes.SHA256()))
-    directory = tmp_path_factory.mktemp("tls")
-    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (directory / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                          serialization.PrivateFormat.PKCS8,
-                                                          serialization.NoEncryption()))
-    return directory / "cert.pem", directory / "key.pem"
+    """A self-signed certificate for 127.0.0.1."""
+    return write_server_certificate(tmp_path_factory.mktemp("tls"), ("127.0.0.1",))
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ import pytest
 
 from cli import tvm_sessions
 from lambdas.authorizer import handler as authorizer
-from lambdas.tvm import handler as tvm
 from lambdas.common.sessions import session_key
-from tests.lambdas.tvm_world import SESSIONS
+from tests.support.tvm_world import SESSIONS
 
 
 @pytest.fixture
 def world(tvm_world):
-    tvm._overrides["log"] = tvm_world.logs.append
+    tvm_world.restart(keep_logs=True)
     return tvm_world
 
 

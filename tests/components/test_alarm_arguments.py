@@ -5,7 +5,7 @@ one of statistic and extended_statistic."""
 
 import pytest
 
-from tests.harness import run_stack
+from tests.support.harness import run_stack
 
 SINGLE_METRIC = ("period", "namespace", "metricName")
 CONFLICTS_WITH_QUERIES = ("period", "namespace", "metricName", "statistic", "extendedStatistic", "dimensions")

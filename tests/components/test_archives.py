@@ -18,7 +18,7 @@ from typing import Optional
 import pytest
 
 from components.archive import archive_files
-from tests.harness import run_stack
+from tests.support.harness import run_stack
 
 FUNCTION = "aws:lambda/function:Function"
 REPO = Path(__file__).resolve().parents[2]
@@ -137,7 +137,6 @@ def test_relative_imports_are_followed(tmp_path, monkeypatch):
         (lambdas / path).parent.mkdir(parents=True, exist_ok=True)
         (lambdas / path).write_text(text)
     monkeypatch.setattr(archive, "LAMBDAS_DIR", lambdas)
-    monkeypatch.setattr(archive, "_ROOT", tmp_path)
     assert sorted(archive_files("fn")) == ["lambdas/__init__.py", "lambdas/common/__init__.py", "lambdas/common/a.py",
                                            "lambdas/common/b.py", "lambdas/common/c.py", "lambdas/fn/__init__.py",
                                            "lambdas/fn/handler.py"]

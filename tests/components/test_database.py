@@ -7,7 +7,7 @@ import string
 import pytest
 
 from components.settings.database import RDS_FORBIDDEN_PASSWORD_CHARACTERS
-from tests.harness import one, policy_of, run_stack
+from tests.support.harness import one, policy_of, run_stack
 
 CLUSTER, INSTANCE = "aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"
 SECRET, VERSION = "aws:secretsmanager/secret:Secret", "aws:secretsmanager/secretVersion:SecretVersion"

@@ -7,7 +7,7 @@ import pytest
 from pulumi.runtime import rpc
 
 import preview.recorder
-from tests.harness import one, policy_of, run_stack
+from tests.support.harness import one, policy_of, run_stack
 
 ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
 OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"

@@ -3,7 +3,7 @@
 import pytest
 
 from components.function import lambda_archive
-from tests.harness import one, policy_of, run_stack
+from tests.support.harness import one, policy_of, run_stack
 
 FN = "iam-platform:function:ServiceFunction"
 ROLE, POLICY, FUNCTION = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:lambda/function:Function"

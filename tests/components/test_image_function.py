@@ -8,7 +8,7 @@ import pytest
 from components.function import FunctionSpec
 from components.images import ContainerImage
 from preview.recorder import run_program
-from tests.harness import one, policy_of, stack_config
+from tests.support.harness import one, policy_of, stack_config
 
 PROGRAM = Path(__file__).resolve().parent / "programs" / "image_function"
 ROLE, FUNCTION = "aws:iam/role:Role", "aws:lambda/function:Function"

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from tests.harness import one, policy_of, run_stack
+from tests.support.harness import one, policy_of, run_stack
 
 JWKS_ROUTE = "GET /.well-known/jwks.json"
 

@@ -6,7 +6,7 @@ import pytest
 
 from components.settings import StackConfigError
 from components.layers import ACCESS_LOG_FORMAT, fingerprint
-from tests.harness import one, policy_of, run_stack
+from tests.support.harness import one, policy_of, run_stack
 
 LAYERS = "iam-platform:layers"
 FUNCTION, POLICY, ROLE = "aws:lambda/function:Function", "aws:iam/rolePolicy:RolePolicy", "aws:iam/role:Role"

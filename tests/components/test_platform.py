@@ -1,6 +1,6 @@
 import json
 
-from tests.harness import one, policy_of, run_stack
+from tests.support.harness import one, policy_of, run_stack
 
 
 def test_every_aws_resource_uses_the_tagged_provider():

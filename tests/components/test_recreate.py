@@ -14,7 +14,7 @@ import functools
 import pytest
 
 from preview.recorder import run_program
-from tests.harness import REPO, one, stack_config
+from tests.support.harness import REPO, one, stack_config
 
 SECRET = "aws:secretsmanager/secret:Secret"
 CLUSTER = "aws:rds/cluster:Cluster"

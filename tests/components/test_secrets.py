@@ -3,7 +3,7 @@ customer-managed key, and only its reader may decrypt with it, through Secrets M
 
 import pytest
 
-from tests.harness import one, policy_of, run_stack
+from tests.support.harness import one, policy_of, run_stack
 
 SECRET, KEY, POLICY = "aws:secretsmanager/secret:Secret", "aws:kms/key:Key", "aws:iam/rolePolicy:RolePolicy"
 READERS = {"jwks-keys": "jwks-fn-policy", "execution-bot-token": "execution-fn-policy",

@@ -8,7 +8,7 @@ import pytest
 from components import tags
 from policies.rules import rollout, secrets_kms, tvm
 from preview.analysis import analyze
-from tests.harness import one, run_stack
+from tests.support.harness import one, run_stack
 
 FUNCTION = "aws:lambda/function:Function"
 

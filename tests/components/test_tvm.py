@@ -10,7 +10,7 @@ from components.settings import StackConfigError
 from components.http_api import ApiRoute
 from lambdas.tvm.rules import parse_rules_document
 from preview.recorder import run_program
-from tests.harness import one, policy_of, run_stack
+from tests.support.harness import one, policy_of, run_stack
 
 ROLE, POLICY, TABLE = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:dynamodb/table:Table"
 PARAMETER, FUNCTION = "aws:ssm/parameter:Parameter", "aws:lambda/function:Function"

@@ -13,10 +13,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 
-from tests.mariadb import MariaDB, skip_reason_or_failure
-from tests.rotation import new_password
+from tests.support.mariadb import MariaDB, skip_reason_or_failure
+from tests.support.rotation import new_password
+from tests.support.constants import REGION
+from tests.support.events import load_event
 
-REGION = "eu-west-1"
 
 
 @pytest.fixture(scope="session")
@@ -74,38 +75,12 @@ def http_api_event():
 
     def build(method: str = "GET", path: str = "/.well-known/jwks.json", stage: str = "$default") -> dict:
         raw_path = path if stage == "$default" else f"/{stage}{path}"
-        return {
-            "version": "2.0",
-            "routeKey": f"{method} {path}",
-            "rawPath": raw_path,
-            "rawQueryString": "",
-            "headers": {
-                "accept": "application/json",
-                "host": "abc123.execute-api.eu-west-1.amazonaws.com",
-                "user-agent": "pytest",
-                "x-forwarded-for": "203.0.113.7",
-                "x-forwarded-proto": "https",
-            },
-            "requestContext": {
-                "accountId": "123456789012",
-                "apiId": "abc123",
-                "domainName": "abc123.execute-api.eu-west-1.amazonaws.com",
-                "domainPrefix": "abc123",
-                "http": {
-                    "method": method,
-                    "path": raw_path,
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": "203.0.113.7",
-                    "userAgent": "pytest",
-                },
-                "requestId": "JKJaXmPLvHcESHA=",
-                "routeKey": f"{method} {path}",
-                "stage": stage,
-                "time": "01/Nov/2026:12:00:00 +0000",
-                "timeEpoch": 1793534400000,
-            },
-            "isBase64Encoded": False,
-        }
+        event = load_event("http_api_v2")
+        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
+        event["rawPath"] = event["requestContext"]["http"]["path"] = raw_path
+        event["requestContext"]["http"]["method"] = method
+        event["requestContext"]["stage"] = stage
+        return event
 
     return build
 

@@ -11,9 +11,9 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from lambdas.app import handler as app
-from tests.rotation import RotationDriver, new_password
+from tests.support.rotation import RotationDriver, new_password
+from tests.support.constants import REGION
 
-REGION = "eu-west-1"
 
 
 @pytest.fixture

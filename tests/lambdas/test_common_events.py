@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 import pytest
 from hypothesis import given, strategies as st
 
 from lambdas.common.events import HttpRequest, UnreadableBody
+from tests.support.events import load_event
 
-SAMPLE = json.loads((Path(__file__).parent / "events" / "http_api_v2_iam.json").read_text())
+SAMPLE = load_event("http_api_v2_iam")
 
 
 def sample(**changes) -> dict:

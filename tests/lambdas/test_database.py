@@ -1,6 +1,6 @@
 """lambdas.common.database against a real MariaDB server and Secrets Manager in moto.
 
-The rotation tests drive the hosted MySQLSingleUser template's four steps (tests/rotation.py)
+The rotation tests drive the hosted MySQLSingleUser template's four steps (tests/support/rotation.py)
 while worker threads open fresh connections. The driver holds the window between setSecret
 and testSecret open until every worker has tried to connect in it, so the outcome does not
 depend on the scheduler: ``connect()`` must never fail, the naive connector must.
@@ -30,10 +30,10 @@ from lambdas.common.database import (
     connect,
     rotation_health,
 )
-from tests.broken_http import broken_http_server
-from tests.rotation import LoadRun, NaiveConnector, RotationDriver
+from tests.support.broken_http import broken_http_server
+from tests.support.rotation import LoadRun, NaiveConnector, RotationDriver
+from tests.support.constants import REGION
 
-REGION = "eu-west-1"
 WORKERS, ROTATIONS = 4, 6
 
 
@@ -317,7 +317,7 @@ def test_an_extension_error_surfaces(extension):
 def test_without_a_listening_extension_reads_the_api(secrets, aws_env):
     arn = secrets.create_secret(Name="db/e", SecretString=json.dumps(
         {"host": "h", "username": "u", "password": "p"}))["ARN"]
-    from tests.mariadb import _free_port
+    from tests.support.mariadb import _free_port
     environ = {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(_free_port()), "AWS_SESSION_TOKEN": "t"}
     assert DatabaseCredentials(arn, secrets, environ=environ).current().host == "h"
 
@@ -368,7 +368,7 @@ def test_rotation_health_reports_schedule():
 
 
 def test_missing_mariadb_skips_locally_and_fails_in_ci(monkeypatch):
-    from tests import mariadb
+    from tests.support import mariadb
     monkeypatch.setattr(mariadb.shutil, "which", lambda name, path=None: None)
     monkeypatch.delenv("CI", raising=False)
     assert "apt-get install -y mariadb-server" in mariadb.skip_reason_or_failure()

@@ -18,11 +18,11 @@ import pytest
 
 from lambdas.common.database import AWSCURRENT, AWSPENDING, DatabaseCredentials, ReusableConnection, connect
 from lambdas.common.tls import tls_context
-from tests.certificates import write_server_certificate
-from tests.rotation import LoadRun, RotationDriver, new_password
+from tests.support.certificates import write_server_certificate
+from tests.support.rotation import LoadRun, RotationDriver, new_password
+from tests.support.constants import REGION
 
 CONNECTIONS = 10
-REGION = "eu-west-1"
 
 
 class Reads:

@@ -11,10 +11,10 @@ from botocore.stub import Stubber
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lambdas.execution import handler as execution
-from tests.broken_http import broken_http_server
-from tests.lambdas.layers_support import FakeSlack, moto_secret, serve
+from tests.support.broken_http import broken_http_server
+from tests.support.layers import FakeSlack, moto_secret, serve
+from tests.support.constants import REGION
 
-REGION = "eu-west-1"
 TOKEN_ID = "iam-platform/test/slack/bot-token"
 TOKEN = "xoxb-test-0000-secret"
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"

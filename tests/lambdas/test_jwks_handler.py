@@ -14,10 +14,9 @@ from moto import mock_aws
 from lambdas.jwks import handler as jwks
 from lambdas.jwks.keys import PRIVATE_MEMBERS
 from lambdas.jwks.secret_store import KeyFetchError, fetch_public_keys
+from tests.support.constants import ACCOUNT_ID, REGION
 
 SECRET_NAME = "iam-platform/dev/jwks/public-keys"
-ACCOUNT_ID = "123456789012"
-REGION = "eu-west-1"
 OKP_KEY = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "okp-1"}
 
 

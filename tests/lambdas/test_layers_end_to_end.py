@@ -14,10 +14,10 @@ from moto import mock_aws
 
 from lambdas.execution import handler as execution
 from lambdas.verification import handler as verification
-from tests.lambdas.layers_support import (SIGNING_SECRET, FakeSlack, Identity, SigV4Gateway, serve,
+from tests.support.layers import (SIGNING_SECRET, FakeSlack, Identity, SigV4Gateway, serve,
                                           signed_request, slack_event)
+from tests.support.constants import REGION
 
-REGION = "eu-west-1"
 ROLE = "arn:aws:sts::123456789012:assumed-role/verification-fn-role-abc/verification-fn-function"
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 

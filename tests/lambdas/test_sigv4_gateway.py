@@ -12,7 +12,7 @@ import pytest
 from botocore.credentials import Credentials, RefreshableCredentials
 
 from lambdas.common.sigv4 import SigningError, SigV4Client
-from tests.lambdas.layers_support import REGION, Identity, SigV4Gateway, serve
+from tests.support.layers import REGION, Identity, SigV4Gateway, serve
 
 ROLE = "arn:aws:sts::123456789012:assumed-role/verification-fn-role-abc/verification"
 GOOD = Identity("ASIAGOOD", "good-secret", "good-token", ROLE)

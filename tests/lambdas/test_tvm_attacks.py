@@ -17,7 +17,7 @@ from cli import tvm_sessions
 from lambdas.authorizer import handler as authorizer
 from lambdas.common.sessions import session_key
 from lambdas.tvm import handler as tvm
-from tests.lambdas.tvm_world import ACCOUNT_ID, APPROVALS, PROD_RULES, SESSIONS, create_sso_role, iam_user_arn, \
+from tests.support.tvm_world import ACCOUNT_ID, APPROVALS, PROD_RULES, SESSIONS, iam_user_arn, \
     role_session_arn
 
 CREDENTIAL_KEYS = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
@@ -27,7 +27,7 @@ TRUST_ANYONE_IN_ACCOUNT = json.dumps({"Version": "2012-10-17", "Statement": [{
 
 @pytest.fixture
 def world(tvm_world):
-    tvm._overrides["log"] = tvm_world.logs.append
+    tvm_world.restart(keep_logs=True)
     return tvm_world
 
 
@@ -42,10 +42,7 @@ def items(world, table: str) -> list[dict]:
 
 def identities(world, monkeypatch, **sources) -> None:
     monkeypatch.setenv("TVM_IDENTITIES", json.dumps(sources))
-    tvm.reset_state(session=world.session, clock=world.clock, new_id=world.new_id, log=world.logs.append)
-    world.tvm = tvm.current_tvm()
-    world.tvm.sts.meta.events.register("before-parameter-build.sts.AssumeRole",
-                                       lambda params, **_: world.assumed.append(dict(params)))
+    world.restart(keep_logs=True)
 
 
 # -- 1. the caller names itself ------------------------------------------------------------

@@ -9,7 +9,8 @@ from botocore.exceptions import ClientError
 
 from lambdas.authorizer import handler as authorizer
 from lambdas.common.sessions import Session, SessionStore, session_key
-from tests.lambdas.tvm_world import SESSIONS
+from tests.support.tvm_world import SESSIONS
+from tests.support.events import load_event
 
 NOW = 1_800_000_000
 ACTIVE_ID, REVOKED_ID, EXPIRED_ID = "a" * 32, "b" * 32, "c" * 32
@@ -31,8 +32,7 @@ def store(tvm_world, boto_session):
 
 
 def request(header=None, query=None, header_name="x-sentinel-session-id"):
-    event = {"version": "2.0", "type": "REQUEST", "routeArn": "arn:aws:execute-api:eu-west-1:123456789012:x/$default/GET/",
-             "routeKey": "GET /", "rawPath": "/", "headers": {"host": "x"}, "requestContext": {}}
+    event = load_event("http_api_v2_authorizer_request")
     if header is not None:
         event["headers"][header_name] = header
     if query is not None:

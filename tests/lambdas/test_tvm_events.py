@@ -13,7 +13,7 @@ from moto import mock_aws
 from lambdas.authorizer import handler as authorizer
 from lambdas.tvm import handler as tvm
 from lambdas.tvm.codes import STATUS
-from tests.lambdas.tvm_world import ACCOUNT_ID, build_world, user_arn
+from tests.support.tvm_world import ACCOUNT_ID, build_world, user_arn
 
 CREDENTIAL_KEYS = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
 FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
@@ -26,9 +26,8 @@ def world():
     os.environ.update(FAKE_ENV)
     try:
         with mock_aws():
-            world = build_world(session=boto3.session.Session(region_name="eu-west-1"))
+            world = build_world(session=boto3.session.Session(region_name="eu-west-1"), keep_logs=True)
             authorizer.reset_state(session=world.session)
-            tvm._overrides["log"] = world.logs.append
             yield world
     finally:
         tvm.reset_state()

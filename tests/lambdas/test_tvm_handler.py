@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from lambdas.common.sessions import SessionStore, session_key
 from lambdas.tvm import handler as tvm
 from lambdas.tvm.service import ROLE_CHAINING_LIMIT
-from tests.lambdas.tvm_world import ACCOUNT_ID, APPROVALS, DEV_RULES, PROD_RULES, ROLE_ARN, ROOT, SESSIONS, \
+from tests.support.tvm_world import ACCOUNT_ID, APPROVALS, DEV_RULES, PROD_RULES, ROLE_ARN, ROOT, SESSIONS, \
     b64
 
 CREDENTIAL_KEYS = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
@@ -358,7 +358,7 @@ def test_missing_session_table_vends_nothing(world):
 
 
 def test_unexpected_failures_answer_without_internals(world, monkeypatch):
-    monkeypatch.setattr(tvm, "_route", lambda event, out: 1 / 0)
+    monkeypatch.setattr(tvm, "current_tvm", lambda: 1 / 0)
     answer = world.vend("prod")
     assert_refused(answer, 500, "CREDENTIAL_ERROR")
     assert "ZeroDivision" not in answer.body["message"]

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lambdas.verification import handler as verification
 from lambdas.verification.rollout import conversation_key, routes_to_api
-from tests.lambdas.layers_support import (SIGNING_SECRET, function_url_event, moto_secret, signed_request,
+from tests.support.layers import (SIGNING_SECRET, function_url_event, moto_secret, signed_request,
                                          slack_event)
 
 SECRET_ID = "iam-platform/test/slack/signing-secret"

@@ -14,7 +14,7 @@ from bench.policies import synthetic_records as platform_copies
 from preview.analysis import analyze
 from preview.pack_config import PROJECT_PACK_CONFIG
 from preview.state_files import read_state
-from tests.harness import REPO, run_stack
+from tests.support.harness import REPO, run_stack
 
 CORPUS = sorted((REPO / "tests" / "policies" / "corpus").rglob("*.json"))
 PROJECT_CONFIG = json.loads(PROJECT_PACK_CONFIG.read_text())

@@ -4,7 +4,7 @@ with the tag contract applied the way the components are to set it."""
 import pytest
 
 from preview.analysis import analyze
-from tests.harness import run_stack
+from tests.support.harness import run_stack
 
 POLICY = "rollout-cleanup-complete"
 

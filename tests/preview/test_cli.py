@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import preview.__main__ as cli
-from tests.harness import REPO
+from preview import gate
+from tests.support.harness import REPO
 
 EXPORT_URN = "urn:pulumi:dev::iam-platform::aws:apigatewayv2/route:Route::{}"
 
@@ -148,7 +149,7 @@ def one_error_line(err: str, *fragments: str) -> bool:
 
 
 def test_graph_to_a_directory_is_refused_before_the_preview_runs(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "_preview", lambda args: pytest.fail("the preview ran before the output was checked"))
+    monkeypatch.setattr(gate, "pack_dirs", lambda packs: pytest.fail("the preview ran before the output was checked"))
     status, out, err = run_cli(capsys, "dev", "--graph", str(tmp_path))
     assert (status, out) == (2, "") and one_error_line(err, str(tmp_path), "is a directory")
 
@@ -156,7 +157,7 @@ def test_graph_to_a_directory_is_refused_before_the_preview_runs(capsys, tmp_pat
 @pytest.mark.parametrize("where", ["missing/stack.dot", "file.txt/stack.dot"])
 def test_graph_under_a_path_that_is_not_a_directory_is_refused(capsys, tmp_path, monkeypatch, where):
     (tmp_path / "file.txt").write_text("")
-    monkeypatch.setattr(cli, "_preview", lambda args: pytest.fail("the preview ran before the output was checked"))
+    monkeypatch.setattr(gate, "pack_dirs", lambda packs: pytest.fail("the preview ran before the output was checked"))
     status, out, err = run_cli(capsys, "dev", "--graph", str(tmp_path / where))
     assert (status, out) == (2, "") and one_error_line(err, str(tmp_path / where), "not an existing directory")
 
@@ -178,9 +179,9 @@ def test_a_pack_config_that_is_not_an_object_is_one_line(capsys, tmp_path, conte
 
 
 def test_an_unexpected_failure_is_one_line_and_exit_2_not_1(capsys, monkeypatch):
-    def crash(args):
+    def crash(packs):
         raise KeyError("boom")
-    monkeypatch.setattr(cli, "_preview", crash)
+    monkeypatch.setattr(gate, "pack_dirs", crash)
     status, out, err = run_cli(capsys, "dev")
     assert (status, out) == (2, "") and one_error_line(err, "stack dev: unexpected KeyError: 'boom'")
 
@@ -193,7 +194,7 @@ def test_bad_pack_config_is_a_usage_error(capsys, tmp_path):
 
 
 def test_program_records_one_stack():
-    from tests.harness import run_stack
+    from tests.support.harness import run_stack
     assert len(run_stack("dev").of_type("pulumi:pulumi:Stack")) == 1
 
 

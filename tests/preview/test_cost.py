@@ -7,7 +7,7 @@ import pytest
 
 from preview import cost, prices
 from preview.stack_command import stack_records
-from tests.harness import REPO, run_stack
+from tests.support.harness import REPO, run_stack
 
 STACKS = ("dev", "staging", "prod")
 

@@ -8,7 +8,7 @@ import pytest
 from policies import iam_data
 from preview import deployer_policy
 from preview.stack_command import stack_records
-from tests.harness import REPO
+from tests.support.harness import REPO
 from tests.preview.test_cost import readme_block
 
 STACKS = ("dev", "staging", "prod")

@@ -21,7 +21,7 @@ from preview.analysis import analyze
 from preview.pack_config import PROJECT_PACK_CONFIG
 from preview.state_files import read_state
 from preview.transports import DEFAULT_PACK_DIR, analyzer_subprocess
-from tests.harness import REPO, run_stack
+from tests.support.harness import REPO, run_stack
 
 pytestmark = pytest.mark.analyzer
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from preview import fast_process
-from tests.harness import REPO
+from tests.support.harness import REPO
 
 CORPUS = REPO / "tests" / "policies" / "corpus"
 

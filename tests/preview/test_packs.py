@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import preview.__main__ as cli
-from tests.preview.node_packs import node_available, ready_pack
+from tests.support.node_packs import node_available, ready_pack
 
 HERE = Path(__file__).resolve().parent
 FOREIGN = HERE / "programs" / "foreign"

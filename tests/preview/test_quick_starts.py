@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 import preview.__main__ as cli
-from tests.harness import REPO
+from tests.support.harness import REPO
 
 SYSTEMS = {  # example -> the component types it must declare, besides the alarm topic
     "jwks-only": {"iam-platform:jwks:JwksEndpoint"},

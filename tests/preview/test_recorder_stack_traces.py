@@ -8,7 +8,7 @@ import contextlib
 from pulumi.runtime import resource as sdk_resource
 
 import preview.recorder as recorder
-from tests.harness import run_stack
+from tests.support.harness import run_stack
 
 
 def test_the_records_are_the_same_with_the_sdks_stack_traces(monkeypatch):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import preview.__main__ as cli
-from tests.harness import REPO
+from tests.support.harness import REPO
 
 NEW = "acme-iam"
 

@@ -34,9 +34,9 @@ from botocore.credentials import Credentials
 from moto import mock_aws
 
 from lambdas.verification.slack import sign as slack_sign
+from tests.support.constants import REGION
+from tests.support.events import load_event
 
-REGION = "eu-west-1"
-ACCOUNT = "123456789012"
 _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,"
     r"\s*SignedHeaders=(?P<signed>[a-z0-9;-]+),\s*Signature=(?P<signature>[0-9a-f]{64})$")
@@ -225,18 +225,12 @@ def slack_event(text: str = "hello", channel: str = "C0123ABCD", ts: str = "1700
 def function_url_event(body: bytes | str, headers: Optional[dict[str, str]] = None, method: str = "POST",
                        base64_body: bool = False) -> dict:
     raw = body.encode() if isinstance(body, str) else body
-    return {
-        "version": "2.0", "routeKey": "$default", "rawPath": "/slack/events", "rawQueryString": "",
-        "headers": {"content-type": "application/json", "host": "abc.lambda-url.eu-west-1.on.aws",
-                    "user-agent": "Slackbot 1.0 (+https://api.slack.com/robots)", **(headers or {})},
-        "requestContext": {"accountId": "anonymous", "apiId": "abc", "domainName": "abc.lambda-url.eu-west-1.on.aws",
-                           "http": {"method": method, "path": "/slack/events", "protocol": "HTTP/1.1",
-                                    "sourceIp": "203.0.113.9", "userAgent": "Slackbot"},
-                           "requestId": "r-1", "routeKey": "$default", "stage": "$default",
-                           "time": "23/Nov/2026:12:00:00 +0000", "timeEpoch": 1795000000000},
-        "body": base64.b64encode(raw).decode() if base64_body else raw.decode("utf-8", "surrogatepass"),
-        "isBase64Encoded": base64_body,
-    }
+    event = load_event("lambda_function_url")
+    event["headers"].update(headers or {})
+    event["requestContext"]["http"]["method"] = method
+    event["body"] = base64.b64encode(raw).decode() if base64_body else raw.decode("utf-8", "surrogatepass")
+    event["isBase64Encoded"] = base64_body
+    return event
 
 
 def signed_request(document: dict | str, now: float, secret: str = SIGNING_SECRET,

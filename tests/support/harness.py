@@ -9,7 +9,7 @@ from typing import Any, Optional
 from preview.recorder import ProgramRun, run_program
 from preview.stack_files import read_stack_settings
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def stack_config(stack: str, overrides: Optional[dict[str, Any]] = None) -> dict[str, str]:

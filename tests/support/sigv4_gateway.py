@@ -33,6 +33,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
+from tests.support.constants import ACCOUNT_ID, REGION
+
 MAX_SKEW_SECONDS = 300
 _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,"
@@ -102,7 +104,7 @@ def verify(method: str, url: str, headers: Mapping[str, str], body: bytes, ident
 
 class SigV4Gateway:
     def __init__(self, app: Callable[[dict, Any], dict], identities: Mapping[str, Identity],
-                 region: str = "eu-west-1", account_id: str = "123456789012",
+                 region: str = REGION, account_id: str = ACCOUNT_ID,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self.app, self.identities, self.region, self.account_id, self.clock = app, identities, region, account_id, clock
         self.requests: list[dict] = []   # every request as received: method, path, headers, accepted

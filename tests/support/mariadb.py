@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pymysql
 
-from tests.certificates import CERTIFICATE, KEY, write_server_certificate
+from tests.support.certificates import CERTIFICATE, KEY, write_server_certificate
 
 READY_TIMEOUT_SECONDS = 30
 PORT_TRIES = 3

@@ -16,9 +16,8 @@ from urllib.parse import urlencode
 import boto3
 
 from lambdas.tvm import handler as tvm
+from tests.support.constants import ACCOUNT_ID, REGION
 
-ACCOUNT_ID = "123456789012"
-REGION = "eu-west-1"
 ROOT = "/sentinel/policies"
 SESSIONS, APPROVALS = "tvm-sessions", "tvm-approvals"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/protected-prod-1a2b3c"
@@ -122,6 +121,17 @@ class World:
         self.ids += 1
         return hashlib.md5(f"id-{self.ids}".encode()).hexdigest()
 
+    def restart(self, keep_logs: bool = False) -> None:
+        """A fresh handler on this world's session, clock and ids (after a setting changed);
+        ``keep_logs`` puts its decision lines in ``logs`` instead of stdout."""
+        tvm.reset_state(session=self.session, clock=self.clock, new_id=self.new_id,
+                        **({"log": self.logs.append} if keep_logs else {}))
+        self.tvm = tvm.current_tvm()
+        self.tvm.sts.meta.events.register("before-parameter-build.sts.AssumeRole", self._spy)
+
+    def _spy(self, params: dict, **_: Any) -> None:   # the API parameters, before serialisation
+        self.assumed.append(dict(params))
+
     def put_rules(self, profile: str, document: Any) -> None:
         text = document if isinstance(document, str) else json.dumps(document)
         self.ssm.put_parameter(Name=f"{ROOT}/{profile}", Value=text, Type="String", Overwrite=True)
@@ -157,10 +167,12 @@ class World:
         return self.call("POST", "/", user, body={"profile": profile, **fields})
 
 
-def build_world(monkeypatch=None, clock: Optional[Clock] = None, session: Any = None) -> World:
+def build_world(monkeypatch=None, clock: Optional[Clock] = None, session: Any = None,
+                keep_logs: bool = False) -> World:
     """Tables, two profiles (prod, dev), settings in the environment, and a fresh handler.
 
-    Pass one long-lived ``session`` per module: creating clients is most of a test's time."""
+    Pass one long-lived ``session`` per module: creating clients is most of a test's time.
+    ``keep_logs`` puts the decision lines in ``world.logs`` instead of stdout."""
     env = {"TVM_PARAMETER_ROOT": ROOT, "TVM_SESSION_TABLE": SESSIONS, "TVM_APPROVAL_TABLE": APPROVALS,
            "TVM_SOURCE_IDENTITY_PREFIX": "sentinel", "TVM_DEFAULT_DURATION_SECONDS": "900",
            "TVM_APPROVAL_TTL_SECONDS": "3600", "TVM_RULES_CACHE_SECONDS": "0", "TVM_IDENTITIES": ""}
@@ -180,12 +192,7 @@ def build_world(monkeypatch=None, clock: Optional[Clock] = None, session: Any = 
     world.put_rules("dev", DEV_RULES)
     create_sso_role(world.iam)
 
-    def spy(params: dict, **_: Any) -> None:   # the API parameters, before serialisation
-        world.assumed.append(dict(params))
-
-    tvm.reset_state(session=session, clock=world.clock, new_id=world.new_id)
-    world.tvm = tvm.current_tvm()
-    world.tvm.sts.meta.events.register("before-parameter-build.sts.AssumeRole", spy)
+    world.restart(keep_logs=keep_logs)
     return world
 
 
