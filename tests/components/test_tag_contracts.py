@@ -21,9 +21,9 @@ def test_component_tags_match_the_packs_defaults():
     assert tags.ROTATION_EXEMPT == default(secrets_kms.ROTATION_SCHEMA, "exemptTag")
     assert tags.PROTECTED_ROLE == default(tvm.SCHEMA, "protectedRoleTag")
     assert tags.TVM_ROLE == default(tvm.SCHEMA, "tvmRoleTag")
-    assert tags.ROLLOUT_PERCENT == default(rollout.SCHEMA, "rolloutPercentTag")
-    assert tags.FUNCTION_ROLE == default(rollout.SCHEMA, "executionFunctionTag")
-    assert tags.EXECUTION == default(rollout.SCHEMA, "executionFunctionTagValue")
+    assert tags.ROLLOUT_PERCENT == default(rollout.CLEANUP_SCHEMA, "rolloutPercentTag")
+    assert tags.FUNCTION_ROLE == default(rollout.CLEANUP_SCHEMA, "executionFunctionTag")
+    assert tags.EXECUTION == default(rollout.CLEANUP_SCHEMA, "executionFunctionTagValue")
 
 
 @pytest.fixture(scope="module")
