@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/preview_floor.py
 	$(PYTHON) bench/credentials.py
 	$(PYTHON) bench/rotation.py
+	$(PYTHON) bench/test_suite.py
 	$(PYTHON) bench/tvm.py
 	$(PYTHON) bench/layers.py
 	$(PYTHON) bench/policies.py
