@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from lambdas.common.database import AWSCURRENT, DatabaseCredentials  # noqa: E402
+from lambdas.common.database_secret import AWSCURRENT, DatabaseCredentials  # noqa: E402
 
 PRICE_PER_10K = 0.05
 SOURCE_LATENCY_MS = (50, 200)

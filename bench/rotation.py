@@ -40,7 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from lambdas.common.database import DatabaseCredentials, connect  # noqa: E402
+from lambdas.common.database import connect  # noqa: E402
+from lambdas.common.database_secret import DatabaseCredentials  # noqa: E402
 from tests.support.mariadb import MariaDB, mariadb_installed  # noqa: E402
 from tests.support.rotation import LoadRun, NaiveConnector, RotationDriver, new_password  # noqa: E402
 

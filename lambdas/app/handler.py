@@ -30,13 +30,8 @@ import pymysql
 from aws_lambda_powertools import Logger
 
 from lambdas.common.container import ContainerState
-from lambdas.common.database import (
-    CredentialsRejected,
-    DatabaseCredentials,
-    ReusableConnection,
-    SecretFetchError,
-    rotation_health,
-)
+from lambdas.common.database import CredentialsRejected, ReusableConnection
+from lambdas.common.database_secret import DatabaseCredentials, SecretFetchError, rotation_health
 from lambdas.common.responses import error_response, json_response
 from lambdas.common.settings import SettingsError, required, whole_number
 

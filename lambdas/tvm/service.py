@@ -4,6 +4,8 @@ Every refusal raises ``ApiError`` with the documented status and code; ``Outcome
 what the decision log needs as the request goes along. The caller arrives as a ``Caller``
 from ``lambdas.tvm.identity`` (a canonical identity no caller can choose); session ids are
 bearer tokens that only the caller sees: the store, the logs and STS get the key or ref.
+Whether an approval lets a request through is ``lambdas.tvm.approval_checks``; the STS call
+is ``lambdas.tvm.sts``.
 """
 
 from __future__ import annotations
@@ -14,9 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from lambdas.common.errors import aws_error_code
 from lambdas.common.sessions import (
     ACTIVE,
     PENDING,
@@ -29,17 +28,24 @@ from lambdas.common.sessions import (
     session_key,
     session_ref,
 )
-from lambdas.tvm.approvals import APPROVED, DENIED, USED, Approval, ApprovalStore
+from lambdas.tvm.approval_checks import (
+    approval_for_vend,
+    check_decider,
+    check_session_approval,
+    read_approval,
+    rule_named,
+)
+from lambdas.tvm.approvals import APPROVED, DENIED, Approval, ApprovalStore
 from lambdas.tvm.codes import ErrorCode
 from lambdas.tvm.identity import Caller, IdentityError, IdentityResolver, source_identity
 from lambdas.tvm.model import ApiError, Outcome, Settings, VendRequest
 from lambdas.tvm.profiles import PROFILE_NAME, ProfileSource, RulesUnavailable, UnknownProfile
-from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, Rule, RulesDocument, decide, matches_any, resolve_duration
+from lambdas.tvm.rules import DENY, REQUIRE_APPROVAL, RulesDocument, decide, resolve_duration
+from lambdas.tvm.sts import assume_session_role
 
 # Lambda's credentials come from its execution role, so assuming another role is role
 # chaining, which STS limits to one hour whatever the role's MaxSessionDuration.
 ROLE_CHAINING_LIMIT = 3600
-SESSION_TAG = "SentinelSessionRef"
 
 _NOT_RECORDED = "The session could not be recorded; nothing was issued."
 _REVOKED = "This session has been revoked."
@@ -84,12 +90,14 @@ class Tvm:
             request.duration, self.settings.default_duration, min(decision.max_duration, ROLE_CHAINING_LIMIT)
         )
         out.duration = duration
-        rule = _rule(document, decision.rule) if decision.effect == REQUIRE_APPROVAL else None
+        rule = rule_named(document, decision.rule) if decision.effect == REQUIRE_APPROVAL else None
         if session is not None:
             if rule is not None:
-                self._check_session_approval(caller, session, rule, request.approval_id, epoch, out)
+                check_session_approval(self.approvals, caller, session, rule, request.approval_id, epoch, out)
             return self._refresh(caller, session, document, duration, epoch), request.session_id or ""
-        approval = self._approval_for(caller, profile, rule, request.approval_id, epoch, out) if rule else None
+        approval = (
+            approval_for_vend(self.approvals, caller, profile, rule, request.approval_id, epoch, out) if rule else None
+        )
         return self._issue(caller, profile, document, approval, duration, epoch, out)
 
     def _issue(
@@ -172,72 +180,7 @@ class Tvm:
             raise ApiError(ErrorCode.INVALID_REQUEST, "The session has expired; request new credentials without it.")
         return session
 
-    # -- approvals at vend time ---------------------------------------------------------
-    def _approval_for(
-        self, caller: Caller, profile: str, rule: Rule, approval_id: str | None, epoch: int, out: Outcome
-    ) -> Approval:
-        out.approval_id = approval_id
-        if approval_id is None:
-            raise ApiError(
-                ErrorCode.APPROVAL_REQUIRED,
-                "This profile needs an approval: POST /approvals, then send its approval_id.",
-                "no approval_id",
-            )
-        approval = self._read_approval(approval_id)
-        if approval is None or not approval.grants(caller.user, profile, rule.name, epoch):
-            status = approval.status if approval else "unknown"
-            raise ApiError(
-                ErrorCode.APPROVAL_REQUIRED,
-                "The approval is not granted, has been used or revoked, has "
-                "expired, or is not for this user, profile and rule.",
-                f"approval {status}",
-            )
-        self._approver_still_valid(approval, rule)
-        return approval
-
-    def _check_session_approval(
-        self, caller: Caller, session: Session, rule: Rule, approval_id: str | None, epoch: int, out: Outcome
-    ) -> None:
-        """A refresh under require_approval needs the approval its session was issued with,
-        still spent on that session, unexpired, unrevoked, under the same rule."""
-        out.approval_id = session.approval_id
-        if session.approval_id is None or approval_id not in (None, session.approval_id):
-            raise ApiError(
-                ErrorCode.APPROVAL_REQUIRED,
-                "This session was not approved for this profile's rule.",
-                "session without its approval",
-            )
-        approval = self._read_approval(session.approval_id)
-        if (
-            approval is None
-            or approval.status != USED
-            or approval.used_by != session.key
-            or approval.rule != rule.name
-            or approval.requester != caller.user
-            or epoch >= approval.expires_at
-        ):
-            raise ApiError(
-                ErrorCode.APPROVAL_REQUIRED,
-                "The session's approval has ended; request a new approval.",
-                f"approval {approval.status if approval else 'unknown'}",
-            )
-        self._approver_still_valid(approval, rule)
-
-    @staticmethod
-    def _approver_still_valid(approval: Approval, rule: Rule) -> None:
-        if approval.decided_by is None or not rule.may_approve(approval.decided_by):
-            raise ApiError(
-                ErrorCode.APPROVAL_REQUIRED, "The approver is no longer an approver of this rule.", "approver removed"
-            )
-
-    def _read_approval(self, approval_id: str) -> Approval | None:
-        try:
-            return self.approvals.get(approval_id)
-        except StoreError as error:
-            raise ApiError(
-                ErrorCode.CREDENTIAL_ERROR, "Approvals could not be read; nothing was issued.", str(error)
-            ) from None
-
+    # -- spending approvals, closing sessions that got nothing ---------------------------
     def _spend(self, approval: Approval, caller: Caller, key: str, epoch: int) -> None:
         try:
             self.approvals.use(approval.approval_id, caller.user, key, epoch)
@@ -277,29 +220,11 @@ class Tvm:
         approval: Approval | None,
     ) -> dict:
         try:
-            answer = self.sts.assume_role(
-                RoleArn=document.role_arn,
-                RoleSessionName=identity,
-                DurationSeconds=duration,
-                SourceIdentity=identity,
-                Tags=[{"Key": SESSION_TAG, "Value": ref}],
-            )
-        except (ClientError, BotoCoreError) as error:
+            return assume_session_role(self.sts, document.role_arn, identity, ref, duration)
+        except ApiError:
             if pending_key is not None:
                 self._abandon(pending_key, epoch, approval)
-            raise ApiError(
-                ErrorCode.CREDENTIAL_ERROR, "The role could not be assumed.", f"assume_role: {aws_error_code(error)}"
-            ) from None
-        credentials = answer["Credentials"]
-        expiration = credentials["Expiration"]
-        if isinstance(expiration, datetime):
-            expiration = expiration.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {
-            "AccessKeyId": credentials["AccessKeyId"],
-            "SecretAccessKey": credentials["SecretAccessKey"],
-            "Token": credentials["SessionToken"],
-            "Expiration": expiration,
-        }
+            raise
 
     # -- profiles ----------------------------------------------------------------------
     def list_profiles(self, out: Outcome) -> dict:
@@ -338,7 +263,7 @@ class Tvm:
             raise ApiError(ErrorCode.POLICY_DENY, "The access rules do not allow this request.", decision.reason)
         if decision.effect != REQUIRE_APPROVAL:
             raise ApiError(ErrorCode.INVALID_REQUEST, "This profile needs no approval for you.")
-        rule = _rule(document, decision.rule)
+        rule = rule_named(document, decision.rule)
         approval_id, epoch = self.new_id(), int(now.timestamp())
         try:
             approval = self.approvals.create(
@@ -371,23 +296,14 @@ class Tvm:
         out.approval_id = approval_id
         if not is_session_id(approval_id):  # approval ids have the shape of session ids
             raise ApiError(ErrorCode.INVALID_REQUEST, "Unknown approval.")
-        approval = self._read_approval(approval_id)
+        approval = read_approval(self.approvals, approval_id)
         if approval is None:
             raise ApiError(ErrorCode.INVALID_REQUEST, "Unknown approval.")
         if approval.requester == caller.user:
             raise ApiError(ErrorCode.POLICY_DENY, "Nobody may decide their own approval request.", "self-approval")
         document = self._document(approval.profile, out)
         now = self.clock()
-        rule = document.first_match(approval.requester, now, approval.requester_source)
-        out.rule = rule.name if rule else None
-        if (
-            rule is None
-            or rule.effect != REQUIRE_APPROVAL
-            or rule.name != approval.rule
-            or not rule.may_approve(caller.user)
-            or not matches_any(caller.user, approval.approvers)
-        ):
-            raise ApiError(ErrorCode.POLICY_DENY, "You are not an approver for this request.", "not an approver")
+        check_decider(document, approval, caller, now, out)
         status = APPROVED if approve else DENIED
         try:
             self.approvals.decide(approval_id, caller.user, status, int(now.timestamp()), self.settings.approval_ttl)
@@ -403,13 +319,6 @@ class Tvm:
             "requester": approval.requester,
             "rule": approval.rule,
         }
-
-
-def _rule(document: RulesDocument, name: str | None) -> Rule:
-    rule = next((r for r in document.rules if r.name == name), None)
-    if rule is None:  # decide() named it, so it exists; never act without it
-        raise ApiError(ErrorCode.CONFIG_ERROR, "The profile's access rules changed during the request.")
-    return rule
 
 
 def _iso(epoch: int) -> str:

@@ -1,4 +1,4 @@
-"""lambdas.common.database against a real MariaDB server and Secrets Manager in moto.
+"""lambdas.common.database and database_secret against a real MariaDB server and Secrets Manager in moto.
 
 The rotation tests drive the hosted MySQLSingleUser template's four steps (tests/support/rotation.py)
 while worker threads open fresh connections. The driver holds the window between setSecret
@@ -20,14 +20,12 @@ from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 
 from lambdas.common import database
-from lambdas.common.database import (
+from lambdas.common.database import CredentialsRejected, ReusableConnection, connect
+from lambdas.common.database_secret import (
     AWSCURRENT,
     AWSPENDING,
-    CredentialsRejected,
     DatabaseCredentials,
-    ReusableConnection,
     SecretFetchError,
-    connect,
     rotation_health,
 )
 from tests.support.broken_http import broken_http_server

@@ -16,7 +16,8 @@ import boto3
 import pymysql
 import pytest
 
-from lambdas.common.database import AWSCURRENT, AWSPENDING, DatabaseCredentials, ReusableConnection, connect
+from lambdas.common.database import ReusableConnection, connect
+from lambdas.common.database_secret import AWSCURRENT, AWSPENDING, DatabaseCredentials
 from lambdas.common.tls import tls_context
 from tests.support.certificates import write_server_certificate
 from tests.support.rotation import LoadRun, RotationDriver, new_password

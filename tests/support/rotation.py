@@ -33,7 +33,7 @@ from typing import Any
 
 import pymysql
 
-from lambdas.common.database import AWSCURRENT, AWSPENDING
+from lambdas.common.database_secret import AWSCURRENT, AWSPENDING
 from lambdas.common.tls import tls_context
 
 DEFAULT_EXCLUDED = "\"@/\\'"
