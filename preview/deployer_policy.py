@@ -1,7 +1,7 @@
 """python -m preview.deployer_policy STACK [STACK ...] [--write] [--format json|markdown]
 
 An IAM policy document for the identity that runs ``pulumi up`` and ``pulumi destroy`` on a
-stack, generated from the resource types in the stack's own records (``preview/deployer_actions.py``
+stack, generated from the resource types in the stack's own records (``preview/deployer_actions/``
 maps each type to its actions), with resources scoped to the names the stack gives them where the
 service allows. ``--write`` writes docs/deployer-policy-<stack>.json. Exit 0, or 2 with one line.
 """
@@ -33,7 +33,7 @@ def policy_document(records: Records, region: str, project: str, stack: str) -> 
     types = {r["type"] for r in records if r["custom"]}
     unmapped = sorted(types - NO_AWS_CALLS - {t for family in FAMILIES for t in family.types})
     if unmapped:
-        raise UnmappedTypes(f"no deployer actions for {', '.join(unmapped)} (add them to preview/deployer_actions.py)")
+        raise UnmappedTypes(f"no deployer actions for {', '.join(unmapped)} (add them to preview/deployer_actions/)")
     statements = [{"Sid": "ProgramReads", "Effect": "Allow", "Action": list(PROGRAM_READS), "Resource": "*"}]
     for family in FAMILIES:
         if family.types & types:
