@@ -10,19 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from preview.policy_documents import policy_document
-
-ACCOUNT_ID = "123456789012"
-
-
-@dataclass(frozen=True)
-class Place:
-    region: str
-    account: str = ACCOUNT_ID
-    seed: str = ""  # varies what random:* resources return, as a second `pulumi up` would
+from preview.place import Place
 
 
 def fake_outputs(type_: str, name: str, inputs: Mapping[str, Any], place: Place) -> tuple[str, dict[str, Any]]:
@@ -334,35 +324,3 @@ _BUILDERS: dict[str, Callable[..., tuple[str, dict[str, Any]]]] = {
     "aws:ssm/parameter:Parameter": _parameter,
     "aws:apigatewayv2/authorizer:Authorizer": _short_id,
 }
-
-
-def fake_call(token: str, args: Mapping[str, Any], place: Place) -> dict[str, Any]:
-    """Answers for the data sources the program reads."""
-    if token == "aws:iam/getPolicyDocument:getPolicyDocument":
-        return policy_document(args)
-    if token == "aws:index/getCallerIdentity:getCallerIdentity":
-        return {
-            "accountId": place.account,
-            "arn": f"arn:aws:iam::{place.account}:user/preview",
-            "userId": "AIDAPREVIEW",
-            "id": place.account,
-        }
-    if token == "aws:index/getPartition:getPartition":
-        return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"}
-    if token == "aws:index/getRegion:getRegion":
-        return {
-            "name": place.region,
-            "region": place.region,
-            "id": place.region,
-            "endpoint": f"ec2.{place.region}.amazonaws.com",
-            "description": place.region,
-        }
-    if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-        return {
-            "names": [f"{place.region}{zone}" for zone in "abc"],
-            "id": place.region,
-            "zoneIds": [f"{place.region}-az{i}" for i in (1, 2, 3)],
-            "groupNames": [place.region],
-            "state": args.get("state"),
-        }
-    return {}

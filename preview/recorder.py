@@ -26,7 +26,9 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from preview.fake_outputs import Place, fake_call, fake_outputs
+from preview.fake_calls import fake_call
+from preview.fake_outputs import fake_outputs
+from preview.place import Place
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import preview.__main__ as cli
-from preview.fake_outputs import Place, fake_outputs
+from preview.fake_outputs import fake_outputs
+from preview.place import Place
 
 FOREIGN = Path(__file__).resolve().parent / "programs" / "foreign"
 
