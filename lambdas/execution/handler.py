@@ -2,7 +2,7 @@
 
 Invoked asynchronously, either by the REST API's integration (event
 ``{"source": "api", "payload": {...}, "requestId", "caller"}``, see
-``components/layers.py``) or directly by the verification layer (``{"source": "direct",
+``components/execution_api.py``) or directly by the verification layer (``{"source": "direct",
 "payload": {...}}``). An API Gateway proxy event (``body`` a JSON string) is accepted too.
 
 The payload is ``{channel, text, thread_ts, event_id}``; anything else is refused.

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from components.settings import StackConfigError
-from components.layers import ACCESS_LOG_FORMAT, fingerprint
+from components.execution_api import ACCESS_LOG_FORMAT, fingerprint
 from tests.support.harness import one, policy_of, run_stack
 
 LAYERS = "iam-platform:layers"
