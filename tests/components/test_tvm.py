@@ -275,7 +275,7 @@ def test_session_authorizer_attaches_to_another_api(tmp_path):
         import pulumi, pulumi_aws as aws
         from components.settings import load_stack_config
         from components.platform import Platform
-        from components.tvm import SessionAuthorizer
+        from components.session_authorizer import SessionAuthorizer
         config = load_stack_config()
         platform = Platform.for_stack(config)
         table = aws.dynamodb.Table("sessions", hash_key="session_id",
