@@ -24,38 +24,23 @@
 from __future__ import annotations
 
 import json
-import string
 from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components import iam
 from components.alarms import lambda_metric, metric_alarm
 from components.function import FunctionSpec, FunctionVpc, ServiceFunction
-from components.kms import customer_managed_key, decrypt_via_secrets_manager
+from components.kms import customer_managed_key
 from components.network import MYSQL_PORT, PrivateNetwork
 from components.platform import Platform
-from components.settings.database import RDS_FORBIDDEN_PASSWORD_CHARACTERS, DatabaseSettings
+from components.rotation_application import PASSWORD_LENGTH, SAR_CAPABILITIES, allowed_specials, sar_application_id
+from components.secrets import consumer_statements
+from components.settings.database import DatabaseSettings
 
-SAR_ACCOUNT = "297356227824"
-SINGLE_USER_APPLICATION = "SecretsManagerRDSMySQLRotationSingleUser"
-MULTI_USER_APPLICATION = "SecretsManagerRDSMySQLRotationMultiUser"
-SAR_CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"]
 ROTATION_FAILURE_EVENTS = ["RotationFailed", "RotationAbandoned"]
 EXTENSION_PORT = "2773"
-PASSWORD_LENGTH = 32
-
-
-def sar_application_id(strategy: str) -> str:
-    name = MULTI_USER_APPLICATION if strategy == "alternating-users" else SINGLE_USER_APPLICATION
-    return f"arn:aws:serverlessrepo:us-east-1:{SAR_ACCOUNT}:applications/{name}"
-
-
-def allowed_specials(exclude: str) -> str:
-    """Punctuation the first password may use: none the rotation excludes, none RDS refuses."""
-    return "".join(c for c in string.punctuation if c not in exclude + RDS_FORBIDDEN_PASSWORD_CHARACTERS)
 
 
 class RotatedAuroraSecret(pulumi.ComponentResource):
@@ -363,15 +348,3 @@ class RotatedAuroraSecret(pulumi.ComponentResource):
         if self._settings.secrets_extension_layer_arn:
             environment["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] = EXTENSION_PORT
         return environment
-
-
-def consumer_statements(secret_arn: pulumi.Input[str], key_arn: pulumi.Input[str], region: str) -> list[iam.Statement]:
-    """Exactly what a consumer needs: read this secret, decrypt with its key via Secrets Manager."""
-    return [
-        iam.allow(
-            ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-            [secret_arn],
-            sid="ReadTheDatabaseSecret",
-        ),
-        decrypt_via_secrets_manager([key_arn], region, sid="DecryptItThroughSecretsManager"),
-    ]

@@ -63,3 +63,15 @@ class DeclaredSecret:
             iam.allow(["secretsmanager:GetSecretValue"], [self.secret.arn]),
             decrypt_via_secrets_manager([self.key.arn], self.region),
         ]
+
+
+def consumer_statements(secret_arn: pulumi.Input[str], key_arn: pulumi.Input[str], region: str) -> list[iam.Statement]:
+    """Exactly what a consumer needs: read this secret, decrypt with its key via Secrets Manager."""
+    return [
+        iam.allow(
+            ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            [secret_arn],
+            sid="ReadTheDatabaseSecret",
+        ),
+        decrypt_via_secrets_manager([key_arn], region, sid="DecryptItThroughSecretsManager"),
+    ]
