@@ -7,6 +7,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Policy
 
 from policies.rules import (
+    access_keys,
     api_domains,
     apigateway,
     apigatewayv2,
@@ -50,7 +51,7 @@ def build_policies() -> list[Policy]:
         iam_policies.SCOPED_RESOURCES,
         iam_validity.DOCUMENT_VALID,
         iam_policies.NO_LIST_SECRETS,
-        iam_policies.USER_ACCESS_KEY_PRESENT,
+        access_keys.USER_ACCESS_KEY_PRESENT,
         iam_policies.NO_PRIVILEGE_ESCALATION,
         managed_policies.IAM_NO_ADMIN_MANAGED_POLICY,
         resource_policies.RESOURCE_POLICY_NO_PUBLIC_PRINCIPAL,

@@ -1,4 +1,4 @@
-"""Identity policies: no wildcard actions, sensitive actions scoped, no ListSecrets, no long-lived keys."""
+"""Identity policies: no wildcard actions, sensitive actions scoped, no ListSecrets, no privilege escalation."""
 
 from __future__ import annotations
 
@@ -19,13 +19,11 @@ from pulumi_policy.proxy import UnknownValueError
 from policies import iam_data
 from policies.actions import expand_action, granted_actions, is_effectively_star
 from policies.documents import Document, Statement, identity_documents, known_statements, raise_first_unknown
-from policies.exemptions import exemption_reason, is_exempt
-from policies.props import known_or_none
+from policies.exemptions import is_exempt
 from policies.resource_types import DOCUMENT_TYPES, applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
 
-ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey"
 # "service:*", and anything else whose action part is only wildcards ("iam:**", "iam:*?", "*:*")
 _SERVICE_WILDCARD = re.compile(r"[^:]*:[*?]+")
 
@@ -250,36 +248,6 @@ NO_LIST_SECRETS = ResourceValidationPolicy(
     "ARN to the code that reads it.",
     config_schema=LIST_SECRETS_SCHEMA,
     validate=_validate_list_secrets,
-)
-
-
-# --- iam-user-access-key-present ---------------------------------------------------------
-
-ACCESS_KEY_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Access keys (or their users)")})
-
-
-@applies_to(ACCESS_KEY_TYPE)
-def _validate_access_key(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    user = known_or_none(args.props, "user")
-    if exemption_reason(policy_settings(args, ACCESS_KEY_SCHEMA), args.name, user) is not None:
-        return
-    report_violation(
-        f'access key "{args.name}" gives user "{user or "?"}" long-lived credentials that never '
-        "expire; let the outside workload federate (IAM OIDC provider and a role) or use the TVM, "
-        "or exempt the key with a reason and rotate it"
-    )
-
-
-USER_ACCESS_KEY_PRESENT = ResourceValidationPolicy(
-    name="iam-user-access-key-present",
-    description="Long-lived IAM user access keys should not be declared.",
-    enforcement_level=EnforcementLevel.ADVISORY,
-    severity=Severity.MEDIUM,
-    remediation_steps="Replace the user and key by a role the workload assumes through web identity federation "
-    "(aws:iam/openIdConnectProvider) or the TVM; if a key is unavoidable, exempt it with a "
-    "reason and rotate it.",
-    config_schema=ACCESS_KEY_SCHEMA,
-    validate=_validate_access_key,
 )
 
 

@@ -9,7 +9,6 @@ from policies.rules.iam_policies import (
     NO_PRIVILEGE_ESCALATION,
     NO_WILDCARD_ACTIONS,
     SCOPED_RESOURCES,
-    USER_ACCESS_KEY_PRESENT,
 )
 from policies.testing import UNKNOWN, assert_passes, assert_violates, resource, run_policy
 from tests.policies.rules.samples import ACCOUNT, SECRET, TVM_ROLE, allow, doc, identity
@@ -119,19 +118,6 @@ def test_list_secrets_fires(action):
 def test_reading_a_known_secret_passes():
     assert_passes(run_policy(NO_LIST_SECRETS, identity(allow(["secretsmanager:GetSecretValue",
                                                               "secretsmanager:DescribeSecret"], SECRET))))
-
-
-def test_access_key_fires_and_exemption_passes():
-    key = resource("aws:iam/accessKey:AccessKey", "reader-key", {"user": "external-reader"})
-
-    violation = assert_violates(run_policy(USER_ACCESS_KEY_PRESENT, key), "iam-user-access-key-present")
-    assert 'user "external-reader"' in violation.message and "OIDC" in violation.message
-    config = {"exemptions": [{"name": "external-reader", "reason": "vendor cannot federate; rotated quarterly"}]}
-    assert_passes(run_policy(USER_ACCESS_KEY_PRESENT, key, config))
-
-
-def test_a_user_without_key_passes():
-    assert_passes(run_policy(USER_ACCESS_KEY_PRESENT, resource("aws:iam/user:User", "external-reader", {})))
 
 
 @pytest.mark.parametrize("policy, expected", [(NO_WILDCARD_ACTIONS, 'allows "*"'),
