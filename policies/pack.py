@@ -25,6 +25,7 @@ from policies.rules import (
     rollout,
     secrets_kms,
     tvm,
+    tvm_guard,
 )
 from policies.settings import schema_defaults
 
@@ -59,7 +60,7 @@ def build_policies() -> list[Policy]:
         execution_roles.EXECUTION_ROLE_AUTONAMED,
         tvm.PROTECTED_ROLE_TRUSTS_ONLY_TVM,
         tvm.TVM_ROLE_ASSUME_SCOPE,
-        tvm.TVM_PROTECTED_ROLE_DENIES_TVM_RESOURCES,
+        tvm_guard.TVM_PROTECTED_ROLE_DENIES_TVM_RESOURCES,
         secrets_kms.SECRET_ROTATION_ENABLED,
         secrets_kms.SECRET_ENCRYPTED_WITH_CMK,
         secrets_kms.KMS_KEY_ROTATION_ENABLED,

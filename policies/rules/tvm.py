@@ -1,9 +1,6 @@
 """The token vending machine's contract: protected roles trust the TVM alone, with a SourceIdentity;
-the TVM may assume nothing but the stack's protected roles, with that SourceIdentity; protected
-roles are denied the TVM's own tables and rules parameters, whatever else they may do.
-
-Roles are recognised by tag: the TVM role by ``tvmRoleTag`` = "true" (or its ARN in
-``tvmRoleArns``), protected roles by ``protectedRoleTag`` = "true".
+the TVM may assume nothing but the stack's protected roles, with that SourceIdentity. (Protected roles
+are denied the TVM's own resources by policies/rules/tvm_guard.py; policies/tvm_roles.py finds the roles.)
 """
 
 from __future__ import annotations
@@ -13,65 +10,30 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     Severity,
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
 
-from policies.actions import granted_actions, resource_matches
+from policies import tvm_roles
+from policies.actions import granted_actions
 from policies.attachments import Attachment, role_attachments, role_identity_documents
 from policies.documents import Document, PolicyDocumentError, Statement, parse_policy_document
 from policies.props import known_or_none
 from policies.resource_types import ROLE_TYPE
-from policies.role_groups import RoleGrants, distinct_documents, role_grants
-from policies.schemas import PARTIAL_INPUT, partial_input_schema, string_list
+from policies.role_groups import distinct_documents
+from policies.schemas import PARTIAL_INPUT
 from policies.settings import policy_settings
-from policies.stacks import tags_of
 
 REQUIRED_TRUST_ACTIONS = {"sts:assumerole", "sts:setsourceidentity"}
 ALLOWED_TRUST_ACTIONS = REQUIRED_TRUST_ACTIONS | {"sts:tagsession"}
 ASSUME_ACTIONS = ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"]
 
-SCHEMA = PolicyConfigSchema(
-    properties={
-        "tvmRoleTag": {
-            "type": "string",
-            "default": "iam-platform:tvm",
-            "description": 'Tag whose value "true" marks the TVM\'s role.',
-        },
-        "tvmRoleArns": string_list([], "ARNs of TVM roles outside this stack (or instead of the tag)."),
-        "protectedRoleTag": {
-            "type": "string",
-            "default": "iam-platform:protected",
-            "description": 'Tag whose value "true" marks a role only the TVM may assume.',
-        },
-        "sourceIdentityPrefix": {
-            "type": "string",
-            "default": "sentinel",
-            "pattern": r"^[\w+=,.@-]+$",
-            "description": "Prefix of every SourceIdentity the TVM sets "
-            '("<prefix>.<user>.<id>"); the trust condition is '
-            'StringLike sts:SourceIdentity "<prefix>.*".',
-        },
-        PARTIAL_INPUT: partial_input_schema(),
-    },
-)
-
-
-# The TVM's own permissions can only be checked on a TVM role declared in this stack.
-SCOPE_SCHEMA = PolicyConfigSchema(properties={k: v for k, v in SCHEMA.properties.items() if k != "tvmRoleArns"})
-
-
-def _roles(args: StackValidationArgs, tag: str) -> list[PolicyResource]:
-    return [r for r in args.resources if r.resource_type == ROLE_TYPE and tags_of(r.props).get(tag) == "true"]
-
 
 def _tvm_arns(args: StackValidationArgs, settings: dict[str, Any]) -> list[str]:
-    arns = [r.props["arn"] for r in _roles(args, settings["tvmRoleTag"])]  # unknown: can't run yet
+    arns = [r.props["arn"] for r in tvm_roles.tagged_roles(args, settings["tvmRoleTag"])]  # unknown: can't run yet
     return [a for a in arns if isinstance(a, str)] + list(settings["tvmRoleArns"])
 
 
@@ -91,8 +53,8 @@ def _source_identity_ok(statement: Statement, prefix: str) -> bool:
 
 
 def _validate_protected(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    settings = policy_settings(args, SCHEMA)
-    protected = _roles(args, settings["protectedRoleTag"])
+    settings = policy_settings(args, tvm_roles.SCHEMA)
+    protected = tvm_roles.tagged_roles(args, settings["protectedRoleTag"])
     if not protected:
         return
     tvm_arns = _tvm_arns(args, settings)
@@ -148,7 +110,7 @@ PROTECTED_ROLE_TRUSTS_ONLY_TVM = StackValidationPolicy(
     remediation_steps='Make the protected role\'s trust policy one statement: Principal {"AWS": <TVM role ARN>}, '
     "Action [sts:AssumeRole, sts:SetSourceIdentity, sts:TagSession], Condition "
     '{"StringLike": {"sts:SourceIdentity": "sentinel.*"}} (components/iam.py builds it).',
-    config_schema=SCHEMA,
+    config_schema=tvm_roles.SCHEMA,
     validate=_validate_protected,
 )
 
@@ -157,23 +119,23 @@ PROTECTED_ROLE_TRUSTS_ONLY_TVM = StackValidationPolicy(
 
 
 def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    settings = policy_settings(args, SCOPE_SCHEMA)
-    tvm_roles = _roles(args, settings["tvmRoleTag"])
-    if not tvm_roles:
+    settings = policy_settings(args, tvm_roles.SCOPE_SCHEMA)
+    tvms = tvm_roles.tagged_roles(args, settings["tvmRoleTag"])
+    if not tvms:
         return
-    protected_arns = [r.props["arn"] for r in _roles(args, settings["protectedRoleTag"])]
-    grants = _grants_or_none(tvm_roles, args.resources)
+    protected_arns = [r.props["arn"] for r in tvm_roles.tagged_roles(args, settings["protectedRoleTag"])]
+    grants = tvm_roles.grants_or_none(tvms, args.resources)
     if settings[PARTIAL_INPUT]:  # a role ARN the input lacks may be an unchanged protected role
         documents = (
             distinct_documents(grants)
             if grants is not None
-            else (d for tvm in tvm_roles for d in role_identity_documents(tvm, args.resources))
+            else (d for tvm in tvms for d in role_identity_documents(tvm, args.resources))
         )
         protected_arns += _absent_role_arns(documents, args.resources)
     prefix = settings["sourceIdentityPrefix"]
     protected = set(protected_arns)
     shared: dict[frozenset[str], tuple[list[Any], list[Attachment]]] = {}
-    for position, tvm in enumerate(tvm_roles):
+    for position, tvm in enumerate(tvms):
         if grants is None:  # read role by role: what is reported before an unknown value stays as it was
             problems: Iterable[Any] = _scope_problems(
                 role_identity_documents(tvm, args.resources), protected_arns, protected, prefix
@@ -202,15 +164,6 @@ def _validate_assume_scope(args: StackValidationArgs, report_violation: ReportVi
                 f'sts:SourceIdentity "{prefix}.*")',
                 attachment.source.urn,
             )
-
-
-def _grants_or_none(roles: list[PolicyResource], resources: list[PolicyResource]) -> list[RoleGrants] | None:
-    """The roles' grants built at once, or None when a value is not known yet (then the rule reads them
-    role by role and fails at the same point as before)."""
-    try:
-        return role_grants(roles, resources)
-    except UnknownValueError:
-        return None
 
 
 def _scope_problems(
@@ -291,86 +244,6 @@ TVM_ROLE_ASSUME_SCOPE = StackValidationPolicy(
     remediation_steps="Grant the TVM role sts:AssumeRole (with sts:SetSourceIdentity, sts:TagSession) on the "
     'protected roles\' ARNs only, never a wildcard, with Condition {"StringLike": '
     '{"sts:SourceIdentity": "sentinel.*"}}.',
-    config_schema=SCOPE_SCHEMA,
+    config_schema=tvm_roles.SCOPE_SCHEMA,
     validate=_validate_assume_scope,
-)
-
-
-# --- tvm-protected-role-denies-tvm-resources ------------------------------------------------
-
-GUARDED_SERVICES = ("dynamodb", "ssm")
-
-
-def _validate_guard(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    settings = policy_settings(args, SCOPE_SCHEMA)
-    tvm_roles, protected = _roles(args, settings["tvmRoleTag"]), _roles(args, settings["protectedRoleTag"])
-    tvm_grants, grants = _grants_or_none(tvm_roles, args.resources), _grants_or_none(protected, args.resources)
-    if tvm_grants is None or grants is None:  # read role by role, failing where it always failed
-        guarded = _tvm_resources(d for tvm in tvm_roles for d in role_identity_documents(tvm, args.resources))
-        for role in protected:
-            _report_guard(role, guarded, _denials(role_identity_documents(role, args.resources)), report_violation)
-        return
-    guarded = _tvm_resources(distinct_documents(tvm_grants))
-    undenied: dict[frozenset[str], list[tuple[str, str]]] = {}
-    for group in grants:
-        if group.key not in undenied:
-            denials = _denials(group.shared.documents)
-            undenied[group.key] = [
-                (service, arn) for service, arn in sorted(guarded) if not _denied(denials, service, arn)
-            ]
-        _report_guard(group.role, undenied[group.key], _denials(group.own.documents), report_violation)
-
-
-def _denials(documents: Iterable[tuple[Any, Document]]) -> list[Statement]:
-    return [s for _, document in documents for s in document.statements() if not s.allows and not s.not_resources]
-
-
-def _report_guard(
-    role: PolicyResource,
-    guarded: Iterable[tuple[str, str]],
-    denials: list[Statement],
-    report_violation: ReportViolation,
-) -> None:
-    missing = sorted(arn for service, arn in guarded if not _denied(denials, service, arn))
-    if missing:
-        report_violation(
-            f'protected role "{role.name}" is not denied the TVM\'s own resources '
-            f"{', '.join(missing)}: credentials it vends could read session records or rewrite "
-            "access rules; add a Deny of dynamodb:* and ssm:* on them (components/tvm.py "
-            "TvmResources does)",
-            role.urn,
-        )
-
-
-def _tvm_resources(documents: Iterable[tuple[Any, Document]]) -> set[tuple[str, str]]:
-    """(service, ARN) of every DynamoDB and SSM resource the TVM role's documents grant."""
-    found = set()
-    for _, document in documents:
-        for statement in document.statements():
-            if not statement.allows:
-                continue
-            for service in GUARDED_SERVICES:
-                if granted_actions(statement.actions, [f"{service}:*"]):
-                    found |= {(service, r) for r in statement.resources if isinstance(r, str) and r != "*"}
-    return found
-
-
-def _denied(denials: list[Statement], service: str, arn: str) -> bool:
-    every = f"{service}:*"
-    return any(
-        {a.lower() for a in s.actions} & {every, "*"} and any(resource_matches(r, arn) for r in s.resources)
-        for s in denials
-    )
-
-
-TVM_PROTECTED_ROLE_DENIES_TVM_RESOURCES = StackValidationPolicy(
-    name="tvm-protected-role-denies-tvm-resources",
-    description="A protected role is explicitly denied the TVM's own DynamoDB tables and SSM rules parameters.",
-    enforcement_level=EnforcementLevel.MANDATORY,
-    severity=Severity.HIGH,
-    remediation_steps="Give every protected role an inline policy with Deny dynamodb:* on the TVM's tables "
-    "(and <table>/*) and Deny ssm:* on the rules parameter path (and <path>/*): a profile "
-    "granted ReadOnlyAccess could otherwise scan the sessions table.",
-    config_schema=SCOPE_SCHEMA,
-    validate=_validate_guard,
 )

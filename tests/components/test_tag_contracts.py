@@ -6,7 +6,8 @@ import json
 import pytest
 
 from components import tags
-from policies.rules import rollout, secrets_kms, tvm
+from policies import tvm_roles
+from policies.rules import rollout, secrets_kms
 from preview.analysis import analyze
 from tests.support.harness import one, run_stack
 
@@ -19,8 +20,8 @@ def default(schema, key):
 
 def test_component_tags_match_the_packs_defaults():
     assert tags.ROTATION_EXEMPT == default(secrets_kms.ROTATION_SCHEMA, "exemptTag")
-    assert tags.PROTECTED_ROLE == default(tvm.SCHEMA, "protectedRoleTag")
-    assert tags.TVM_ROLE == default(tvm.SCHEMA, "tvmRoleTag")
+    assert tags.PROTECTED_ROLE == default(tvm_roles.SCHEMA, "protectedRoleTag")
+    assert tags.TVM_ROLE == default(tvm_roles.SCHEMA, "tvmRoleTag")
     assert tags.ROLLOUT_PERCENT == default(rollout.CLEANUP_SCHEMA, "rolloutPercentTag")
     assert tags.FUNCTION_ROLE == default(rollout.CLEANUP_SCHEMA, "executionFunctionTag")
     assert tags.EXECUTION == default(rollout.CLEANUP_SCHEMA, "executionFunctionTagValue")

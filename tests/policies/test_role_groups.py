@@ -5,11 +5,12 @@ the stacks' previews and a stack of platform copies sharing names and ARNs."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
-import policies.rules.tvm as tvm
+import policies.tvm_roles as tvm_roles
 from bench.policies import synthetic_records as platform_copies
 from preview.analysis import analyze
 from preview.pack_config import PROJECT_PACK_CONFIG
@@ -24,7 +25,7 @@ TVM_POLICIES = {"protected-role-trusts-only-tvm", "tvm-role-assume-scope", "tvm-
 def both_ways(monkeypatch, records, pack_config=None, partial=False):
     grouped = analyze(records, pack_config, partial_input=partial)
     with monkeypatch.context() as patched:
-        patched.setattr(tvm, "_grants_or_none", lambda roles, resources: None)
+        patched.setattr(tvm_roles, "grants_or_none", lambda roles, resources: None)
         by_role = analyze(records, pack_config, partial_input=partial)
     assert grouped == by_role
     return [v for v in grouped if v.policy in TVM_POLICIES]
@@ -34,6 +35,18 @@ def both_ways(monkeypatch, records, pack_config=None, partial=False):
 def test_a_corpus_file(monkeypatch, path: Path):
     state = read_state(path)
     both_ways(monkeypatch, state.records, PROJECT_CONFIG, state.partial)
+
+
+def test_every_rule_that_groups_roles_takes_the_fallback(monkeypatch):
+    # both_ways compares nothing unless the patch reaches each rule: they must look it up on the module.
+    callers = set()
+
+    def none(roles, resources):
+        callers.add(sys._getframe(1).f_globals["__name__"])
+
+    monkeypatch.setattr(tvm_roles, "grants_or_none", none)
+    analyze(run_stack("dev").records)
+    assert callers == {"policies.rules.tvm", "policies.rules.tvm_guard"}
 
 
 def test_the_dev_stack(monkeypatch):

@@ -58,3 +58,31 @@ SECRET = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:app/db-AbCdEf"
 
 def allow(actions, resources="*", **extra):
     return {"Effect": "Allow", "Action": actions, "Resource": resources, **extra}
+
+
+ROLE = "aws:iam/role:Role"
+
+
+PROTECTED_ARN = f"arn:aws:iam::{ACCOUNT}:role/protected-admin-5d6e7f8"
+
+
+SOURCE_IDENTITY = {"StringLike": {"sts:SourceIdentity": "sentinel.*"}}
+
+
+TVM_ACTIONS = ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
+
+
+def tvm_trust(principal=TVM_ROLE, actions=TVM_ACTIONS, condition=SOURCE_IDENTITY):
+    statement = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": actions}
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+def tvm_role(inline=None):
+    props = {"name": "tvm-fn-role-1a2b3c4", "tags": {"iam-platform:tvm": "true"},
+             "assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                      "Action": "sts:AssumeRole"})}
+    if inline is not None:
+        props["inlinePolicies"] = [{"name": "assume", "policy": doc(inline)}]
+    return resource(ROLE, "tvm-fn-role", props, outputs={**props, "arn": TVM_ROLE})

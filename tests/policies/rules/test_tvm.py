@@ -1,48 +1,20 @@
 """Tests of policies/rules/tvm.py, through policies.testing (the in-process harness)."""
 
-import json
-
 import pytest
 
 from policies.rules.tvm import PROTECTED_ROLE_TRUSTS_ONLY_TVM, TVM_ROLE_ASSUME_SCOPE
 from policies.testing import UNKNOWN, assert_passes, assert_violates, resource, run_policy
-
-ROLE = "aws:iam/role:Role"
-
-
-ACCOUNT = "123456789012"
-
-
-TVM_ARN = f"arn:aws:iam::{ACCOUNT}:role/tvm-fn-role-1a2b3c4"
-
-
-PROTECTED_ARN = f"arn:aws:iam::{ACCOUNT}:role/protected-admin-5d6e7f8"
-
-
-SOURCE_IDENTITY = {"StringLike": {"sts:SourceIdentity": "sentinel.*"}}
-
-
-TVM_ACTIONS = ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
-
-
-def doc(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def tvm_trust(principal=TVM_ARN, actions=TVM_ACTIONS, condition=SOURCE_IDENTITY):
-    statement = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": actions}
-    if condition is not None:
-        statement["Condition"] = condition
-    return statement
-
-
-def tvm_role(inline=None):
-    props = {"name": "tvm-fn-role-1a2b3c4", "tags": {"iam-platform:tvm": "true"},
-             "assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                      "Action": "sts:AssumeRole"})}
-    if inline is not None:
-        props["inlinePolicies"] = [{"name": "assume", "policy": doc(inline)}]
-    return resource(ROLE, "tvm-fn-role", props, outputs={**props, "arn": TVM_ARN})
+from tests.policies.rules.samples import (
+    ACCOUNT,
+    PROTECTED_ARN,
+    ROLE,
+    SOURCE_IDENTITY,
+    TVM_ACTIONS,
+    TVM_ROLE,
+    doc,
+    tvm_role,
+    tvm_trust,
+)
 
 
 def protected_role(*statements, arn=PROTECTED_ARN, name="protected-admin"):
@@ -66,7 +38,7 @@ def test_without_tag_session_passes():
     (tvm_trust(actions=["sts:AssumeRole"]), "lacks sts:setsourceidentity"),
     (tvm_trust(actions=["sts:AssumeRole", "sts:SetSourceIdentity", "sts:AssumeRoleWithWebIdentity"]),
      "allows sts:assumerolewithwebidentity"),
-    (tvm_trust(principal=[TVM_ARN, f"arn:aws:iam::{ACCOUNT}:role/admin"]), f"trusts arn:aws:iam::{ACCOUNT}:role/admin"),
+    (tvm_trust(principal=[TVM_ROLE, f"arn:aws:iam::{ACCOUNT}:role/admin"]), f"trusts arn:aws:iam::{ACCOUNT}:role/admin"),
     (tvm_trust(principal=f"arn:aws:iam::{ACCOUNT}:root"), f"trusts arn:aws:iam::{ACCOUNT}:root"),
 ])
 def test_a_trust_that_is_not_exactly_the_tvm_fires(statement, expected):
@@ -75,7 +47,7 @@ def test_a_trust_that_is_not_exactly_the_tvm_fires(statement, expected):
     violation = assert_violates(run_policy(PROTECTED_ROLE_TRUSTS_ONLY_TVM, [tvm_role(), protected]),
                                 "protected-role-trusts-only-tvm", urn=protected.urn)
     assert expected in violation.message
-    assert TVM_ARN in violation.message  # the fix names the TVM role
+    assert TVM_ROLE in violation.message  # the fix names the TVM role
 
 
 def test_a_second_allow_statement_fires():
@@ -96,11 +68,11 @@ def test_no_tvm_role_in_the_stack_fires_unless_named_in_config():
 
     assert_violates(run_policy(PROTECTED_ROLE_TRUSTS_ONLY_TVM, [protected]), PROTECTED_ROLE_TRUSTS_ONLY_TVM.name,
                     contains="no TVM role")
-    assert_passes(run_policy(PROTECTED_ROLE_TRUSTS_ONLY_TVM, [protected], {"tvmRoleArns": [TVM_ARN]}))
+    assert_passes(run_policy(PROTECTED_ROLE_TRUSTS_ONLY_TVM, [protected], {"tvmRoleArns": [TVM_ROLE]}))
 
 
 def test_prefix_and_tags_come_from_config():
-    tvm = resource(ROLE, "broker", {"tags": {"team:broker": "true"}}, outputs={"arn": TVM_ARN, "tags": {"team:broker": "true"}})
+    tvm = resource(ROLE, "broker", {"tags": {"team:broker": "true"}}, outputs={"arn": TVM_ROLE, "tags": {"team:broker": "true"}})
     protected = resource(ROLE, "admin", outputs={"tags": {"team:guarded": "true"}, "assumeRolePolicy": doc(
         tvm_trust(condition={"StringLike": {"sts:SourceIdentity": "broker.*"}}))})
     config = {"tvmRoleTag": "team:broker", "protectedRoleTag": "team:guarded", "sourceIdentityPrefix": "broker"}
@@ -196,7 +168,7 @@ def tvm_role_with(**extra):
     props = {"name": "tvm-fn-role-1a2b3c4", "tags": {"iam-platform:tvm": "true"},
              "assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                                       "Action": "sts:AssumeRole"}), **extra}
-    return resource(ROLE, "tvm-fn-role", props, outputs={**props, "arn": TVM_ARN})
+    return resource(ROLE, "tvm-fn-role", props, outputs={**props, "arn": TVM_ROLE})
 
 
 def test_a_policy_in_managed_policy_arns_is_checked():
@@ -259,47 +231,3 @@ def test_attachments_to_other_roles_and_unknown_arns_are_not_the_tvms():
 
     assert_passes(run_policy(TVM_ROLE_ASSUME_SCOPE, [tvm, other, unknown_role, unknown_policy, unknown_arn,
                                                      protected_role(tvm_trust())]))
-
-
-SESSIONS_ARN = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/tvm-sessions-1a2b3c4"
-
-
-RULES_ARN = f"arn:aws:ssm:eu-west-1:{ACCOUNT}:parameter/sentinel/policies"
-
-
-TVM_OWN = {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": [SESSIONS_ARN]}
-
-
-TVM_RULES = {"Effect": "Allow", "Action": ["ssm:GetParametersByPath"], "Resource": [RULES_ARN]}
-
-
-def guard(resources, actions=("dynamodb:*", "ssm:*")):
-    return resource("aws:iam/rolePolicy:RolePolicy", "protected-admin-guard",
-                    {"role": "protected-admin-5d6e7f8", "policy": doc(
-                        {"Effect": "Deny", "Action": list(actions), "Resource": resources})})
-
-
-def guarded_stack(*extra):
-    props = {"name": "protected-admin-5d6e7f8", "tags": {"iam-platform:protected": "true"},
-             "assumeRolePolicy": doc(tvm_trust())}
-    role = resource(ROLE, "protected-admin", props, outputs={**props, "arn": PROTECTED_ARN})
-    tvm = resource("aws:iam/rolePolicy:RolePolicy", "tvm-fn-policy",
-                   {"role": "tvm-fn-role-1a2b3c4", "policy": doc(TVM_OWN, TVM_RULES)})
-    return [tvm_role(), tvm, role, *extra]
-
-
-def test_a_protected_role_denied_the_tvm_tables_and_rules_passes():
-    from policies.rules.tvm import TVM_PROTECTED_ROLE_DENIES_TVM_RESOURCES as rule
-    assert_passes(run_policy(rule, guarded_stack(guard([SESSIONS_ARN, f"{RULES_ARN}*"]))))
-
-
-@pytest.mark.parametrize("extra, missing", [
-    ((), SESSIONS_ARN),
-    ((guard([RULES_ARN]),), SESSIONS_ARN),
-    ((guard([SESSIONS_ARN, RULES_ARN], actions=("dynamodb:Scan", "ssm:*")),), SESSIONS_ARN),
-    ((guard([SESSIONS_ARN]),), RULES_ARN),
-])
-def test_a_protected_role_that_may_reach_the_tvm_resources_is_flagged(extra, missing):
-    from policies.rules.tvm import TVM_PROTECTED_ROLE_DENIES_TVM_RESOURCES as rule
-    violation = assert_violates(run_policy(rule, guarded_stack(*extra)), rule.name)
-    assert missing in violation.message and "Deny" in violation.message
