@@ -3,7 +3,8 @@
 Build ``ResourceValidationArgs`` and ``StackValidationArgs`` from plain dicts, with the same
 read-only, unknown-checking property proxies the analyzer hands to a policy (properties go
 through a protobuf Struct and ``pulumi_policy.deserialize``, so numbers are floats as on the
-wire); run one policy or the whole pack; get violations back as data; assert on them.
+wire); run one policy or the whole pack; get violations back as data; assert on them (the assertions
+live in policies/assertions.py and are re-exported here).
 
     from policies.testing import resource, run_policy, assert_violates, assert_passes, UNKNOWN
 
@@ -46,6 +47,7 @@ from pulumi_policy import (
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from policies.assertions import assert_passes, assert_violates
 from policies.diagnostics import Violation
 from policies.settings import PolicyConfigError, config_errors, schema_defaults
 
@@ -310,44 +312,3 @@ def _stack_urn(resources: Sequence[Resource]) -> str:
         return f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{STACK}"
     first = resources[0]
     return f"urn:pulumi:{first.stack}::{first.project}::pulumi:pulumi:Stack::{first.project}-{first.stack}"
-
-
-# --- assertions ------------------------------------------------------------------------------
-
-
-def assert_violates(
-    violations: Sequence[Violation],
-    policy: str,
-    *,
-    contains: str | None = None,
-    urn: str | None = None,
-    level: str | None = None,
-    count: int | None = None,
-) -> Violation:
-    """At least one (or exactly ``count``) violation of ``policy`` matching; returns the first."""
-    matching = [
-        v
-        for v in violations
-        if v.policy == policy
-        and (contains is None or contains in v.message)
-        and (urn is None or v.urn == urn)
-        and (level is None or v.level == level)
-    ]
-    if not matching or (count is not None and len(matching) != count):
-        shown = "\n".join(f"  [{v.level}] {v.policy} {v.urn}: {v.message}" for v in violations) or "  (none)"
-        wanted = (
-            f"{count if count is not None else 'a'} violation(s) of {policy}"
-            + (f" containing {contains!r}" if contains else "")
-            + (f" at {urn}" if urn else "")
-            + (f" at level {level}" if level else "")
-        )
-        raise AssertionError(f"expected {wanted}; got {len(matching)}. All violations:\n{shown}")
-    return matching[0]
-
-
-def assert_passes(violations: Sequence[Violation], policy: str | None = None) -> None:
-    """No violation (of ``policy``, when given)."""
-    found = [v for v in violations if policy is None or v.policy == policy]
-    if found:
-        shown = "\n".join(f"  [{v.level}] {v.policy} {v.urn}: {v.message}" for v in found)
-        raise AssertionError(f"expected no violation{' of ' + policy if policy else ''}; got:\n{shown}")
