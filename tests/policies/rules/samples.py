@@ -80,9 +80,13 @@ def tvm_trust(principal=TVM_ROLE, actions=TVM_ACTIONS, condition=SOURCE_IDENTITY
 
 
 def tvm_role(inline=None):
-    props = {"name": "tvm-fn-role-1a2b3c4", "tags": {"iam-platform:tvm": "true"},
-             "assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                      "Action": "sts:AssumeRole"})}
+    props = {
+        "name": "tvm-fn-role-1a2b3c4",
+        "tags": {"iam-platform:tvm": "true"},
+        "assumeRolePolicy": doc(
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ),
+    }
     if inline is not None:
         props["inlinePolicies"] = [{"name": "assume", "policy": doc(inline)}]
     return resource(ROLE, "tvm-fn-role", props, outputs={**props, "arn": TVM_ROLE})
