@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +28,7 @@ from pulumi_policy import (
 from policies.documents import Document, identity_documents, trust_document
 from policies.exemptions import is_exempt
 from policies.iam_reference import AWS_REFERENCE_FINDINGS, documents_condition_key, reference_findings
+from policies.parliament_loader import load_parliament
 from policies.props import plain
 from policies.resource_types import DOCUMENT_TYPES, applies_to
 from policies.schemas import exemptions_schema, string_list
@@ -102,17 +102,14 @@ def _findings_of_string(kind: str, text: str) -> tuple[tuple[str, str], ...]:
 
 
 def _lint(document: Document) -> Iterator[tuple[str, str]]:
-    with warnings.catch_warnings():  # parliament imports pkg_resources, which setuptools (pinned <81) warns about
-        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
-        from parliament import analyze_policy_string, enhance_finding  # its IAM definitions load on import
-
+    parliament = load_parliament()  # its IAM definitions load on the first call
     text, prepared = _prepare(document)
     if prepared is None:
         yield "MALFORMED_JSON", f"not valid JSON ({text})"
         return
-    policy = analyze_policy_string(json.dumps(prepared), ignore_private_auditors=True)
+    policy = parliament.analyze_policy_string(json.dumps(prepared), ignore_private_auditors=True)
     for finding in policy.findings:
-        finding = enhance_finding(finding)
+        finding = parliament.enhance_finding(finding)
         if finding.issue in AWS_REFERENCE_FINDINGS or _known_gap(finding, document):
             continue
         yield finding.issue, f"{finding.title}: {_detail(finding.detail)}"
