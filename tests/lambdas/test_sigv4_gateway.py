@@ -133,3 +133,25 @@ def test_a_signed_body_that_is_not_json_is_a_400(gateway):
     status, _, body = gateway.handle("POST", "/prod/execute", headers, b"not json")
     assert (status, json.loads(body)["message"]) == (400, "Could not parse request body into json")
     assert gateway.received == [] and gateway.rejected == []
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_redirect_is_returned_not_followed_so_the_signature_stays_with_its_host(status, method):
+    from tests.support.local_http import serve
+
+    stolen = []
+
+    def elsewhere(method_, target, headers, body):
+        stolen.append(headers)
+        return 200, {}, b"thanks"
+
+    with serve(elsewhere) as thief:
+        def redirecting(method_, target, headers, body):
+            return status, {"Location": f"{thief}/collect"}, b""
+
+        with serve(redirecting) as api:
+            answer_status, headers, _ = client_for(GOOD).request(method, f"{api}/prod/execute",
+                                                                 json_body=PAYLOAD if method == "POST" else None)
+    assert (answer_status, headers["Location"]) == (status, f"{thief}/collect")
+    assert stolen == []
