@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from preview.report import Preview, render_dot
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 COMMAND = "preview"  # the prefix of every error line
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+EXIT_REPORT_UNREAD = 120  # the reader closed stdout (`| head -c0`): what CPython exits with when stdout fails
 
 
 class UsageError(Exception):
@@ -53,8 +55,19 @@ def main(argv: Sequence[str] | None = None, *, fork_packs: bool = False) -> int:
     finally:
         if worker is not None:
             worker.close()
-    print(render(preview, args.format))
+    try:
+        print(render(preview, args.format), flush=True)
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_REPORT_UNREAD
     return EXIT_OK if preview.summary()["passed"] else EXIT_VIOLATIONS
+
+
+def _discard_stdout() -> None:
+    """What is left in stdout's buffer goes nowhere, so that the exit flush raises no second error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:
