@@ -4,7 +4,7 @@
 
 1. Cost of SigV4 signing per request (botocore, fresh frozen credentials each time), in µs.
 2. Round trip of the unsigned request against a local server, and of the signed request
-   against the local SigV4-verifying gateway (tests/support/layers.py), both on
+   against the local SigV4-verifying gateway (tests/support/sigv4_gateway.py), both on
    127.0.0.1: signing's share of the unsigned round trip is the added latency on the
    caller's side (the source document's budget is 5 %). A real API Gateway round trip is
    tens of milliseconds, so the share there is far smaller than on loopback.
@@ -29,7 +29,9 @@ from botocore.credentials import Credentials  # noqa: E402
 
 from lambdas.common.sigv4 import SigV4Client  # noqa: E402
 from lambdas.verification.rollout import conversation_key, routes_to_api  # noqa: E402
-from tests.support.layers import REGION, Identity, SigV4Gateway, serve  # noqa: E402
+from tests.support.constants import REGION  # noqa: E402
+from tests.support.local_http import json_answer, serve  # noqa: E402
+from tests.support.sigv4_gateway import EXECUTE_API, Identity, SigV4Gateway  # noqa: E402
 
 PAYLOAD = {"channel": "C0123ABCD", "text": "What is SigV4?" * 4, "thread_ts": "1700000000.000100",
            "event_id": "Ev0123ABCDEF"}
@@ -71,12 +73,12 @@ def main() -> None:
     client = SigV4Client(REGION, session=Session())
     body = json.dumps(PAYLOAD, separators=(",", ":")).encode()
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    gateway = SigV4Gateway(identities={"ASIABENCH": Identity("ASIABENCH", "bench-secret", "bench-token", ROLE)},
-                           allowed_arn=ROLE, target=lambda event: None)
-    plain_app = lambda method, path, headers, data: (202, {"accepted": True})  # noqa: E731
+    gateway = SigV4Gateway(lambda event, context: None, {"ASIABENCH": Identity("bench-secret", ROLE, "bench-token")},
+                           integration=EXECUTE_API, allowed_arn=ROLE)
+    plain_app = lambda method, path, headers, data: json_answer(202, {"accepted": True})  # noqa: E731
 
-    with serve(gateway.handle) as gateway_url, serve(plain_app) as plain_url:
-        signed_url, unsigned_url = gateway_url + "/prod/execute", plain_url + "/prod/execute"
+    with gateway, serve(plain_app) as plain_url:
+        signed_url, unsigned_url = gateway.url, plain_url + "/prod/execute"
         sign = time_calls(lambda: client.sign("POST", signed_url, body), args.requests)
 
         def unsigned():

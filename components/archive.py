@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import functools
 import importlib.util
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -34,11 +35,21 @@ def archive_files(code: str, packages: Sequence[str] = ()) -> dict[str, Path]:
     sources = [LAMBDAS_DIR / "__init__.py", *own, *imported_modules(own)]
     files = {source.relative_to(LAMBDAS_DIR.parent).as_posix(): source for source in sources}
     for package in packages:
-        root = _package_dir(package)
-        for source in sorted(root.rglob("*")):
-            if source.is_file() and "__pycache__" not in source.parts and source.suffix != ".pyc":
-                files[f"{package}/{source.relative_to(root).as_posix()}"] = source
+        files.update(_package_files(package))
     return dict(sorted(files.items()))
+
+
+def _package_files(package: str) -> Iterator[tuple[str, Path]]:
+    """Every file of an installed package but its bytecode (built for this machine's Python, not Lambda's)."""
+    root = _package_dir(package)
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        inside = Path(folder).relative_to(root).as_posix()
+        prefix = package if inside == "." else f"{package}/{inside}"
+        for name in names:
+            source = Path(folder, name)
+            if not name.endswith(".pyc") and source.is_file():
+                yield f"{prefix}/{name}", source
 
 
 def imported_modules(sources: Sequence[Path]) -> list[Path]:
@@ -65,7 +76,7 @@ def _imports_of(source: Path, _mtime_ns: int, _size: int, _lambdas_dir: Path, _r
 
 
 def _parse_imports(source: Path) -> Iterator[Path]:
-    for node in ast.walk(ast.parse(source.read_text(), filename=str(source))):
+    for node in _statements(ast.parse(source.read_text(), filename=str(source)).body):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -75,6 +86,23 @@ def _parse_imports(source: Path) -> Iterator[Path]:
             continue
         for name in names:
             yield from _files_of(name)
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement, nested ones too (an import is a statement, never part of an expression)."""
+    for statement in body:
+        yield statement
+        for nested in _nested_bodies(statement):
+            yield from _statements(nested)
+
+
+def _nested_bodies(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
+    for field in ("body", "orelse", "finalbody"):
+        nested = getattr(statement, field, None)
+        if isinstance(nested, list):
+            yield nested
+    for part in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+        yield part.body
 
 
 def _absolute(node: ast.ImportFrom, source: Path) -> str:

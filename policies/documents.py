@@ -228,19 +228,33 @@ class Document:
     kind: str  # "identity" | "trust"
 
     def statements(self) -> list[Statement]:
-        """The document's statements; none when it does not parse (iam-policy-document-valid reports that)."""
-        try:
-            return parse_policy_document(self.text)
-        except PolicyDocumentError:
-            return []
+        """The document's statements; none when it does not parse (see ``read_statements``)."""
+        return read_statements(self.text) or []
 
 
-def statements_or_report(document: Any, what: str, report_violation: ReportViolation) -> list[Statement] | None:
-    """A resource policy's statements; None once reported as unparsable (``what``: 'the key policy of "k"')."""
+# --- reading a document: the two ways every rule uses ----------------------------------------
+# A document that does not parse is reported once, by the policy whose job it is: identity policies by
+# iam-policy-document-valid, trust policies by iam-role-trust-no-wildcard, a resource or key policy by the
+# policy that guards it. Those call ``statements_or_report``; every other rule reads with ``read_statements``.
+
+
+def read_statements(document: Any) -> list[Statement] | None:
+    """The document's statements; None when it does not parse, for a rule that leaves the report to the
+    policy whose job it is."""
+    try:
+        return parse_policy_document(document)
+    except PolicyDocumentError:
+        return None
+
+
+def statements_or_report(
+    document: Any, what: str, report_violation: ReportViolation, urn: str | None = None
+) -> list[Statement] | None:
+    """The document's statements; None once reported as unparsable (``what``: 'the key policy of "k"')."""
     try:
         return parse_policy_document(document)
     except PolicyDocumentError as error:
-        report_violation(f"{what} is not a valid policy document: {error}; fix the JSON", None)
+        report_violation(f"{what} is not a valid policy document: {error}; fix the JSON", urn)
         return None
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from policies import iam_data
-from policies.documents import PolicyDocumentError, Statement, parse_policy_document
+from policies.documents import Statement, read_statements
 
 # Parliament's versions of these findings are replaced by the ones below.
 AWS_REFERENCE_FINDINGS = {"UNKNOWN_PREFIX", "UNKNOWN_ACTION", "RESOURCE_MISMATCH"}
@@ -31,11 +31,7 @@ _TITLES = {
 
 def reference_findings(document: Any) -> Iterator[tuple[str, str]]:
     """``(issue, "title: detail")`` for a parsed policy document (a dict); nothing for a malformed one."""
-    try:
-        statements = parse_policy_document(document)
-    except PolicyDocumentError:
-        return  # parliament reports the malformed statement
-    for statement in statements:
+    for statement in read_statements(document) or []:  # iam-policy-document-valid lints only documents that parse
         for issue, detail in _statement_findings(statement):
             yield issue, f"{_TITLES[issue]}: {detail}"
 

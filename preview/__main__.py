@@ -11,23 +11,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from cli.command_line import ArgumentParser, one_line, report
+from preview import pack_worker
 from preview.formats import FORMATS, render
 from preview.report import Preview, render_dot
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 COMMAND = "preview"  # the prefix of every error line
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+EXIT_REPORT_UNREAD = 120  # the reader closed stdout (`| head -c0`): what CPython exits with when stdout fails
 
 
 class UsageError(Exception):
     """Something the user must fix before a preview can run."""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, fork_packs: bool = False) -> int:
+    """``fork_packs``: judge in a child forked now (preview.pack_worker); only for a process of its own."""
     parser = _parser()
     args = parser.parse_args(argv)
     if args.state and args.stack:
@@ -35,9 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.state and args.project:
         parser.error("give --project DIR or --state FILE, not both")
     args.stack = args.stack or "dev"
+    worker = pack_worker.start() if fork_packs else None
     try:
         _check_output_path(args.graph)
-        preview = _preview(args)
+        preview = _preview(args, worker)
         if args.graph:
             _write(args.graph, render_dot(preview.records))
     except UsageError as error:
@@ -47,8 +52,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - a crash must not look like a policy verdict (exit 1)
         report(COMMAND, f"{_input_name(args)}: unexpected {type(error).__name__}: {one_line(error)}")
         return EXIT_USAGE
-    print(render(preview, args.format))
+    finally:
+        if worker is not None:
+            worker.close()
+    try:
+        print(render(preview, args.format), flush=True)
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_REPORT_UNREAD
     return EXIT_OK if preview.summary()["passed"] else EXIT_VIOLATIONS
+
+
+def _discard_stdout() -> None:
+    """What is left in stdout's buffer goes nowhere, so that the exit flush raises no second error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,7 +128,7 @@ def _write(path: Path, text: str) -> None:
         raise UsageError(f"{path}: cannot be written ({error.strerror or type(error).__name__})") from None
 
 
-def _preview(args: argparse.Namespace) -> Preview:
+def _preview(args: argparse.Namespace, worker: pack_worker.PackWorker | None = None) -> Preview:
     from preview import gate
     from preview.analysis import PolicyConfigError
     from preview.pack_config import PROJECT_PACK_CONFIG
@@ -126,7 +145,7 @@ def _preview(args: argparse.Namespace) -> Preview:
             records, outputs, source, notes, program = gate.project_input(args.project, args.stack)
         else:
             records, outputs, source, notes = _run_stack(args.stack)
-        runs = judge(records, packs, configs, use_grpc=args.grpc, partial_input=partial)
+        runs = (worker.judge if worker else judge)(records, packs, configs, use_grpc=args.grpc, partial_input=partial)
     except (gate.PackError, gate.ProjectError) as error:
         raise UsageError(str(error)) from None
     except PolicyConfigError as error:
@@ -193,4 +212,4 @@ if __name__ == "__main__":
     from preview import fast_process
 
     fast_process.start()
-    fast_process.finish(main())
+    fast_process.finish(main(fork_packs=fast_process.enabled()))

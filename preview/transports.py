@@ -16,9 +16,6 @@ from typing import Any
 import grpc
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from policies.pack import INITIAL_CONFIG, PACK_ENFORCEMENT_LEVEL, PACK_NAME, build_policies
-from preview.shared_views import SharedViewsServicer
-
 DEFAULT_PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
 # PolicyPack always reports this version; the engine shows PulumiPolicy.yaml's instead, except
 # inside the SDK's own "can't run policy ... during preview" messages.
@@ -38,6 +35,10 @@ Call = Callable[[str, Any], Any]
 def analyzer_in_process(pack_dir: Path) -> Iterator[Call]:
     if pack_dir.resolve() != DEFAULT_PACK_DIR:
         raise ValueError(f"in-process analysis runs the `policies` package; use use_grpc=True for {pack_dir}")
+    # Loaded here, not on import: a process that only runs the program (preview.pack_worker) never needs them.
+    from policies.pack import INITIAL_CONFIG, PACK_ENFORCEMENT_LEVEL, PACK_NAME, build_policies
+    from preview.shared_views import SharedViewsServicer
+
     # The arguments PolicyPack passes to the servicer it serves.
     servicer = SharedViewsServicer(
         PACK_NAME, SDK_PACK_VERSION, build_policies(), PACK_ENFORCEMENT_LEVEL, INITIAL_CONFIG

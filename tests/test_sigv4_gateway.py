@@ -39,8 +39,23 @@ def test_session_tokens_must_match():
         verify(method, url, headers, body, IDENTITIES, "eu-west-1")
 
 
+def test_temporary_credentials_need_their_session_token_sent_and_signed():
+    method, url, headers, body = signed(key="AKIDTOKEN", secret="secret2")   # signed without the token
+    with pytest.raises(ValueError, match="token"):
+        verify(method, url, headers, body, IDENTITIES, "eu-west-1")
+    with pytest.raises(ValueError, match="must be signed"):   # the token added after signing
+        verify(method, url, {**headers, "X-Amz-Security-Token": "tok"}, body, IDENTITIES, "eu-west-1")
+    method, url, headers, body = signed(key="AKIDTOKEN", secret="secret2", token="tok")
+    with pytest.raises(ValueError, match="token"):   # the signed token header dropped on the way
+        verify(method, url, {k: v for k, v in headers.items() if k != "X-Amz-Security-Token"}, body, IDENTITIES,
+               "eu-west-1")
+    with pytest.raises(ValueError, match="token"):   # a token with long-term credentials
+        verify(*signed(token="tok"), IDENTITIES, "eu-west-1")
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda m, u, h, b: (m, u.replace("prod", "admin"), h, b), "signature"),
+    (lambda m, u, h, b: (m, u.replace("/?", "/admin?"), h, b), "signature"),   # another path
     (lambda m, u, h, b: ("POST", u, h, b), "signature"),
     (lambda m, u, h, b: (m, u, {**h, "Host": "evil:1"}, b), "signature"),
     (lambda m, u, h, b: (m, u, {k: v for k, v in h.items() if k != "Authorization"}, b), "Missing"),
@@ -88,3 +103,17 @@ def test_served_requests_become_http_api_events():
     assert (event["rawPath"], event["queryStringParameters"], event["body"]) == \
         ("/things", {"a": "1,2", "b": "x"}, '{"k": 1}')
     assert event["requestContext"]["http"]["method"] == "POST" and event["version"] == "2.0"
+
+
+def test_a_function_that_raises_is_a_500_and_is_recorded():
+    def app(event, context):
+        raise RuntimeError("boom")
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with SigV4Gateway(app, IDENTITIES) as gateway:
+        method, url, headers, _ = signed(f"{gateway.url}/?profile=prod")
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            opener.open(urllib.request.Request(url, method=method, headers=headers), timeout=5)
+        with failed.value:
+            assert failed.value.code == 500 and json.loads(failed.value.read()) == {"message": "Internal Server Error"}
+    assert [type(error) for error in gateway.failures] == [RuntimeError] and len(gateway.received) == 1

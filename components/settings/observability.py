@@ -5,31 +5,7 @@ from __future__ import annotations
 from pydantic import field_validator
 
 from components.settings.base import Settings
-
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
+from policies.aws_values import LOG_RETENTION_DAYS
 
 
 class ObservabilitySettings(Settings):

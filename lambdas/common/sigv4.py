@@ -29,13 +29,21 @@ class SigningError(PlatformError):
         super().__init__("NO_CREDENTIALS", message)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered as its own status: following it would send the signature and the
+    session token to whatever host the Location names, and a signature is for one host and path."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 class SigV4Client:
     def __init__(self, region: str, service: str = "execute-api", session: Any = None) -> None:
         self.region = region
         self.service = service
         self._session = session or botocore.session.get_session()
-        # No proxy from the environment: a signed request goes straight to its host.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        # No proxy from the environment and no redirect: a signed request goes to its host alone.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
 
     def request(
         self,
@@ -45,7 +53,8 @@ class SigV4Client:
         headers: Mapping[str, str] | None = None,
         timeout: float = 10,
     ) -> tuple[int, dict[str, str], bytes]:
-        """Send one signed request; returns (status, headers, body) for every HTTP status.
+        """Send one signed request; returns (status, headers, body) for every HTTP status, a 3xx included
+        (never followed).
         Network failures raise ``OSError`` (``urllib.error.URLError``, timeouts) or
         ``http.client.HTTPException`` (a garbled status line, a truncated body)."""
         body = b"" if json_body is None else json.dumps(json_body, separators=(",", ":")).encode()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -18,13 +17,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.documents import (
-    PolicyDocumentError,
-    Statement,
-    parse_policy_document,
-    raise_first_unknown,
-    trust_document,
-)
+from policies.documents import Statement, raise_first_unknown, statements_or_report, trust_document
 from policies.federation import federated_problems
 from policies.public_access import principal_account
 from policies.resource_types import ROLE_TYPE, applies_to, resources_of
@@ -61,19 +54,15 @@ def _validate_trust_wildcard(args: StackValidationArgs, report_violation: Report
             error.message += f' (role "{role.name}")'
             unknowns.append(error)
             continue
-        for problem in _role_problems(document, own_accounts, bool(listed)):
+        if document is None:
+            continue
+        statements = statements_or_report(document, "assumeRolePolicy", report_violation, role.urn)
+        for problem in _role_problems(statements or [], own_accounts, bool(listed)):
             report_violation(problem, role.urn)
     raise_first_unknown(unknowns)
 
 
-def _role_problems(document: Any, own_accounts: set[str], listed: bool) -> Iterator[str]:
-    if document is None:
-        return
-    try:
-        statements = parse_policy_document(document)
-    except PolicyDocumentError as error:
-        yield f"assumeRolePolicy is not a valid policy document: {error}"
-        return
+def _role_problems(statements: list[Statement], own_accounts: set[str], listed: bool) -> Iterator[str]:
     for statement in statements:
         if statement.allows:
             yield from _problems(statement, own_accounts, listed)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,9 +25,10 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.documents import Document, identity_documents, trust_document
+from policies.documents import Document, identity_documents, read_statements, statements_or_report, trust_document
 from policies.exemptions import is_exempt
 from policies.iam_reference import AWS_REFERENCE_FINDINGS, documents_condition_key, reference_findings
+from policies.parliament_loader import load_parliament
 from policies.props import plain
 from policies.resource_types import DOCUMENT_TYPES, applies_to
 from policies.schemas import exemptions_schema, string_list
@@ -83,11 +83,21 @@ def _validate(args: ResourceValidationArgs, report_violation: ReportViolation) -
         return
     checked = set(settings["findings"])
     for document in documents:
+        if not _parses(document, args.name, report_violation):
+            continue
         for issue, detail in _findings(document):
             if issue in checked:
                 report_violation(
                     f'{document.where} of "{args.name}": {detail}; fix the document (see parliament\'s {issue})'
                 )
+
+
+def _parses(document: Document, name: str, report_violation: ReportViolation) -> bool:
+    """Parliament lints only documents that parse (it raises on some that do not): this policy reports an
+    identity policy that does not, iam-role-trust-no-wildcard a trust policy."""
+    if document.kind == "trust":
+        return read_statements(document.text) is not None
+    return statements_or_report(document.text, f'{document.where} of "{name}"', report_violation) is not None
 
 
 def _findings(document: Document) -> Iterator[tuple[str, str]]:
@@ -102,35 +112,26 @@ def _findings_of_string(kind: str, text: str) -> tuple[tuple[str, str], ...]:
 
 
 def _lint(document: Document) -> Iterator[tuple[str, str]]:
-    with warnings.catch_warnings():  # parliament imports pkg_resources, which setuptools (pinned <81) warns about
-        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
-        from parliament import analyze_policy_string, enhance_finding  # its IAM definitions load on import
-
-    text, prepared = _prepare(document)
-    if prepared is None:
-        yield "MALFORMED_JSON", f"not valid JSON ({text})"
-        return
-    policy = analyze_policy_string(json.dumps(prepared), ignore_private_auditors=True)
+    parliament = load_parliament()  # its IAM definitions load on the first call
+    prepared = _prepare(document)
+    policy = parliament.analyze_policy_string(json.dumps(prepared), ignore_private_auditors=True)
     for finding in policy.findings:
-        finding = enhance_finding(finding)
+        finding = parliament.enhance_finding(finding)
         if finding.issue in AWS_REFERENCE_FINDINGS or _known_gap(finding, document):
             continue
         yield finding.issue, f"{finding.title}: {_detail(finding.detail)}"
     yield from reference_findings(prepared)
 
 
-def _prepare(document: Document) -> tuple[str, Any]:
-    text = document.text
-    try:
-        data = json.loads(text) if isinstance(text, str) else plain(text)
-    except ValueError as error:
-        return str(error), None
+def _prepare(document: Document) -> Any:
+    """The document as data (it parses: see ``_parses``), a trust policy's statements given a Resource."""
+    data = json.loads(document.text) if isinstance(document.text, str) else plain(document.text)
     if document.kind == "trust" and isinstance(data, dict):
         statements = data.get("Statement")
         for statement in statements if isinstance(statements, list) else [statements]:
             if isinstance(statement, dict) and "Resource" not in statement and "NotResource" not in statement:
                 statement["Resource"] = "*"
-    return "", data
+    return data
 
 
 def _known_gap(finding: Any, document: Document) -> bool:

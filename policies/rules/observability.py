@@ -13,6 +13,7 @@ from pulumi_policy import (
     Severity,
 )
 
+from policies.aws_values import LOG_RETENTION_DAYS
 from policies.exemptions import exemption_reason, is_exempt
 from policies.props import known_or_none, plain
 from policies.resource_types import applies_to
@@ -23,32 +24,6 @@ LOG_GROUP_TYPE = "aws:cloudwatch/logGroup:LogGroup"
 REST_STAGE_TYPE = "aws:apigateway/stage:Stage"
 HTTP_STAGE_TYPE = "aws:apigatewayv2/stage:Stage"
 
-# The values CloudWatch Logs accepts for retentionInDays.
-RETENTION_VALUES = [
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-]
-
 
 # --- log-group-retention-set -------------------------------------------------------------
 
@@ -56,7 +31,7 @@ RETENTION_SCHEMA = PolicyConfigSchema(
     properties={
         "remediationRetentionDays": {
             "type": "integer",
-            "enum": RETENTION_VALUES,
+            "enum": list(LOG_RETENTION_DAYS),
             "default": 30,
             "description": "Retention the remediation sets on a log group without one.",
         },

@@ -18,13 +18,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.documents import (
-    PolicyDocumentError,
-    Statement,
-    parse_policy_document,
-    raise_first_unknown,
-    statements_or_report,
-)
+from policies.documents import raise_first_unknown, read_statements, statements_or_report
 from policies.exemptions import exemption_reason, is_exempt
 from policies.props import known_or_none
 from policies.public_access import foreign_accounts, not_principal_allows, principal_account, unrestricted_public_allows
@@ -201,22 +195,14 @@ def _cross_account_problems(resource: Any, own: set[str], guards: set[str]) -> I
         if problem:
             yield problem
         return
-    for statement in _statements(resource.props.get("policy")):
+    document = resource.props.get("policy")
+    statements = [] if document in (None, "") else read_statements(document)
+    for statement in statements or []:  # None: resource-policy-no-public-principal reports the document
         if statement.restricting_keys() & guards:
             continue
         where = f'{statement.label} of the {POLICY_HOLDERS[resource.resource_type]} of "{resource.name}"'
         for shown, account in foreign_accounts(statement, own):
             yield f"{where} lets in {shown} (account {account})"
-
-
-def _statements(document: Any) -> list[Statement]:
-    """An unparsable document is resource-policy-no-public-principal's to report."""
-    if document in (None, ""):
-        return []
-    try:
-        return parse_policy_document(document)
-    except PolicyDocumentError:
-        return []
 
 
 def _layer_problem(resource: Any, own: set[str]) -> str | None:

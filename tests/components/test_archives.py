@@ -34,32 +34,48 @@ def functions() -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def archives(functions) -> dict[str, dict[str, str]]:
     """Function logical name -> {path in the archive: source file}."""
-    return {name: {path: asset["path"] for path, asset in inputs["code"]["assets"].items()}
-            for name, inputs in functions.items()}
+    return {
+        name: {path: asset["path"] for path, asset in inputs["code"]["assets"].items()}
+        for name, inputs in functions.items()
+    }
 
 
 def unpack(assets: dict[str, str], folder: Path) -> Path:
     for path, source in assets.items():
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(REPO / source, target)   # an absolute source stays absolute
+        shutil.copyfile(REPO / source, target)  # an absolute source stays absolute
     return folder
 
 
-def run_alone(folder: Path, code: str, assets: dict[str, str], env: Optional[dict[str, str]] = None
-              ) -> subprocess.CompletedProcess:
+def run_alone(
+    folder: Path, code: str, assets: dict[str, str], env: Optional[dict[str, str]] = None
+) -> subprocess.CompletedProcess:
     blocked = [p for p in NOT_IN_THE_RUNTIME if f"{p}/__init__.py" not in assets]
     prelude = f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"
-    environment = {**os.environ, "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1",
-                   "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", **(env or {})}
+    environment = {
+        **os.environ,
+        "AWS_REGION": "eu-west-1",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        **(env or {}),
+    }
     environment.pop("PYTHONPATH", None)
-    return subprocess.run([sys.executable, "-c", prelude + code], cwd=folder, env=environment,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", prelude + code], cwd=folder, env=environment, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_the_stack_builds_the_functions_expected(archives):
-    assert set(archives) == {"database-app-function", "jwks-fn-function", "execution-fn-function",
-                             "verification-fn-function", "tvm-fn-function", "tvm-authorizer-fn-function"}
+    assert set(archives) == {
+        "database-app-function",
+        "jwks-fn-function",
+        "execution-fn-function",
+        "verification-fn-function",
+        "tvm-fn-function",
+        "tvm-authorizer-fn-function",
+    }
 
 
 def test_the_database_module_ships_only_with_the_driver_it_needs(archives):
@@ -74,20 +90,43 @@ def test_only_the_tvm_bundles_the_zone_database(archives):
     assert "tzdata/zoneinfo/Europe/Berlin" in archives["tvm-fn-function"]
 
 
-@pytest.mark.parametrize("name", ["database-app-function", "jwks-fn-function", "execution-fn-function",
-                                  "verification-fn-function", "tvm-fn-function", "tvm-authorizer-fn-function"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "database-app-function",
+        "jwks-fn-function",
+        "execution-fn-function",
+        "verification-fn-function",
+        "tvm-fn-function",
+        "tvm-authorizer-fn-function",
+    ],
+)
 def test_every_archive_imports_its_handler_from_itself_alone(functions, archives, name, tmp_path):
     module, function = functions[name]["handler"].rsplit(".", 1)
     assets = archives[name]
-    done = run_alone(unpack(assets, tmp_path), f"import {module} as h\n"
-                     f"import lambdas\nprint(lambdas.__file__)\nassert callable(h.{function})", assets)
+    done = run_alone(
+        unpack(assets, tmp_path),
+        f"import {module} as h\nimport lambdas\nprint(lambdas.__file__)\nassert callable(h.{function})",
+        assets,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == str(tmp_path / "lambdas" / "__init__.py")
 
 
-RULES = json.dumps({"version": 1, "role_arn": "arn:aws:iam::123456789012:role/protected", "rules": [
-    {"name": "office", "effect": "allow", "users": ["alice"],
-     "time": {"hours": "08:00-09:00", "timezone": "Europe/Berlin"}}]})
+RULES = json.dumps(
+    {
+        "version": 1,
+        "role_arn": "arn:aws:iam::123456789012:role/protected",
+        "rules": [
+            {
+                "name": "office",
+                "effect": "allow",
+                "users": ["alice"],
+                "time": {"hours": "08:00-09:00", "timezone": "Europe/Berlin"},
+            }
+        ],
+    }
+)
 # 07:30 UTC on a winter day is 08:30 in Berlin (UTC+1): inside the window only in Berlin time.
 EVALUATE = f"""
 from datetime import datetime, timezone
@@ -109,15 +148,14 @@ def no_zone_database(tmp_path) -> dict[str, str]:
     return {"PYTHONTZPATH": str(empty)}
 
 
-def test_tvm_rules_evaluate_a_time_zone_where_the_runtime_has_no_zone_database(archives, tmp_path,
-                                                                                no_zone_database):
+def test_tvm_rules_evaluate_a_time_zone_where_the_runtime_has_no_zone_database(archives, tmp_path, no_zone_database):
     assets = archives["tvm-fn-function"]
     folder = unpack(assets, tmp_path / "tvm")
     done = run_alone(folder, EVALUATE, assets, no_zone_database)
     assert done.returncode == 0, done.stderr[-2000:]
     allowed_in_berlin, denied_outside, tzdata_file = done.stdout.split()
     assert (allowed_in_berlin, denied_outside) == ("allow", "deny")
-    assert tzdata_file == str(folder / "tzdata" / "__init__.py")   # the archive's own copy
+    assert tzdata_file == str(folder / "tzdata" / "__init__.py")  # the archive's own copy
 
 
 def test_without_tzdata_the_same_rules_cannot_be_read(archives, tmp_path, no_zone_database):
@@ -129,14 +167,105 @@ def test_without_tzdata_the_same_rules_cannot_be_read(archives, tmp_path, no_zon
 
 def test_relative_imports_are_followed(tmp_path, monkeypatch):
     import components.archive as archive
+
     lambdas = tmp_path / "lambdas"
-    for path, text in {"__init__.py": "", "common/__init__.py": "", "common/a.py": "from . import b\n",
-                       "common/b.py": "from .c import thing\n", "common/c.py": "thing = 1\n",
-                       "common/unused.py": "import pymysql\n",
-                       "fn/__init__.py": "", "fn/handler.py": "from lambdas.common import a\n"}.items():
+    for path, text in {
+        "__init__.py": "",
+        "common/__init__.py": "",
+        "common/a.py": "from . import b\n",
+        "common/b.py": "from .c import thing\n",
+        "common/c.py": "thing = 1\n",
+        "common/unused.py": "import pymysql\n",
+        "fn/__init__.py": "",
+        "fn/handler.py": "from lambdas.common import a\n",
+    }.items():
         (lambdas / path).parent.mkdir(parents=True, exist_ok=True)
         (lambdas / path).write_text(text)
     monkeypatch.setattr(archive, "LAMBDAS_DIR", lambdas)
-    assert sorted(archive_files("fn")) == ["lambdas/__init__.py", "lambdas/common/__init__.py", "lambdas/common/a.py",
-                                           "lambdas/common/b.py", "lambdas/common/c.py", "lambdas/fn/__init__.py",
-                                           "lambdas/fn/handler.py"]
+    assert sorted(archive_files("fn")) == [
+        "lambdas/__init__.py",
+        "lambdas/common/__init__.py",
+        "lambdas/common/a.py",
+        "lambdas/common/b.py",
+        "lambdas/common/c.py",
+        "lambdas/fn/__init__.py",
+        "lambdas/fn/handler.py",
+    ]
+
+
+NESTED_IMPORTS = """
+import lambdas.common.m0
+def f():
+    import lambdas.common.m1
+async def g():
+    from lambdas.common import m2
+class C:
+    import lambdas.common.m3
+    def method(self):
+        if True:
+            import lambdas.common.m4
+        else:
+            import lambdas.common.m5
+try:
+    import lambdas.common.m6
+except ImportError:
+    import lambdas.common.m7
+else:
+    import lambdas.common.m8
+finally:
+    import lambdas.common.m9
+with open(__file__):
+    import lambdas.common.m10
+for _ in ():
+    import lambdas.common.m11
+else:
+    import lambdas.common.m12
+while False:
+    import lambdas.common.m13
+match 1:
+    case 1:
+        import lambdas.common.m14
+x = [lambda: __import__("lambdas.common.never")]
+"""
+
+
+def test_imports_nested_in_any_statement_are_followed(tmp_path, monkeypatch):
+    import components.archive as archive
+
+    lambdas = tmp_path / "lambdas"
+    modules = {f"common/m{i}.py": "" for i in range(15)}
+    for path, text in {
+        "__init__.py": "",
+        "common/__init__.py": "",
+        "common/never.py": "",
+        **modules,
+        "fn/__init__.py": "",
+        "fn/handler.py": NESTED_IMPORTS,
+    }.items():
+        (lambdas / path).parent.mkdir(parents=True, exist_ok=True)
+        (lambdas / path).write_text(text)
+    monkeypatch.setattr(archive, "LAMBDAS_DIR", lambdas)
+    shipped = archive_files("fn")
+    assert sorted(p for p in shipped if p.startswith("lambdas/common/m")) == sorted(f"lambdas/{m}" for m in modules)
+    assert "lambdas/common/never.py" not in shipped  # __import__ of a string is not an import statement
+
+
+def test_a_bundled_package_ships_every_file_but_bytecode(tmp_path, monkeypatch):
+    package = tmp_path / "site" / "zonepack"
+    for path in (
+        "__init__.py",
+        "zones/Europe/Berlin",
+        "zones/UTC",
+        "__pycache__/__init__.cpython-311.pyc",
+        "stale.pyc",
+        "zones/__pycache__/x.pyc",
+    ):
+        (package / path).parent.mkdir(parents=True, exist_ok=True)
+        (package / path).write_text("x")
+    (package / "zones" / "dangling").symlink_to(tmp_path / "nowhere")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    shipped = {
+        path: source for path, source in archive_files("tvm", ["zonepack"]).items() if path.startswith("zonepack/")
+    }
+    assert sorted(shipped) == ["zonepack/__init__.py", "zonepack/zones/Europe/Berlin", "zonepack/zones/UTC"]
+    assert shipped["zonepack/zones/UTC"] == package / "zones" / "UTC"

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from lambdas.execution import handler as execution
 from tests.support.broken_http import broken_http_server
-from tests.support.layers import FakeSlack, moto_secret, serve
+from tests.support.layers import FakeSlack, moto_secret
+from tests.support.local_http import serve
 from tests.support.constants import REGION
 
 TOKEN_ID = "iam-platform/test/slack/bot-token"

@@ -14,9 +14,10 @@ from moto import mock_aws
 
 from lambdas.execution import handler as execution
 from lambdas.verification import handler as verification
-from tests.support.layers import (SIGNING_SECRET, FakeSlack, Identity, SigV4Gateway, serve,
-                                          signed_request, slack_event)
 from tests.support.constants import REGION
+from tests.support.layers import SIGNING_SECRET, FakeSlack, signed_request, slack_event
+from tests.support.local_http import serve
+from tests.support.sigv4_gateway import EXECUTE_API, Identity, SigV4Gateway
 
 ROLE = "arn:aws:sts::123456789012:assumed-role/verification-fn-role-abc/verification-fn-function"
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -38,11 +39,12 @@ def world(aws_env, monkeypatch, lambda_context):
         slack = FakeSlack()
         with Stubber(bedrock) as stubber, serve(slack) as slack_url:
             # The Lambda credentials of the verification role, as the runtime hands them over.
-            gateway = SigV4Gateway(identities={"testing": Identity("testing", "testing", "testing", ROLE)},
-                                   allowed_arn=ROLE, target=lambda event: execution.handler(event, lambda_context))
-            with serve(gateway.handle) as gateway_url:
+            gateway = SigV4Gateway(lambda event, _: execution.handler(event, lambda_context),
+                                   {"testing": Identity("testing", ROLE, "testing")}, integration=EXECUTE_API,
+                                   allowed_arn=ROLE)
+            with gateway:
                 for name, value in {"SLACK_SIGNING_SECRET_ID": "slack/signing", "ROLLOUT_PERCENT": "100",
-                                    "EXECUTION_API_URL": gateway_url + "/prod/execute",
+                                    "EXECUTION_API_URL": gateway.url,
                                     "SLACK_BOT_TOKEN_SECRET_ID": "slack/bot", "BEDROCK_MODEL_ID": MODEL,
                                     "SLACK_API_BASE_URL": slack_url + "/api"}.items():
                     monkeypatch.setenv(name, value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -12,11 +11,13 @@ import pytest
 from botocore.credentials import Credentials, RefreshableCredentials
 
 from lambdas.common.sigv4 import SigningError, SigV4Client
-from tests.support.layers import REGION, Identity, SigV4Gateway, serve
+from tests.support.constants import REGION
+from tests.support.sigv4_gateway import EXECUTE_API, Identity, SigV4Gateway
 
 ROLE = "arn:aws:sts::123456789012:assumed-role/verification-fn-role-abc/verification"
-GOOD = Identity("ASIAGOOD", "good-secret", "good-token", ROLE)
-OTHER = Identity("ASIAOTHER", "other-secret", "other-token", "arn:aws:sts::123456789012:assumed-role/other/x")
+GOOD, OTHER = "ASIAGOOD", "ASIAOTHER"
+IDENTITIES = {GOOD: Identity("good-secret", ROLE, "good-token"),
+              OTHER: Identity("other-secret", "arn:aws:sts::123456789012:assumed-role/other/x", "other-token")}
 PAYLOAD = {"channel": "C1", "text": "hi", "thread_ts": "1.2", "event_id": "Ev1"}
 
 
@@ -32,15 +33,15 @@ class StaticSession:
 
 @pytest.fixture
 def gateway():
-    gw = SigV4Gateway(identities={i.access_key: i for i in (GOOD, OTHER)}, allowed_arn=ROLE, target=lambda e: None)
-    with serve(gw.handle) as url:
-        gw.url = url + "/prod/execute"
+    with SigV4Gateway(lambda event, context: None, dict(IDENTITIES), integration=EXECUTE_API,
+                      allowed_arn=ROLE) as gw:
         yield gw
 
 
-def client_for(identity, secret=None):
-    return SigV4Client(REGION, session=StaticSession(Credentials(identity.access_key, secret or identity.secret_key,
-                                                                 identity.token)))
+def client_for(key, secret=None):
+    identity = IDENTITIES[key]
+    return SigV4Client(REGION, session=StaticSession(Credentials(key, secret or identity.secret_key,
+                                                                 identity.session_token)))
 
 
 def test_signed_request_is_accepted_with_202_and_becomes_the_integration_event(gateway):
@@ -61,13 +62,14 @@ def test_changed_body_is_refused(gateway):
     signed = client.sign("POST", gateway.url, json.dumps(PAYLOAD).encode())
     tampered = json.dumps({**PAYLOAD, "text": "rm -rf"}).encode()
     headers = {**dict(signed.headers.items()), "Host": urlsplit(gateway.url).netloc}
-    status, answer = gateway.handle("POST", "/prod/execute", headers, tampered)
+    status, _, body = gateway.handle("POST", "/prod/execute", headers, tampered)
+    answer = json.loads(body)
     assert status == 403 and "does not match" in answer["message"]
     assert gateway.handle("POST", "/prod/execute", headers, json.dumps(PAYLOAD).encode())[0] == 202
 
 
 def test_six_minute_old_request_is_refused(gateway):
-    gateway.clock = lambda: time.time() + 360
+    gateway.clock = lambda: datetime.now(timezone.utc) + timedelta(seconds=360)
     status, _, body = client_for(GOOD).request("POST", gateway.url, json_body=PAYLOAD)
     assert (status, json.loads(body)["message"]) == (403, "Signature expired")
 
@@ -109,6 +111,47 @@ def test_without_credentials_it_refuses_to_send():
 
 
 def test_default_session_reads_the_environment(aws_env, gateway):
-    gateway.identities["testing"] = Identity("testing", "testing", "testing", ROLE)
+    gateway.identities["testing"] = Identity("testing", ROLE, "testing")
     status, _, _ = SigV4Client(REGION).request("POST", gateway.url, json_body=PAYLOAD)
     assert status == 202
+
+
+def test_a_request_signed_for_another_route_is_refused(gateway):
+    other = gateway.url.replace("/prod/execute", "/prod/admin")
+    status, _, body = client_for(GOOD).request("POST", other, json_body=PAYLOAD)
+    assert (status, json.loads(body)["message"]) == (403, "Missing Authentication Token")
+    signed = client_for(GOOD).sign("POST", other, json.dumps(PAYLOAD).encode())   # replayed to /prod/execute
+    headers = {**dict(signed.headers.items()), "Host": urlsplit(gateway.url).netloc}
+    status, _, body = gateway.handle("POST", "/prod/execute", headers, json.dumps(PAYLOAD).encode())
+    assert status == 403 and "does not match" in json.loads(body)["message"]
+    assert gateway.received == []
+
+
+def test_a_signed_body_that_is_not_json_is_a_400(gateway):
+    signed = client_for(GOOD).sign("POST", gateway.url, b"not json")
+    headers = {**dict(signed.headers.items()), "Host": urlsplit(gateway.url).netloc}
+    status, _, body = gateway.handle("POST", "/prod/execute", headers, b"not json")
+    assert (status, json.loads(body)["message"]) == (400, "Could not parse request body into json")
+    assert gateway.received == [] and gateway.rejected == []
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_redirect_is_returned_not_followed_so_the_signature_stays_with_its_host(status, method):
+    from tests.support.local_http import serve
+
+    stolen = []
+
+    def elsewhere(method_, target, headers, body):
+        stolen.append(headers)
+        return 200, {}, b"thanks"
+
+    with serve(elsewhere) as thief:
+        def redirecting(method_, target, headers, body):
+            return status, {"Location": f"{thief}/collect"}, b""
+
+        with serve(redirecting) as api:
+            answer_status, headers, _ = client_for(GOOD).request(method, f"{api}/prod/execute",
+                                                                 json_body=PAYLOAD if method == "POST" else None)
+    assert (answer_status, headers["Location"]) == (status, f"{thief}/collect")
+    assert stolen == []

@@ -1,18 +1,29 @@
-"""A local stand-in for API Gateway's IAM authorization: verifies SigV4, then calls a handler.
+"""A local stand-in for API Gateway's IAM authorisation: verifies SigV4, then calls a function.
 
-``SigV4Gateway(app, identities)`` listens on 127.0.0.1 (a free port) in a thread. Each
-request must carry an ``Authorization: AWS4-HMAC-SHA256 ...`` header whose signature
-recomputes, with botocore's own ``SigV4Auth`` (canonical request, string to sign,
-signature), from the secret of a known access key; ``X-Amz-Date`` must be within 5
-minutes of now and a session token, when the identity has one, must match. Accepted
-requests become API Gateway HTTP API payload 2.0 events with
-``requestContext.authorizer.iam.userArn`` set and go to ``app(event, context)``; its proxy
-response is sent back. Refusals answer 403 ``{"message": ...}`` as API Gateway does.
+``SigV4Gateway(app, identities)`` listens on 127.0.0.1 (a free port) in a thread while used as a
+context manager; ``handle`` answers one request in process. Each request must carry an
+``Authorization: AWS4-HMAC-SHA256 ...`` header whose signature recomputes, with botocore's own
+``SigV4Auth`` (canonical request, string to sign, signature over exactly the headers the client
+signed, at the client's X-Amz-Date), from the secret of a known access key. Host and X-Amz-Date
+must be signed, X-Amz-Date must be within 5 minutes of ``clock()``, and the session token must be
+sent (and signed) exactly when the identity has one. ``allowed_arn``, when given, is a
+one-principal resource policy. Refusals answer 403 ``{"message": ...}`` as API Gateway does.
 
-Use as a context manager::
+Two integrations, as the stacks wire them:
+
+- ``HTTP_API`` (the TVM): the ``$default`` route of an HTTP API with a Lambda proxy integration.
+  An accepted request becomes a payload 2.0 event with ``requestContext.authorizer.iam.userArn``;
+  ``app(event, None)``'s proxy response is the answer (500 if it raises).
+- ``EXECUTE_API`` (the layers): a REST API's ``POST /prod/execute`` with our integration's mapping
+  template and an asynchronous invoke. Other routes answer 403 before any check, a body that is
+  not JSON 400; the event is ``{"source": "api", "payload", "requestId", "caller"}`` and the
+  answer 202 ``{"accepted": true, "requestId"}``, whatever the function does.
+
+Records: ``requests`` (every request: method, path, headers, accepted, reason), ``rejected``
+(the refusals' reasons), ``received`` (the events handed to ``app``), ``failures`` (what it raised)::
 
     with SigV4Gateway(handler, {"AKIDALICE": Identity("secret", arn)}) as gateway:
-        gateway.url   # http://127.0.0.1:PORT
+        gateway.url   # http://127.0.0.1:PORT (plus the route's path for EXECUTE_API)
 """
 
 from __future__ import annotations
@@ -21,10 +32,10 @@ import base64
 import hmac
 import json
 import re
-import threading
+import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import parse_qsl, urlsplit
 
@@ -34,18 +45,22 @@ from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
 from tests.support.constants import ACCOUNT_ID, REGION
+from tests.support.local_http import Answer, json_answer, serve
 
 MAX_SKEW_SECONDS = 300
 _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,"
     r"\s*SignedHeaders=(?P<headers>[a-z0-9;-]+),\s*Signature=(?P<signature>[0-9a-f]{64})$")
+_INVALID_TOKEN = "The security token included in the request is invalid."
 
 
 @dataclass(frozen=True)
 class Identity:
+    """What stands behind an access key (the key of the ``identities`` mapping)."""
+
     secret_key: str
     user_arn: str
-    session_token: Optional[str] = None
+    session_token: Optional[str] = None   # temporary credentials have one
 
 
 class _Recompute(SigV4Auth):
@@ -58,8 +73,32 @@ class _Recompute(SigV4Auth):
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
         headers = HTTPHeaders()
         for name in self._signed:
-            headers[name] = request.headers.get(name, "")
+            value = request.headers.get(name)
+            if value is None:
+                raise ValueError(f"The signed header {name} is missing.")
+            headers[name] = value
         return headers
+
+
+def _check_date(amz_date: str, credential_date: str, now: datetime) -> None:
+    try:
+        signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise ValueError("X-Amz-Date is missing or malformed.") from None
+    if amz_date[:8] != credential_date:
+        raise ValueError("Credential date does not match X-Amz-Date.")
+    if abs((now - signed_at).total_seconds()) > MAX_SKEW_SECONDS:
+        raise ValueError("Signature expired")
+
+
+def _check_signed_headers(lower: Mapping[str, str], signed: list[str], identity: Identity) -> None:
+    if "host" not in signed or "x-amz-date" not in signed:
+        raise ValueError("The host and X-Amz-Date headers must be signed.")
+    sent = lower.get("x-amz-security-token")
+    if sent != identity.session_token:   # missing for temporary credentials, or sent with long-term ones
+        raise ValueError(_INVALID_TOKEN)
+    if sent is not None and "x-amz-security-token" not in signed:
+        raise ValueError("X-Amz-Security-Token must be signed.")
 
 
 def verify(method: str, url: str, headers: Mapping[str, str], body: bytes, identities: Mapping[str, Identity],
@@ -71,23 +110,13 @@ def verify(method: str, url: str, headers: Mapping[str, str], body: bytes, ident
         raise ValueError("Missing Authentication Token")
     identity = identities.get(match["key"])
     if identity is None:
-        raise ValueError("The security token included in the request is invalid.")
+        raise ValueError(_INVALID_TOKEN)
     if (match["region"], match["service"]) != (region, service):
         raise ValueError("Credential should be scoped to a valid region and service.")
     amz_date = lower.get("x-amz-date", "")
-    try:
-        signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-    except ValueError:
-        raise ValueError("X-Amz-Date is missing or malformed.") from None
-    if amz_date[:8] != match["date"]:
-        raise ValueError("Credential date does not match X-Amz-Date.")
-    if abs(((now or datetime.now(timezone.utc)) - signed_at).total_seconds()) > MAX_SKEW_SECONDS:
-        raise ValueError("Signature expired: the request time is more than 5 minutes from now.")
+    _check_date(amz_date, match["date"], now or datetime.now(timezone.utc))
     signed = match["headers"].split(";")
-    if "host" not in signed:
-        raise ValueError("The request must sign the host header.")
-    if identity.session_token is not None and lower.get("x-amz-security-token") != identity.session_token:
-        raise ValueError("The security token included in the request is invalid.")
+    _check_signed_headers(lower, signed, identity)
     headers = dict(headers)
     if "host" not in lower:   # a raw request (not from the server) names its host in the URL
         headers["Host"] = urlsplit(url).netloc
@@ -102,95 +131,154 @@ def verify(method: str, url: str, headers: Mapping[str, str], body: bytes, ident
     return identity
 
 
+class Refusal(Exception):
+    """An answer of the gateway's own, before the function runs."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass(frozen=True)
+class Request:
+    """An authenticated request, as an integration sees it."""
+
+    method: str
+    target: str   # path and query string
+    headers: Mapping[str, str]
+    body: bytes
+    identity: Identity
+    request_id: str
+    time: datetime
+    account_id: str
+
+
+@dataclass(frozen=True)
+class Integration:
+    route: Optional[tuple[str, str]]        # (method, path) served; None: every request ($default)
+    event: Callable[[Request], dict]        # the function's event; may raise Refusal
+    answer: Callable[[dict, Any], Answer]   # (event, the function's result, None if it raised) -> the answer
+
+
+def _http_api_event(request: Request) -> dict:
+    parts = urlsplit(request.target)
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        query[key] = f"{query[key]},{value}" if key in query else value   # as HTTP APIs join repeats
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    account, now = request.account_id, request.time
+    event = {
+        "version": "2.0", "routeKey": "$default", "rawPath": parts.path or "/", "rawQueryString": parts.query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": account, "apiId": "local", "domainName": headers.get("host", ""),
+            "http": {"method": request.method, "path": parts.path or "/", "protocol": "HTTP/1.1",
+                     "sourceIp": "127.0.0.1", "userAgent": headers.get("user-agent", "")},
+            "authorizer": {"iam": {"accessKey": "", "accountId": account, "callerId": "",
+                                   "userArn": request.identity.user_arn, "userId": ""}},
+            "requestId": request.request_id, "routeKey": "$default", "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"), "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if query:
+        event["queryStringParameters"] = query
+    if request.body:
+        try:
+            event["body"] = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            event["body"], event["isBase64Encoded"] = base64.b64encode(request.body).decode(), True
+    return event
+
+
+def _proxy_answer(event: dict, response: Any) -> Answer:
+    if not isinstance(response, dict):
+        return json_answer(500, {"message": "Internal Server Error"})
+    body = response.get("body") or ""
+    data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+    headers = {name: str(value) for name, value in (response.get("headers") or {}).items()}
+    return int(response.get("statusCode", 200)), headers, data
+
+
+def _execute_event(request: Request) -> dict:
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        raise Refusal(400, "Could not parse request body into json") from None
+    return {"source": "api", "payload": payload, "requestId": request.request_id, "caller": request.identity.user_arn}
+
+
+HTTP_API = Integration(None, _http_api_event, _proxy_answer)
+EXECUTE_API = Integration(("POST", "/prod/execute"), _execute_event,
+                          lambda event, _: json_answer(202, {"accepted": True, "requestId": event["requestId"]}))
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class SigV4Gateway:
-    def __init__(self, app: Callable[[dict, Any], dict], identities: Mapping[str, Identity],
-                 region: str = REGION, account_id: str = ACCOUNT_ID,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
-        self.app, self.identities, self.region, self.account_id, self.clock = app, identities, region, account_id, clock
-        self.requests: list[dict] = []   # every request as received: method, path, headers, accepted
-        gateway = self
+    """See the module docstring. ``clock`` is the gateway's idea of now."""
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _serve(self) -> None:
-                gateway._serve(self)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815 - http.server names
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    def __init__(self, app: Callable[[dict, Any], Any], identities: Mapping[str, Identity], *,
+                 integration: Integration = HTTP_API, allowed_arn: Optional[str] = None, region: str = REGION,
+                 account_id: str = ACCOUNT_ID, clock: Callable[[], datetime] = _utc_now) -> None:
+        self.app, self.identities, self.integration = app, identities, integration
+        self.allowed_arn, self.region, self.account_id, self.clock = allowed_arn, region, account_id, clock
+        self.requests: list[dict] = []
+        self.received: list[dict] = []
+        self.failures: list[BaseException] = []
+        self._stack = ExitStack()
+        self._base = ""
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        if not self._base:
+            raise RuntimeError("the gateway serves only inside its with block")
+        route = self.integration.route
+        return self._base + (route[1] if route else "")
 
-    def __enter__(self) -> "SigV4Gateway":
-        self._thread.start()
+    @property
+    def rejected(self) -> list[str]:
+        return [request["reason"] for request in self.requests if not request["accepted"]]
+
+    def __enter__(self) -> SigV4Gateway:
+        self._base = self._stack.enter_context(serve(self.handle))
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._stack.close()
+        self._base = ""
 
-    def _serve(self, http: BaseHTTPRequestHandler) -> None:
-        length = int(http.headers.get("Content-Length") or 0)
-        body = http.rfile.read(length) if length else b""
-        headers = {k: v for k, v in http.headers.items()}
-        url = f"http://{http.headers.get('Host', '')}{http.path}"
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
+        """Answer one request: ``(status, headers, body)``."""
+        record: dict[str, Any] = {"method": method, "path": target, "headers": headers, "accepted": False}
+        self.requests.append(record)
         try:
-            identity = verify(http.command, url, headers, body, self.identities, self.region, now=self.clock())
-        except ValueError as error:
-            self.requests.append({"method": http.command, "path": http.path, "headers": headers, "accepted": False})
-            return self._send(http, {"statusCode": 403, "headers": {"Content-Type": "application/json"},
-                                     "body": json.dumps({"message": str(error)})})
-        self.requests.append({"method": http.command, "path": http.path, "headers": headers, "accepted": True})
-        event = self.event(http.command, http.path, headers, body, identity)
-        self._send(http, self.app(event, None))
+            request = self._authenticate(method, target, headers, body)
+            record["accepted"] = True
+            event = self.integration.event(request)
+        except Refusal as refusal:
+            record["reason"] = refusal.message
+            return json_answer(refusal.status, {"message": refusal.message})
+        self.received.append(event)
+        try:
+            result = self.app(event, None)
+        except BaseException as error:  # noqa: BLE001 - recorded for the test to inspect
+            self.failures.append(error)
+            result = None
+        return self.integration.answer(event, result)
 
-    def event(self, method: str, target: str, headers: Mapping[str, str], body: bytes, identity: Identity) -> dict:
-        parts = urlsplit(target)
-        query: dict[str, str] = {}
-        for key, value in parse_qsl(parts.query, keep_blank_values=True):
-            query[key] = f"{query[key]},{value}" if key in query else value   # as HTTP APIs join repeats
-        text_body: Optional[str] = None
-        encoded = False
-        if body:
-            try:
-                text_body = body.decode("utf-8")
-            except UnicodeDecodeError:
-                text_body, encoded = base64.b64encode(body).decode(), True
+    def _authenticate(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> Request:
+        route = self.integration.route
+        if route is not None and (method, urlsplit(target).path) != route:
+            raise Refusal(403, "Missing Authentication Token")
+        host = next((value for name, value in headers.items() if name.lower() == "host"), "")
         now = self.clock()
-        event = {
-            "version": "2.0", "routeKey": "$default", "rawPath": parts.path or "/", "rawQueryString": parts.query,
-            "headers": {k.lower(): v for k, v in headers.items()},
-            "requestContext": {
-                "accountId": self.account_id, "apiId": "local", "domainName": headers.get("Host", ""),
-                "http": {"method": method, "path": parts.path or "/", "protocol": "HTTP/1.1",
-                         "sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
-                "authorizer": {"iam": {"accessKey": "", "accountId": self.account_id, "callerId": "",
-                                       "userArn": identity.user_arn, "userId": ""}},
-                "requestId": f"local-{len(self.requests)}", "routeKey": "$default", "stage": "$default",
-                "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"), "timeEpoch": int(now.timestamp() * 1000),
-            },
-            "isBase64Encoded": encoded,
-        }
-        if query:
-            event["queryStringParameters"] = query
-        if text_body is not None:
-            event["body"] = text_body
-        return event
-
-    @staticmethod
-    def _send(http: BaseHTTPRequestHandler, response: dict) -> None:
-        body = response.get("body") or ""
-        raw = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
-        http.send_response(int(response.get("statusCode", 200)))
-        for name, value in (response.get("headers") or {}).items():
-            http.send_header(name, str(value))
-        http.send_header("Content-Length", str(len(raw)))
-        http.end_headers()
-        http.wfile.write(raw)
+        try:
+            identity = verify(method, f"http://{host}{target}", headers, body, self.identities, self.region, now=now)
+        except ValueError as error:
+            raise Refusal(403, str(error)) from None
+        if self.allowed_arn is not None and identity.user_arn != self.allowed_arn:
+            raise Refusal(403, "User is not authorized to access this resource")
+        return Request(method, target, headers, body, identity, str(uuid.uuid4()), now, self.account_id)
