@@ -75,7 +75,8 @@ def test_a_stdout_that_cannot_be_flushed_exits_120_as_interpreter_exit_does():
 @pytest.mark.parametrize("fast", [True, False])
 def test_a_reader_that_closes_the_pipe_gets_exit_120_and_no_traceback(fast):
     env = {**os.environ, fast_process.ENV_VAR: "1" if fast else "0"}
-    process = subprocess.Popen([sys.executable, "-m", "preview", "dev", "--format", "json"], cwd=REPO, env=env,
+    state = CORPUS / "tvm-role-assume-scope.json"
+    process = subprocess.Popen([sys.executable, "-m", "preview", "--state", str(state), "--format", "json"], cwd=REPO, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     process.stdout.close()  # long before the report is written: `| head -c0`
     _, stderr = process.communicate(timeout=300)

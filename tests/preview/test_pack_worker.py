@@ -91,4 +91,4 @@ def test_a_preview_that_stops_before_judging_leaves_no_child_and_no_second_copy_
 def test_a_bad_pack_config_reads_the_same_with_and_without_the_child(tmp_path) -> None:
     config = tmp_path / "pack.json"
     config.write_text(json.dumps({"apigatewayv2-route-requires-iam-auth": {"exemptRouteKeys": "not a list"}}))
-    assert_same(("dev", "--pack-config", str(config)), 2)
+    assert_same(("--state", str(STATE), "--pack-config", str(config)), 2)
