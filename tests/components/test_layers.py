@@ -282,8 +282,9 @@ def test_prod_protects_the_slack_secrets():
 
 
 def test_role_policies_lint_clean_with_parliament(dev):
-    from parliament import analyze_policy_string
+    from policies.parliament_loader import load_parliament
 
+    analyze_policy_string = load_parliament().analyze_policy_string
     verification = analyze_policy_string(one(dev, POLICY, "verification-fn-policy")["inputs"]["policy"])
     assert verification.findings == []
     # parliament 1.6.4's bundled IAM data marks every Bedrock resource type as required for

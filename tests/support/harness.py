@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any, Optional
@@ -21,7 +22,15 @@ def stack_config(stack: str, overrides: Optional[dict[str, Any]] = None) -> dict
 
 
 def run_stack(stack: str = "dev", overrides: Optional[dict[str, Any]] = None) -> ProgramRun:
-    return run_program(REPO, "iam-platform", stack, stack_config(stack, overrides))
+    """A stack file as it is runs once per test process; each caller gets its own copy of the records."""
+    if overrides:
+        return run_program(REPO, "iam-platform", stack, stack_config(stack, overrides))
+    if stack not in _AS_COMMITTED:
+        _AS_COMMITTED[stack] = run_program(REPO, "iam-platform", stack, stack_config(stack))
+    return copy.deepcopy(_AS_COMMITTED[stack])
+
+
+_AS_COMMITTED: dict[str, ProgramRun] = {}
 
 
 def one(run: ProgramRun, type_: str, name: str) -> dict[str, Any]:
