@@ -11,7 +11,9 @@ interpreter teardown (``os._exit``). The preview is the whole command, as users 
 (floor, then each stack) so that a busy machine slows both alike; the figure is the median.
 
 Then, for one stack, where the preview's time goes: each phase timed in one fresh process with the
-preview's own process settings (preview/fast_process.py).
+preview's own process settings (preview/fast_process.py), run one after the other; and the preview as it
+really runs, with the pack loading and answering in a forked child (preview/pack_worker.py) meanwhile:
+when the program starts and ends, and how long the parent then waits for the child's verdicts.
 """
 
 from __future__ import annotations
@@ -65,6 +67,38 @@ os._exit(0)
 """
 
 
+TIMELINE = """
+import os, sys, time
+started = time.perf_counter()
+sys.path.insert(0, os.getcwd())
+from preview import fast_process, pack_worker, recorder
+fast_process.start()
+import preview.__main__ as cli
+marks = {}
+def marked(label, function):
+    def wrapper(*args, **kwargs):
+        marks.setdefault(label, time.perf_counter() - started)
+        return function(*args, **kwargs)
+    return wrapper
+recorder.run_program = marked("program starts", recorder.run_program)
+judge = pack_worker.PackWorker.judge
+def judged(self, *args, **kwargs):
+    marks["program ends"] = time.perf_counter() - started
+    try:
+        return judge(self, *args, **kwargs)
+    finally:
+        marks["the child's verdicts are in"] = time.perf_counter() - started
+pack_worker.PackWorker.judge = judged
+with open(os.devnull, "w") as sink:
+    sys.stdout = sink
+    cli.main([sys.argv[1], "--format", "json"], fork_packs=True)
+    sys.stdout = sys.__stdout__
+marks["report written"] = time.perf_counter() - started
+print(__import__("json").dumps(list(marks.items())))
+os._exit(0)
+"""
+
+
 def aws_classes(types: set[str]) -> list[tuple[str, str]]:
     """``aws:iam/role:Role`` -> ("iam", "Role"); ``pulumi:providers:aws`` -> ("", "Provider")."""
     import pulumi_aws
@@ -112,6 +146,11 @@ def phases(repo: Path, stack: str, classes: list[tuple[str, str]]) -> list[tuple
     return [tuple(item) for item in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
+def timeline(repo: Path, stack: str) -> list[tuple[str, float]]:
+    done = subprocess.run([sys.executable, "-c", TIMELINE, stack], cwd=repo, capture_output=True, text=True, check=True)
+    return [tuple(item) for item in json.loads(done.stdout.strip().splitlines()[-1])]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -137,6 +176,10 @@ def main() -> None:
         print(f"\nwhere the time goes ({args.stacks[0]}, one process, phases in order):")
         for label, spent in phases(args.repo, args.stacks[0], classes):
             print(f"    {spent:>6.3f} s  {label}")
+    if (args.repo / "preview" / "pack_worker.py").exists():
+        print(f"\nthe preview as it runs ({args.stacks[0]}; the pack loads and answers in a forked child meanwhile):")
+        for label, at in timeline(args.repo, args.stacks[0]):
+            print(f"    at {at:>6.3f} s  {label}")
 
 
 if __name__ == "__main__":

@@ -14,11 +14,13 @@ import importlib
 import importlib.util
 import os
 import sys
+import threading
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 _MISSING = object()
+_IMPORTING = threading.RLock()  # the stand-in must not be seen by another thread's import of pkg_resources
 
 
 def load_parliament() -> types.ModuleType:
@@ -26,16 +28,15 @@ def load_parliament() -> types.ModuleType:
 
 
 def import_without_pkg_resources(name: str) -> types.ModuleType:
-    loaded = sys.modules.get(name)
-    if loaded is not None:
-        return loaded
-    if "pkg_resources" in sys.modules:
-        return importlib.import_module(name)
-    try:
-        with _pkg_resources_stand_in():
+    """Thread-safe: a module another thread is still importing is waited for, never returned half-built."""
+    with _IMPORTING:
+        if name in sys.modules or "pkg_resources" in sys.modules:
             return importlib.import_module(name)
-    except AttributeError:  # a version that asks more of pkg_resources: import it with the real one
-        return importlib.import_module(name)
+        try:
+            with _pkg_resources_stand_in():
+                return importlib.import_module(name)
+        except AttributeError:  # a version that asks more of pkg_resources: import it with the real one
+            return importlib.import_module(name)
 
 
 def resource_filename(package: str, name: str) -> str:

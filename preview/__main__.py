@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cli.command_line import ArgumentParser, one_line, report
@@ -144,7 +144,9 @@ def _preview(args: argparse.Namespace, worker: pack_worker.PackWorker | None = N
         elif args.project:
             records, outputs, source, notes, program = gate.project_input(args.project, args.stack)
         else:
-            records, outputs, source, notes = _run_stack(args.stack)
+            if worker is not None:
+                worker.prepare(packs, configs, use_grpc=args.grpc, partial_input=False)
+            records, outputs, source, notes = _run_stack(args.stack, worker.offer if worker else None)
         runs = (worker.judge if worker else judge)(records, packs, configs, use_grpc=args.grpc, partial_input=partial)
     except (gate.PackError, gate.ProjectError) as error:
         raise UsageError(str(error)) from None
@@ -177,7 +179,7 @@ def _read_state(path: Path):
     return state.records, {}, f"{path} ({state.kind})", notes, state.partial
 
 
-def _run_stack(stack: str):
+def _run_stack(stack: str, observer: Callable[[dict], None] | None = None):
     from components.settings import StackConfigError
     from preview.recorder import run_program
     from preview.secure_values import fit_placeholders
@@ -185,7 +187,9 @@ def _run_stack(stack: str):
 
     try:
         settings = fit_placeholders(read_stack_settings(PROJECT_DIR, stack))
-        run = run_program(PROJECT_DIR, settings.project, stack, settings.config, settings.secure_keys)
+        run = run_program(
+            PROJECT_DIR, settings.project, stack, settings.config, settings.secure_keys, observer=observer
+        )
     except StackFileError as error:
         raise UsageError(str(error)) from None
     except StackConfigError as error:

@@ -29,6 +29,7 @@ __all__ = [
     "PolicyConfigError",
     "Violation",
     "analyze",
+    "analyze_request",
     "analyze_requests",
     "analyze_stack_request",
     "configure_request",
@@ -97,18 +98,19 @@ def _stack_diagnostic_urn(urn: str, records: list[dict]) -> str:
 def analyze_requests(records: list[dict]) -> list[pb.AnalyzeRequest]:
     """One per registered resource (read-only ``external`` resources are not analyzed)."""
     by_urn = {r["urn"]: r for r in records}
-    return [
-        pb.AnalyzeRequest(
-            type=record["type"],
-            urn=record["urn"],
-            name=record["name"],
-            properties=_struct(record.get("inputs")),
-            options=_options(record, parent=record.get("parent") or ""),
-            provider=_provider(record, by_urn),
-        )
-        for record in records
-        if not record.get("external")
-    ]
+    return [analyze_request(record, by_urn) for record in records if not record.get("external")]
+
+
+def analyze_request(record: dict, by_urn: Mapping[str, dict]) -> pb.AnalyzeRequest:
+    """``by_urn``: the records so far (a resource's provider is registered before it)."""
+    return pb.AnalyzeRequest(
+        type=record["type"],
+        urn=record["urn"],
+        name=record["name"],
+        properties=_struct(record.get("inputs")),
+        options=_options(record, parent=record.get("parent") or ""),
+        provider=_provider(record, by_urn),
+    )
 
 
 def analyze_stack_request(records: list[dict]) -> pb.AnalyzeStackRequest:

@@ -115,7 +115,7 @@ def open_pack(pack: PackDir, use_grpc: bool = False) -> AbstractContextManager[C
     """Our own pack runs in-process unless ``use_grpc``; every other pack in its own process."""
     if pack.runtime == "nodejs":
         return analyzer_subprocess(pack.path, ["node", str(NODE_ENTRY), ENGINE_ADDRESS, "."])
-    if pack.path == DEFAULT_PACK_DIR and not use_grpc and pack.interpreter is None:
+    if in_process(pack, use_grpc):
         return analyzer_in_process(pack.path)
     if pack.interpreter is not None:
         return analyzer_subprocess(pack.path, [str(pack.interpreter), "-m", "pulumi.policy", ENGINE_ADDRESS, "."])
@@ -128,15 +128,32 @@ def judge(
     configs: Sequence[dict | None],
     use_grpc: bool = False,
     partial_input: bool = False,
+    answered: Mapping[bytes, Any] | None = None,
 ) -> list[PackRun]:
-    """Each pack in turn, with the pack config given for it (``configs[i]`` for ``packs[i]``)."""
+    """Each pack in turn, with the pack config given for it (``configs[i]`` for ``packs[i]``).
+
+    ``answered``: our own in-process pack's Analyze responses, by request bytes, from a servicer
+    configured alike (preview.analysis_ahead); a request among them is not sent again."""
     return [
-        _judge_one(records, pack, config, use_grpc, partial_input) for pack, config in zip(packs, configs, strict=True)
+        _judge_one(records, pack, config, use_grpc, partial_input, answered)
+        for pack, config in zip(packs, configs, strict=True)
     ]
 
 
-def _judge_one(records: list[dict], pack: PackDir, config: dict | None, use_grpc: bool, partial_input: bool) -> PackRun:
-    with open_pack(pack, use_grpc) as call:
+def in_process(pack: PackDir, use_grpc: bool) -> bool:
+    return pack.runtime == "python" and pack.path == DEFAULT_PACK_DIR and not use_grpc and pack.interpreter is None
+
+
+def _judge_one(
+    records: list[dict],
+    pack: PackDir,
+    config: dict | None,
+    use_grpc: bool,
+    partial_input: bool,
+    answered: Mapping[bytes, Any] | None,
+) -> PackRun:
+    with open_pack(pack, use_grpc) as sent:
+        call = _answered_first(sent, answered) if answered and in_process(pack, use_grpc) else sent
         info = call("GetAnalyzerInfo", empty_pb2.Empty())
         violations = run_pack(call, records, config or {}, partial_input)
     policies = tuple(
@@ -144,6 +161,17 @@ def _judge_one(records: list[dict], pack: PackDir, config: dict | None, use_grpc
     )
     version = pack.version or json_format.MessageToDict(info).get("version", "")
     return PackRun(info.name, version, str(pack.path), policies, tuple(replace(v, pack=info.name) for v in violations))
+
+
+def _answered_first(call: Call, answered: Mapping[bytes, Any]) -> Call:
+    def answer(method: str, request: Any) -> Any:
+        if method == "Analyze":
+            known = answered.get(request.SerializeToString(deterministic=True))
+            if known is not None:
+                return known
+        return call(method, request)
+
+    return answer
 
 
 def all_violations(runs: Sequence[PackRun]) -> list[Violation]:

@@ -13,7 +13,7 @@ import os
 import runpy
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,8 +60,10 @@ class RecordingMocks(Mocks):
 class RecordingMonitor(MockMonitor):
     """Keeps what ``Mocks.new_resource`` never sees: parents, dependencies, the stack's outputs."""
 
-    def __init__(self, mocks: Mocks) -> None:
+    def __init__(self, mocks: Mocks, observer: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """``observer``: called with each record as it is registered (from the SDK's threads)."""
         super().__init__(mocks)
+        self.observer = observer
         self.records: dict[str, dict[str, Any]] = {}  # by URN: set_mocks registers its own stack too
         self.stack_outputs: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -92,6 +94,8 @@ class RecordingMonitor(MockMonitor):
         }
         with self._lock:
             self.records[record["urn"]] = record
+        if self.observer is not None:
+            self.observer(record)
         return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
@@ -108,12 +112,13 @@ def run_program(
     secret_keys: Sequence[str] = (),
     seed: str = "",
     main: Path | None = None,
+    observer: Callable[[dict[str, Any]], None] | None = None,
 ) -> ProgramRun:
     """Run ``main`` (default ``project_dir/__main__.py``) once under mocks; the program's exceptions propagate.
     ``seed`` changes what random resources return (a destroyed and recreated stack's values)."""
     region = config.get("aws:region", "us-east-1")
     mocks = RecordingMocks(Place(region=region, seed=seed))
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, observer)
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.settings.ROOT.set(None)  # set_mocks' own stack would adopt this run's resources

@@ -109,3 +109,21 @@ def test_a_package_that_asks_for_more_is_imported_with_the_real_pkg_resources(pa
 def test_resource_filename_refuses_a_module_that_is_not_a_package() -> None:
     with pytest.raises(ModuleNotFoundError, match=r"json\.decoder is not an installed package"):
         parliament_loader.resource_filename("json.decoder", "x")
+
+
+def test_threads_loading_it_at_once_each_get_the_whole_module() -> None:
+    code = """
+import sys, threading
+from policies.parliament_loader import load_parliament
+import time
+got = []
+def load(delay):
+    time.sleep(delay)  # some ask while the first import is under way
+    got.append(hasattr(load_parliament(), "analyze_policy_string"))
+threads = [threading.Thread(target=load, args=(i * 0.01,)) for i in range(8)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+print(all(got) and len(got) == 8)
+"""
+    for _ in range(2):  # before the lock, the threads that asked mid-import got a half-built module
+        assert _python(code).stdout.strip() == "True"

@@ -13,6 +13,7 @@ from tests.preview.test_fast_process import assert_same
 from tests.support.harness import REPO
 
 STATE = REPO / "tests" / "policies" / "corpus" / "tvm-role-assume-scope.json"
+RESOURCE_MISTAKE = REPO / "tests" / "policies" / "corpus" / "apigateway-method-requires-iam-auth.json"
 
 SETUP = f"""
 import json, os, signal, sys
@@ -92,3 +93,32 @@ def test_a_bad_pack_config_reads_the_same_with_and_without_the_child(tmp_path) -
     config = tmp_path / "pack.json"
     config.write_text(json.dumps({"apigatewayv2-route-requires-iam-auth": {"exemptRouteKeys": "not a list"}}))
     assert_same(("--state", str(STATE), "--pack-config", str(config)), 2)
+
+
+def test_answers_prepared_for_another_config_are_not_used() -> None:
+    done = run_script(
+        """
+        records = read_state(Path(RESOURCE_MISTAKE)).records  # a resource policy's mistake
+        worker = pack_worker.start()
+        loose = {"apigateway-method-requires-iam-auth": {"enforcementLevel": "disabled"}}
+        worker.prepare(packs, [loose], use_grpc=False, partial_input=False)
+        for record in sorted(records, key=lambda r: not r["type"].startswith("pulumi:providers:")):
+            worker.offer(record)
+        theirs = verdicts(worker.judge(records, packs, [None]))
+        print(json.dumps(theirs == verdicts(judge(records, packs, [None])) and
+                         theirs != verdicts(judge(records, packs, [loose])) and len(theirs) > 0))
+    """.replace("RESOURCE_MISTAKE", repr(str(RESOURCE_MISTAKE)))
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "true"), done.stderr
+
+
+def test_the_child_answering_ahead_judges_as_the_parent_would() -> None:
+    done = run_script("""
+        worker = pack_worker.start()
+        worker.prepare(packs, [None], use_grpc=False, partial_input=False)
+        for record in sorted(records, key=lambda r: not r["type"].startswith("pulumi:providers:")):
+            worker.offer(record)
+        theirs = verdicts(worker.judge(records, packs, [None]))
+        print(json.dumps(theirs == verdicts(judge(records, packs, [None])) and len(theirs) > 0))
+    """)
+    assert (done.returncode, done.stdout.strip()) == (0, "true"), done.stderr
