@@ -63,52 +63,23 @@ class PrivateNetwork(pulumi.ComponentResource):
         db = self._group("db", "Aurora MySQL: 3306 from the rotation function and the apps only", child)
         rotation = self._group("rotation", "Secrets Manager rotation function: database and endpoint only", child)
         app = self._group("app", "Database consumers: database and endpoint only", child)
-        for client in ("rotation", "app"):
-            source = rotation if client == "rotation" else app
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-db-from-{client}",
-                security_group_id=db.id,
-                referenced_security_group_id=source.id,
-                ip_protocol="tcp",
-                from_port=MYSQL_PORT,
-                to_port=MYSQL_PORT,
-                description=f"MySQL from the {client} functions",
-                opts=child,
-            )
-            aws.vpc.SecurityGroupEgressRule(
-                f"{name}-{client}-to-db",
-                security_group_id=source.id,
-                referenced_security_group_id=db.id,
-                ip_protocol="tcp",
-                from_port=MYSQL_PORT,
-                to_port=MYSQL_PORT,
-                description="MySQL to the database",
-                opts=child,
+        for client, source in (("rotation", rotation), ("app", app)):
+            _open_port(
+                MYSQL_PORT,
+                (source, f"{name}-{client}-to-db", "MySQL to the database"),
+                (db, f"{name}-db-from-{client}", f"MySQL from the {client} functions"),
+                child,
             )
 
         self.secrets_manager_dns = None
         if settings.secrets_manager_endpoint:
             endpoint_group = self._group("endpoint", "Secrets Manager endpoint: 443 from the functions", child)
             for client, source in (("rotation", rotation), ("app", app)):
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-endpoint-from-{client}",
-                    security_group_id=endpoint_group.id,
-                    referenced_security_group_id=source.id,
-                    ip_protocol="tcp",
-                    from_port=HTTPS_PORT,
-                    to_port=HTTPS_PORT,
-                    description=f"HTTPS from the {client} functions",
-                    opts=child,
-                )
-                aws.vpc.SecurityGroupEgressRule(
-                    f"{name}-{client}-to-endpoint",
-                    security_group_id=source.id,
-                    referenced_security_group_id=endpoint_group.id,
-                    ip_protocol="tcp",
-                    from_port=HTTPS_PORT,
-                    to_port=HTTPS_PORT,
-                    description="HTTPS to the Secrets Manager endpoint",
-                    opts=child,
+                _open_port(
+                    HTTPS_PORT,
+                    (source, f"{name}-{client}-to-endpoint", "HTTPS to the Secrets Manager endpoint"),
+                    (endpoint_group, f"{name}-endpoint-from-{client}", f"HTTPS from the {client} functions"),
+                    child,
                 )
             endpoint = aws.ec2.VpcEndpoint(
                 f"{name}-secretsmanager",
@@ -197,3 +168,34 @@ class PrivateNetwork(pulumi.ComponentResource):
 def _subnet_prefix(settings: NetworkSettings) -> int:
     """Room for four subnets of equal size: /16 gives /18s, /22 gives /24s."""
     return ipaddress.IPv4Network(settings.cidr_block).prefixlen + 2
+
+
+def _open_port(
+    port: int,
+    source: tuple[aws.ec2.SecurityGroup, str, str],
+    target: tuple[aws.ec2.SecurityGroup, str, str],
+    opts: pulumi.ResourceOptions,
+) -> None:
+    """TCP ``port`` from one security group to another: the egress rule on the source (group, rule name,
+    description) and the ingress rule on the target."""
+    (source_group, egress_name, egress_description), (target_group, ingress_name, ingress_description) = source, target
+    aws.vpc.SecurityGroupIngressRule(
+        ingress_name,
+        security_group_id=target_group.id,
+        referenced_security_group_id=source_group.id,
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        description=ingress_description,
+        opts=opts,
+    )
+    aws.vpc.SecurityGroupEgressRule(
+        egress_name,
+        security_group_id=source_group.id,
+        referenced_security_group_id=target_group.id,
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        description=egress_description,
+        opts=opts,
+    )
