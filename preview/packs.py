@@ -17,6 +17,7 @@ from google.protobuf import empty_pb2, json_format
 
 from preview.analysis import Violation, run_pack
 from preview.pack_config import LEVEL_NAMES
+from preview.project import virtualenv_python
 from preview.stack_files import StackFileError, load_yaml
 from preview.transports import DEFAULT_PACK_DIR, ENGINE_ADDRESS, Call, analyzer_in_process, analyzer_subprocess
 
@@ -102,8 +103,8 @@ def _virtualenv_python(path: Path, options: Mapping[str, Any]) -> Path | None:
     venv = options.get("virtualenv")
     if not venv:
         return None
-    python = path / str(venv) / "bin" / "python"
-    if not python.exists():
+    python = virtualenv_python(path, venv)
+    if python is None:
         raise PackError(
             f"{path / POLICY_FILE}: virtualenv {venv} has no bin/python; create it and install "
             "the pack's requirements.txt into it"

@@ -93,14 +93,20 @@ def _interpreter(path: Path, options: Any) -> Path | None:
         )
     if not venv:
         return None
-    python = path / str(venv) / "bin" / "python"
-    if not python.exists():
+    python = virtualenv_python(path, venv)
+    if python is None:
         raise ProjectError(
             f"{path / 'Pulumi.yaml'}: virtualenv {venv} has no bin/python; create it and "
             "install the program's requirements into it (python -m venv, pip install -r "
             "requirements.txt, or uv sync)"
         )
     return python.absolute()
+
+
+def virtualenv_python(folder: Path, venv: object) -> Path | None:
+    """``folder/<venv>/bin/python``, or None when that virtualenv has none."""
+    python = folder / str(venv) / "bin" / "python"
+    return python if python.exists() else None
 
 
 def _config_defaults(path: Path, name: str, config: Any) -> dict[str, str]:
