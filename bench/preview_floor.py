@@ -13,7 +13,9 @@ interpreter teardown (``os._exit``). The preview is the whole command, as users 
 Then, for one stack, where the preview's time goes: each phase timed in one fresh process with the
 preview's own process settings (preview/fast_process.py), run one after the other; and the preview as it
 really runs, with the pack loading and answering in a forked child (preview/pack_worker.py) meanwhile:
-when the program starts and ends, and how long the parent then waits for the child's verdicts.
+when the program starts and ends, and how long the parent then waits for the child's verdicts. And the SDK
+alone: as many trivial resources (SQS queues) as the stack has, registered under the same mocks once every
+import is done, which is what any Pulumi program of that size pays beyond the floor.
 """
 
 from __future__ import annotations
@@ -99,6 +101,28 @@ os._exit(0)
 """
 
 
+SDK_ALONE = """
+import gc, os, sys, tempfile, time
+from pathlib import Path
+gc.disable()
+sys.path.insert(0, os.getcwd())
+import pulumi, pulumi_aws
+pulumi_aws.sqs.Queue
+from preview.recorder import run_program
+count = int(sys.argv[1])
+with tempfile.TemporaryDirectory() as folder:
+    Path(folder, "__main__.py").write_text(
+        "import pulumi_aws as aws\\n"
+        f"for i in range({count}):\\n"
+        "    aws.sqs.Queue(f'q{i}', name=f'q{i}', tags={'a': 'b'}, visibility_timeout_seconds=30)\\n"
+    )
+    started = time.perf_counter()
+    run_program(Path(folder), "sdk-alone", "dev", {"aws:region": "us-east-1"})
+    print(time.perf_counter() - started)
+os._exit(0)
+"""
+
+
 def aws_classes(types: set[str]) -> list[tuple[str, str]]:
     """``aws:iam/role:Role`` -> ("iam", "Role"); ``pulumi:providers:aws`` -> ("", "Provider")."""
     import pulumi_aws
@@ -113,12 +137,16 @@ def aws_classes(types: set[str]) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def recorded_types(repo: Path, stack: str) -> set[str]:
+def recorded(repo: Path, stack: str) -> list[dict]:
     done = subprocess.run([sys.executable, "-m", "preview", stack, "--format", "json"], cwd=repo,
                           capture_output=True, text=True, check=False)
     if done.returncode not in (0, 1):
         raise SystemExit(f"preview {stack} failed ({done.returncode}): {done.stderr.strip()}")
-    return {r["type"] for r in json.loads(done.stdout)["resources"]}
+    return json.loads(done.stdout)["resources"]
+
+
+def recorded_types(repo: Path, stack: str) -> set[str]:
+    return {r["type"] for r in recorded(repo, stack)}
 
 
 def seconds(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -151,6 +179,12 @@ def timeline(repo: Path, stack: str) -> list[tuple[str, float]]:
     return [tuple(item) for item in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
+def sdk_alone(repo: Path, count: int) -> float:
+    done = subprocess.run([sys.executable, "-c", SDK_ALONE, str(count)], cwd=repo, capture_output=True, text=True,
+                          check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -176,6 +210,10 @@ def main() -> None:
         print(f"\nwhere the time goes ({args.stacks[0]}, one process, phases in order):")
         for label, spent in phases(args.repo, args.stacks[0], classes):
             print(f"    {spent:>6.3f} s  {label}")
+    count = len(recorded(args.repo, args.stacks[0]))
+    spent = statistics.median(sdk_alone(args.repo, count) for _ in range(3))
+    print(f"\nthe SDK alone: {count} SQS queues (as many resources as {args.stacks[0]}) registered under the same "
+          f"mocks, after the imports: {spent:.3f} s ({spent / count * 1000:.2f} ms each)")
     if (args.repo / "preview" / "pack_worker.py").exists():
         print(f"\nthe preview as it runs ({args.stacks[0]}; the pack loads and answers in a forked child meanwhile):")
         for label, at in timeline(args.repo, args.stacks[0]):
