@@ -45,8 +45,12 @@ class PackWorker:
         self._post(("prepare", (list(packs), list(configs), use_grpc, partial_input)))
 
     def offer(self, record: dict) -> None:
-        """Called from the SDK's threads as each resource registers."""
-        self._post(("record", record))
+        """Called from the SDK's threads as each resource registers: answering ahead only saves time, so a
+        record that cannot be sent is skipped (judge() answers it), never a failure of the program."""
+        try:
+            self._post(("record", record))
+        except Exception:  # noqa: BLE001 - pickle raises TypeError, AttributeError, PicklingError, ...
+            pass
 
     def judge(
         self,
@@ -63,7 +67,7 @@ class PackWorker:
             self._post(("judge", arguments))
             self._finish_writing()
             outcome, value = ("lost", None) if self._lost else _receive(self._replies)
-        except (OSError, EOFError, pickle.PickleError):
+        except Exception:  # noqa: BLE001 - records or verdicts that did not cross: judge here
             outcome, value = "lost", None
         finally:
             self.close()

@@ -122,3 +122,16 @@ def test_the_child_answering_ahead_judges_as_the_parent_would() -> None:
         print(json.dumps(theirs == verdicts(judge(records, packs, [None])) and len(theirs) > 0))
     """)
     assert (done.returncode, done.stdout.strip()) == (0, "true"), done.stderr
+
+
+def test_a_record_that_cannot_be_sent_ahead_fails_nothing() -> None:
+    done = run_script("""
+        worker = pack_worker.start()
+        worker.prepare(packs, [None], use_grpc=False, partial_input=False)
+        worker.offer({"urn": "urn:pulumi:dev::p::aws:sqs/queue:Queue::q", "inputs": {"f": lambda: 0}})
+        for record in sorted(records, key=lambda r: not r["type"].startswith("pulumi:providers:")):
+            worker.offer(record)
+        theirs = verdicts(worker.judge(records, packs, [None]))
+        print(json.dumps(theirs == verdicts(judge(records, packs, [None])) and len(theirs) > 0))
+    """)
+    assert (done.returncode, done.stdout.strip()) == (0, "true"), done.stderr
