@@ -179,23 +179,17 @@ def _open_port(
     """TCP ``port`` from one security group to another: the egress rule on the source (group, rule name,
     description) and the ingress rule on the target."""
     (source_group, egress_name, egress_description), (target_group, ingress_name, ingress_description) = source, target
-    aws.vpc.SecurityGroupIngressRule(
-        ingress_name,
-        security_group_id=target_group.id,
-        referenced_security_group_id=source_group.id,
-        ip_protocol="tcp",
-        from_port=port,
-        to_port=port,
-        description=ingress_description,
-        opts=opts,
-    )
-    aws.vpc.SecurityGroupEgressRule(
-        egress_name,
-        security_group_id=source_group.id,
-        referenced_security_group_id=target_group.id,
-        ip_protocol="tcp",
-        from_port=port,
-        to_port=port,
-        description=egress_description,
-        opts=opts,
-    )
+    for rule, name, group, other, description in (
+        (aws.vpc.SecurityGroupIngressRule, ingress_name, target_group, source_group, ingress_description),
+        (aws.vpc.SecurityGroupEgressRule, egress_name, source_group, target_group, egress_description),
+    ):
+        rule(
+            name,
+            security_group_id=group.id,
+            referenced_security_group_id=other.id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=description,
+            opts=opts,
+        )

@@ -67,15 +67,18 @@ def run_alone(
     )
 
 
+FUNCTIONS = (
+    "database-app-function",
+    "jwks-fn-function",
+    "execution-fn-function",
+    "verification-fn-function",
+    "tvm-fn-function",
+    "tvm-authorizer-fn-function",
+)
+
+
 def test_the_stack_builds_the_functions_expected(archives):
-    assert set(archives) == {
-        "database-app-function",
-        "jwks-fn-function",
-        "execution-fn-function",
-        "verification-fn-function",
-        "tvm-fn-function",
-        "tvm-authorizer-fn-function",
-    }
+    assert set(archives) == set(FUNCTIONS)
 
 
 def test_the_database_module_ships_only_with_the_driver_it_needs(archives):
@@ -90,17 +93,7 @@ def test_only_the_tvm_bundles_the_zone_database(archives):
     assert "tzdata/zoneinfo/Europe/Berlin" in archives["tvm-fn-function"]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "database-app-function",
-        "jwks-fn-function",
-        "execution-fn-function",
-        "verification-fn-function",
-        "tvm-fn-function",
-        "tvm-authorizer-fn-function",
-    ],
-)
+@pytest.mark.parametrize("name", FUNCTIONS)
 def test_every_archive_imports_its_handler_from_itself_alone(functions, archives, name, tmp_path):
     module, function = functions[name]["handler"].rsplit(".", 1)
     assets = archives[name]

@@ -61,6 +61,17 @@ def start_window(secrets, arn) -> str:
 
 # -- the window's cost --------------------------------------------------------------------
 
+def through_a_window(credentials, secrets, arn) -> str:
+    """A container that connects through a whole rotation window: the pending version works, then
+    finishSecret promotes it. Returns the window's token."""
+    credentials.current()
+    token = start_window(secrets, arn)
+    open_and_close(credentials)
+    driver = RotationDriver(secrets, arn)
+    driver.test_secret(token), driver.finish_secret(token)
+    return token
+
+
 def test_a_window_costs_one_refused_login_and_two_reads_in_all(server, secrets, app_secret):
     arn, value = app_secret
     credentials = DatabaseCredentials(arn, secrets)
@@ -77,11 +88,7 @@ def test_after_finish_the_kept_version_serves_until_current_is_read_again(server
     now = [0.0]
     arn, value = app_secret
     credentials = DatabaseCredentials(arn, secrets, ttl_seconds=300, clock=lambda: now[0])
-    credentials.current()
-    token = start_window(secrets, arn)
-    open_and_close(credentials)
-    driver = RotationDriver(secrets, arn)
-    driver.test_secret(token), driver.finish_secret(token)
+    token = through_a_window(credentials, secrets, arn)
     reads, refused_before = Reads(secrets), server.status("Access_denied_errors")
     now[0] = 100.0
     open_and_close(credentials, 3)
@@ -164,11 +171,8 @@ def test_a_demoted_version_still_accepted_is_dropped_after_the_ttl_under_traffic
     now = [0.0]
     arn, value = app_secret
     credentials = DatabaseCredentials(arn, secrets, ttl_seconds=300, clock=lambda: now[0])
-    credentials.current()
-    first = start_window(secrets, arn)
-    open_and_close(credentials)
+    through_a_window(credentials, secrets, arn)
     driver = RotationDriver(secrets, arn)
-    driver.test_secret(first), driver.finish_secret(first)
     clone, clone_password, second = f"{value['username']}_c", new_password(), str(uuid.uuid4())
     server.create_user(clone, clone_password, "appdb")
     secrets.put_secret_value(SecretId=arn, ClientRequestToken=second, VersionStages=[AWSPENDING],
