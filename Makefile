@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # uv builds .venv from uv.lock; without a uv on PATH, this pinned one is installed into .tools/.
 UV_VERSION := 0.13.8
 UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
-LINT_PATHS := __main__.py components policies preview lambdas cli
+LINT_PATHS := __main__.py components policies preview lambdas cli tests bench
 
 .PHONY: preview test check lint bench compare docs clean
 

@@ -40,8 +40,13 @@ def cases() -> list[tuple[str, list[dict], dict]]:
     stack_config = json.loads(PROJECT_PACK_CONFIG.read_text())
     found = []
     for stack in STACKS:
-        run = subprocess.run([sys.executable, "-m", "preview", stack, "--format", "json"], cwd=REPO,
-                             capture_output=True, text=True, check=False)
+        run = subprocess.run(
+            [sys.executable, "-m", "preview", stack, "--format", "json"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         found.append((f"stack {stack}", json.loads(run.stdout)["resources"], stack_config))
     for path in sorted(OUTSIDE.glob("*.json")):
         found.append((path.stem, read_state(path).records, {}))
@@ -53,8 +58,10 @@ def judge_all(pack_dir: Path, all_cases, use_config: bool) -> tuple[list[Counter
     started = time.perf_counter()
     with open_pack(read_pack(pack_dir)) as call:
         ready = time.perf_counter()
-        verdicts = [Counter(v.policy for v in run_pack(call, records, config if use_config else {}))
-                    for _, records, config in all_cases]
+        verdicts = [
+            Counter(v.policy for v in run_pack(call, records, config if use_config else {}))
+            for _, records, config in all_cases
+        ]
         done = time.perf_counter()
     return verdicts, ready - started, done - ready
 
@@ -70,10 +77,12 @@ def main() -> int:
     theirs, theirs_start, theirs_time = judge_all(awsguard_dir, all_cases, use_config=False)
     resources = sum(len(records) for _, records, _ in all_cases)
     versions = json.loads((awsguard_dir / "node_modules" / "@pulumi" / "awsguard" / "package.json").read_text())
-    print(f"Compared on {date.today().isoformat()}: iam-platform-guardrails "
-          f"{read_pack(DEFAULT_PACK_DIR).version} (in-process) and @pulumi/awsguard {versions['version']} "
-          f"(node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}, "
-          f"run-policy-pack); {len(all_cases)} cases, {resources} resources.\n")
+    print(
+        f"Compared on {date.today().isoformat()}: iam-platform-guardrails "
+        f"{read_pack(DEFAULT_PACK_DIR).version} (in-process) and @pulumi/awsguard {versions['version']} "
+        f"(node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}, "
+        f"run-policy-pack); {len(all_cases)} cases, {resources} resources.\n"
+    )
     print("| case | resources | iam-platform-guardrails | awsguard |")
     print("| --- | ---: | --- | --- |")
     for (name, records, _), mine, guard in zip(all_cases, ours, theirs, strict=True):
@@ -83,8 +92,10 @@ def main() -> int:
     print(f"\ncases with a finding: ours {flagged_ours}, awsguard {flagged_theirs}, of {len(all_cases)}\n")
     print("| pack | start-up | judging | per resource |")
     print("| --- | ---: | ---: | ---: |")
-    for label, start, spent in (("iam-platform-guardrails", ours_start, ours_time),
-                                ("awsguard", theirs_start, theirs_time)):
+    for label, start, spent in (
+        ("iam-platform-guardrails", ours_start, ours_time),
+        ("awsguard", theirs_start, theirs_time),
+    ):
         print(f"| {label} | {start * 1000:.0f} ms | {spent * 1000:.0f} ms | {spent / resources * 1e6:.0f} µs |")
     return 0
 

@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import boto3
+from moto import mock_aws
 
-from lambdas.common.database_secret import AWSCURRENT, DatabaseCredentials  # noqa: E402
+from lambdas.common.database_secret import AWSCURRENT, DatabaseCredentials
 
 PRICE_PER_10K = 0.05
 SOURCE_LATENCY_MS = (50, 200)
@@ -45,17 +45,25 @@ def main() -> int:
     parser.add_argument("--ttl", type=float, default=300)
     parser.add_argument("--rate", type=float, default=10, help="reads per second over the simulated hour")
     args = parser.parse_args()
-    for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                        "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
         os.environ.setdefault(name, value)
 
     with mock_aws():
         client = boto3.client("secretsmanager", region_name="eu-west-1")
         calls = [0]
-        client.meta.events.register("before-call.secrets-manager.GetSecretValue",
-                                    lambda **_: calls.__setitem__(0, calls[0] + 1))
-        arn = client.create_secret(Name="bench/db", SecretString=json.dumps(
-            {"host": "db.example", "port": 3306, "username": "app", "password": "not-a-real-one"}))["ARN"]
+        client.meta.events.register(
+            "before-call.secrets-manager.GetSecretValue", lambda **_: calls.__setitem__(0, calls[0] + 1)
+        )
+        arn = client.create_secret(
+            Name="bench/db",
+            SecretString=json.dumps(
+                {"host": "db.example", "port": 3306, "username": "app", "password": "not-a-real-one"}
+            ),
+        )["ARN"]
 
         def uncached_read() -> None:
             client.get_secret_value(SecretId=arn, VersionStage=AWSCURRENT)
@@ -85,14 +93,20 @@ def main() -> int:
         cached_us = min(timeit.repeat(warm.current, number=loops, repeat=5)) / loops * 1e6
         moto_ms = min(timeit.repeat(uncached_read, number=200, repeat=3)) / 200 * 1e3
 
-    print(f"GetSecretValue calls per {args.reads:,} reads: {with_cache} with the cache (TTL {args.ttl:g} s), "
-          f"{without_cache:,} without")
-    print(f"one hour at {args.rate:g} reads/s ({reads_per_hour:,} reads): {hourly_cached} calls cached "
-          f"(${hourly_cached * PRICE_PER_10K / 10_000:.6f}), {reads_per_hour:,} uncached "
-          f"(${reads_per_hour * PRICE_PER_10K / 10_000:.4f}); per 30-day month: "
-          f"${hourly_cached * 720 * PRICE_PER_10K / 10_000:.4f} vs ${reads_per_hour * 720 * PRICE_PER_10K / 10_000:.2f}")
-    print(f"cached read: {cached_us:.2f} µs; uncached: {SOURCE_LATENCY_MS[0]}-{SOURCE_LATENCY_MS[1]} ms per the "
-          f"source document (moto in-process: {moto_ms:.2f} ms, no network)")
+    print(
+        f"GetSecretValue calls per {args.reads:,} reads: {with_cache} with the cache (TTL {args.ttl:g} s), "
+        f"{without_cache:,} without"
+    )
+    print(
+        f"one hour at {args.rate:g} reads/s ({reads_per_hour:,} reads): {hourly_cached} calls cached "
+        f"(${hourly_cached * PRICE_PER_10K / 10_000:.6f}), {reads_per_hour:,} uncached "
+        f"(${reads_per_hour * PRICE_PER_10K / 10_000:.4f}); per 30-day month: "
+        f"${hourly_cached * 720 * PRICE_PER_10K / 10_000:.4f} vs ${reads_per_hour * 720 * PRICE_PER_10K / 10_000:.2f}"
+    )
+    print(
+        f"cached read: {cached_us:.2f} µs; uncached: {SOURCE_LATENCY_MS[0]}-{SOURCE_LATENCY_MS[1]} ms per the "
+        f"source document (moto in-process: {moto_ms:.2f} ms, no network)"
+    )
     return 0
 
 

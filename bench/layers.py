@@ -33,8 +33,12 @@ from tests.support.constants import REGION  # noqa: E402
 from tests.support.local_http import json_answer, serve  # noqa: E402
 from tests.support.sigv4_gateway import EXECUTE_API, Identity, SigV4Gateway  # noqa: E402
 
-PAYLOAD = {"channel": "C0123ABCD", "text": "What is SigV4?" * 4, "thread_ts": "1700000000.000100",
-           "event_id": "Ev0123ABCDEF"}
+PAYLOAD = {
+    "channel": "C0123ABCD",
+    "text": "What is SigV4?" * 4,
+    "thread_ts": "1700000000.000100",
+    "event_id": "Ev0123ABCDEF",
+}
 ROLE = "arn:aws:sts::123456789012:assumed-role/verification/fn"
 
 
@@ -73,8 +77,12 @@ def main() -> None:
     client = SigV4Client(REGION, session=Session())
     body = json.dumps(PAYLOAD, separators=(",", ":")).encode()
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    gateway = SigV4Gateway(lambda event, context: None, {"ASIABENCH": Identity("bench-secret", ROLE, "bench-token")},
-                           integration=EXECUTE_API, allowed_arn=ROLE)
+    gateway = SigV4Gateway(
+        lambda event, context: None,
+        {"ASIABENCH": Identity("bench-secret", ROLE, "bench-token")},
+        integration=EXECUTE_API,
+        allowed_arn=ROLE,
+    )
     plain_app = lambda method, path, headers, data: json_answer(202, {"accepted": True})  # noqa: E731
 
     with gateway, serve(plain_app) as plain_url:
@@ -82,8 +90,9 @@ def main() -> None:
         sign = time_calls(lambda: client.sign("POST", signed_url, body), args.requests)
 
         def unsigned():
-            request = urllib.request.Request(unsigned_url, data=body, method="POST",
-                                             headers={"Content-Type": "application/json"})
+            request = urllib.request.Request(
+                unsigned_url, data=body, method="POST", headers={"Content-Type": "application/json"}
+            )
             with opener.open(request, timeout=5) as response:
                 response.read()
 
@@ -101,8 +110,10 @@ def main() -> None:
     print(f"  sign only                         median {sign_median:8.1f} µs   p99 {sign_p99:8.1f} µs")
     print(f"  unsigned request, local server    median {plain_median:8.1f} µs   p99 {plain_p99:8.1f} µs")
     print(f"  signed request, verifying gateway median {full_median:8.1f} µs   p99 {full_p99:8.1f} µs")
-    print(f"  signing / unsigned round trip     {sign_median / plain_median * 100:5.1f} % (median, loopback; "
-          f"budget 5 % of a real API Gateway round trip)")
+    print(
+        f"  signing / unsigned round trip     {sign_median / plain_median * 100:5.1f} % (median, loopback; "
+        f"budget 5 % of a real API Gateway round trip)"
+    )
     print(f"  at a 20 ms API Gateway round trip  {sign_median / 20_000 * 100:5.2f} %")
     print()
     print(f"Rollout share over {args.keys:,} conversation keys")
@@ -111,8 +122,10 @@ def main() -> None:
         started = time.perf_counter()
         routed = sum(routes_to_api(key, percent) for key in keys)
         elapsed = time.perf_counter() - started
-        print(f"  {percent:3d} %  routed {routed / len(keys) * 100:6.2f} %   "
-              f"({elapsed / len(keys) * 1e6:.2f} µs per decision)")
+        print(
+            f"  {percent:3d} %  routed {routed / len(keys) * 100:6.2f} %   "
+            f"({elapsed / len(keys) * 1e6:.2f} µs per decision)"
+        )
 
 
 if __name__ == "__main__":

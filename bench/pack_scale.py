@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.policies import synthetic_records  # noqa: E402
-from preview.analysis import analyze  # noqa: E402
+from bench.policies import synthetic_records
+from preview.analysis import analyze
 
 GOAL = 5_000
 

@@ -48,11 +48,16 @@ def synthetic_records(count: int) -> list[dict]:
         for r in repeated:
             if len(records) == count:
                 break
-            records.append({
-                **r, "urn": rename[r["urn"]],
-                "dependencies": [rename.get(d, d) for d in r["dependencies"]],
-                "propertyDependencies": {k: [rename.get(d, d) for d in v] for k, v in r["propertyDependencies"].items()},
-            })
+            records.append(
+                {
+                    **r,
+                    "urn": rename[r["urn"]],
+                    "dependencies": [rename.get(d, d) for d in r["dependencies"]],
+                    "propertyDependencies": {
+                        k: [rename.get(d, d) for d in v] for k, v in r["propertyDependencies"].items()
+                    },
+                }
+            )
         copy += 1
     return records
 
@@ -81,21 +86,27 @@ def outside_corpus() -> None:
             started = time.perf_counter()
             found = sum(len(_run_pack(call, records, {}, False)) for records in cases)
             seconds = time.perf_counter() - started
-        print(f"  {label:<10} {seconds:8.3f} s  {count / seconds:8.0f} resources/s  "
-              f"(analyzer start excluded)  {found} violations")
+        print(
+            f"  {label:<10} {seconds:8.3f} s  {count / seconds:8.0f} resources/s  "
+            f"(analyzer start excluded)  {found} violations"
+        )
 
 
 def synthetic_stacks(sizes: list[int], startup: float) -> None:
     print(f"synthetic stacks (copies of {CLEAN_STACK.name}):")
-    print(f"{'resources':>9}  {'in-process s':>12} {'resources/s':>11}  {'gRPC s':>8} {'resources/s':>11} "
-          f"{'gRPC minus start, resources/s':>29}  violations")
+    print(
+        f"{'resources':>9}  {'in-process s':>12} {'resources/s':>11}  {'gRPC s':>8} {'resources/s':>11} "
+        f"{'gRPC minus start, resources/s':>29}  violations"
+    )
     for count in sizes:
         records = synthetic_records(count)
         local, found = time_analysis(records, use_grpc=False)
         remote, found_remote = time_analysis(records, use_grpc=True)
         assert found == found_remote, "in-process and gRPC disagree"
-        print(f"{count:>9,}  {local:>12.3f} {count / local:>11.0f}  {remote:>8.3f} {count / remote:>11.0f} "
-              f"{count / max(remote - startup, 1e-9):>29.0f}  {found}")
+        print(
+            f"{count:>9,}  {local:>12.3f} {count / local:>11.0f}  {remote:>8.3f} {count / remote:>11.0f} "
+            f"{count / max(remote - startup, 1e-9):>29.0f}  {found}"
+        )
 
 
 def iam_data_import_cost(runs: int) -> None:

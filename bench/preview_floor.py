@@ -126,6 +126,7 @@ os._exit(0)
 def aws_classes(types: set[str]) -> list[tuple[str, str]]:
     """``aws:iam/role:Role`` -> ("iam", "Role"); ``pulumi:providers:aws`` -> ("", "Provider")."""
     import pulumi_aws
+
     found = set()
     for type_ in types:
         package, module, name = type_.split(":")
@@ -138,8 +139,13 @@ def aws_classes(types: set[str]) -> list[tuple[str, str]]:
 
 
 def recorded(repo: Path, stack: str) -> list[dict]:
-    done = subprocess.run([sys.executable, "-m", "preview", stack, "--format", "json"], cwd=repo,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "preview", stack, "--format", "json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode not in (0, 1):
         raise SystemExit(f"preview {stack} failed ({done.returncode}): {done.stderr.strip()}")
     return json.loads(done.stdout)["resources"]
@@ -158,8 +164,9 @@ def seconds(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     return elapsed
 
 
-def measure(repo: Path, stacks: list[str], runs: int, classes: list[tuple[str, str]],
-            env: dict[str, str]) -> tuple[list[float], dict[str, list[float]]]:
+def measure(
+    repo: Path, stacks: list[str], runs: int, classes: list[tuple[str, str]], env: dict[str, str]
+) -> tuple[list[float], dict[str, list[float]]]:
     floor, previews = [], {stack: [] for stack in stacks}
     for _ in range(runs):
         floor.append(seconds([sys.executable, "-c", FLOOR, json.dumps(classes)], repo))
@@ -169,8 +176,9 @@ def measure(repo: Path, stacks: list[str], runs: int, classes: list[tuple[str, s
 
 
 def phases(repo: Path, stack: str, classes: list[tuple[str, str]]) -> list[tuple[str, float]]:
-    done = subprocess.run([sys.executable, "-c", PHASES, stack, json.dumps(classes)], cwd=repo,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PHASES, stack, json.dumps(classes)], cwd=repo, capture_output=True, text=True, check=True
+    )
     return [tuple(item) for item in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
@@ -180,8 +188,9 @@ def timeline(repo: Path, stack: str) -> list[tuple[str, float]]:
 
 
 def sdk_alone(repo: Path, count: int) -> float:
-    done = subprocess.run([sys.executable, "-c", SDK_ALONE, str(count)], cwd=repo, capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", SDK_ALONE, str(count)], cwd=repo, capture_output=True, text=True, check=True
+    )
     return float(done.stdout.strip().splitlines()[-1])
 
 
@@ -190,12 +199,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--stacks", nargs="+", default=list(STACKS))
     parser.add_argument("--repo", type=Path, default=REPO, help="checkout whose preview is timed")
-    parser.add_argument("--slow-too", action="store_true",
-                        help="also time the preview with PREVIEW_FAST_PROCESS=0 (gc on, normal teardown)")
+    parser.add_argument(
+        "--slow-too",
+        action="store_true",
+        help="also time the preview with PREVIEW_FAST_PROCESS=0 (gc on, normal teardown)",
+    )
     args = parser.parse_args()
     classes = aws_classes(recorded_types(args.repo, "dev"))
-    print(f"floor: pulumi, pulumi_policy and {len(classes)} pulumi_aws classes of the dev stack's resource types; "
-          f"median of {args.runs} runs, measured in one run")
+    print(
+        f"floor: pulumi, pulumi_policy and {len(classes)} pulumi_aws classes of the dev stack's resource types; "
+        f"median of {args.runs} runs, measured in one run"
+    )
     variants = {"preview": {**os.environ}}
     if args.slow_too:
         variants["PREVIEW_FAST_PROCESS=0"] = {**os.environ, "PREVIEW_FAST_PROCESS": "0"}
@@ -212,8 +226,10 @@ def main() -> None:
             print(f"    {spent:>6.3f} s  {label}")
     count = len(recorded(args.repo, args.stacks[0]))
     spent = statistics.median(sdk_alone(args.repo, count) for _ in range(3))
-    print(f"\nthe SDK alone: {count} SQS queues (as many resources as {args.stacks[0]}) registered under the same "
-          f"mocks, after the imports: {spent:.3f} s ({spent / count * 1000:.2f} ms each)")
+    print(
+        f"\nthe SDK alone: {count} SQS queues (as many resources as {args.stacks[0]}) registered under the same "
+        f"mocks, after the imports: {spent:.3f} s ({spent / count * 1000:.2f} ms each)"
+    )
     if (args.repo / "preview" / "pack_worker.py").exists():
         print(f"\nthe preview as it runs ({args.stacks[0]}; the pack loads and answers in a forked child meanwhile):")
         for label, at in timeline(args.repo, args.stacks[0]):

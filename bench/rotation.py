@@ -37,13 +37,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import boto3
+from moto import mock_aws
 
-from lambdas.common.database import connect  # noqa: E402
-from lambdas.common.database_secret import DatabaseCredentials  # noqa: E402
-from tests.support.mariadb import MariaDB, mariadb_installed  # noqa: E402
-from tests.support.rotation import LoadRun, NaiveConnector, RotationDriver, new_password  # noqa: E402
+from lambdas.common.database import connect
+from lambdas.common.database_secret import DatabaseCredentials
+from tests.support.mariadb import MariaDB, mariadb_installed
+from tests.support.rotation import LoadRun, NaiveConnector, RotationDriver, new_password
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -83,8 +83,10 @@ def report(label: str, run: LoadRun, windows: list[tuple[float, float]]) -> dict
         times_ms = [elapsed * 1000 for elapsed, failure in attempts if failure is None]
         failures = sum(1 for _, failure in attempts if failure is not None)
         p99[where] = percentile(times_ms, 0.99)
-        print(f"{label:<26}{where:<9}{len(attempts):>9}{failures:>10}"
-              f"{percentile(times_ms, 0.5):>11.1f} ms{p99[where]:>11.1f} ms")
+        print(
+            f"{label:<26}{where:<9}{len(attempts):>9}{failures:>10}"
+            f"{percentile(times_ms, 0.5):>11.1f} ms{p99[where]:>11.1f} ms"
+        )
     return p99
 
 
@@ -104,8 +106,11 @@ def main() -> int:
     if not mariadb_installed():
         print("MariaDB is not installed: apt-get install -y mariadb-server", file=sys.stderr)
         return 2
-    for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                        "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
         os.environ.setdefault(name, value)
 
     server = MariaDB.start()
@@ -115,16 +120,30 @@ def main() -> int:
             client = boto3.client("secretsmanager", region_name="eu-west-1")
             password = new_password()
             server.create_user("bench", password, "appdb")
-            arn = client.create_secret(Name="bench/db", SecretString=json.dumps({
-                "engine": "mysql", "host": "127.0.0.1", "port": server.port, "username": "bench",
-                "password": password, "dbname": "appdb"}))["ARN"]
+            arn = client.create_secret(
+                Name="bench/db",
+                SecretString=json.dumps(
+                    {
+                        "engine": "mysql",
+                        "host": "127.0.0.1",
+                        "port": server.port,
+                        "username": "bench",
+                        "password": password,
+                        "dbname": "appdb",
+                    }
+                ),
+            )["ARN"]
             credentials = DatabaseCredentials(arn, client)
             naive = NaiveConnector(client, arn)
             driver = RotationDriver(client, arn)
             started = time.perf_counter()
-            with LoadRun(lambda: contexts.saw(connect(credentials, connect_timeout=args.connect_timeout)),
-                         args.workers) as fallback, \
-                    LoadRun(lambda: naive.connect(connect_timeout=args.connect_timeout), args.workers) as cached:
+            with (
+                LoadRun(
+                    lambda: contexts.saw(connect(credentials, connect_timeout=args.connect_timeout)), args.workers
+                ) as fallback,
+                LoadRun(lambda: naive.connect(connect_timeout=args.connect_timeout), args.workers) as cached,
+            ):
+
                 def window() -> None:
                     time.sleep(args.window_ms / 1000)
                     fallback.wait_for_attempts(1)
@@ -138,8 +157,10 @@ def main() -> int:
     finally:
         server.stop()
 
-    print(f"{args.rotations} rotations, {args.workers} workers per connector, window {args.window_ms:g} ms, "
-          f"connect timeout {args.connect_timeout} s, {elapsed:.1f} s (MariaDB with TLS on 127.0.0.1, moto)")
+    print(
+        f"{args.rotations} rotations, {args.workers} workers per connector, window {args.window_ms:g} ms, "
+        f"connect timeout {args.connect_timeout} s, {elapsed:.1f} s (MariaDB with TLS on 127.0.0.1, moto)"
+    )
     print(f"{'connector':<26}{'where':<9}{'attempts':>9}{'failures':>10}{'p50 connect':>14}{'p99 connect':>14}")
     p99 = report("connect() with fallback", fallback, driver.windows)
     report("naive cached AWSCURRENT", cached, driver.windows)
@@ -147,8 +168,10 @@ def main() -> int:
     print("failures by reason:" if fallback.failures or cached.failures else "failures by reason: none")
     for line in failure_lines("connect()", fallback) + failure_lines("naive", cached):
         print(line)
-    print(f"connect(): {credentials.fetches} Secrets Manager reads, "
-          f"TLS context changed {contexts.changes} times over {len(fallback.connect_seconds)} connections")
+    print(
+        f"connect(): {credentials.fetches} Secrets Manager reads, "
+        f"TLS context changed {contexts.changes} times over {len(fallback.connect_seconds)} connections"
+    )
     return 0 if not fallback.failures else 1
 
 

@@ -30,9 +30,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-for _name, _value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                      "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "eu-west-1",
-                      "AWS_REGION": "eu-west-1"}.items():
+for _name, _value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_REGION": "eu-west-1",
+}.items():
     os.environ[_name] = _value
 os.environ.pop("AWS_PROFILE", None)
 
@@ -63,12 +67,13 @@ class MotoTimer:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def measure(world, user: str, count: int, timer: MotoTimer) -> dict:
     totals, motos = [], []
     from lambdas.tvm import handler as tvm
+
     for _ in range(count):
         event = world.event("GET", "/", user, query={"profile": "prod"})
         timer.total = 0.0
@@ -77,18 +82,25 @@ def measure(world, user: str, count: int, timer: MotoTimer) -> dict:
             answer = tvm.handler(event, None)
         totals.append(time.perf_counter() - started)
         motos.append(timer.total)
-    own = [t - m for t, m in zip(totals, motos)]
+    own = [t - m for t, m in zip(totals, motos, strict=True)]
     ms = lambda values, q: round(percentile(values, q) * 1000, 2)  # noqa: E731
-    return {"status": answer["statusCode"], "requests": count,
-            "handler_p50_ms": ms(totals, 0.5), "handler_p99_ms": ms(totals, 0.99),
-            "moto_p50_ms": ms(motos, 0.5), "moto_p99_ms": ms(motos, 0.99),
-            "tvm_p50_ms": ms(own, 0.5), "tvm_p99_ms": ms(own, 0.99),
-            "tvm_mean_ms": round(statistics.fmean(own) * 1000, 2)}
+    return {
+        "status": answer["statusCode"],
+        "requests": count,
+        "handler_p50_ms": ms(totals, 0.5),
+        "handler_p99_ms": ms(totals, 0.99),
+        "moto_p50_ms": ms(motos, 0.5),
+        "moto_p99_ms": ms(motos, 0.99),
+        "tvm_p50_ms": ms(own, 0.5),
+        "tvm_p99_ms": ms(own, 0.99),
+        "tvm_mean_ms": round(statistics.fmean(own) * 1000, 2),
+    }
 
 
 def measure_identity(world, count: int, timer: MotoTimer) -> dict:
     from lambdas.tvm.identity import IdentityResolver, IdentitySources
     from tests.support.tvm_world import ACCOUNT_ID, iam_user_arn, user_arn
+
     resolver = IdentityResolver(IdentitySources(), world.iam)
     us = lambda values: round(statistics.median(values) * 1e6, 1)  # noqa: E731
 
@@ -109,9 +121,12 @@ def measure_identity(world, count: int, timer: MotoTimer) -> dict:
         fresh.resolve(user_arn("alice"), ACCOUNT_ID)
         cold.append(time.perf_counter() - started)
         cold_moto.append(timer.total)
-    return {"warm_iam_user_us": warm(iam_user_arn("alice")), "warm_identity_center_us": warm(user_arn("alice")),
-            "cold_identity_center_ms": round(statistics.median(cold) * 1000, 2),
-            "cold_identity_center_moto_ms": round(statistics.median(cold_moto) * 1000, 2)}
+    return {
+        "warm_iam_user_us": warm(iam_user_arn("alice")),
+        "warm_identity_center_us": warm(user_arn("alice")),
+        "cold_identity_center_ms": round(statistics.median(cold) * 1000, 2),
+        "cold_identity_center_moto_ms": round(statistics.median(cold_moto) * 1000, 2),
+    }
 
 
 def main() -> None:
@@ -123,14 +138,18 @@ def main() -> None:
     try:
         with mock_aws():
             from tests.support.tvm_world import build_world
+
             world = build_world()
             os.environ["TVM_RULES_CACHE_SECONDS"] = str(args.rules_cache)
             from lambdas.tvm import handler as tvm
+
             tvm.reset_state(session=world.session, clock=world.clock, new_id=world.new_id)
-            measure(world, "alice", 20, timer)   # warm up: clients, models, caches
-            results = {"allow": measure(world, "alice", args.requests, timer),
-                       "deny": measure(world, "mallory", args.requests, timer),
-                       "identity": measure_identity(world, args.requests, timer)}
+            measure(world, "alice", 20, timer)  # warm up: clients, models, caches
+            results = {
+                "allow": measure(world, "alice", args.requests, timer),
+                "deny": measure(world, "mallory", args.requests, timer),
+                "identity": measure_identity(world, args.requests, timer),
+            }
     finally:
         timer.restore()
     print(json.dumps({"rules_cache_seconds": args.rules_cache, **results}, indent=2))

@@ -45,23 +45,31 @@ def test_out_of_range_value_names_key_value_and_rule():
 
 
 def test_unknown_section_and_unknown_nested_key_are_errors():
-    lines = problems("dev", {"iam-platform:jwkz": '{"enabled": true}',
-                             "iam-platform:jwks": '{"cacheTTL": 5}'})
-    assert sorted(l.split(" = ")[0] for l in lines) == ["iam-platform:jwks.cacheTTL", "iam-platform:jwkz"]
-    assert all("unknown setting" in l for l in lines)
+    lines = problems("dev", {"iam-platform:jwkz": '{"enabled": true}', "iam-platform:jwks": '{"cacheTTL": 5}'})
+    assert sorted(line.split(" = ")[0] for line in lines) == ["iam-platform:jwks.cacheTTL", "iam-platform:jwkz"]
+    assert all("unknown setting" in line for line in lines)
 
 
 def test_one_line_per_problem():
-    lines = problems("dev", {"iam-platform:observability": '{"logRetentionDays": 13, "tracing": "maybe"}',
-                             "iam-platform:functions": '{"memoryMb": 64}'})
-    keys = sorted(l.split(" = ")[0] for l in lines)
-    assert keys == ["iam-platform:functions.memoryMb", "iam-platform:observability.logRetentionDays",
-                    "iam-platform:observability.tracing"]
+    lines = problems(
+        "dev",
+        {
+            "iam-platform:observability": '{"logRetentionDays": 13, "tracing": "maybe"}',
+            "iam-platform:functions": '{"memoryMb": 64}',
+        },
+    )
+    keys = sorted(line.split(" = ")[0] for line in lines)
+    assert keys == [
+        "iam-platform:functions.memoryMb",
+        "iam-platform:observability.logRetentionDays",
+        "iam-platform:observability.tracing",
+    ]
 
 
 def test_provider_keys_pass_through():
-    config = parse_stack_settings("dev", {**REGION, "aws:profile": "ops", "aws:skipMetadataApiCheck": "true"},
-                                  environ={})
+    config = parse_stack_settings(
+        "dev", {**REGION, "aws:profile": "ops", "aws:skipMetadataApiCheck": "true"}, environ={}
+    )
     assert config.region == "eu-west-1"
 
 
@@ -83,14 +91,22 @@ def test_prod_refuses_missing_deletion_protection():
 
 
 def test_fallback_keys_must_be_public():
-    [line] = problems("dev", {"iam-platform:jwks": '{"fallbackKeys": [{"kty": "RSA", "kid": "k1", "n": "x", '
-                                                   '"e": "AQAB", "d": "secret-exponent"}]}'})
+    [line] = problems(
+        "dev",
+        {
+            "iam-platform:jwks": '{"fallbackKeys": [{"kty": "RSA", "kid": "k1", "n": "x", '
+            '"e": "AQAB", "d": "secret-exponent"}]}'
+        },
+    )
     assert line.startswith("iam-platform:jwks.fallbackKeys = ") and "private material (d)" in line
 
 
 def test_secret_values_are_not_echoed():
-    lines = problems("dev", {"iam-platform:notifications": '{"email": "not-an-address-hunter2"}'},
-                     secret_keys=frozenset({"iam-platform:notifications"}))
+    lines = problems(
+        "dev",
+        {"iam-platform:notifications": '{"email": "not-an-address-hunter2"}'},
+        secret_keys=frozenset({"iam-platform:notifications"}),
+    )
     assert lines == [lines[0]] and "hunter2" not in lines[0] and "[secret]" in lines[0]
 
 
@@ -114,6 +130,7 @@ def test_the_namespace_is_the_running_projects_name(monkeypatch):
     config = load_stack_config()
     assert (config.project, config.jwks.cache_ttl_seconds) == ("acme-iam", 30)
     with pytest.raises(StackConfigError) as caught:
-        parse_stack_settings("dev", {"aws:region": "eu-west-1", "iam-platform:jwks": "{}"}, environ={},
-                             project="acme-iam")
+        parse_stack_settings(
+            "dev", {"aws:region": "eu-west-1", "iam-platform:jwks": "{}"}, environ={}, project="acme-iam"
+        )
     assert caught.value.problems[0].startswith("iam-platform:jwks: unknown namespace 'iam-platform' (allowed: acme-iam")

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENTS = sorted([ROOT / "README.md", ROOT / "CHANGELOG.md", ROOT / "policies" / "README.md",
-                    *(ROOT / "docs").rglob("*.md")])
+DOCUMENTS = sorted(
+    [ROOT / "README.md", ROOT / "CHANGELOG.md", ROOT / "policies" / "README.md", *(ROOT / "docs").rglob("*.md")]
+)
 
 _FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.M | re.S)
 _CODE_SPAN = re.compile(r"`[^`\n]*(?:\n[^`\n]+)*`")
@@ -77,17 +78,20 @@ def test_the_documents_link_to_each_other():
     assert sum(1 for path in DOCUMENTS for _ in links(path)) > 40
 
 
-@pytest.mark.parametrize(("heading", "anchor"), [
-    ("Exit codes and error messages", "exit-codes-and-error-messages"),
-    ("Auditing a real stack: `--state FILE`", "auditing-a-real-stack---state-file"),
-    ("Settings: `iam-platform:layers`", "settings-iam-platformlayers"),
-    ("The credential client (`credential_process`)", "the-credential-client-credential_process"),
-    ("Destroy, then up again", "destroy-then-up-again"),
-    ("Settings (`iam-platform:tvm` in `Pulumi.<stack>.yaml`)", "settings-iam-platformtvm-in-pulumistackyaml"),
-    ("Sessions <em>are</em> tokens", "sessions-are-tokens"),
-    ("Quick start: one system at a time", "quick-start-one-system-at-a-time"),
-    ("See [the pack](policies/README.md)", "see-the-pack"),
-])
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ("Exit codes and error messages", "exit-codes-and-error-messages"),
+        ("Auditing a real stack: `--state FILE`", "auditing-a-real-stack---state-file"),
+        ("Settings: `iam-platform:layers`", "settings-iam-platformlayers"),
+        ("The credential client (`credential_process`)", "the-credential-client-credential_process"),
+        ("Destroy, then up again", "destroy-then-up-again"),
+        ("Settings (`iam-platform:tvm` in `Pulumi.<stack>.yaml`)", "settings-iam-platformtvm-in-pulumistackyaml"),
+        ("Sessions <em>are</em> tokens", "sessions-are-tokens"),
+        ("Quick start: one system at a time", "quick-start-one-system-at-a-time"),
+        ("See [the pack](policies/README.md)", "see-the-pack"),
+    ],
+)
 def test_anchors_are_made_as_github_makes_them(heading, anchor):
     assert slug(heading) == anchor
 
@@ -95,9 +99,11 @@ def test_anchors_are_made_as_github_makes_them(heading, anchor):
 def test_a_missing_file_a_missing_heading_and_a_repeated_heading_are_told_apart(tmp_path):
     (tmp_path / "other.md").write_text("# Title\n\n## Part\n\n## Part\n\n```\n# not a heading\n```\n")
     doc = tmp_path / "doc.md"
-    doc.write_text("[a](other.md#part-1) [b](other.md#part-2) [c](gone.md) [d](#nowhere) [e](#here)\n"
-                   "`[f](in-code.md)` [g](https://example.com/x) [h](other.md#not-a-heading)\n\n## Here\n\n"
-                   "```sh\n[i](fenced.md)\n```\n")
+    doc.write_text(
+        "[a](other.md#part-1) [b](other.md#part-2) [c](gone.md) [d](#nowhere) [e](#here)\n"
+        "`[f](in-code.md)` [g](https://example.com/x) [h](other.md#not-a-heading)\n\n## Here\n\n"
+        "```sh\n[i](fenced.md)\n```\n"
+    )
     assert broken(doc, tmp_path) == [
         "doc.md:1: other.md#part-2: no heading makes #part-2",
         "doc.md:1: gone.md: no such file",

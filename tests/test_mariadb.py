@@ -7,7 +7,7 @@ import pytest
 
 from tests.support import mariadb
 
-NORMAL_USER_PATH = "/usr/local/bin:/usr/bin:/bin"   # Debian's default for users: no sbin
+NORMAL_USER_PATH = "/usr/local/bin:/usr/bin:/bin"  # Debian's default for users: no sbin
 
 
 def test_tools_missing_from_path_are_found_in_the_sbin_folders(tmp_path, monkeypatch):
@@ -21,9 +21,9 @@ def test_tools_missing_from_path_are_found_in_the_sbin_folders(tmp_path, monkeyp
     assert mariadb.mariadb_installed() and mariadb.tool("mariadbd") == str(sbin / "mariadbd")
     (sbin / "mariadb-admin").unlink()
     assert not mariadb.mariadb_installed()
-    monkeypatch.delenv("CI", raising=False)          # outside CI: a skip reason naming where it looked
+    monkeypatch.delenv("CI", raising=False)  # outside CI: a skip reason naming where it looked
     assert "not on PATH nor in " + str(sbin) in mariadb.skip_reason_or_failure()
-    monkeypatch.setenv("CI", "true")                  # in CI: a missing server fails, never skips
+    monkeypatch.setenv("CI", "true")  # in CI: a missing server fails, never skips
     with pytest.raises(RuntimeError, match="not on PATH nor in " + str(sbin)):
         mariadb.skip_reason_or_failure()
 

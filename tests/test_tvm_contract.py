@@ -31,16 +31,22 @@ def deployed(dev, aws_env, monkeypatch):
         for table in dev.of_type(TABLE):
             inputs = table["inputs"]
             dynamodb.create_table(
-                TableName=table["outputs"]["name"], BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[{"AttributeName": a["name"], "AttributeType": a["type"]}
-                                      for a in inputs["attributes"]],
-                KeySchema=[{"AttributeName": inputs["hashKey"], "KeyType": "HASH"}])
+                TableName=table["outputs"]["name"],
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[
+                    {"AttributeName": a["name"], "AttributeType": a["type"]} for a in inputs["attributes"]
+                ],
+                KeySchema=[{"AttributeName": inputs["hashKey"], "KeyType": "HASH"}],
+            )
         for parameter in dev.of_type(PARAMETER):
-            ssm.put_parameter(Name=parameter["inputs"]["name"], Value=parameter["inputs"]["value"],
-                              Type=parameter["inputs"]["type"])
+            ssm.put_parameter(
+                Name=parameter["inputs"]["name"], Value=parameter["inputs"]["value"], Type=parameter["inputs"]["type"]
+            )
         for role in dev.of_type("aws:iam/role:Role"):
             if role["name"].startswith("tvm-profile-"):
-                iam.create_role(RoleName=role["outputs"]["name"], AssumeRolePolicyDocument=role["inputs"]["assumeRolePolicy"])
+                iam.create_role(
+                    RoleName=role["outputs"]["name"], AssumeRolePolicyDocument=role["inputs"]["assumeRolePolicy"]
+                )
         create_sso_role(iam)
         for name, value in one(dev, FUNCTION, "tvm-fn-function")["inputs"]["environment"]["variables"].items():
             monkeypatch.setenv(name, value)

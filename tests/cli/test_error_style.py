@@ -18,22 +18,28 @@ def usage_error(capsys, main, argv) -> str:
     return capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv, problem", [
-    ([], "the following arguments are required: command"),
-    (["diagnose"], "the following arguments are required: --function"),
-    (["repair", "--function", "f", "--timeout", "-5"], "argument --timeout: must be a positive number of seconds"),
-    (["repair", "--function", "f", "--timeout", "nan"], "argument --timeout: must be a positive number of seconds"),
-    (["diagnose", "--function", "f", "--bogus"], "unrecognized arguments: --bogus"),
-])
+@pytest.mark.parametrize(
+    "argv, problem",
+    [
+        ([], "the following arguments are required: command"),
+        (["diagnose"], "the following arguments are required: --function"),
+        (["repair", "--function", "f", "--timeout", "-5"], "argument --timeout: must be a positive number of seconds"),
+        (["repair", "--function", "f", "--timeout", "nan"], "argument --timeout: must be a positive number of seconds"),
+        (["diagnose", "--function", "f", "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
 def test_kms_doctor_usage_errors_are_one_line(capsys, argv, problem):
     err = usage_error(capsys, kms_doctor.main, argv)
     assert err.count("\n") == 1 and err.startswith(f"lambda-kms-doctor: {problem}"), err
 
 
-@pytest.mark.parametrize("argv, problem", [
-    ([], "the following arguments are required: --url, --secret"),
-    ([*JWKS, "--bogus"], "unrecognized arguments: --bogus"),
-])
+@pytest.mark.parametrize(
+    "argv, problem",
+    [
+        ([], "the following arguments are required: --url, --secret"),
+        ([*JWKS, "--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
 def test_validate_jwks_usage_errors_are_one_line(capsys, argv, problem):
     err = usage_error(capsys, validate_jwks.main, argv)
     assert err.count("\n") == 1 and err.startswith(f"validate-jwks: {problem}"), err
@@ -64,6 +70,7 @@ def test_kms_doctor_without_a_region_is_one_line_and_exit_2(capsys, monkeypatch,
 
 def test_kms_doctor_missing_function_is_one_line_on_stderr(capsys, aws_env):
     import boto3
+
     with mock_aws():
         code = kms_doctor.main(["diagnose", "--function", "nope"], session=boto3.Session(region_name="eu-west-1"))
     captured = capsys.readouterr()
@@ -74,6 +81,7 @@ def test_kms_doctor_missing_function_is_one_line_on_stderr(capsys, aws_env):
 def test_kms_doctor_unexpected_failure_is_one_line_and_exit_2(capsys, monkeypatch):
     def crash(session, function):
         raise KeyError("boom")
+
     monkeypatch.setattr(kms_doctor, "gather", crash)
     assert kms_doctor.main(["diagnose", "--function", "f"], session=object()) == 2
     assert capsys.readouterr().err == "lambda-kms-doctor: unexpected KeyError: 'boom'\n"

@@ -10,7 +10,7 @@ unique id, as real KMS does (shapes in cli/kms_doctor/grants.py, with their sour
 import io
 import json
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -19,12 +19,18 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from cli.lambda_kms_doctor import main
 from cli.kms_doctor.repair import TEMP_ROLE_PREFIX, Waits
+from cli.lambda_kms_doctor import main
 from tests.support.constants import REGION
 
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 
 
 class FakeClock:
@@ -45,8 +51,8 @@ class World:
         self.session = session
         self.iam, self.kms, self.lam = session.client("iam"), session.client("kms"), session.client("lambda")
         self.grant_dates: dict[str, datetime] = {}
-        self.grant_roles: dict[str, str] = {}        # grant id -> RoleId of the incarnation it was made for
-        self.role_ids: dict[str, str] = {}           # role name -> RoleId now
+        self.grant_roles: dict[str, str] = {}  # grant id -> RoleId of the incarnation it was made for
+        self.role_ids: dict[str, str] = {}  # role name -> RoleId now
         self.updates: list[str] = []
         session.events.register("after-call.kms.ListGrants", self._dates)
         session.events.register("provide-client-params.lambda.UpdateFunctionConfiguration", self._record_update)
@@ -68,9 +74,16 @@ class World:
         role = self.iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]
         arn, self.role_ids[name] = role["Arn"], role["RoleId"]
         if decrypt:
-            self.iam.put_role_policy(RoleName=name, PolicyName="kms", PolicyDocument=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": self.key_arn}]}))
+            self.iam.put_role_policy(
+                RoleName=name,
+                PolicyName="kms",
+                PolicyDocument=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": self.key_arn}],
+                    }
+                ),
+            )
         return arn
 
     def recreate_role(self, name="app-role", decrypt=True):
@@ -84,15 +97,25 @@ class World:
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w") as zf:
             zf.writestr("handler.py", "def handler(event, context):\n    return {}\n")
-        return self.lam.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn,
-                                        Handler="handler.handler", Code={"ZipFile": archive.getvalue()},
-                                        KMSKeyArn=self.key_arn, Tags=tags or {})["FunctionArn"]
+        return self.lam.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=role_arn,
+            Handler="handler.handler",
+            Code={"ZipFile": archive.getvalue()},
+            KMSKeyArn=self.key_arn,
+            Tags=tags or {},
+        )["FunctionArn"]
 
     def grant(self, grantee, shift=timedelta(0), key_arn=None):
         """A grant made now (plus ``shift``: a negative one backdates it before the role)."""
-        grant_id = self.kms.create_grant(KeyId=key_arn or self.key_arn, GranteePrincipal=grantee,
-                                         Operations=["Decrypt"], RetiringPrincipal="lambda.amazonaws.com")["GrantId"]
-        self.grant_dates[grant_id] = datetime.now(timezone.utc) + shift
+        grant_id = self.kms.create_grant(
+            KeyId=key_arn or self.key_arn,
+            GranteePrincipal=grantee,
+            Operations=["Decrypt"],
+            RetiringPrincipal="lambda.amazonaws.com",
+        )["GrantId"]
+        self.grant_dates[grant_id] = datetime.now(UTC) + shift
         return grant_id
 
     def lambda_grant(self, role_arn, function_arn, shift=timedelta(0)):
@@ -101,10 +124,14 @@ class World:
         function_name = function_arn.rsplit(":", 1)[-1]
         session = f"arn:aws:sts::{account}:assumed-role/{role_name}/{function_name}"
         grant_id = self.kms.create_grant(
-            KeyId=self.key_arn, Name=function_name, GranteePrincipal=session, RetiringPrincipal=session,
+            KeyId=self.key_arn,
+            Name=function_name,
+            GranteePrincipal=session,
+            RetiringPrincipal=session,
             Operations=["Decrypt", "RetireGrant"],
-            Constraints={"EncryptionContextEquals": {"aws:lambda:FunctionArn": function_arn}})["GrantId"]
-        self.grant_dates[grant_id] = datetime.now(timezone.utc) + shift
+            Constraints={"EncryptionContextEquals": {"aws:lambda:FunctionArn": function_arn}},
+        )["GrantId"]
+        self.grant_dates[grant_id] = datetime.now(UTC) + shift
         self.grant_roles[grant_id] = self.role_ids[role_name]
         return grant_id
 
@@ -138,13 +165,19 @@ def run(world, *argv, session=None, later=timedelta(hours=1)):
     """Run the command as if ``later`` had passed since the world was built."""
     lines: list[str] = []
     clock = FakeClock()
-    code = main(list(argv), session=session or world.session, out=lines.append, err=lines.append,
-                now=lambda: datetime.now(timezone.utc) + later,
-                waits=Waits(interval_seconds=1, sleep=clock.sleep, clock=clock))
+    code = main(
+        list(argv),
+        session=session or world.session,
+        out=lines.append,
+        err=lines.append,
+        now=lambda: datetime.now(UTC) + later,
+        waits=Waits(interval_seconds=1, sleep=clock.sleep, clock=clock),
+    )
     return code, "\n".join(lines)
 
 
 # ---- diagnose: one test per verdict, through moto -----------------------------------------
+
 
 def test_ok(world):
     role_arn = world.role()
@@ -204,12 +237,12 @@ def stale_by_grant_only(world):
 
 
 def test_recreated_role_that_decrypts_through_its_grant_is_a_stale_grant(world, stale_by_grant_only):
-    role_arn, old_grant = stale_by_grant_only
+    _role_arn, old_grant = stale_by_grant_only
     code, text = run(world, "diagnose", "--function", "app", "--json")
     report = json.loads(text)
     assert (code, report["verdict"], report["staleGrants"]) == (3, "stale-grant", [old_grant])
     assert "the function depends on that grant" in report["summary"]
-    listed = world.session.client("kms").list_grants(KeyId=world.key_arn)["Grants"]   # as the doctor reads it
+    listed = world.session.client("kms").list_grants(KeyId=world.key_arn)["Grants"]  # as the doctor reads it
     old_id = next(g["GranteePrincipal"] for g in listed)
     assert old_id.endswith(":app") and not old_id.startswith(world.role_ids["app-role"])
 
@@ -237,11 +270,15 @@ def test_failing_function_with_a_valid_grant_is_unknown(world):
     world.function(role_arn)
     lam = world.session.client("lambda")
     real = world.lam.get_function(FunctionName="app")
-    real["Configuration"].update(State="Failed", StateReasonCode="KMSKeyAccessDenied",
-                                 StateReason="Lambda was unable to decrypt the environment variables")
+    real["Configuration"].update(
+        State="Failed",
+        StateReasonCode="KMSKeyAccessDenied",
+        StateReason="Lambda was unable to decrypt the environment variables",
+    )
     with Stubber(lam) as stub:
-        stub.add_response("get_function", {k: v for k, v in real.items() if k != "ResponseMetadata"},
-                          {"FunctionName": "app"})
+        stub.add_response(
+            "get_function", {k: v for k, v in real.items() if k != "ResponseMetadata"}, {"FunctionName": "app"}
+        )
         code, text = run(world, "diagnose", "--function", "app", session=Overriding(world.session, **{"lambda": lam}))
     assert code == 6 and text.startswith("verdict: unknown")
     assert "StateReasonCode KMSKeyAccessDenied" in text and "Lambda reports a KMS problem" in text
@@ -276,20 +313,28 @@ def test_missing_function(world):
 def test_image_function_reads_the_key_of_its_repository(world):
     ecr = world.session.client("ecr")
     key_arn = world.kms.create_key(Description="ecr key")["KeyMetadata"]["Arn"]
-    uri = ecr.create_repository(repositoryName="app", encryptionConfiguration={
-        "encryptionType": "KMS", "kmsKey": key_arn})["repository"]["repositoryUri"]
+    uri = ecr.create_repository(
+        repositoryName="app", encryptionConfiguration={"encryptionType": "KMS", "kmsKey": key_arn}
+    )["repository"]["repositoryUri"]
     old = world.grant(world.role(), shift=-timedelta(days=1), key_arn=key_arn)
     role_arn = world.recreate_role()
-    world.iam.put_role_policy(RoleName="app-role", PolicyName="ecr-kms", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn}]}))
-    world.lam.create_function(FunctionName="img", Role=role_arn, PackageType="Image",
-                              Code={"ImageUri": f"{uri}:latest"})
+    world.iam.put_role_policy(
+        RoleName="app-role",
+        PolicyName="ecr-kms",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn}]}
+        ),
+    )
+    world.lam.create_function(
+        FunctionName="img", Role=role_arn, PackageType="Image", Code={"ImageUri": f"{uri}:latest"}
+    )
     code, text = run(world, "diagnose", "--function", "img")
     assert code == 3 and f"KMS key: {key_arn} (from the image repository app)" in text
     assert f"stale grant {old}" in text
 
 
 # ---- repair ---------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def stale(world):
@@ -300,7 +345,7 @@ def stale(world):
 
 
 def test_repair_without_yes_only_prints_the_plan(world, stale):
-    role_arn, old_grant = stale
+    _role_arn, old_grant = stale
     code, text = run(world, "repair", "--function", "app")
     assert code == 0 and "plan:" in text and "run again with --yes" in text
     assert f"retire stale grant {old_grant}" in text
@@ -321,7 +366,7 @@ def test_repair_swaps_roles_retires_the_stale_grant_and_deletes_the_temporary_ro
 
 
 def test_repair_waits_for_updates_with_visible_progress(world, stale):
-    role_arn, _ = stale
+    _role_arn, _ = stale
     lam = world.session.client("lambda")
     statuses = iter(["InProgress", "InProgress", "Successful"])
 
@@ -329,7 +374,9 @@ def test_repair_waits_for_updates_with_visible_progress(world, stale):
         parsed["LastUpdateStatus"] = next(statuses, "Successful")
 
     lam.meta.events.register("after-call.lambda.GetFunctionConfiguration", status)
-    code, text = run(world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam}))
+    code, text = run(
+        world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam})
+    )
     assert code == 0, text
     assert "waiting for LastUpdateStatus Successful: InProgress (0s of 180s)" in text
     assert "InProgress (1s of 180s)" in text
@@ -346,20 +393,31 @@ def test_failure_midway_restores_the_role_and_leaves_no_temporary_role(world, st
             raise ClientError({"Error": {"Code": "ServiceException", "Message": "boom"}}, "UpdateFunctionConfiguration")
 
     lam.meta.events.register("provide-client-params.lambda.UpdateFunctionConfiguration", as_client_error)
-    code, text = run(world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam}))
+    code, text = run(
+        world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam})
+    )
     assert code == 1 and "repair failed" in text and "ServiceException" in text
     assert calls[0].split("/")[-1].startswith(TEMP_ROLE_PREFIX) and calls[1:] == [role_arn, role_arn]
     assert world.function_role() == role_arn
     assert world.temp_roles() == []
-    assert old_grant in world.grant_ids()   # nothing retired when the swap failed
+    assert old_grant in world.grant_ids()  # nothing retired when the swap failed
 
 
 def test_timeout_still_deletes_the_temporary_role(world, stale):
     lam = world.session.client("lambda")
-    lam.meta.events.register("after-call.lambda.GetFunctionConfiguration",
-                             lambda parsed, **_: parsed.update(LastUpdateStatus="InProgress"))
-    code, text = run(world, "repair", "--function", "app", "--yes", "--timeout", "5",
-                     session=Overriding(world.session, **{"lambda": lam}))
+    lam.meta.events.register(
+        "after-call.lambda.GetFunctionConfiguration", lambda parsed, **_: parsed.update(LastUpdateStatus="InProgress")
+    )
+    code, text = run(
+        world,
+        "repair",
+        "--function",
+        "app",
+        "--yes",
+        "--timeout",
+        "5",
+        session=Overriding(world.session, **{"lambda": lam}),
+    )
     assert code == 1 and "still InProgress after 5s" in text
     assert world.temp_roles() == [] and "deleted temporary role" in text
 
@@ -368,12 +426,14 @@ def test_network_error_while_on_the_temporary_role_still_restores_and_deletes(wo
     role_arn, old_grant = stale
     lam = world.session.client("lambda")
 
-    def blip(**_):   # the endpoint cannot be reached while the function is on the temporary role
+    def blip(**_):  # the endpoint cannot be reached while the function is on the temporary role
         if world.function_role().split("/")[-1].startswith(TEMP_ROLE_PREFIX):
             raise EndpointConnectionError(endpoint_url="https://lambda.eu-west-1.amazonaws.com/")
 
     lam.meta.events.register("before-call.lambda.GetFunctionConfiguration", blip)
-    code, text = run(world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam}))
+    code, text = run(
+        world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam})
+    )
     assert code == 1 and "repair failed" in text and "Could not connect" in text
     assert "restoring it anyway" in text and "deleted temporary role" in text
     assert world.function_role() == role_arn
@@ -397,14 +457,17 @@ def test_network_failure_during_clean_up_prints_what_to_fix_by_hand(world, stale
     lam.meta.events.register("provide-client-params.lambda.UpdateFunctionConfiguration", after_first_update)
     lam.meta.events.register("before-call.lambda.GetFunctionConfiguration", timeout)
     iam.meta.events.register("before-call.iam.DeleteRole", timeout)
-    code, text = run(world, "repair", "--function", "app", "--yes",
-                     session=Overriding(world.session, **{"lambda": lam, "iam": iam}))
+    code, text = run(
+        world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam, "iam": iam})
+    )
     assert code == 1 and "repair failed" in text
     [temp] = world.temp_roles()
     temp_arn = world.function_role()
     assert temp_arn.endswith("/" + temp)
-    assert (f"WARNING: could not restore app's role (ReadTimeoutError: Read timeout on endpoint URL: "
-            f'"https://example.invalid/"); if it still uses {temp_arn}, set it to {role_arn} by hand') in text
+    assert (
+        f"WARNING: could not restore app's role (ReadTimeoutError: Read timeout on endpoint URL: "
+        f'"https://example.invalid/"); if it still uses {temp_arn}, set it to {role_arn} by hand'
+    ) in text
     assert f"WARNING: could not delete temporary role {temp}: ReadTimeoutError" in text and "by hand" in text
 
 
@@ -441,13 +504,16 @@ def test_commands_run_as_modules():
     import subprocess
     import sys
     from pathlib import Path
+
     repo = Path(__file__).resolve().parents[2]
     for module in ("cli.lambda_kms_doctor", "cli.validate_jwks"):
-        done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=60,
-                              cwd=repo)
+        done = subprocess.run(
+            [sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=60, cwd=repo
+        )
         assert done.returncode == 0 and "usage: python -m " + module in done.stdout
-    done = subprocess.run([sys.executable, "-m", "cli.lambda_kms_doctor", "repair"], capture_output=True, text=True,
-                          timeout=60, cwd=repo)
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.lambda_kms_doctor", "repair"], capture_output=True, text=True, timeout=60, cwd=repo
+    )
     assert done.returncode == 2 and "--function" in done.stderr
 
 
@@ -457,8 +523,9 @@ def test_refused_list_grants_is_unknown(world):
     kms = world.session.client("kms")
     with Stubber(kms) as stub:
         stub.add_response("describe_key", {"KeyMetadata": {"KeyId": "k", "Arn": world.key_arn}})
-        stub.add_response("get_key_policy", {"Policy": world.kms.get_key_policy(
-            KeyId=world.key_arn, PolicyName="default")["Policy"]})
+        stub.add_response(
+            "get_key_policy", {"Policy": world.kms.get_key_policy(KeyId=world.key_arn, PolicyName="default")["Policy"]}
+        )
         stub.add_client_error("list_grants", "AccessDeniedException", "not allowed")
         code, text = run(world, "diagnose", "--function", "app", session=Overriding(world.session, kms=kms))
     assert code == 6 and "could not list the key's grants: AccessDeniedException" in text
@@ -471,12 +538,20 @@ def test_unassumable_new_role_is_retried_within_the_bound(world, stale):
     def not_yet(params, **_):
         calls.append(params["Role"])
         if len(calls) == 1:
-            raise ClientError({"Error": {"Code": "InvalidParameterValueException",
-                                         "Message": "The role defined for the function cannot be assumed by Lambda."}},
-                              "UpdateFunctionConfiguration")
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "InvalidParameterValueException",
+                        "Message": "The role defined for the function cannot be assumed by Lambda.",
+                    }
+                },
+                "UpdateFunctionConfiguration",
+            )
 
     lam.meta.events.register("provide-client-params.lambda.UpdateFunctionConfiguration", not_yet)
-    code, text = run(world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam}))
+    code, text = run(
+        world, "repair", "--function", "app", "--yes", session=Overriding(world.session, **{"lambda": lam})
+    )
     assert code == 0, text
     assert "waiting: InvalidParameterValueException (0s of 180s)" in text
     assert len(calls) == 3 and calls[0] == calls[1] and world.temp_roles() == []
@@ -487,15 +562,28 @@ def test_the_doctor_runs_without_the_pulumi_sdk():
     import subprocess
     import sys
     from pathlib import Path
-    check = ("import sys, cli.lambda_kms_doctor; "
-             "assert not [m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws')], 'pulumi imported'")
-    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parents[2])
+
+    check = (
+        "import sys, cli.lambda_kms_doctor; "
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws')], 'pulumi imported'"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.returncode == 0, done.stderr
 
 
 def test_the_temporary_trust_policy_trusts_lambda_only():
     from components.iam_documents import plain_policy_document, service_trust
+
     document = json.loads(plain_policy_document([service_trust("lambda.amazonaws.com")]))
-    assert document == {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Action": ["sts:AssumeRole"], "Principal": {"Service": ["lambda.amazonaws.com"]}}]}
+    assert document == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["sts:AssumeRole"], "Principal": {"Service": ["lambda.amazonaws.com"]}}
+        ],
+    }

@@ -19,8 +19,9 @@ def world(tvm_world):
 
 
 def cli(world, capsys, *argv, clock=None):
-    code = tvm_sessions.main(["--table", SESSIONS, *argv], session=world.session,
-                             clock=clock or (lambda: world.clock.now.timestamp()))
+    code = tvm_sessions.main(
+        ["--table", SESSIONS, *argv], session=world.session, clock=clock or (lambda: world.clock.now.timestamp())
+    )
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -43,7 +44,7 @@ def test_revoke_records_who_when_why_and_everything_refuses_the_session(world, c
     authorizer.reset_state(clock=lambda: world.clock.now.timestamp(), session=world.session)
     header = {"headers": {"x-sentinel-session-id": session_id}}
     assert authorizer.handler(header, None)["isAuthorized"] is True
-    code, out, err = cli(world, capsys, "revoke", session_id, "--reason", "laptop stolen")
+    code, out, _err = cli(world, capsys, "revoke", session_id, "--reason", "laptop stolen")
     assert code == 0 and "stay valid until they expire" in out
     item = world.dynamodb.get_item(TableName=SESSIONS, Key={"session_id": {"S": session_key(session_id)}})["Item"]
     assert item["status"]["S"] == "revoked" and item["revoked_reason"]["S"] == "laptop stolen"
@@ -87,6 +88,7 @@ def test_revoking_a_vend_in_flight_issues_nothing(world, capsys):
         [item] = world.dynamodb.scan(TableName=SESSIONS)["Items"]
         assert item["status"]["S"] == "pending"
         outcome["cli"] = cli(world, capsys, "revoke", item["session_id"]["S"], "--reason", "suspicious")
+
     world.tvm.sts.meta.events.register("before-call.sts.AssumeRole", revoke_pending)
     answer = world.vend("prod")
     assert outcome["cli"][0] == 0, outcome["cli"]
@@ -109,6 +111,7 @@ def test_a_pending_session_past_its_expiry_lists_as_expired(world, capsys):
 
 def _refuse_updates(**_):
     from botocore.exceptions import ClientError
+
     raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}, "UpdateItem")
 
 

@@ -11,7 +11,19 @@ from moto import mock_aws
 
 from cli.validate_jwks import Unreadable, compare, fetch_endpoint, main
 
-RSA_1 = {"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw", "e": "AQAB"}
+RSA_1 = {
+    "kty": "RSA",
+    "kid": "k1",
+    "use": "sig",
+    "alg": "RS256",
+    "n": (
+        "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU"
+        "1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3"
+        "UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC"
+        "2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw"
+    ),
+    "e": "AQAB",
+}
 RSA_2 = {**RSA_1, "kid": "k2", "n": RSA_1["n"][::-1]}
 SECRET = "iam-platform/dev/jwt/public-keys"
 
@@ -24,7 +36,7 @@ class Endpoint:
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
+            def do_GET(self):
                 self.send_response(endpoint.status)
                 self.send_header("Content-Type", "application/json")
                 for name, value in endpoint.headers.items():
@@ -102,7 +114,7 @@ def test_differing_modulus_and_extra_key_are_mismatches(session, endpoint):
 
 
 def test_private_members_served_are_a_mismatch(session, endpoint):
-    put_secret(session, {"keys": [{**RSA_1, "d": "secret"}]})   # the secret may hold a private JWK
+    put_secret(session, {"keys": [{**RSA_1, "d": "secret"}]})  # the secret may hold a private JWK
     endpoint.serve([{**RSA_1, "d": "secret"}])
     code, text = run(session, endpoint.url)
     assert code == 1 and "serves private members ['d']" in text
@@ -140,14 +152,17 @@ def test_compare_is_pure_and_checks_ec_members():
     assert compare([], []) == []
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--url", "example.com/x"], "argument --url: must be an https:// (or http://) URL"),
-    (["--url", "http://127.0.0.1:port/x"], "argument --url: must be an https:// (or http://) URL"),
-    (["--url", "https://"], "argument --url: must be an https:// (or http://) URL"),
-    (["--timeout", "-1"], "argument --timeout: must be a positive number of seconds, not '-1'"),
-    (["--timeout", "0"], "argument --timeout: must be a positive number of seconds"),
-    (["--timeout", "nan"], "argument --timeout: must be a positive number of seconds"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--url", "example.com/x"], "argument --url: must be an https:// (or http://) URL"),
+        (["--url", "http://127.0.0.1:port/x"], "argument --url: must be an https:// (or http://) URL"),
+        (["--url", "https://"], "argument --url: must be an https:// (or http://) URL"),
+        (["--timeout", "-1"], "argument --timeout: must be a positive number of seconds, not '-1'"),
+        (["--timeout", "0"], "argument --timeout: must be a positive number of seconds"),
+        (["--timeout", "nan"], "argument --timeout: must be a positive number of seconds"),
+    ],
+)
 def test_bad_arguments_exit_two_with_one_line(session, endpoint, capsys, extra, message):
     put_secret(session, {"keys": [RSA_1]})
     argv = ["--url", endpoint.url, "--secret", SECRET, *extra]
@@ -165,16 +180,17 @@ def test_no_region_exits_two_with_one_line(monkeypatch, tmp_path, capsys):
     lines = []
     assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET], out=lines.append) == 2
     assert lines == [] and capsys.readouterr().err == (
-        "validate-jwks: no AWS region configured: pass --region or set AWS_REGION\n")
+        "validate-jwks: no AWS region configured: pass --region or set AWS_REGION\n"
+    )
 
 
 def test_unknown_profile_or_malformed_region_exits_two_with_one_line(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET, "--region", "not a region"],
-                out=print) == 2
+    assert (
+        main(["--url", "https://example.com/jwks.json", "--secret", SECRET, "--region", "not a region"], out=print) == 2
+    )
     monkeypatch.setenv("AWS_PROFILE", "missing")
-    assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET, "--region", "eu-west-1"],
-                out=print) == 2
+    assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET, "--region", "eu-west-1"], out=print) == 2
     captured = capsys.readouterr()
     lines = captured.err.splitlines()
     assert captured.out == "" and len(lines) == 2
@@ -187,6 +203,7 @@ def test_an_unexpected_failure_is_one_line_and_exit_2(session, capsys, monkeypat
 
     def crash(client, secret_id):
         raise KeyError("boom")
+
     monkeypatch.setattr(command, "read_secret", crash)
     assert main(["--url", "https://example.com/jwks.json", "--secret", SECRET], session=session) == 2
     assert capsys.readouterr().err == "validate-jwks: unexpected KeyError: 'boom'\n"

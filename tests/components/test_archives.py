@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
@@ -49,7 +48,7 @@ def unpack(assets: dict[str, str], folder: Path) -> Path:
 
 
 def run_alone(
-    folder: Path, code: str, assets: dict[str, str], env: Optional[dict[str, str]] = None
+    folder: Path, code: str, assets: dict[str, str], env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
     blocked = [p for p in NOT_IN_THE_RUNTIME if f"{p}/__init__.py" not in assets]
     prelude = f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"

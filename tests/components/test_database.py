@@ -47,6 +47,7 @@ def app_statements(run):
 
 # -- the cluster --------------------------------------------------------------------------
 
+
 def test_cluster_is_serverless_v2_encrypted_private_and_logged(dev):
     cluster = one(dev, CLUSTER, "database-cluster")["inputs"]
     key = one(dev, KEY, "database-key")
@@ -61,7 +62,10 @@ def test_cluster_is_serverless_v2_encrypted_private_and_logged(dev):
     assert "publiclyAccessible" not in cluster
     [writer] = dev.of_type(INSTANCE)
     assert (writer["name"], writer["inputs"]["instanceClass"], writer["inputs"]["publiclyAccessible"]) == (
-        "database-writer", "db.serverless", False)
+        "database-writer",
+        "db.serverless",
+        False,
+    )
     assert writer["inputs"]["clusterIdentifier"] == one(dev, CLUSTER, "database-cluster")["id"]
 
 
@@ -90,12 +94,18 @@ def test_prod_cluster_is_protected_keeps_a_final_snapshot_and_has_a_reader():
 def test_capacity_and_readers_from_settings():
     run = database(minCapacity=2, maxCapacity=8, readers=2)
     assert one(run, CLUSTER, "database-cluster")["inputs"]["serverlessv2ScalingConfiguration"] == {
-        "minCapacity": 2, "maxCapacity": 8}
+        "minCapacity": 2,
+        "maxCapacity": 8,
+    }
     assert sorted(i["name"] for i in run.of_type(INSTANCE)) == [
-        "database-reader-1", "database-reader-2", "database-writer"]
+        "database-reader-1",
+        "database-reader-2",
+        "database-writer",
+    ]
 
 
 # -- the secret and the first password ----------------------------------------------------
+
 
 def test_secret_holds_what_the_rotation_template_expects(dev):
     secret = one(dev, SECRET, "database-secret")
@@ -106,9 +116,14 @@ def test_secret_holds_what_the_rotation_template_expects(dev):
     version = one(dev, VERSION, "database-secret-initial")["inputs"]
     assert version["secretId"] == secret["id"]
     assert json.loads(version["secretString"]) == {
-        "engine": "mysql", "host": cluster["outputs"]["endpoint"], "port": 3306, "username": "dbadmin",
-        "password": password["outputs"]["result"], "dbname": "app",
-        "dbClusterIdentifier": cluster["outputs"]["clusterIdentifier"]}
+        "engine": "mysql",
+        "host": cluster["outputs"]["endpoint"],
+        "port": 3306,
+        "username": "dbadmin",
+        "password": password["outputs"]["result"],
+        "dbname": "app",
+        "dbClusterIdentifier": cluster["outputs"]["clusterIdentifier"],
+    }
     assert cluster["inputs"]["masterPassword"] == password["outputs"]["result"]
 
 
@@ -127,6 +142,7 @@ def test_excluded_characters_setting_reaches_password_and_rotation():
 
 # -- the hosted rotation function ---------------------------------------------------------
 
+
 def test_single_user_hosted_rotation_pinned_in_the_vpc(dev):
     stack = one(dev, SAR, "database-rotation-app")["inputs"]
     endpoint = one(dev, "aws:ec2/vpcEndpoint:VpcEndpoint", "network-secretsmanager")
@@ -137,9 +153,12 @@ def test_single_user_hosted_rotation_pinned_in_the_vpc(dev):
     assert parameters["endpoint"] == "https://" + endpoint["outputs"]["dnsEntries"][0]["dnsName"]
     assert parameters["functionName"] == "iam-platform-dev-database-rotation"
     assert parameters["vpcSubnetIds"] == ",".join(
-        one(dev, "aws:ec2/subnet:Subnet", f"network-private-{i}")["id"] for i in range(2))
-    assert parameters["vpcSecurityGroupIds"] == one(
-        dev, "aws:ec2/securityGroup:SecurityGroup", "network-rotation-sg")["id"]
+        one(dev, "aws:ec2/subnet:Subnet", f"network-private-{i}")["id"] for i in range(2)
+    )
+    assert (
+        parameters["vpcSecurityGroupIds"]
+        == one(dev, "aws:ec2/securityGroup:SecurityGroup", "network-rotation-sg")["id"]
+    )
     assert parameters["excludeCharacters"] == "\"@/\\'"
     assert parameters["kmsKeyArn"] == one(dev, KEY, "database-key")["outputs"]["arn"]
     assert "masterSecretArn" not in parameters
@@ -166,8 +185,11 @@ def test_rotation_starts_once_the_secrets_hold_values_and_the_instances_exist(st
     run = database(rotation={"strategy": strategy})
     dependencies = one(run, ROTATION, "database-rotation")["dependencies"]
     instances = [r["urn"] for r in run.of_type("aws:rds/clusterInstance:ClusterInstance")]
-    versions = [r["urn"] for r in run.of_type("aws:secretsmanager/secretVersion:SecretVersion")
-                if r["name"].startswith("database-")]
+    versions = [
+        r["urn"]
+        for r in run.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+        if r["name"].startswith("database-")
+    ]
     assert instances and set(instances) <= set(dependencies)
     assert set(versions) <= set(dependencies)
     assert len(versions) == {"single-user": 1, "alternating-users": 2, "rds-managed": 0}[strategy]
@@ -175,19 +197,23 @@ def test_rotation_starts_once_the_secrets_hold_values_and_the_instances_exist(st
 
 def test_every_days_setting():
     run = database(rotation={"everyDays": 7})
-    assert one(run, ROTATION, "database-rotation")["inputs"]["rotationRules"] == {
-        "scheduleExpression": "rate(7 days)"}
+    assert one(run, ROTATION, "database-rotation")["inputs"]["rotationRules"] == {"scheduleExpression": "rate(7 days)"}
 
 
 # -- alerting -----------------------------------------------------------------------------
 
+
 def test_rotation_failures_reach_the_alarm_topic(dev):
     rule = one(dev, RULE, "database-rotation-failed")
     pattern = json.loads(rule["inputs"]["eventPattern"])
-    assert pattern == {"source": ["aws.secretsmanager"], "detail-type": ["AWS Service Event via CloudTrail"],
-                       "detail": {"eventName": ["RotationFailed", "RotationAbandoned"],
-                                  "additionalEventData": {"SecretId": [
-                                      one(dev, SECRET, "database-secret")["outputs"]["arn"]]}}}
+    assert pattern == {
+        "source": ["aws.secretsmanager"],
+        "detail-type": ["AWS Service Event via CloudTrail"],
+        "detail": {
+            "eventName": ["RotationFailed", "RotationAbandoned"],
+            "additionalEventData": {"SecretId": [one(dev, SECRET, "database-secret")["outputs"]["arn"]]},
+        },
+    }
     target = one(dev, TARGET, "database-rotation-failed-alarm")["inputs"]
     topic = one(dev, "aws:sns/topic:Topic", "alarms-topic")
     assert (target["rule"], target["arn"]) == (rule["outputs"]["name"], topic["outputs"]["arn"])
@@ -204,10 +230,16 @@ def test_eventbridge_may_publish_to_the_encrypted_topic(dev):
     policy = one(dev, "aws:sns/topicPolicy:TopicPolicy", "alarms-topic-policy")
     assert policy["inputs"]["arn"] == topic
     services = [s for s in policy_of(policy, "policy")["Statement"] if "Service" in s["Principal"]]
-    assert services == [{"Sid": "AlarmsAndRulesOfThisAccountPublish", "Effect": "Allow",
-                         "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-                         "Action": ["sns:Publish"], "Resource": [topic],
-                         "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]
+    assert services == [
+        {
+            "Sid": "AlarmsAndRulesOfThisAccountPublish",
+            "Effect": "Allow",
+            "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+            "Action": ["sns:Publish"],
+            "Resource": [topic],
+            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+        }
+    ]
 
 
 def test_no_rotation_alarm_without_alarms(dev):
@@ -216,17 +248,30 @@ def test_no_rotation_alarm_without_alarms(dev):
 
 # -- the consumer -------------------------------------------------------------------------
 
+
 def test_consumer_has_exactly_read_and_decrypt_via_secrets_manager(dev):
     secret = one(dev, SECRET, "database-secret")["outputs"]["arn"]
     key = one(dev, KEY, "database-key")["outputs"]["arn"]
     statements = app_statements(dev)
-    assert {"Sid": "ReadTheDatabaseSecret", "Effect": "Allow", "Resource": [secret],
-            "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]} in statements
-    assert {"Sid": "DecryptItThroughSecretsManager", "Effect": "Allow", "Action": ["kms:Decrypt"],
-            "Resource": [key], "Condition": VIA_SECRETS_MANAGER} in statements
+    assert {
+        "Sid": "ReadTheDatabaseSecret",
+        "Effect": "Allow",
+        "Resource": [secret],
+        "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+    } in statements
+    assert {
+        "Sid": "DecryptItThroughSecretsManager",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": [key],
+        "Condition": VIA_SECRETS_MANAGER,
+    } in statements
     granted = [a for s in statements for a in s["Action"]]
     assert [a for a in granted if a.startswith(("secretsmanager:", "kms:"))] == [
-        "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "kms:Decrypt"]
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetSecretValue",
+        "kms:Decrypt",
+    ]
 
 
 def test_consumer_runs_in_the_vpc_with_the_eni_permissions_only_there(dev):
@@ -234,7 +279,8 @@ def test_consumer_runs_in_the_vpc_with_the_eni_permissions_only_there(dev):
     assert function["handler"] == "lambdas.app.handler.handler"
     assert function["vpcConfig"] == {
         "subnetIds": [one(dev, "aws:ec2/subnet:Subnet", f"network-private-{i}")["id"] for i in range(2)],
-        "securityGroupIds": [one(dev, "aws:ec2/securityGroup:SecurityGroup", "network-app-sg")["id"]]}
+        "securityGroupIds": [one(dev, "aws:ec2/securityGroup:SecurityGroup", "network-app-sg")["id"]],
+    }
     [eni] = [s for s in app_statements(dev) if s.get("Sid") == "LambdaVpcNetworkInterfaces"]
     assert "ec2:CreateNetworkInterface" in eni["Action"] and all(a.startswith("ec2:") for a in eni["Action"])
     jwks = policy_of(one(dev, POLICY, "jwks-fn-policy"), "policy")["Statement"]
@@ -263,6 +309,7 @@ def test_extension_layer_setting():
 
 # -- alternating users --------------------------------------------------------------------
 
+
 def test_alternating_users_rotate_an_app_secret_with_a_separate_master(alternating):
     master = one(alternating, SECRET, "database-master-secret")
     app = one(alternating, SECRET, "database-secret")
@@ -289,6 +336,7 @@ def test_alternating_users_consumer_reads_the_app_secret_not_the_master(alternat
 
 # -- RDS-managed --------------------------------------------------------------------------
 
+
 def test_rds_managed_password_has_no_rotation_function(managed):
     cluster = one(managed, CLUSTER, "database-cluster")
     assert cluster["inputs"]["manageMasterUserPassword"] is True
@@ -302,12 +350,16 @@ def test_rds_managed_password_has_no_rotation_function(managed):
     variables = one(managed, FUNCTION, "database-app-function")["inputs"]["environment"]["variables"]
     assert variables["DB_SECRET_ARN"] == secret_arn
     assert (variables["DB_HOST"], variables["DB_PORT"], variables["DB_NAME"]) == (
-        cluster["outputs"]["endpoint"], "3306", "app")
+        cluster["outputs"]["endpoint"],
+        "3306",
+        "app",
+    )
     rule = json.loads(one(managed, RULE, "database-rotation-failed")["inputs"]["eventPattern"])
     assert rule["detail"]["additionalEventData"]["SecretId"] == [secret_arn]
 
 
 # -- switched off -------------------------------------------------------------------------
+
 
 def test_disabled_database_declares_nothing_of_it():
     run = run_stack("dev", {"iam-platform:database": {"enabled": False}})
@@ -322,6 +374,7 @@ def test_outputs(dev):
 
 def test_layers_and_packages_are_for_zip_functions_only():
     from components.function import FunctionSpec
+
     with pytest.raises(ValueError, match="layers and packages"):
         FunctionSpec(code="", description="x", image=object(), packages=("pymysql",))
     with pytest.raises(ValueError, match="layers and packages"):

@@ -27,11 +27,19 @@ def test_dev_trusts_the_issuers_tokens_for_one_audience_and_subject(dev):
     assert provider["inputs"]["url"] == f"https://{ISSUER}"
     assert provider["inputs"]["clientIdLists"] == ["sts.amazonaws.com"]
     role = one(dev, ROLE, "external-reader-role")
-    assert policy_of(role, "assumeRolePolicy")["Statement"] == [{
-        "Effect": "Allow", "Action": ["sts:AssumeRoleWithWebIdentity"],
-        "Principal": {"Federated": [provider["outputs"]["arn"]]},
-        "Condition": {"StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com",
-                                       f"{ISSUER}:sub": ["example-org:jwks-consumer:web"]}}}]
+    assert policy_of(role, "assumeRolePolicy")["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRoleWithWebIdentity"],
+            "Principal": {"Federated": [provider["outputs"]["arn"]]},
+            "Condition": {
+                "StringEquals": {
+                    f"{ISSUER}:aud": "sts.amazonaws.com",
+                    f"{ISSUER}:sub": ["example-org:jwks-consumer:web"],
+                }
+            },
+        }
+    ]
     assert "name" not in role["inputs"] and role["inputs"]["maxSessionDuration"] == 3600
     assert role["parent"] == one(dev, "iam-platform:external:ExternalSecretReader", "external-reader")["urn"]
     assert dev.outputs["externalReaderRoleArn"] == role["outputs"]["arn"]
@@ -43,12 +51,23 @@ def test_role_may_read_only_secrets_under_the_prefix(dev):
     policy = one(dev, ROLE_POLICY, "external-reader-policy")
     assert policy["inputs"]["role"] == role["id"]
     assert policy_of(policy, "policy")["Statement"] == [
-        {"Sid": "ReadSecretsUnderPrefix", "Effect": "Allow",
-         "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], "Resource": [PREFIX_ARN]},
-        {"Sid": "DecryptThroughSecretsManagerOnly", "Effect": "Allow", "Action": ["kms:Decrypt"],
-         "Resource": ["arn:aws:kms:eu-west-1:123456789012:key/*"],
-         "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"},
-                       "StringLike": {"kms:EncryptionContext:SecretARN": PREFIX_ARN}}}]
+        {
+            "Sid": "ReadSecretsUnderPrefix",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+            "Resource": [PREFIX_ARN],
+        },
+        {
+            "Sid": "DecryptThroughSecretsManagerOnly",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": ["arn:aws:kms:eu-west-1:123456789012:key/*"],
+            "Condition": {
+                "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"},
+                "StringLike": {"kms:EncryptionContext:SecretARN": PREFIX_ARN},
+            },
+        },
+    ]
 
 
 def test_the_dev_example_reads_the_jwks_secret(dev):
@@ -63,20 +82,40 @@ def test_nothing_in_the_stack_may_list_secrets():
 
 
 def test_wildcard_subjects_are_matched_with_string_like():
-    run = run_stack("dev", {"iam-platform:external": {
-        "enabled": True, "issuerUrl": f"https://{ISSUER}", "subjects": ["example-org:app:*", "example-org:b:c"],
-        "allowWildcardSubjects": True, "secretPrefix": "iam-platform/dev/jwt/*"}})
+    run = run_stack(
+        "dev",
+        {
+            "iam-platform:external": {
+                "enabled": True,
+                "issuerUrl": f"https://{ISSUER}",
+                "subjects": ["example-org:app:*", "example-org:b:c"],
+                "allowWildcardSubjects": True,
+                "secretPrefix": "iam-platform/dev/jwt/*",
+            }
+        },
+    )
     [statement] = policy_of(one(run, ROLE, "external-reader-role"), "assumeRolePolicy")["Statement"]
-    assert statement["Condition"] == {"StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com"},
-                                      "StringLike": {f"{ISSUER}:sub": ["example-org:app:*", "example-org:b:c"]}}
+    assert statement["Condition"] == {
+        "StringEquals": {f"{ISSUER}:aud": "sts.amazonaws.com"},
+        "StringLike": {f"{ISSUER}:sub": ["example-org:app:*", "example-org:b:c"]},
+    }
 
 
 def test_existing_provider_is_used_not_created():
     arn = "arn:aws:iam::123456789012:oidc-provider/oidc.fly.io/example-org"
-    run = run_stack("dev", {"iam-platform:external": {
-        "enabled": True, "issuerUrl": f"https://{ISSUER}", "subjects": ["s"], "providerArn": arn,
-        "secretPrefix": "paintbox/*", "kmsKeyArns": ["arn:aws:kms:eu-west-1:123456789012:key/"
-                                                     "0b5b7a8e-9c3a-4b6f-8d2e-1f0a9c8b7d6e"]}})
+    run = run_stack(
+        "dev",
+        {
+            "iam-platform:external": {
+                "enabled": True,
+                "issuerUrl": f"https://{ISSUER}",
+                "subjects": ["s"],
+                "providerArn": arn,
+                "secretPrefix": "paintbox/*",
+                "kmsKeyArns": ["arn:aws:kms:eu-west-1:123456789012:key/0b5b7a8e-9c3a-4b6f-8d2e-1f0a9c8b7d6e"],
+            }
+        },
+    )
     assert not run.of_type(OIDC)
     [trust] = policy_of(one(run, ROLE, "external-reader-role"), "assumeRolePolicy")["Statement"]
     assert trust["Principal"] == {"Federated": [arn]}
@@ -92,7 +131,9 @@ def test_iam_user_mode_has_the_same_policy_and_no_key_unless_asked():
     policy = one(run, USER_POLICY, "external-reader-policy")
     assert policy["inputs"]["user"] == user["outputs"]["name"]
     assert [s["Action"] for s in policy_of(policy, "policy")["Statement"]] == [
-        ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], ["kms:Decrypt"]]
+        ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        ["kms:Decrypt"],
+    ]
     assert not run.of_type(ACCESS_KEY) and not run.of_type(OIDC)
     assert [r for r in run.of_type(ROLE) if "external" in r["name"]] == []
     assert run.outputs["externalReaderUserName"] == user["outputs"]["name"]

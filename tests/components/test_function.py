@@ -17,8 +17,9 @@ def dev():
 def test_role_trusts_lambda_only_and_is_auto_named(dev):
     role = one(dev, ROLE, "jwks-fn-role")
     trust = policy_of(role, "assumeRolePolicy")
-    assert trust["Statement"] == [{"Action": ["sts:AssumeRole"], "Effect": "Allow",
-                                   "Principal": {"Service": ["lambda.amazonaws.com"]}}]
+    assert trust["Statement"] == [
+        {"Action": ["sts:AssumeRole"], "Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}}
+    ]
     assert "name" not in role["inputs"] and "namePrefix" not in role["inputs"]
 
 
@@ -53,8 +54,9 @@ def test_function_defaults_logging_and_tracing(dev):
     assert function["tracingConfig"] == {"mode": "Active"}
     assert function["loggingConfig"]["logGroup"] == logs["outputs"]["name"]
     assert logs["inputs"]["retentionInDays"] == 14
-    assert function["layers"] == ["arn:aws:lambda:eu-west-1:017000801446:layer:"
-                                  "AWSLambdaPowertoolsPythonV3-python312-arm64:27"]
+    assert function["layers"] == [
+        "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27"
+    ]
     assert "reservedConcurrentExecutions" not in function and "kmsKeyArn" not in function
 
 
@@ -68,11 +70,15 @@ def test_no_alarms_in_dev(dev):
 
 
 def test_alarms_notify_the_stack_topic():
-    run = run_stack("dev", {"iam-platform:observability": {"alarmsEnabled": True},
-                            "iam-platform:tvm": {"enabled": False}})
+    run = run_stack(
+        "dev", {"iam-platform:observability": {"alarmsEnabled": True}, "iam-platform:tvm": {"enabled": False}}
+    )
     topic = one(run, "aws:sns/topic:Topic", "alarms-topic")["outputs"]["arn"]
-    alarms = {a["name"]: a["inputs"] for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-              if a["name"].startswith("jwks-")}
+    alarms = {
+        a["name"]: a["inputs"]
+        for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a["name"].startswith("jwks-")
+    }
     assert set(alarms) == {"jwks-fn-errors-alarm", "jwks-fn-throttles-alarm"}
     for alarm in alarms.values():
         assert alarm["alarmActions"] == [topic]

@@ -46,10 +46,12 @@ def test_lambda_may_pull_for_this_function_only(program):
     assert policy["inputs"]["repository"] == one(program, REPO, "app-images-repo")["outputs"]["name"]
     [statement] = policy_of(policy, "policy")["Statement"]
     assert statement == {
-        "Sid": "LambdaPullsForOneFunction", "Effect": "Allow",
+        "Sid": "LambdaPullsForOneFunction",
+        "Effect": "Allow",
         "Principal": {"Service": ["lambda.amazonaws.com"]},
         "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-        "Condition": {"ArnLike": {"aws:sourceArn": "arn:aws:lambda:eu-west-1:123456789012:function:app-function-*"}}}
+        "Condition": {"ArnLike": {"aws:sourceArn": "arn:aws:lambda:eu-west-1:123456789012:function:app-function-*"}},
+    }
     # The pattern admits the name Pulumi gives the function, and not another function's.
     pattern = statement["Condition"]["ArnLike"]["aws:sourceArn"]
     assert fnmatchcase(function["outputs"]["arn"], pattern)

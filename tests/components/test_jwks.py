@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from tests.support.harness import one, policy_of, run_stack
+from tests.support.harness import one, run_stack
 
 JWKS_ROUTE = "GET /.well-known/jwks.json"
 
@@ -62,9 +62,17 @@ def test_url_is_a_stack_output(dev):
 
 def test_settings_reach_the_resources():
     fallback = [{"kty": "RSA", "kid": "k1", "n": "abc", "e": "AQAB"}]
-    run = run_stack("dev", {"iam-platform:jwks": {"secretName": "team/keys", "cacheTtlSeconds": 60,
-                                                  "fallbackKeys": fallback,
-                                                  "throttle": {"rateLimit": 5, "burstLimit": 9}}})
+    run = run_stack(
+        "dev",
+        {
+            "iam-platform:jwks": {
+                "secretName": "team/keys",
+                "cacheTtlSeconds": 60,
+                "fallbackKeys": fallback,
+                "throttle": {"rateLimit": 5, "burstLimit": 9},
+            }
+        },
+    )
     assert one(run, "aws:secretsmanager/secret:Secret", "jwks-keys")["inputs"]["name"] == "team/keys"
     env = one(run, "aws:lambda/function:Function", "jwks-fn-function")["inputs"]["environment"]["variables"]
     assert (env["JWKS_CACHE_TTL_SECONDS"], json.loads(env["JWKS_FALLBACK_KEYS"])) == ("60", {"keys": fallback})

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from components.settings import StackConfigError
 from components.execution_api import ACCESS_LOG_FORMAT, fingerprint
+from components.settings import StackConfigError
 from tests.support.harness import one, policy_of, run_stack
 
 LAYERS = "iam-platform:layers"
@@ -57,7 +57,10 @@ def test_integration_invokes_the_execution_function_asynchronously(dev):
     assert "$input.json('$')" in integration["requestTemplates"]["application/json"]
     response = one(dev, "aws:apigateway/integrationResponse:IntegrationResponse", "execution-api-accepted-integration")
     assert response["inputs"]["statusCode"] == "202"
-    assert one(dev, "aws:apigateway/methodResponse:MethodResponse", "execution-api-accepted")["inputs"]["statusCode"] == "202"
+    assert (
+        one(dev, "aws:apigateway/methodResponse:MethodResponse", "execution-api-accepted")["inputs"]["statusCode"]
+        == "202"
+    )
 
 
 def test_resource_policy_allows_the_verification_role_on_post_execute_only(dev):
@@ -67,14 +70,19 @@ def test_resource_policy_allows_the_verification_role_on_post_execute_only(dev):
     assert record["inputs"]["restApiId"] == api["id"]
     allow, deny = policy_of(record, "policy")["Statement"]
     assert allow == {
-        "Sid": "VerificationLayerOnly", "Effect": "Allow", "Action": ["execute-api:Invoke"],
+        "Sid": "VerificationLayerOnly",
+        "Effect": "Allow",
+        "Action": ["execute-api:Invoke"],
         "Principal": {"AWS": [role["outputs"]["arn"]]},
         "Resource": [api["outputs"]["executionArn"] + "/prod/POST/execute"],
     }
     # Without the Deny, a same-account principal whose identity policy allows
     # execute-api:Invoke would get through (the resource policy alone does not exclude it).
     assert deny == {
-        "Sid": "NoOtherCaller", "Effect": "Deny", "Action": ["execute-api:Invoke"], "Principal": {"AWS": ["*"]},
+        "Sid": "NoOtherCaller",
+        "Effect": "Deny",
+        "Action": ["execute-api:Invoke"],
+        "Principal": {"AWS": ["*"]},
         "Resource": [api["outputs"]["executionArn"] + "/*"],
         "Condition": {"StringNotEquals": {"aws:PrincipalArn": [role["outputs"]["arn"]]}},
     }
@@ -94,9 +102,11 @@ def test_deployment_redeploys_on_changes_and_waits_for_what_it_deploys(dev):
     deployment = one(dev, "aws:apigateway/deployment:Deployment", "execution-api-deployment")
     trigger = deployment["inputs"]["triggers"]["redeployment"]
     assert len(trigger) == 64 and int(trigger, 16) >= 0
-    for name, type_ in (("execution-api-post-execute", "method:Method"),
-                        ("execution-api-integration", "integration:Integration"),
-                        ("execution-api-policy", "restApiPolicy:RestApiPolicy")):
+    for name, type_ in (
+        ("execution-api-post-execute", "method:Method"),
+        ("execution-api-integration", "integration:Integration"),
+        ("execution-api-policy", "restApiPolicy:RestApiPolicy"),
+    ):
         assert one(dev, f"aws:apigateway/{type_}", name)["urn"] in deployment["dependencies"]
 
 
@@ -109,12 +119,16 @@ def test_deployment_trigger_covers_ids_templates_and_the_resource_policy(dev):
     policy = one(dev, "aws:apigateway/restApiPolicy:RestApiPolicy", "execution-api-policy")
     parts = {
         "resource": one(dev, "aws:apigateway/resource:Resource", "execution-api-execute")["id"],
-        "method": method["id"], "authorization": "AWS_IAM",
-        "integration": integration["id"], "uri": integration["inputs"]["uri"],
+        "method": method["id"],
+        "authorization": "AWS_IAM",
+        "integration": integration["id"],
+        "uri": integration["inputs"]["uri"],
         "requestParameters": integration["inputs"]["requestParameters"],
         "requestTemplates": integration["inputs"]["requestTemplates"],
-        "methodResponse": method_response["id"], "integrationResponse": response["id"],
-        "responseTemplates": response["inputs"]["responseTemplates"], "policy": policy["inputs"]["policy"],
+        "methodResponse": method_response["id"],
+        "integrationResponse": response["id"],
+        "responseTemplates": response["inputs"]["responseTemplates"],
+        "policy": policy["inputs"]["policy"],
     }
     assert deployment["inputs"]["triggers"] == {"redeployment": fingerprint(parts)}
     # A resource policy change alone must redeploy: REST APIs serve deployed policies only.
@@ -136,8 +150,11 @@ def test_prod_stage_is_traced_throttled_and_unlogged_until_the_account_has_a_log
     assert (settings["settings"]["metricsEnabled"], settings["settings"]["loggingLevel"]) == (True, "OFF")
 
 
-@pytest.mark.parametrize("extra", [{"restApiLogging": True}, {"manageApiGatewayAccount": True}],
-                         ids=["role-already-set", "role-managed-here"])
+@pytest.mark.parametrize(
+    "extra",
+    [{"restApiLogging": True}, {"manageApiGatewayAccount": True}],
+    ids=["role-already-set", "role-managed-here"],
+)
 def test_stage_writes_access_and_error_logs_once_the_account_has_a_logging_role(extra):
     run = run_stack("dev", layers(10, **extra))
     stage = one(run, "aws:apigateway/stage:Stage", "execution-api-stage")["inputs"]
@@ -170,11 +187,14 @@ def test_execution_role_reads_its_token_and_calls_its_model_only(dev):
     token = one(dev, "aws:secretsmanager/secret:Secret", "execution-bot-token")
     assert by_action[("secretsmanager:GetSecretValue",)] == [token["outputs"]["arn"]]
     assert by_action[("bedrock:InvokeModel",)] == [
-        "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"]
+        "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+    ]
     env = one(dev, FUNCTION, "execution-fn-function")["inputs"]["environment"]["variables"]
     assert env["SLACK_BOT_TOKEN_SECRET_ID"] == token["outputs"]["arn"]
     assert (env["BEDROCK_MODEL_ID"], env["SLACK_API_BASE_URL"]) == (
-        "anthropic.claude-3-haiku-20240307-v1:0", "https://slack.com/api")
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "https://slack.com/api",
+    )
     assert token["inputs"]["name"] == "iam-platform/dev/slack/bot-token"
 
 
@@ -202,8 +222,11 @@ def test_at_100_percent_no_direct_invoke_anywhere_in_verification_policies(full)
         for statement in policy_of(policy, "policy")["Statement"]:
             assert not any(a.startswith("lambda:Invoke") or a in ("lambda:*", "*") for a in statement["Action"])
             assert execution_arn not in statement["Resource"]
-    assert not [r for r in full.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-                if r["inputs"].get("role") == role["id"]]
+    assert not [
+        r
+        for r in full.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if r["inputs"].get("role") == role["id"]
+    ]
     env = one(full, FUNCTION, "verification-fn-function")["inputs"]["environment"]["variables"]
     assert "EXECUTION_FUNCTION_ARN" not in env and env["ROLLOUT_PERCENT"] == "100"
 
@@ -214,10 +237,16 @@ def test_function_url_is_public_on_purpose_and_only_as_a_url(dev):
     assert (url["inputs"]["functionName"], url["inputs"]["authorizationType"]) == (function, "NONE")
     public = one(dev, PERMISSION, "verification-url-public")["inputs"]
     assert (public["action"], public["principal"], public["functionUrlAuthType"]) == (
-        "lambda:InvokeFunctionUrl", "*", "NONE")
+        "lambda:InvokeFunctionUrl",
+        "*",
+        "NONE",
+    )
     invoke = one(dev, PERMISSION, "verification-url-invoke")["inputs"]
     assert (invoke["action"], invoke["principal"], invoke["invokedViaFunctionUrl"]) == (
-        "lambda:InvokeFunction", "*", True)
+        "lambda:InvokeFunction",
+        "*",
+        True,
+    )
     assert public["function"] == invoke["function"] == function
     assert dev.outputs["slackEventsUrl"] == url["outputs"]["functionUrl"]
 
@@ -240,8 +269,14 @@ def test_alarms_when_enabled_notify_the_stack_topic():
     dlq = alarms["execution-dlq-alarm"]
     assert dlq["metricName"] == "ApproximateNumberOfMessagesVisible"
     assert dlq["dimensions"] == {"QueueName": one(run, "aws:sqs/queue:Queue", "execution-dlq")["outputs"]["name"]}
-    for name in ("execution-api-4xx-alarm", "execution-api-5xx-alarm", "execution-api-latency-alarm",
-                 "execution-dlq-alarm", "verification-fn-errors-alarm", "execution-fn-errors-alarm"):
+    for name in (
+        "execution-api-4xx-alarm",
+        "execution-api-5xx-alarm",
+        "execution-api-latency-alarm",
+        "execution-dlq-alarm",
+        "verification-fn-errors-alarm",
+        "execution-fn-errors-alarm",
+    ):
         assert alarms[name]["alarmActions"] == [topic]
 
 
@@ -291,7 +326,8 @@ def test_role_policies_lint_clean_with_parliament(dev):
     # bedrock:InvokeModel, so any scoped foundation-model ARN is reported; nothing else may be.
     execution = analyze_policy_string(one(dev, POLICY, "execution-fn-policy")["inputs"]["policy"])
     assert [(f.issue, {d["action"] for d in f.detail}) for f in execution.findings] == [
-        ("RESOURCE_MISMATCH", {"bedrock:InvokeModel"})]
+        ("RESOURCE_MISMATCH", {"bedrock:InvokeModel"})
+    ]
 
 
 @pytest.mark.parametrize("stack", ["prod"])
@@ -312,8 +348,10 @@ def test_account_logging_role_only_when_asked(dev):
     attachment = one(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "execution-api-cloudwatch-logs")
     assert attachment["inputs"]["policyArn"].endswith(":policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
     assert account["urn"] in one(run, "aws:apigateway/stage:Stage", "execution-api-stage")["dependencies"]
-    assert account["urn"] in one(run, "aws:apigateway/methodSettings:MethodSettings",
-                                 "execution-api-settings")["dependencies"]
+    assert (
+        account["urn"]
+        in one(run, "aws:apigateway/methodSettings:MethodSettings", "execution-api-settings")["dependencies"]
+    )
 
 
 def test_turning_logs_off_while_managing_the_account_role_is_refused():

@@ -31,8 +31,12 @@ def test_private_vpc_in_two_zones_without_an_internet_route(dev):
     assert [s["cidrBlock"] for s in subnets] == ["10.20.0.0/18", "10.20.64.0/18"]
     assert all(s["vpcId"] == vpc["id"] and s["mapPublicIpOnLaunch"] is False for s in subnets)
     kinds = {r["type"] for r in dev.records}
-    assert not kinds & {"aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway",
-                        "aws:ec2/route:Route", "aws:ec2/eip:Eip"}
+    assert not kinds & {
+        "aws:ec2/internetGateway:InternetGateway",
+        "aws:ec2/natGateway:NatGateway",
+        "aws:ec2/route:Route",
+        "aws:ec2/eip:Eip",
+    }
     default = one(dev, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "network-default-sg")["inputs"]
     assert default["vpcId"] == vpc["id"] and not default.get("ingress") and not default.get("egress")
 
@@ -41,7 +45,8 @@ def test_database_accepts_3306_from_rotation_and_app_only(dev):
     db = group_id(dev, "db")
     into_db = [r["inputs"] for r in dev.of_type(INGRESS) if r["inputs"]["securityGroupId"] == db]
     assert sorted(r["referencedSecurityGroupId"] for r in into_db) == sorted(
-        [group_id(dev, "rotation"), group_id(dev, "app")])
+        [group_id(dev, "rotation"), group_id(dev, "app")]
+    )
     assert all((r["ipProtocol"], r["fromPort"], r["toPort"]) == ("tcp", 3306, 3306) for r in into_db)
     assert not [r for r in dev.of_type(EGRESS) if r["inputs"]["securityGroupId"] == db]
 
@@ -56,11 +61,17 @@ def test_no_rule_opens_a_cidr_and_groups_have_no_inline_rules(dev):
 
 @pytest.mark.parametrize("client", ["rotation", "app"])
 def test_functions_reach_the_database_and_the_endpoint_only(dev, client):
-    out = {(r["inputs"]["referencedSecurityGroupId"], r["inputs"]["fromPort"])
-           for r in dev.of_type(EGRESS) if r["inputs"]["securityGroupId"] == group_id(dev, client)}
+    out = {
+        (r["inputs"]["referencedSecurityGroupId"], r["inputs"]["fromPort"])
+        for r in dev.of_type(EGRESS)
+        if r["inputs"]["securityGroupId"] == group_id(dev, client)
+    }
     assert out == {(group_id(dev, "db"), 3306), (group_id(dev, "endpoint"), 443)}
-    into_endpoint = {r["inputs"]["referencedSecurityGroupId"] for r in dev.of_type(INGRESS)
-                     if r["inputs"]["securityGroupId"] == group_id(dev, "endpoint")}
+    into_endpoint = {
+        r["inputs"]["referencedSecurityGroupId"]
+        for r in dev.of_type(INGRESS)
+        if r["inputs"]["securityGroupId"] == group_id(dev, "endpoint")
+    }
     assert group_id(dev, client) in into_endpoint
 
 
@@ -68,7 +79,10 @@ def test_secrets_manager_interface_endpoint(dev):
     endpoint = one(dev, ENDPOINT, "network-secretsmanager")
     inputs = endpoint["inputs"]
     assert (inputs["serviceName"], inputs["vpcEndpointType"], inputs["privateDnsEnabled"]) == (
-        "com.amazonaws.eu-west-1.secretsmanager", "Interface", True)
+        "com.amazonaws.eu-west-1.secretsmanager",
+        "Interface",
+        True,
+    )
     assert inputs["subnetIds"] == [one(dev, SUBNET, f"network-private-{i}")["id"] for i in range(2)]
     assert inputs["securityGroupIds"] == [group_id(dev, "endpoint")]
     [statement] = policy_of(endpoint, "policy")["Statement"]
@@ -93,10 +107,16 @@ def test_without_an_endpoint_the_rotation_uses_the_regional_name():
     # New security groups lose AWS's allow-all egress: without this rule the rotation
     # function and the app could reach nothing but MySQL.
     for client in ("rotation", "app"):
-        rule = one(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
-                   f"network-{client}-to-secretsmanager")["inputs"]
+        rule = one(
+            run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", f"network-{client}-to-secretsmanager"
+        )["inputs"]
         assert rule["securityGroupId"] == one(run, SG, f"network-{client}-sg")["id"]
-        assert (rule["cidrIpv4"], rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("0.0.0.0/0", "tcp", 443, 443)
+        assert (rule["cidrIpv4"], rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == (
+            "0.0.0.0/0",
+            "tcp",
+            443,
+            443,
+        )
 
 
 def test_with_our_endpoint_the_functions_reach_https_only_through_it():

@@ -18,16 +18,24 @@ def test_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use():
     key = one(run, "aws:kms/key:Key", "alarms-key")
     assert one(run, "aws:sns/topic:Topic", "alarms-topic")["inputs"]["kmsMasterKeyId"] == key["outputs"]["arn"]
     assert key["inputs"]["enableKeyRotation"] is True
-    cloudwatch = [s for s in policy_of(key, "policy")["Statement"]
-                  if s["Principal"].get("Service") == ["cloudwatch.amazonaws.com"]]
-    assert cloudwatch == [{"Sid": "CloudWatchAlarmsPublishToTopic", "Effect": "Allow",
-                           "Principal": {"Service": ["cloudwatch.amazonaws.com"]},
-                           "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": ["*"],
-                           "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}]
+    cloudwatch = [
+        s
+        for s in policy_of(key, "policy")["Statement"]
+        if s["Principal"].get("Service") == ["cloudwatch.amazonaws.com"]
+    ]
+    assert cloudwatch == [
+        {
+            "Sid": "CloudWatchAlarmsPublishToTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": ["cloudwatch.amazonaws.com"]},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": ["*"],
+            "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+        }
+    ]
     subscription = one(run, "aws:sns/topicSubscription:TopicSubscription", "alarms-email")["inputs"]
     assert (subscription["protocol"], subscription["endpoint"]) == ("email", "ops@example.com")
 
 
 def test_no_subscription_without_an_address():
     assert run_stack("dev").of_type("aws:sns/topicSubscription:TopicSubscription") == []
-

@@ -35,23 +35,31 @@ def held_after_destroy(records) -> dict[str, dict]:
 
 def declared_names(records) -> set[str]:
     names = {r["inputs"]["name"] for r in records if r["type"] == SECRET and r["inputs"].get("name")}
-    return names | {r["inputs"]["finalSnapshotIdentifier"] for r in records
-                    if r["type"] == CLUSTER and r["inputs"].get("finalSnapshotIdentifier")}
+    return names | {
+        r["inputs"]["finalSnapshotIdentifier"]
+        for r in records
+        if r["type"] == CLUSTER and r["inputs"].get("finalSnapshotIdentifier")
+    }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def lives(stack: str):
     """The stack's program run twice, as two lives of the stack with different random results."""
     config = stack_config(stack)
-    return (run_program(REPO, "iam-platform", stack, config, seed="first"),
-            run_program(REPO, "iam-platform", stack, config, seed="second"))
+    return (
+        run_program(REPO, "iam-platform", stack, config, seed="first"),
+        run_program(REPO, "iam-platform", stack, config, seed="second"),
+    )
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_recreated_stack_declares_no_name_the_destroyed_one_still_holds(stack):
     first, second = lives(stack)
-    clashes = {name: record for name, record in held_after_destroy(first.records).items()
-               if name in declared_names(second.records)}
+    clashes = {
+        name: record
+        for name, record in held_after_destroy(first.records).items()
+        if name in declared_names(second.records)
+    }
     if stack == "prod":
         # On purpose: prod's secrets keep a 30-day window, and `pulumi destroy` refuses them (protect).
         assert clashes and all(record["protect"] for record in clashes.values())

@@ -6,8 +6,11 @@ import pytest
 from tests.support.harness import one, policy_of, run_stack
 
 SECRET, KEY, POLICY = "aws:secretsmanager/secret:Secret", "aws:kms/key:Key", "aws:iam/rolePolicy:RolePolicy"
-READERS = {"jwks-keys": "jwks-fn-policy", "execution-bot-token": "execution-fn-policy",
-           "verification-signing-secret": "verification-fn-policy"}
+READERS = {
+    "jwks-keys": "jwks-fn-policy",
+    "execution-bot-token": "execution-fn-policy",
+    "verification-signing-secret": "verification-fn-policy",
+}
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +31,17 @@ def test_secret_is_encrypted_with_its_own_rotating_key(dev, secret_name):
 def test_only_the_reader_decrypts_and_only_through_secrets_manager(dev, secret_name):
     key_arn = one(dev, KEY, f"{secret_name}-key")["outputs"]["arn"]
     for policy in dev.of_type(POLICY):
-        grants = [s for s in policy_of(policy, "policy")["Statement"]
-                  if "kms:Decrypt" in s["Action"] and key_arn in s["Resource"]]
+        grants = [
+            s
+            for s in policy_of(policy, "policy")["Statement"]
+            if "kms:Decrypt" in s["Action"] and key_arn in s["Resource"]
+        ]
         if policy["name"] != READERS[secret_name]:
             assert grants == [], policy["name"]
             continue
         assert [g["Condition"] for g in grants] == [
-            {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}]
+            {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}}
+        ]
 
 
 def test_prod_protects_the_keys_of_its_secrets():

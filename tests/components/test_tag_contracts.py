@@ -19,12 +19,12 @@ def default(schema, key):
 
 
 def test_component_tags_match_the_packs_defaults():
-    assert tags.ROTATION_EXEMPT == default(secrets_kms.ROTATION_SCHEMA, "exemptTag")
-    assert tags.PROTECTED_ROLE == default(tvm_roles.SCHEMA, "protectedRoleTag")
-    assert tags.TVM_ROLE == default(tvm_roles.SCHEMA, "tvmRoleTag")
-    assert tags.ROLLOUT_PERCENT == default(rollout.CLEANUP_SCHEMA, "rolloutPercentTag")
-    assert tags.FUNCTION_ROLE == default(rollout.CLEANUP_SCHEMA, "executionFunctionTag")
-    assert tags.EXECUTION == default(rollout.CLEANUP_SCHEMA, "executionFunctionTagValue")
+    assert default(secrets_kms.ROTATION_SCHEMA, "exemptTag") == tags.ROTATION_EXEMPT
+    assert default(tvm_roles.SCHEMA, "protectedRoleTag") == tags.PROTECTED_ROLE
+    assert default(tvm_roles.SCHEMA, "tvmRoleTag") == tags.TVM_ROLE
+    assert default(rollout.CLEANUP_SCHEMA, "rolloutPercentTag") == tags.ROLLOUT_PERCENT
+    assert default(rollout.CLEANUP_SCHEMA, "executionFunctionTag") == tags.FUNCTION_ROLE
+    assert default(rollout.CLEANUP_SCHEMA, "executionFunctionTagValue") == tags.EXECUTION
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +44,9 @@ def test_finished_rollout_with_a_leftover_grant_is_caught_on_the_real_stack(prod
     policy = one(type(prod)(records, {}), "aws:iam/rolePolicy:RolePolicy", "verification-fn-policy")
     for side in ("inputs", "outputs"):
         document = json.loads(policy[side]["policy"])
-        document["Statement"].append({"Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-                                      "Resource": [execution_arn]})
+        document["Statement"].append(
+            {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [execution_arn]}
+        )
         policy[side]["policy"] = json.dumps(document)
     leftovers = [v for v in analyze(records) if v.policy == "rollout-cleanup-complete"]
     assert [v.level for v in leftovers] == ["mandatory"]

@@ -13,11 +13,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto import mock_aws
 
-from tests.support.mariadb import MariaDB, skip_reason_or_failure
-from tests.support.rotation import new_password
 from tests.support.constants import REGION
 from tests.support.events import load_event
-
+from tests.support.mariadb import MariaDB, skip_reason_or_failure
+from tests.support.rotation import new_password
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +43,15 @@ def app_secret(server, secrets):
     """A fresh database user and its secret, shaped as the rotation template expects."""
     username, password = f"app_{uuid.uuid4().hex[:10]}", new_password()
     server.create_user(username, password, "appdb")
-    value = {"engine": "mysql", "host": "127.0.0.1", "port": server.port, "username": username,
-             "password": password, "dbname": "appdb", "dbClusterIdentifier": "test-cluster"}
+    value = {
+        "engine": "mysql",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "username": username,
+        "password": password,
+        "dbname": "appdb",
+        "dbClusterIdentifier": "test-cluster",
+    }
     arn = secrets.create_secret(Name=f"db/{username}", SecretString=json.dumps(value))["ARN"]
     return arn, value
 

@@ -11,9 +11,8 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from lambdas.app import handler as app
-from tests.support.rotation import RotationDriver, new_password
 from tests.support.constants import REGION
-
+from tests.support.rotation import RotationDriver, new_password
 
 
 @pytest.fixture
@@ -31,8 +30,15 @@ def secrets(aws_env, monkeypatch):
 def secret(server, secrets, monkeypatch):
     username, password = f"app_{uuid.uuid4().hex[:10]}", new_password()
     server.create_user(username, password, "appdb")
-    value = {"engine": "mysql", "host": "127.0.0.1", "port": server.port, "username": username,
-             "password": password, "dbname": "appdb", "dbClusterIdentifier": "c"}
+    value = {
+        "engine": "mysql",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "username": username,
+        "password": password,
+        "dbname": "appdb",
+        "dbClusterIdentifier": "c",
+    }
     arn = secrets.create_secret(Name=f"db/{username}", SecretString=json.dumps(value))["ARN"]
     monkeypatch.setenv("DB_SECRET_ARN", arn)
     return arn, value
@@ -46,9 +52,16 @@ def invoke(lambda_context) -> tuple[int, dict]:
 def test_healthy(secret, lambda_context):
     status, body = invoke(lambda_context)
     assert status == 200
-    assert body == {"database": "ok", "rotation": {
-        "rotation_enabled": False, "has_current_version": True, "rotation_in_progress": False,
-        "last_rotated": None, "next_rotation": None}}
+    assert body == {
+        "database": "ok",
+        "rotation": {
+            "rotation_enabled": False,
+            "has_current_version": True,
+            "rotation_in_progress": False,
+            "last_rotated": None,
+            "next_rotation": None,
+        },
+    }
 
 
 def test_reuses_the_connection_across_invocations_and_rotations(server, secrets, secret, lambda_context):
@@ -78,17 +91,24 @@ def test_unreadable_secret_is_a_503(server, secrets, monkeypatch, lambda_context
 
 
 def test_unreachable_database_is_a_503(secrets, monkeypatch, lambda_context):
-    arn = secrets.create_secret(Name="db/down", SecretString=json.dumps(
-        {"host": "127.0.0.1", "port": 1, "username": "u", "password": "p"}))["ARN"]
+    arn = secrets.create_secret(
+        Name="db/down", SecretString=json.dumps({"host": "127.0.0.1", "port": 1, "username": "u", "password": "p"})
+    )["ARN"]
     monkeypatch.setenv("DB_SECRET_ARN", arn)
     status, body = invoke(lambda_context)
     assert (status, body["error"]) == (503, "DATABASE_UNAVAILABLE")
 
 
-@pytest.mark.parametrize("environ", [{}, {"DB_SECRET_ARN": "x", "DB_CREDENTIALS_TTL_SECONDS": "soon"},
-                                     {"DB_SECRET_ARN": "x", "DB_CONNECT_TIMEOUT_SECONDS": "0"},
-                                     {"DB_SECRET_ARN": "x", "DB_CONNECT_TIMEOUT_SECONDS": "²"},
-                                     {"DB_SECRET_ARN": "x", "DB_CREDENTIALS_TTL_SECONDS": "9" * 5000}])
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {},
+        {"DB_SECRET_ARN": "x", "DB_CREDENTIALS_TTL_SECONDS": "soon"},
+        {"DB_SECRET_ARN": "x", "DB_CONNECT_TIMEOUT_SECONDS": "0"},
+        {"DB_SECRET_ARN": "x", "DB_CONNECT_TIMEOUT_SECONDS": "²"},
+        {"DB_SECRET_ARN": "x", "DB_CREDENTIALS_TTL_SECONDS": "9" * 5000},
+    ],
+)
 def test_bad_settings_are_a_500(secrets, monkeypatch, lambda_context, environ):
     for name in ("DB_SECRET_ARN", "DB_CREDENTIALS_TTL_SECONDS", "DB_CONNECT_TIMEOUT_SECONDS"):
         monkeypatch.delenv(name, raising=False)
@@ -105,13 +125,19 @@ def test_settings_defaults():
 
 
 def test_an_rds_managed_secret_takes_host_port_and_name_from_the_environment(
-        server, secrets, monkeypatch, lambda_context):
+    server, secrets, monkeypatch, lambda_context
+):
     username, password = f"app_{uuid.uuid4().hex[:10]}", new_password()
     server.create_user(username, password, "appdb")
-    arn = secrets.create_secret(Name=f"rds!cluster-{username}", SecretString=json.dumps(
-        {"username": username, "password": password}))["ARN"]
-    for name, value in {"DB_SECRET_ARN": arn, "DB_HOST": "127.0.0.1", "DB_PORT": str(server.port),
-                        "DB_NAME": "appdb"}.items():
+    arn = secrets.create_secret(
+        Name=f"rds!cluster-{username}", SecretString=json.dumps({"username": username, "password": password})
+    )["ARN"]
+    for name, value in {
+        "DB_SECRET_ARN": arn,
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(server.port),
+        "DB_NAME": "appdb",
+    }.items():
         monkeypatch.setenv(name, value)
     assert invoke(lambda_context)[0] == 200
     assert app.current_container().credentials.current().dbname == "appdb"

@@ -34,6 +34,7 @@ def test_every_exception_class_of_lambdas_derives_from_the_root():
 
 def test_no_two_exception_classes_share_a_name_nor_take_a_botocore_one():
     import botocore.exceptions
+
     names = [name for name, _ in _exception_classes()]
     assert len(names) == len(set(names))
     assert not set(names) & set(vars(botocore.exceptions))
@@ -47,8 +48,9 @@ def test_api_errors_take_their_status_from_the_enumeration():
 
 def test_the_client_hints_every_tvm_code_and_imports_only_the_codes():
     from cli.tvm_credentials import HINTS, CredentialProcessError
+
     assert set(HINTS) == set(ErrorCode)
-    assert not issubclass(CredentialProcessError, PlatformError)   # the client's own failure, not the TVM's
+    assert not issubclass(CredentialProcessError, PlatformError)  # the client's own failure, not the TVM's
     check = "import sys, lambdas.tvm.codes; assert 'botocore' not in sys.modules and 'pydantic' not in sys.modules"
     done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60, cwd=REPO)
     assert done.returncode == 0, done.stderr

@@ -6,7 +6,8 @@ import copy
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lambdas.common.events import HttpRequest, UnreadableBody
 from tests.support.events import load_event
@@ -57,11 +58,14 @@ def test_absent_parts_are_none():
     assert HttpRequest.of("not an event") is None
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                                        max_size=3), max_leaves=10)
-keys = st.sampled_from(["rawPath", "headers", "queryStringParameters", "rawQueryString", "requestContext", "body",
-                        "isBase64Encoded"])
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=10,
+)
+keys = st.sampled_from(
+    ["rawPath", "headers", "queryStringParameters", "rawQueryString", "requestContext", "body", "isBase64Encoded"]
+)
 
 
 @given(event=json_values | st.dictionaries(keys, json_values))
@@ -69,8 +73,14 @@ def test_any_shape_gives_typed_fields_or_none(event):
     request = HttpRequest.of(event)
     if request is None:
         return
-    for value in (request.method, request.path, request.raw_query, request.caller_arn, request.account_id,
-                  request.request_id):
+    for value in (
+        request.method,
+        request.path,
+        request.raw_query,
+        request.caller_arn,
+        request.account_id,
+        request.request_id,
+    ):
         assert value is None or isinstance(value, str)
     assert all(isinstance(k, str) and k == k.lower() and isinstance(v, str) for k, v in request.headers.items())
     try:
@@ -82,8 +92,15 @@ def test_any_shape_gives_typed_fields_or_none(event):
 def test_the_view_adds_no_powertools_import_to_the_tvm_and_the_authorizer():
     import subprocess
     import sys
-    check = ("import sys, lambdas.tvm.handler, lambdas.authorizer.handler; "
-             "assert 'aws_lambda_powertools' not in sys.modules")
-    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parents[2])
+
+    check = (
+        "import sys, lambdas.tvm.handler, lambdas.authorizer.handler; assert 'aws_lambda_powertools' not in sys.modules"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.returncode == 0, done.stderr

@@ -14,9 +14,14 @@ from lambdas.common.secrets import SecretReadError, read_secret_field, read_secr
 def secrets(aws_env):
     with mock_aws():
         client = boto3.client("secretsmanager")
-        for name, value in {"plain": "s3cret", "json": '{"botToken": "xoxb-1"}', "other": '{"x": "y"}',
-                            "broken": "{not json", "number": '{"botToken": 5}',
-                            "deep": '{"a":' * 10_000 + "1" + "}" * 10_000}.items():
+        for name, value in {
+            "plain": "s3cret",
+            "json": '{"botToken": "xoxb-1"}',
+            "other": '{"x": "y"}',
+            "broken": "{not json",
+            "number": '{"botToken": 5}',
+            "deep": '{"a":' * 10_000 + "1" + "}" * 10_000,
+        }.items():
             client.create_secret(Name=name, SecretString=value)
         client.create_secret(Name="binary", SecretBinary=b"\x00")
         yield client
@@ -27,9 +32,17 @@ def test_a_field_is_plain_text_or_a_json_member(secrets, name, expected):
     assert read_secret_field(secrets, name, "botToken") == expected
 
 
-@pytest.mark.parametrize("name, code", [("other", "SECRET_EMPTY"), ("broken", "SECRET_EMPTY"),
-                                        ("number", "SECRET_EMPTY"), ("binary", "SECRET_EMPTY"), ("deep", "SECRET_EMPTY"),
-                                        ("missing", "ResourceNotFoundException")])
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("other", "SECRET_EMPTY"),
+        ("broken", "SECRET_EMPTY"),
+        ("number", "SECRET_EMPTY"),
+        ("binary", "SECRET_EMPTY"),
+        ("deep", "SECRET_EMPTY"),
+        ("missing", "ResourceNotFoundException"),
+    ],
+)
 def test_an_unusable_field_raises_a_code_only(secrets, name, code):
     with pytest.raises(SecretReadError) as raised:
         read_secret_field(secrets, name, "botToken")
@@ -38,7 +51,7 @@ def test_an_unusable_field_raises_a_code_only(secrets, name, code):
 
 def test_the_string_is_returned_whole_and_binary_is_refused(secrets):
     assert read_secret_string(secrets, "json") == '{"botToken": "xoxb-1"}'
-    with pytest.raises(SecretReadError, match="^SECRET_NOT_TEXT$"):
+    with pytest.raises(SecretReadError, match=r"^SECRET_NOT_TEXT$"):
         read_secret_string(secrets, "binary")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
@@ -29,8 +30,8 @@ from lambdas.common.database_secret import (
     rotation_health,
 )
 from tests.support.broken_http import broken_http_server
-from tests.support.rotation import LoadRun, NaiveConnector, RotationDriver
 from tests.support.constants import REGION
+from tests.support.rotation import LoadRun, NaiveConnector, RotationDriver
 
 WORKERS, ROTATIONS = 4, 6
 
@@ -54,6 +55,7 @@ def run_rotations(server, secrets, secret_arn, open_connection) -> LoadRun:
 
 # -- the rotation under load --------------------------------------------------------------
 
+
 def test_connect_has_zero_failures_across_many_rotations(server, secrets, app_secret):
     credentials = DatabaseCredentials(app_secret[0], secrets)
     load = run_rotations(server, secrets, app_secret[0], lambda: connect(credentials, connect_timeout=5))
@@ -70,6 +72,7 @@ def test_naive_cached_current_connector_fails_in_the_same_run(server, secrets, a
 
 
 # -- connect(): the fallback order --------------------------------------------------------
+
 
 def test_cached_current_serves_many_connections_with_one_fetch(server, secrets, app_secret):
     credentials = DatabaseCredentials(app_secret[0], secrets)
@@ -150,6 +153,7 @@ def test_other_database_errors_are_not_retried(secrets, aws_env):
 
 # -- fetch failures surface ---------------------------------------------------------------
 
+
 class Spy:
     def __init__(self, client) -> None:
         self.client, self.stages = client, []
@@ -164,15 +168,33 @@ def test_no_permission_surfaces_instead_of_falling_back(server, aws_env, monkeyp
     with mock_aws():
         admin = boto3.client("secretsmanager", region_name=REGION)
         iam = boto3.client("iam", region_name=REGION)
-        arn = admin.create_secret(Name="db/denied", SecretString=json.dumps(
-            {"host": "127.0.0.1", "port": server.port, "username": "u", "password": "p-secret"}))["ARN"]
+        arn = admin.create_secret(
+            Name="db/denied",
+            SecretString=json.dumps(
+                {"host": "127.0.0.1", "port": server.port, "username": "u", "password": "p-secret"}
+            ),
+        )["ARN"]
         iam.create_user(UserName="app")
-        iam.put_user_policy(UserName="app", PolicyName="describe-only", PolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "secretsmanager:DescribeSecret", "Resource": arn}]}))
+        iam.put_user_policy(
+            UserName="app",
+            PolicyName="describe-only",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "secretsmanager:DescribeSecret", "Resource": arn}],
+                }
+            ),
+        )
         key = iam.create_access_key(UserName="app")["AccessKey"]
-        denied = Spy(boto3.client("secretsmanager", region_name=REGION, aws_access_key_id=key["AccessKeyId"],
-                                  aws_secret_access_key=key["SecretAccessKey"], aws_session_token=None))
+        denied = Spy(
+            boto3.client(
+                "secretsmanager",
+                region_name=REGION,
+                aws_access_key_id=key["AccessKeyId"],
+                aws_secret_access_key=key["SecretAccessKey"],
+                aws_session_token=None,
+            )
+        )
         opened = []
         monkeypatch.setattr(database.pymysql, "connect", lambda **kw: opened.append(kw))
         with pytest.raises(SecretFetchError) as raised:
@@ -191,13 +213,14 @@ class FailingAfter(Spy):
     def get_secret_value(self, **kwargs):
         if len(self.stages) >= self.allowed:
             from botocore.exceptions import ClientError
+
             self.stages.append(kwargs.get("VersionStage"))
             raise ClientError({"Error": {"Code": "KMSAccessDeniedException", "Message": "no"}}, "GetSecretValue")
         return super().get_secret_value(**kwargs)
 
 
 def test_a_fetch_failure_during_the_fallback_surfaces(server, secrets, app_secret):
-    arn, value = app_secret
+    arn, _value = app_secret
     driver, token = RotationDriver(secrets, arn), str(uuid.uuid4())
     driver.create_secret(token)
     driver.set_secret(token)
@@ -208,8 +231,9 @@ def test_a_fetch_failure_during_the_fallback_surfaces(server, secrets, app_secre
 
 
 def test_a_malformed_secret_is_a_fetch_error(secrets, aws_env):
-    arn = secrets.create_secret(Name="db/bad", SecretString=json.dumps(
-        {"host": "h", "password": "pw-never-shown"}))["ARN"]  # no username
+    arn = secrets.create_secret(Name="db/bad", SecretString=json.dumps({"host": "h", "password": "pw-never-shown"}))[
+        "ARN"
+    ]  # no username
     with pytest.raises(SecretFetchError) as raised:
         DatabaseCredentials(arn, secrets).current()
     assert raised.value.code == "SECRET_MALFORMED" and "pw-never-shown" not in repr(raised.value)
@@ -230,27 +254,34 @@ def test_a_secret_that_is_not_json_text_is_a_fetch_error(secrets, aws_env):
 
 # -- pending() ----------------------------------------------------------------------------
 
+
 def test_pending_only_when_on_another_version(secrets, aws_env):
     value = {"host": "h", "port": 3306, "username": "u", "password": "p1"}
     arn = secrets.create_secret(Name="db/p", SecretString=json.dumps(value))["ARN"]
     credentials = DatabaseCredentials(arn, secrets)
     assert credentials.pending() is None
     token = str(uuid.uuid4())
-    secrets.put_secret_value(SecretId=arn, ClientRequestToken=token, VersionStages=[AWSPENDING],
-                             SecretString=json.dumps({**value, "password": "p2"}))
+    secrets.put_secret_value(
+        SecretId=arn,
+        ClientRequestToken=token,
+        VersionStages=[AWSPENDING],
+        SecretString=json.dumps({**value, "password": "p2"}),
+    )
     pending = credentials.pending()
     assert (pending.version_id, pending.password, pending.stage) == (token, "p2", AWSPENDING)
     current = credentials.current().version_id
-    secrets.update_secret_version_stage(SecretId=arn, VersionStage=AWSCURRENT, MoveToVersionId=token,
-                                        RemoveFromVersionId=current)
+    secrets.update_secret_version_stage(
+        SecretId=arn, VersionStage=AWSCURRENT, MoveToVersionId=token, RemoveFromVersionId=current
+    )
     credentials.refresh()
     assert credentials.pending() is None  # AWSPENDING and AWSCURRENT on one version
 
 
 def test_ttl_expiry_reads_again(secrets, aws_env):
     now = [0.0]
-    arn = secrets.create_secret(Name="db/t", SecretString=json.dumps(
-        {"host": "h", "username": "u", "password": "p"}))["ARN"]
+    arn = secrets.create_secret(Name="db/t", SecretString=json.dumps({"host": "h", "username": "u", "password": "p"}))[
+        "ARN"
+    ]
     credentials = DatabaseCredentials(arn, secrets, ttl_seconds=300, clock=lambda: now[0])
     credentials.current(), credentials.current()
     now[0] = 299.0
@@ -261,6 +292,7 @@ def test_ttl_expiry_reads_again(secrets, aws_env):
 
 
 # -- the Parameters and Secrets extension -------------------------------------------------
+
 
 class NoApi:
     def get_secret_value(self, **kwargs):
@@ -273,7 +305,7 @@ def extension():
     state = {"requests": [], "answer": (200, {})}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             state["requests"].append((self.path, self.headers.get("X-Aws-Parameters-Secrets-Token")))
             status, body = state["answer"]
             payload = json.dumps(body).encode()
@@ -294,8 +326,10 @@ def extension():
 
 
 def test_reads_through_the_extension_with_the_session_token(extension):
-    extension["answer"] = (200, {"VersionId": "v1", "SecretString": json.dumps(
-        {"host": "h", "port": 3306, "username": "u", "password": "p"})})
+    extension["answer"] = (
+        200,
+        {"VersionId": "v1", "SecretString": json.dumps({"host": "h", "port": 3306, "username": "u", "password": "p"})},
+    )
     environ = {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(extension["port"]), "AWS_SESSION_TOKEN": "tok"}
     credentials = DatabaseCredentials("arn:aws:secretsmanager:eu-west-1:1:secret:db", NoApi(), environ=environ)
     assert credentials.current().version_id == "v1"
@@ -313,14 +347,17 @@ def test_an_extension_error_surfaces(extension):
 
 
 def test_without_a_listening_extension_reads_the_api(secrets, aws_env):
-    arn = secrets.create_secret(Name="db/e", SecretString=json.dumps(
-        {"host": "h", "username": "u", "password": "p"}))["ARN"]
+    arn = secrets.create_secret(Name="db/e", SecretString=json.dumps({"host": "h", "username": "u", "password": "p"}))[
+        "ARN"
+    ]
     from tests.support.mariadb import _free_port
+
     environ = {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(_free_port()), "AWS_SESSION_TOKEN": "t"}
     assert DatabaseCredentials(arn, secrets, environ=environ).current().host == "h"
 
 
 # -- connection reuse ---------------------------------------------------------------------
+
 
 def test_connection_is_reused_and_reopened_when_gone(server, secrets, app_secret):
     arn, value = app_secret
@@ -337,10 +374,16 @@ def test_connection_is_reused_and_reopened_when_gone(server, secrets, app_secret
 
 # -- rotation_health ----------------------------------------------------------------------
 
+
 def test_rotation_health_without_rotation(secrets, app_secret):
     health = rotation_health(app_secret[0], secrets)
-    assert health == {"rotation_enabled": False, "has_current_version": True, "rotation_in_progress": False,
-                      "last_rotated": None, "next_rotation": None}
+    assert health == {
+        "rotation_enabled": False,
+        "has_current_version": True,
+        "rotation_in_progress": False,
+        "last_rotated": None,
+        "next_rotation": None,
+    }
 
 
 def test_rotation_health_during_a_rotation(server, secrets, app_secret):
@@ -352,21 +395,35 @@ def test_rotation_health_during_a_rotation(server, secrets, app_secret):
 
 
 def test_rotation_health_reports_schedule():
-    from datetime import datetime, timezone
+    from datetime import datetime
+
     from botocore.stub import Stubber
+
     client = boto3.client("secretsmanager", region_name=REGION, aws_access_key_id="a", aws_secret_access_key="b")
-    last, nxt = datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2026, 12, 1, tzinfo=timezone.utc)
+    last, nxt = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
     with Stubber(client) as stub:
-        stub.add_response("describe_secret", {"RotationEnabled": True, "LastRotatedDate": last,
-                                              "NextRotationDate": nxt,
-                                              "VersionIdsToStages": {"a" * 32: ["AWSCURRENT", "AWSPENDING"]}})
+        stub.add_response(
+            "describe_secret",
+            {
+                "RotationEnabled": True,
+                "LastRotatedDate": last,
+                "NextRotationDate": nxt,
+                "VersionIdsToStages": {"a" * 32: ["AWSCURRENT", "AWSPENDING"]},
+            },
+        )
         health = rotation_health("db", client)
-    assert health == {"rotation_enabled": True, "has_current_version": True, "rotation_in_progress": False,
-                      "last_rotated": last.isoformat(), "next_rotation": nxt.isoformat()}
+    assert health == {
+        "rotation_enabled": True,
+        "has_current_version": True,
+        "rotation_in_progress": False,
+        "last_rotated": last.isoformat(),
+        "next_rotation": nxt.isoformat(),
+    }
 
 
 def test_missing_mariadb_skips_locally_and_fails_in_ci(monkeypatch):
     from tests.support import mariadb
+
     monkeypatch.setattr(mariadb.shutil, "which", lambda name, path=None: None)
     monkeypatch.delenv("CI", raising=False)
     assert "apt-get install -y mariadb-server" in mariadb.skip_reason_or_failure()
@@ -384,8 +441,9 @@ def test_a_secret_nested_too_deep_is_malformed(secrets, aws_env):
 
 def test_a_garbled_extension_answer_falls_back_to_the_api(secrets, aws_env):
     """An extension that answers something other than HTTP is as good as absent."""
-    arn = secrets.create_secret(Name="db/g", SecretString=json.dumps(
-        {"host": "h", "username": "u", "password": "p"}))["ARN"]
+    arn = secrets.create_secret(Name="db/g", SecretString=json.dumps({"host": "h", "username": "u", "password": "p"}))[
+        "ARN"
+    ]
     with broken_http_server(b"NOT-HTTP garbage\r\n\r\n") as (url, requests):
         environ = {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": url.rsplit(":", 1)[1], "AWS_SESSION_TOKEN": "t"}
         assert DatabaseCredentials(arn, secrets, environ=environ).current().host == "h"

@@ -20,8 +20,8 @@ from lambdas.common.database import ReusableConnection, connect
 from lambdas.common.database_secret import AWSCURRENT, AWSPENDING, DatabaseCredentials
 from lambdas.common.tls import tls_context
 from tests.support.certificates import write_server_certificate
-from tests.support.rotation import LoadRun, RotationDriver, new_password
 from tests.support.constants import REGION
+from tests.support.rotation import LoadRun, RotationDriver, new_password
 
 CONNECTIONS = 10
 
@@ -61,6 +61,7 @@ def start_window(secrets, arn) -> str:
 
 # -- the window's cost --------------------------------------------------------------------
 
+
 def through_a_window(credentials, secrets, arn) -> str:
     """A container that connects through a whole rotation window: the pending version works, then
     finishSecret promotes it. Returns the window's token."""
@@ -86,7 +87,7 @@ def test_a_window_costs_one_refused_login_and_two_reads_in_all(server, secrets, 
 
 def test_after_finish_the_kept_version_serves_until_current_is_read_again(server, secrets, app_secret):
     now = [0.0]
-    arn, value = app_secret
+    arn, _value = app_secret
     credentials = DatabaseCredentials(arn, secrets, ttl_seconds=300, clock=lambda: now[0])
     token = through_a_window(credentials, secrets, arn)
     reads, refused_before = Reads(secrets), server.status("Access_denied_errors")
@@ -136,6 +137,7 @@ def test_threads_of_one_container_share_one_fallback_per_window(server, secrets,
 
 # -- one TLS context ----------------------------------------------------------------------
 
+
 def test_every_connection_shares_the_containers_tls_context(server, secrets, app_secret):
     arn, _ = app_secret
     credentials = DatabaseCredentials(arn, secrets)
@@ -164,6 +166,7 @@ def test_a_ca_file_checks_the_servers_certificate(server, secrets, app_secret, t
 
 # -- attacks on the kept version ----------------------------------------------------------
 
+
 def test_a_demoted_version_still_accepted_is_dropped_after_the_ttl_under_traffic(server, secrets, app_secret):
     """Alternating users: after the next rotation the kept version is AWSPREVIOUS and its
     user still logs in. It may serve until its TTL runs out (as a cached AWSCURRENT would),
@@ -175,8 +178,12 @@ def test_a_demoted_version_still_accepted_is_dropped_after_the_ttl_under_traffic
     driver = RotationDriver(secrets, arn)
     clone, clone_password, second = f"{value['username']}_c", new_password(), str(uuid.uuid4())
     server.create_user(clone, clone_password, "appdb")
-    secrets.put_secret_value(SecretId=arn, ClientRequestToken=second, VersionStages=[AWSPENDING],
-                             SecretString=json.dumps({**value, "username": clone, "password": clone_password}))
+    secrets.put_secret_value(
+        SecretId=arn,
+        ClientRequestToken=second,
+        VersionStages=[AWSPENDING],
+        SecretString=json.dumps({**value, "username": clone, "password": clone_password}),
+    )
     driver.finish_secret(second)
     users = []
     for moment in (100.0, 200.0, 299.0, 300.0, 301.0):
@@ -194,8 +201,12 @@ def test_a_pending_value_naming_another_endpoint_is_never_kept(server, secrets, 
     credentials = DatabaseCredentials(arn, secrets)
     credentials.current()
     driver, token = RotationDriver(secrets, arn), str(uuid.uuid4())
-    secrets.put_secret_value(SecretId=arn, ClientRequestToken=token, VersionStages=[AWSPENDING],
-                             SecretString=json.dumps({**value, "host": "localhost", "password": new_password()}))
+    secrets.put_secret_value(
+        SecretId=arn,
+        ClientRequestToken=token,
+        VersionStages=[AWSPENDING],
+        SecretString=json.dumps({**value, "host": "localhost", "password": new_password()}),
+    )
     driver.set_secret(token)
     reads, refused_before = Reads(secrets), server.status("Access_denied_errors")
     open_and_close(credentials, 3)

@@ -8,13 +8,14 @@ import json
 import boto3
 import pytest
 from botocore.stub import Stubber
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lambdas.execution import handler as execution
 from tests.support.broken_http import broken_http_server
+from tests.support.constants import REGION
 from tests.support.layers import FakeSlack, moto_secret
 from tests.support.local_http import serve
-from tests.support.constants import REGION
 
 TOKEN_ID = "iam-platform/test/slack/bot-token"
 TOKEN = "xoxb-test-0000-secret"
@@ -23,13 +24,20 @@ PAYLOAD = {"channel": "C0123ABCD", "text": "What is SigV4?", "thread_ts": "17000
 
 
 def converse_reply(text="SigV4 signs requests."):
-    return {"output": {"message": {"role": "assistant", "content": [{"text": text}]}}, "stopReason": "end_turn",
-            "usage": {"inputTokens": 5, "outputTokens": 5, "totalTokens": 10}, "metrics": {"latencyMs": 12}}
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 5, "outputTokens": 5, "totalTokens": 10},
+        "metrics": {"latencyMs": 12},
+    }
 
 
 def expected_converse(text=PAYLOAD["text"]):
-    return {"modelId": MODEL, "messages": [{"role": "user", "content": [{"text": text}]}],
-            "inferenceConfig": {"maxTokens": 512}}
+    return {
+        "modelId": MODEL,
+        "messages": [{"role": "user", "content": [{"text": text}]}],
+        "inferenceConfig": {"maxTokens": 512},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +80,11 @@ def run(event, context):
 def test_reply_is_posted_in_the_thread(setup, lambda_context, shape):
     slack, stubber = setup
     stubber.add_response("converse", converse_reply(), expected_converse())
-    event = {"api": {"source": "api", "payload": PAYLOAD, "requestId": "r1", "caller": "arn:aws:iam::1:role/v"},
-             "direct": {"source": "direct", "payload": PAYLOAD},
-             "proxy": {"body": json.dumps(PAYLOAD), "headers": {}}}[shape]
+    event = {
+        "api": {"source": "api", "payload": PAYLOAD, "requestId": "r1", "caller": "arn:aws:iam::1:role/v"},
+        "direct": {"source": "direct", "payload": PAYLOAD},
+        "proxy": {"body": json.dumps(PAYLOAD), "headers": {}},
+    }[shape]
     assert run(event, lambda_context) == (200, {"ok": True, "ts": "1700000001.000200"})
     [post] = slack.calls
     assert (post["method"], post["path"]) == ("POST", "/api/chat.postMessage")
@@ -96,13 +106,16 @@ def test_bot_token_is_read_once_per_container(setup, lambda_context, secrets_cli
     assert len(reads) == 1 and len(slack.calls) == 3
 
 
-@pytest.mark.parametrize("payload,field", [
-    ({**PAYLOAD, "bot_token": "xoxb-1"}, "bot_token"),
-    ({k: v for k, v in PAYLOAD.items() if k != "channel"}, "channel"),
-    ({**PAYLOAD, "text": ""}, "text"),
-    ({**PAYLOAD, "thread_ts": "now"}, "thread_ts"),
-    ({**PAYLOAD, "channel": "c-lower; DROP"}, "channel"),
-])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({**PAYLOAD, "bot_token": "xoxb-1"}, "bot_token"),
+        ({k: v for k, v in PAYLOAD.items() if k != "channel"}, "channel"),
+        ({**PAYLOAD, "text": ""}, "text"),
+        ({**PAYLOAD, "thread_ts": "now"}, "thread_ts"),
+        ({**PAYLOAD, "channel": "c-lower; DROP"}, "channel"),
+    ],
+)
 def test_bad_payload_is_a_clear_400_and_posts_nothing(setup, lambda_context, payload, field):
     slack, _ = setup
     status, body = run({"source": "api", "payload": payload}, lambda_context)
@@ -146,8 +159,13 @@ def test_unreachable_slack_is_not_retried(setup, lambda_context, monkeypatch):
     assert (status, body["error"]) == (502, "SLACK_UNREACHABLE")
 
 
-@pytest.mark.parametrize("answer", [b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"ok\": true",   # truncated
-                                    b"garbage\r\n\r\n"])                                             # bad status
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{"ok": true',  # truncated
+        b"garbage\r\n\r\n",
+    ],
+)  # bad status
 def test_a_broken_slack_answer_is_unreachable_not_raised(setup, lambda_context, monkeypatch, answer):
     _, stubber = setup
     with broken_http_server(answer) as (url, requests):
@@ -159,8 +177,15 @@ def test_a_broken_slack_answer_is_unreachable_not_raised(setup, lambda_context, 
     assert len(requests) == 1 and TOKEN not in json.dumps(body)
 
 
-@pytest.mark.parametrize("name, value", [("BEDROCK_MAX_TOKENS", "²"), ("BOT_TOKEN_TTL_SECONDS", "³"),
-                                         ("BEDROCK_MAX_TOKENS", "-5"), ("BOT_TOKEN_TTL_SECONDS", "9" * 5000)])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("BEDROCK_MAX_TOKENS", "²"),
+        ("BOT_TOKEN_TTL_SECONDS", "³"),
+        ("BEDROCK_MAX_TOKENS", "-5"),
+        ("BOT_TOKEN_TTL_SECONDS", "9" * 5000),
+    ],
+)
 def test_invalid_number_setting_raises_settings_error(setup, lambda_context, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     execution.reset_state(secrets=execution._overrides["secrets"], bedrock=execution._overrides["bedrock"])
@@ -172,15 +197,25 @@ def test_invalid_number_setting_raises_settings_error(setup, lambda_context, mon
 def test_missing_token_secret_raises_a_code(setup, lambda_context, monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN_SECRET_ID", "no-such-secret")
     execution.reset_state(secrets=execution._overrides["secrets"], bedrock=execution._overrides["bedrock"])
-    with pytest.raises(execution.ExecutionFailed, match="^TOKEN_ResourceNotFoundException$"):
+    with pytest.raises(execution.ExecutionFailed, match=r"^TOKEN_ResourceNotFoundException$"):
         execution.handler({"payload": PAYLOAD}, lambda_context)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(event=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=12),
-                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-                              st.sampled_from(["payload", "body", "channel", "text", "source"]) | st.text(max_size=6),
-                              inner, max_size=4), max_leaves=10))
+@given(
+    event=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(["payload", "body", "channel", "text", "source"]) | st.text(max_size=6),
+                inner,
+                max_size=4,
+            )
+        ),
+        max_leaves=10,
+    )
+)
 def test_any_malformed_event_is_a_400_json_answer(setup, lambda_context, event):
     status, body = run(event, lambda_context)
     assert status == 400 and body["error"] == "INVALID_PAYLOAD"

@@ -161,7 +161,9 @@ def test_rotated_secret_serves_the_version_now_labelled_awscurrent(secrets, call
     )["VersionId"]
     call()
     secrets.update_secret_version_stage(
-        SecretId=SECRET_NAME, VersionStage="AWSCURRENT", MoveToVersionId=new_version_id,
+        SecretId=SECRET_NAME,
+        VersionStage="AWSCURRENT",
+        MoveToVersionId=new_version_id,
         RemoveFromVersionId=old_version_id,
     )
 
@@ -208,8 +210,9 @@ def test_recovery_after_stale_fetches_from_aws_again(secrets, call, clock, rsa_j
     assert [key["kid"] for key in body["keys"]] == ["next"]
 
 
-@pytest.mark.parametrize("broken", ["[" * 50_000 + "]" * 50_000,
-                                    '{"keys": [{"kid": "a", "kty": "RSA", "n": "x", "e": "AQAB", "ext": NaN}]}'])
+@pytest.mark.parametrize(
+    "broken", ["[" * 50_000 + "]" * 50_000, '{"keys": [{"kid": "a", "kty": "RSA", "n": "x", "e": "AQAB", "ext": NaN}]}']
+)
 def test_deeply_nested_or_non_strict_secret_serves_the_last_good_keys(secrets, call, clock, rsa_jwk, broken):
     _put_keyed(secrets, rsa_jwk("good")[1])
     _, _, _, good_body = call()
@@ -389,9 +392,7 @@ def test_connection_failure_becomes_a_fetch_error_with_its_class_name():
     assert raised.value.code == "EndpointConnectionError"
 
 
-@pytest.mark.parametrize(
-    "path", ["/", "/.well-known/openid-configuration", "/.well-known/jwks.json/x", "/jwks.json"]
-)
+@pytest.mark.parametrize("path", ["/", "/.well-known/openid-configuration", "/.well-known/jwks.json/x", "/jwks.json"])
 def test_other_paths_are_not_found(secrets, call, path):
     status, _, _, body = call(path=path)
 
@@ -410,15 +411,26 @@ def test_other_methods_are_not_allowed(secrets, call, method):
 
 @pytest.mark.parametrize(
     ("event", "status", "code"),
-    [(None, 404, "NOT_FOUND"), ([], 404, "NOT_FOUND"), ({}, 404, "NOT_FOUND"), ("GET", 404, "NOT_FOUND"),
-     ({"rawPath": 5, "requestContext": {"http": {"method": "GET"}}}, 404, "NOT_FOUND"),
-     ({"rawPath": "/.well-known/jwks.json"}, 405, "METHOD_NOT_ALLOWED"),
-     ({"rawPath": "/.well-known/jwks.json", "requestContext": None}, 405, "METHOD_NOT_ALLOWED"),
-     ({"rawPath": "/.well-known/jwks.json", "requestContext": {"stage": "$default"}}, 405, "METHOD_NOT_ALLOWED"),
-     ({"rawPath": "/.well-known/jwks.json", "requestContext": {"stage": "$default", "http": "GET"}}, 405,
-      "METHOD_NOT_ALLOWED"),
-     ({"rawPath": "/.well-known/jwks.json", "requestContext": {"stage": 7, "http": {"method": None}}}, 405,
-      "METHOD_NOT_ALLOWED")],
+    [
+        (None, 404, "NOT_FOUND"),
+        ([], 404, "NOT_FOUND"),
+        ({}, 404, "NOT_FOUND"),
+        ("GET", 404, "NOT_FOUND"),
+        ({"rawPath": 5, "requestContext": {"http": {"method": "GET"}}}, 404, "NOT_FOUND"),
+        ({"rawPath": "/.well-known/jwks.json"}, 405, "METHOD_NOT_ALLOWED"),
+        ({"rawPath": "/.well-known/jwks.json", "requestContext": None}, 405, "METHOD_NOT_ALLOWED"),
+        ({"rawPath": "/.well-known/jwks.json", "requestContext": {"stage": "$default"}}, 405, "METHOD_NOT_ALLOWED"),
+        (
+            {"rawPath": "/.well-known/jwks.json", "requestContext": {"stage": "$default", "http": "GET"}},
+            405,
+            "METHOD_NOT_ALLOWED",
+        ),
+        (
+            {"rawPath": "/.well-known/jwks.json", "requestContext": {"stage": 7, "http": {"method": None}}},
+            405,
+            "METHOD_NOT_ALLOWED",
+        ),
+    ],
 )
 def test_any_event_shape_gets_a_json_4xx(secrets, lambda_context, event, status, code):
     response = jwks.handler(event, lambda_context)
@@ -438,12 +450,16 @@ def test_named_stage_prefix_is_ignored_when_routing(secrets, call):
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("JWKS_SECRET_ID", None), ("JWKS_SECRET_ID", "  "), ("JWKS_CACHE_TTL_SECONDS", "ten"),
-     ("JWKS_CACHE_TTL_SECONDS", "-1"), ("JWKS_CACHE_TTL_SECONDS", "²"), ("JWKS_CACHE_TTL_SECONDS", "9" * 5000)],
+    [
+        ("JWKS_SECRET_ID", None),
+        ("JWKS_SECRET_ID", "  "),
+        ("JWKS_CACHE_TTL_SECONDS", "ten"),
+        ("JWKS_CACHE_TTL_SECONDS", "-1"),
+        ("JWKS_CACHE_TTL_SECONDS", "²"),
+        ("JWKS_CACHE_TTL_SECONDS", "9" * 5000),
+    ],
 )
-def test_bad_settings_give_500_and_name_the_variable_in_the_log(
-    secrets, call, monkeypatch, caplog, variable, value
-):
+def test_bad_settings_give_500_and_name_the_variable_in_the_log(secrets, call, monkeypatch, caplog, variable, value):
     if value is None:
         monkeypatch.delenv(variable)
     else:
@@ -454,7 +470,7 @@ def test_bad_settings_give_500_and_name_the_variable_in_the_log(
 
     assert status == 500
     assert body["error"] == "MISCONFIGURED"
-    assert variable in [record.problem for record in caplog.records if hasattr(record, "problem")][0]
+    assert variable in next(record.problem for record in caplog.records if hasattr(record, "problem"))
 
 
 def test_default_ttl_is_600_seconds(monkeypatch):

@@ -18,8 +18,12 @@ from lambdas.jwks.keys import (
     sanitise_keys,
 )
 
-EC_PUBLIC = {"kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
-             "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}
+EC_PUBLIC = {
+    "kty": "EC",
+    "crv": "P-256",
+    "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+    "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+}
 OKP_PUBLIC = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
 
 
@@ -159,8 +163,13 @@ def test_sanitising_does_not_modify_the_input():
         ('{"keys": [{"kid": "a", "kty": "RSA", "n": "x", "e": "AQAB", "ext": NaN}]}', "NOT_JSON"),
         ('{"a": {"kty": "OKP", "crv": "Ed25519", "x": "x", "exp": -Infinity}}', "NOT_JSON"),
         ("[" * 100_000 + "]" * 100_000, "TOO_DEEP"),
-        ('{"keys": [{"kid": "a", "kty": "RSA", "n": "x", "e": "AQAB", "ext": ' + "[" * 100_000 + "]" * 100_000
-         + "}]}", "TOO_DEEP"),
+        (
+            '{"keys": [{"kid": "a", "kty": "RSA", "n": "x", "e": "AQAB", "ext": '
+            + "[" * 100_000
+            + "]" * 100_000
+            + "}]}",
+            "TOO_DEEP",
+        ),
         ('["a", "b"]', "NOT_AN_OBJECT"),
         ('"just a string"', "NOT_AN_OBJECT"),
         ('{"keys": {"kid": "x"}}', "KEYS_NOT_A_LIST"),
@@ -191,11 +200,17 @@ PUBLIC_BASES = [
     {**OKP_PUBLIC, "kid": "okp"},
     {"kty": "RSA", "kid": "rsa", "n": "0vx7", "e": "AQAB"},
 ]
-member_names = st.one_of(st.sampled_from(sorted(PRIVATE_MEMBERS | {"kty", "kid", "n", "e", "crv", "x", "y"})),
-                         st.text(max_size=5))
-member_values = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
-                          st.lists(st.text(max_size=3), max_size=2),
-                          st.sampled_from(["RSA", "EC", "OKP", "oct"]))
+member_names = st.one_of(
+    st.sampled_from(sorted(PRIVATE_MEMBERS | {"kty", "kid", "n", "e", "crv", "x", "y"})), st.text(max_size=5)
+)
+member_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=8),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.sampled_from(["RSA", "EC", "OKP", "oct"]),
+)
 
 
 @given(st.dictionaries(member_names, member_values, max_size=12))

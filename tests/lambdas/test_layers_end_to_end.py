@@ -39,14 +39,21 @@ def world(aws_env, monkeypatch, lambda_context):
         slack = FakeSlack()
         with Stubber(bedrock) as stubber, serve(slack) as slack_url:
             # The Lambda credentials of the verification role, as the runtime hands them over.
-            gateway = SigV4Gateway(lambda event, _: execution.handler(event, lambda_context),
-                                   {"testing": Identity("testing", ROLE, "testing")}, integration=EXECUTE_API,
-                                   allowed_arn=ROLE)
+            gateway = SigV4Gateway(
+                lambda event, _: execution.handler(event, lambda_context),
+                {"testing": Identity("testing", ROLE, "testing")},
+                integration=EXECUTE_API,
+                allowed_arn=ROLE,
+            )
             with gateway:
-                for name, value in {"SLACK_SIGNING_SECRET_ID": "slack/signing", "ROLLOUT_PERCENT": "100",
-                                    "EXECUTION_API_URL": gateway.url,
-                                    "SLACK_BOT_TOKEN_SECRET_ID": "slack/bot", "BEDROCK_MODEL_ID": MODEL,
-                                    "SLACK_API_BASE_URL": slack_url + "/api"}.items():
+                for name, value in {
+                    "SLACK_SIGNING_SECRET_ID": "slack/signing",
+                    "ROLLOUT_PERCENT": "100",
+                    "EXECUTION_API_URL": gateway.url,
+                    "SLACK_BOT_TOKEN_SECRET_ID": "slack/bot",
+                    "BEDROCK_MODEL_ID": MODEL,
+                    "SLACK_API_BASE_URL": slack_url + "/api",
+                }.items():
                     monkeypatch.setenv(name, value)
                 monkeypatch.delenv("EXECUTION_FUNCTION_ARN", raising=False)
                 verification.reset_state(secrets=secrets, lambda_client=NoDirectInvoke())
@@ -58,19 +65,33 @@ def world(aws_env, monkeypatch, lambda_context):
 
 def test_a_slack_mention_is_answered_in_its_thread_through_the_signed_api(world, lambda_context):
     gateway, slack, stubber = world
-    stubber.add_response("converse", {
-        "output": {"message": {"role": "assistant", "content": [{"text": "Hello from Bedrock"}]}},
-        "stopReason": "end_turn", "usage": {"inputTokens": 1, "outputTokens": 3, "totalTokens": 4},
-        "metrics": {"latencyMs": 9}}, {"modelId": MODEL, "messages": [{"role": "user", "content": [{"text": "ping"}]}],
-                                      "inferenceConfig": {"maxTokens": 512}})
-    response = verification.handler(signed_request(slack_event("ping", thread_ts="1700000000.000001"), time.time()),
-                                     lambda_context)
+    stubber.add_response(
+        "converse",
+        {
+            "output": {"message": {"role": "assistant", "content": [{"text": "Hello from Bedrock"}]}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": 1, "outputTokens": 3, "totalTokens": 4},
+            "metrics": {"latencyMs": 9},
+        },
+        {
+            "modelId": MODEL,
+            "messages": [{"role": "user", "content": [{"text": "ping"}]}],
+            "inferenceConfig": {"maxTokens": 512},
+        },
+    )
+    response = verification.handler(
+        signed_request(slack_event("ping", thread_ts="1700000000.000001"), time.time()), lambda_context
+    )
     assert (response["statusCode"], json.loads(response["body"])) == (200, {"ok": True, "dispatched": "api"})
     assert gateway.rejected == [] and gateway.failures == []
     [event] = gateway.received
     assert event["caller"] == ROLE
-    assert event["payload"] == {"channel": "C0123ABCD", "text": "ping", "thread_ts": "1700000000.000001",
-                                "event_id": "Ev0123ABCDEF"}
+    assert event["payload"] == {
+        "channel": "C0123ABCD",
+        "text": "ping",
+        "thread_ts": "1700000000.000001",
+        "event_id": "Ev0123ABCDEF",
+    }
     [post] = slack.calls
     assert post["headers"]["authorization"] == "Bearer xoxb-e2e"
     assert post["json"] == {"channel": "C0123ABCD", "text": "Hello from Bedrock", "thread_ts": "1700000000.000001"}

@@ -4,7 +4,8 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lambdas.verification.rollout import bucket, conversation_key, routes_to_api
 
@@ -44,16 +45,24 @@ def test_proportional_within_a_point_and_a_half(percent, salt):
 def test_same_answer_in_another_process():
     # Python's hash() is salted per process; the rollout must not be.
     sample = [f"C0{n}:1700000000.{n:06d}" for n in range(50)]
-    code = ("from lambdas.verification.rollout import bucket; import sys; "
-            "print(','.join(str(bucket(k)) for k in sys.argv[1:]))")
-    out = subprocess.run([sys.executable, "-c", code, *sample], capture_output=True, text=True, check=True,
-                         env={"PYTHONHASHSEED": "12345", "PYTHONPATH": "."}).stdout.strip()
+    code = (
+        "from lambdas.verification.rollout import bucket; import sys; "
+        "print(','.join(str(bucket(k)) for k in sys.argv[1:]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *sample],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "12345", "PYTHONPATH": "."},
+    ).stdout.strip()
     assert out == ",".join(str(bucket(k)) for k in sample)
 
 
 def test_known_bucket_pins_the_hash():
     # SHA-256("C1:1.0")[:8] big-endian mod 10000; changing the hash would move live conversations.
     import hashlib
+
     assert bucket("C1:1.0") == int.from_bytes(hashlib.sha256(b"C1:1.0").digest()[:8], "big") % 10_000
 
 

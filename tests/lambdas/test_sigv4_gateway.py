@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-import botocore.session
 import pytest
 from botocore.credentials import Credentials, RefreshableCredentials
 
@@ -16,8 +15,10 @@ from tests.support.sigv4_gateway import EXECUTE_API, Identity, SigV4Gateway
 
 ROLE = "arn:aws:sts::123456789012:assumed-role/verification-fn-role-abc/verification"
 GOOD, OTHER = "ASIAGOOD", "ASIAOTHER"
-IDENTITIES = {GOOD: Identity("good-secret", ROLE, "good-token"),
-              OTHER: Identity("other-secret", "arn:aws:sts::123456789012:assumed-role/other/x", "other-token")}
+IDENTITIES = {
+    GOOD: Identity("good-secret", ROLE, "good-token"),
+    OTHER: Identity("other-secret", "arn:aws:sts::123456789012:assumed-role/other/x", "other-token"),
+}
 PAYLOAD = {"channel": "C1", "text": "hi", "thread_ts": "1.2", "event_id": "Ev1"}
 
 
@@ -33,19 +34,19 @@ class StaticSession:
 
 @pytest.fixture
 def gateway():
-    with SigV4Gateway(lambda event, context: None, dict(IDENTITIES), integration=EXECUTE_API,
-                      allowed_arn=ROLE) as gw:
+    with SigV4Gateway(lambda event, context: None, dict(IDENTITIES), integration=EXECUTE_API, allowed_arn=ROLE) as gw:
         yield gw
 
 
 def client_for(key, secret=None):
     identity = IDENTITIES[key]
-    return SigV4Client(REGION, session=StaticSession(Credentials(key, secret or identity.secret_key,
-                                                                 identity.session_token)))
+    return SigV4Client(
+        REGION, session=StaticSession(Credentials(key, secret or identity.secret_key, identity.session_token))
+    )
 
 
 def test_signed_request_is_accepted_with_202_and_becomes_the_integration_event(gateway):
-    status, headers, body = client_for(GOOD).request("POST", gateway.url, json_body=PAYLOAD)
+    status, _headers, body = client_for(GOOD).request("POST", gateway.url, json_body=PAYLOAD)
     assert status == 202 and json.loads(body)["accepted"] is True
     [event] = gateway.received
     assert (event["source"], event["payload"], event["caller"]) == ("api", PAYLOAD, ROLE)
@@ -69,13 +70,14 @@ def test_changed_body_is_refused(gateway):
 
 
 def test_six_minute_old_request_is_refused(gateway):
-    gateway.clock = lambda: datetime.now(timezone.utc) + timedelta(seconds=360)
+    gateway.clock = lambda: datetime.now(UTC) + timedelta(seconds=360)
     status, _, body = client_for(GOOD).request("POST", gateway.url, json_body=PAYLOAD)
     assert (status, json.loads(body)["message"]) == (403, "Signature expired")
 
 
 def test_unsigned_request_and_other_principal_are_refused(gateway):
     import urllib.request
+
     request = urllib.request.Request(gateway.url, data=b"{}", method="POST")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with pytest.raises(urllib.error.HTTPError) as caught:
@@ -87,12 +89,17 @@ def test_unsigned_request_and_other_principal_are_refused(gateway):
 
 def test_every_request_uses_fresh_credentials():
     # Credentials about to expire: botocore refreshes them; each request signs with the new trio.
-    issued = iter([("ASIAONE", "one-secret", "one-token"), ("ASIATWO", "two-secret", "two-token"),
-                   ("ASIATHREE", "three-secret", "three-token")])
+    issued = iter(
+        [
+            ("ASIAONE", "one-secret", "one-token"),
+            ("ASIATWO", "two-secret", "two-token"),
+            ("ASIATHREE", "three-secret", "three-token"),
+        ]
+    )
 
     def refresh():
         key, secret, token = next(issued)
-        expiry = datetime.now(timezone.utc) + timedelta(seconds=60)
+        expiry = datetime.now(UTC) + timedelta(seconds=60)
         return {"access_key": key, "secret_key": secret, "token": token, "expiry_time": expiry.isoformat()}
 
     refreshable = RefreshableCredentials.create_from_metadata(refresh(), refresh, "test")
@@ -120,7 +127,7 @@ def test_a_request_signed_for_another_route_is_refused(gateway):
     other = gateway.url.replace("/prod/execute", "/prod/admin")
     status, _, body = client_for(GOOD).request("POST", other, json_body=PAYLOAD)
     assert (status, json.loads(body)["message"]) == (403, "Missing Authentication Token")
-    signed = client_for(GOOD).sign("POST", other, json.dumps(PAYLOAD).encode())   # replayed to /prod/execute
+    signed = client_for(GOOD).sign("POST", other, json.dumps(PAYLOAD).encode())  # replayed to /prod/execute
     headers = {**dict(signed.headers.items()), "Host": urlsplit(gateway.url).netloc}
     status, _, body = gateway.handle("POST", "/prod/execute", headers, json.dumps(PAYLOAD).encode())
     assert status == 403 and "does not match" in json.loads(body)["message"]
@@ -147,11 +154,13 @@ def test_a_redirect_is_returned_not_followed_so_the_signature_stays_with_its_hos
         return 200, {}, b"thanks"
 
     with serve(elsewhere) as thief:
+
         def redirecting(method_, target, headers, body):
             return status, {"Location": f"{thief}/collect"}, b""
 
         with serve(redirecting) as api:
-            answer_status, headers, _ = client_for(GOOD).request(method, f"{api}/prod/execute",
-                                                                 json_body=PAYLOAD if method == "POST" else None)
+            answer_status, headers, _ = client_for(GOOD).request(
+                method, f"{api}/prod/execute", json_body=PAYLOAD if method == "POST" else None
+            )
     assert (answer_status, headers["Location"]) == (status, f"{thief}/collect")
     assert stolen == []

@@ -29,8 +29,10 @@ def test_tampered_body_is_refused(body):
 
 
 def test_wrong_secret_and_replayed_timestamp_are_refused():
-    for signature, timestamp in ((sign("other", str(NOW), BODY), str(NOW)),
-                                 (sign(SECRET, str(NOW), BODY), str(NOW + 1))):
+    for signature, timestamp in (
+        (sign("other", str(NOW), BODY), str(NOW)),
+        (sign(SECRET, str(NOW), BODY), str(NOW + 1)),
+    ):
         with pytest.raises(SignatureError) as caught:
             verify(SECRET, timestamp, BODY, signature, NOW)
         assert caught.value.code == "BAD_SIGNATURE"
@@ -43,10 +45,17 @@ def test_stale_or_future_timestamp_is_refused(age):
     assert caught.value.code == "STALE_REQUEST"
 
 
-@pytest.mark.parametrize("timestamp,signature,code", [
-    (None, "v0=abc", "MISSING_SIGNATURE"), (str(NOW), None, "MISSING_SIGNATURE"), ("", "", "MISSING_SIGNATURE"),
-    ("17e8", "v0=abc", "BAD_TIMESTAMP"), ("-5", "v0=abc", "BAD_TIMESTAMP"), ("١٢٣", "v0=abc", "BAD_TIMESTAMP"),
-])
+@pytest.mark.parametrize(
+    "timestamp,signature,code",
+    [
+        (None, "v0=abc", "MISSING_SIGNATURE"),
+        (str(NOW), None, "MISSING_SIGNATURE"),
+        ("", "", "MISSING_SIGNATURE"),
+        ("17e8", "v0=abc", "BAD_TIMESTAMP"),
+        ("-5", "v0=abc", "BAD_TIMESTAMP"),
+        ("١٢٣", "v0=abc", "BAD_TIMESTAMP"),
+    ],
+)
 def test_missing_or_malformed_headers(timestamp, signature, code):
     with pytest.raises(SignatureError) as caught:
         verify(SECRET, timestamp, BODY, signature, NOW)

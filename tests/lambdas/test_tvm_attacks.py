@@ -17,12 +17,17 @@ from cli import tvm_sessions
 from lambdas.authorizer import handler as authorizer
 from lambdas.common.sessions import session_key
 from lambdas.tvm import handler as tvm
-from tests.support.tvm_world import ACCOUNT_ID, APPROVALS, PROD_RULES, SESSIONS, iam_user_arn, \
-    role_session_arn
+from tests.support.tvm_world import ACCOUNT_ID, APPROVALS, PROD_RULES, SESSIONS, iam_user_arn, role_session_arn
 
 CREDENTIAL_KEYS = {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
-TRUST_ANYONE_IN_ACCOUNT = json.dumps({"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}}]})
+TRUST_ANYONE_IN_ACCOUNT = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}}
+        ],
+    }
+)
 
 
 @pytest.fixture
@@ -47,6 +52,7 @@ def identities(world, monkeypatch, **sources) -> None:
 
 # -- 1. the caller names itself ------------------------------------------------------------
 
+
 def test_a_session_name_chosen_at_assume_role_is_not_an_identity(world):
     """`aws sts assume-role --role-arn <any role I may assume> --role-session-name alice`."""
     world.iam.create_role(RoleName="ci-runner", AssumeRolePolicyDocument=TRUST_ANYONE_IN_ACCOUNT)
@@ -61,12 +67,19 @@ def test_a_federated_user_is_not_an_identity(world):
 
 
 def test_a_role_named_like_identity_center_on_another_path_is_not_identity_center(world):
-    world.iam.create_role(RoleName="AWSReservedSSO_Admin_ffffffffffffffff", Path="/attacker/",
-                          AssumeRolePolicyDocument=TRUST_ANYONE_IN_ACCOUNT)
-    world.iam.create_role(RoleName="AWSReservedSSO_Nothing_0000000000000000",
-                          AssumeRolePolicyDocument=TRUST_ANYONE_IN_ACCOUNT)
-    for role in ("AWSReservedSSO_Admin_ffffffffffffffff", "AWSReservedSSO_Nothing_0000000000000000",
-                 "AWSReservedSSO_Missing_1111111111111111"):
+    world.iam.create_role(
+        RoleName="AWSReservedSSO_Admin_ffffffffffffffff",
+        Path="/attacker/",
+        AssumeRolePolicyDocument=TRUST_ANYONE_IN_ACCOUNT,
+    )
+    world.iam.create_role(
+        RoleName="AWSReservedSSO_Nothing_0000000000000000", AssumeRolePolicyDocument=TRUST_ANYONE_IN_ACCOUNT
+    )
+    for role in (
+        "AWSReservedSSO_Admin_ffffffffffffffff",
+        "AWSReservedSSO_Nothing_0000000000000000",
+        "AWSReservedSSO_Missing_1111111111111111",
+    ):
         refused(world.vend("prod", role_session_arn(role, "alice")), 403, "UNTRUSTED_IDENTITY")
     assert not world.assumed
 
@@ -86,8 +99,10 @@ def test_the_identity_center_role_is_verified_once_per_container(world):
 
 
 def test_other_accounts_and_their_roles_are_refused(world):
-    for arn in (iam_user_arn("alice", "210987654321"),
-                role_session_arn("AWSReservedSSO_Admin_0123456789abcdef", "alice", "210987654321")):
+    for arn in (
+        iam_user_arn("alice", "210987654321"),
+        role_session_arn("AWSReservedSSO_Admin_0123456789abcdef", "alice", "210987654321"),
+    ):
         refused(world.vend("prod", arn), 403, "UNTRUSTED_IDENTITY")
 
 
@@ -95,18 +110,32 @@ def test_iam_users_of_configured_accounts_only(world, monkeypatch):
     identities(world, monkeypatch, iamUsers={"accounts": ["210987654321"]}, identityCenter={"enabled": False})
     assert world.vend("dev", iam_user_arn("alice", "210987654321")).status == 200
     refused(world.vend("dev", iam_user_arn("alice")), 403, "UNTRUSTED_IDENTITY")
-    refused(world.vend("dev", "alice"), 403, "UNTRUSTED_IDENTITY")   # Identity Center off
+    refused(world.vend("dev", "alice"), 403, "UNTRUSTED_IDENTITY")  # Identity Center off
 
 
 def test_a_listed_role_is_trusted_only_while_its_trust_pins_the_session_name(world, monkeypatch):
-    pinned = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
-        "Condition": {"StringEquals": {"sts:RoleSessionName": "${aws:username}"}}}]}
+    pinned = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+                "Condition": {"StringEquals": {"sts:RoleSessionName": "${aws:username}"}},
+            }
+        ],
+    }
     world.iam.create_role(RoleName="engineers", Path="/people/", AssumeRolePolicyDocument=json.dumps(pinned))
     world.iam.create_role(RoleName="loose", AssumeRolePolicyDocument=TRUST_ANYONE_IN_ACCOUNT)
-    identities(world, monkeypatch, roles=[f"arn:aws:iam::{ACCOUNT_ID}:role/people/engineers",
-                                          f"arn:aws:iam::{ACCOUNT_ID}:role/loose",
-                                          f"arn:aws:iam::{ACCOUNT_ID}:role/wrong-path/ci-runner"])
+    identities(
+        world,
+        monkeypatch,
+        roles=[
+            f"arn:aws:iam::{ACCOUNT_ID}:role/people/engineers",
+            f"arn:aws:iam::{ACCOUNT_ID}:role/loose",
+            f"arn:aws:iam::{ACCOUNT_ID}:role/wrong-path/ci-runner",
+        ],
+    )
     world.iam.create_role(RoleName="ci-runner", Path="/", AssumeRolePolicyDocument=json.dumps(pinned))
     answer = world.vend("dev", role_session_arn("engineers", "Alice"))
     assert answer.status == 200 and world.assumed[-1]["SourceIdentity"].startswith("sentinel.alice.")
@@ -122,8 +151,13 @@ def test_case_variants_do_not_dodge_a_deny_rule(world):
 
 
 def test_a_broken_identity_setting_fails_closed(world, monkeypatch):
-    for value in ("[", "[]", '{"roles": ["not-an-arn"]}', '{"iamUsers": {"enabled": false}, '
-                  '"identityCenter": {"enabled": false}}', '{"other": 1}'):
+    for value in (
+        "[",
+        "[]",
+        '{"roles": ["not-an-arn"]}',
+        '{"iamUsers": {"enabled": false}, "identityCenter": {"enabled": false}}',
+        '{"other": 1}',
+    ):
         monkeypatch.setenv("TVM_IDENTITIES", value)
         tvm.reset_state(session=world.session, clock=world.clock, new_id=world.new_id, log=world.logs.append)
         refused(world.vend("dev", "alice"), 500, "CONFIG_ERROR")
@@ -132,7 +166,7 @@ def test_a_broken_identity_setting_fails_closed(world, monkeypatch):
 # -- self-approval in every form -------------------------------------------------------------
 
 SELF_APPROVAL_RULES = copy.deepcopy(PROD_RULES)
-SELF_APPROVAL_RULES["rules"][2]["approvers"] = ["bob", "carol", "dave-*"]   # carol approves others
+SELF_APPROVAL_RULES["rules"][2]["approvers"] = ["bob", "carol", "dave-*"]  # carol approves others
 
 
 @pytest.mark.parametrize("approver", ["carol", "Carol", iam_user_arn("Carol"), iam_user_arn("carol")])
@@ -146,12 +180,16 @@ def test_nobody_approves_their_own_request_under_any_name(world, approver):
 def test_an_approver_session_name_chosen_at_assume_role_cannot_approve(world):
     world.iam.create_role(RoleName="ci-runner", AssumeRolePolicyDocument=TRUST_ANYONE_IN_ACCOUNT)
     approval_id = world.call("POST", "/approvals", "carol", body={"profile": "prod"}).body["approval_id"]
-    refused(world.call("POST", f"/approvals/{approval_id}/approve", role_session_arn("ci-runner", "bob")), 403,
-            "UNTRUSTED_IDENTITY")
+    refused(
+        world.call("POST", f"/approvals/{approval_id}/approve", role_session_arn("ci-runner", "bob")),
+        403,
+        "UNTRUSTED_IDENTITY",
+    )
     assert items(world, APPROVALS)[0]["status"]["S"] == "pending"
 
 
 # -- 3. approvals: used once, bound to their rule and approvers ----------------------------
+
 
 def approved(world, requester="carol", approver="bob") -> str:
     approval_id = world.call("POST", "/approvals", requester, body={"profile": "prod"}).body["approval_id"]
@@ -165,8 +203,9 @@ def test_an_approval_vends_once_and_not_again_after_its_session_is_revoked(world
     assert first.status == 200
     refused(world.vend("prod", "carol", approval_id=approval_id), 403, "APPROVAL_REQUIRED")
     session_id = first.headers["X-Sentinel-Session-ID"]
-    assert tvm_sessions.main(["--table", SESSIONS, "revoke", session_id, "--reason", "done"],
-                             session=world.session) == 0
+    assert (
+        tvm_sessions.main(["--table", SESSIONS, "revoke", session_id, "--reason", "done"], session=world.session) == 0
+    )
     refused(world.vend("prod", "carol", approval_id=approval_id), 403, "APPROVAL_REQUIRED")
     refused(world.call("POST", "/", "carol", body={"session_id": session_id}), 403, "SESSION_REVOKED")
     assert len(world.assumed) == 1
@@ -175,7 +214,7 @@ def test_an_approval_vends_once_and_not_again_after_its_session_is_revoked(world
 def test_an_approval_is_not_accepted_under_another_rule(world):
     approval_id = approved(world)
     rules = copy.deepcopy(PROD_RULES)
-    rules["rules"][2]["name"] = "break-glass-v2"      # same users, another rule (other approvers)
+    rules["rules"][2]["name"] = "break-glass-v2"  # same users, another rule (other approvers)
     rules["rules"][2]["approvers"] = ["erin"]
     world.put_rules("prod", rules)
     refused(world.vend("prod", "carol", approval_id=approval_id), 403, "APPROVAL_REQUIRED")
@@ -185,7 +224,7 @@ def test_an_approval_is_not_accepted_under_another_rule(world):
 def test_a_removed_approver_no_longer_grants(world):
     approval_id = approved(world, approver="dave-ops")
     rules = copy.deepcopy(PROD_RULES)
-    rules["rules"][2]["approvers"] = ["bob"]           # dave-* removed after approving
+    rules["rules"][2]["approvers"] = ["bob"]  # dave-* removed after approving
     world.put_rules("prod", rules)
     refused(world.vend("prod", "carol", approval_id=approval_id), 403, "APPROVAL_REQUIRED")
     # ... and one added after the request cannot decide it either (bound to the approvers it was asked of).
@@ -199,8 +238,22 @@ def test_a_refresh_of_an_approved_session_ends_with_its_approval(world):
     approval_id = approved(world)
     session_id = world.vend("prod", "carol", approval_id=approval_id).headers["X-Sentinel-Session-ID"]
     assert world.call("POST", "/", "carol", body={"session_id": session_id}).status == 200
-    assert tvm_sessions.main(["--table", SESSIONS, "--approval-table", APPROVALS, "revoke-approval", approval_id,
-                              "--reason", "incident over"], session=world.session) == 0
+    assert (
+        tvm_sessions.main(
+            [
+                "--table",
+                SESSIONS,
+                "--approval-table",
+                APPROVALS,
+                "revoke-approval",
+                approval_id,
+                "--reason",
+                "incident over",
+            ],
+            session=world.session,
+        )
+        == 0
+    )
     refused(world.call("POST", "/", "carol", body={"session_id": session_id}), 403, "SESSION_REVOKED")
     [session] = items(world, SESSIONS)
     assert session["status"]["S"] == "revoked" and "incident over" in session["revoked_reason"]["S"]
@@ -220,7 +273,9 @@ def test_a_failed_vend_gives_its_approval_back(world):
 
     def refuse(**_):
         from botocore.exceptions import ClientError
+
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "x"}}, "AssumeRole")
+
     world.tvm.sts.meta.events.register("before-call.sts.AssumeRole", refuse)
     refused(world.vend("prod", "carol", approval_id=approval_id), 500, "CREDENTIAL_ERROR")
     world.tvm.sts.meta.events.unregister("before-call.sts.AssumeRole", refuse)
@@ -228,6 +283,7 @@ def test_a_failed_vend_gives_its_approval_back(world):
 
 
 # -- 2. session ids: bearer tokens nobody can read back --------------------------------------
+
 
 def test_a_table_reader_learns_no_session_id(world):
     session_id = world.vend("prod").headers["X-Sentinel-Session-ID"]
@@ -251,6 +307,7 @@ def test_sts_and_the_logs_carry_only_the_reference(world):
 
 # -- 4. lost replies --------------------------------------------------------------------------
 
+
 def lose_next_reply(client, operation: str, times: int = 1) -> list:
     """DynamoDB applies the call, then its reply is lost: botocore retries the same request
     (whose reply arrives). Up to ``times`` calls lose their first reply."""
@@ -258,12 +315,13 @@ def lose_next_reply(client, operation: str, times: int = 1) -> list:
 
     def apply_then_lose(request, event_name, **_):
         first_attempt = request.headers.get("amz-sdk-request", b"attempt=1")
-        first_attempt = (first_attempt.decode() if isinstance(first_attempt, bytes) else first_attempt)
+        first_attempt = first_attempt.decode() if isinstance(first_attempt, bytes) else first_attempt
         if len(lost) >= times or not first_attempt.startswith("attempt=1"):
             return None
         botocore_stubber(event_name=event_name, request=request)
         lost.append(operation)
         raise EndpointConnectionError(endpoint_url=request.url)
+
     client.meta.events.register_first(f"before-send.dynamodb.{operation}", apply_then_lose)
     return lost
 
@@ -284,7 +342,7 @@ def test_an_approved_vend_whose_every_write_loses_its_reply(world):
     puts = lose_next_reply(world.tvm.sessions.client, "PutItem")
     answer = world.vend("prod", "carol", approval_id=approval_id)
     assert answer.status == 200, answer.body
-    assert len(updates) == 2 and len(puts) == 1     # approval spent, session activated; session written
+    assert len(updates) == 2 and len(puts) == 1  # approval spent, session activated; session written
     [approval] = items(world, APPROVALS)
     assert approval["status"]["S"] == "used"
     assert approval["used_by"]["S"] == session_key(answer.headers["X-Sentinel-Session-ID"])
@@ -324,10 +382,12 @@ def test_an_operator_revoke_whose_reply_was_lost_says_revoked(world, capsys):
         if name == "dynamodb":
             lose_next_reply(made, "UpdateItem")
         return made
+
     world.session.client = client
     try:
-        code = tvm_sessions.main(["--table", SESSIONS, "revoke", session_id, "--reason", "stolen"],
-                                 session=world.session)
+        code = tvm_sessions.main(
+            ["--table", SESSIONS, "revoke", session_id, "--reason", "stolen"], session=world.session
+        )
     finally:
         world.session.client = original
     out, err = capsys.readouterr()
@@ -336,8 +396,16 @@ def test_an_operator_revoke_whose_reply_was_lost_says_revoked(world, capsys):
 
 # -- 6. smaller: patterns matched whole, query strings, foreign items ------------------------
 
-@pytest.mark.parametrize("query", [{"profile": "prod\n"}, {"profile": "dev", "duration": "900\n"},
-                                   {"profile": "dev", "duration": "٩٠٠"}, {"profile": "dev", "duration": "９００"}])
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"profile": "prod\n"},
+        {"profile": "dev", "duration": "900\n"},
+        {"profile": "dev", "duration": "٩٠٠"},
+        {"profile": "dev", "duration": "９００"},
+    ],
+)
 def test_trailing_newlines_and_non_ascii_digits_are_refused(world, query):
     answer = world.call("GET", "/", "alice", query=query)
     assert answer.status == 400 and answer.body["error"] in ("INVALID_PROFILE", "INVALID_DURATION"), answer.body

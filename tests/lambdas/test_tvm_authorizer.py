@@ -9,8 +9,8 @@ from botocore.exceptions import ClientError
 
 from lambdas.authorizer import handler as authorizer
 from lambdas.common.sessions import Session, SessionStore, session_key
-from tests.support.tvm_world import SESSIONS
 from tests.support.events import load_event
+from tests.support.tvm_world import SESSIONS
 
 NOW = 1_800_000_000
 ACTIVE_ID, REVOKED_ID, EXPIRED_ID = "a" * 32, "b" * 32, "c" * 32
@@ -24,8 +24,17 @@ def ref(session_id: str) -> str:
 def store(tvm_world, boto_session):
     store = SessionStore(tvm_world.dynamodb, SESSIONS)
     for session_id, expires in ((ACTIVE_ID, NOW + 600), (REVOKED_ID, NOW + 600), (EXPIRED_ID, NOW - 1)):
-        store.create(Session(session_key(session_id), "alice", "prod", f"sentinel.alice.{ref(session_id)}",
-                             "arn:aws:iam::123456789012:role/p", NOW - 300, expires))
+        store.create(
+            Session(
+                session_key(session_id),
+                "alice",
+                "prod",
+                f"sentinel.alice.{ref(session_id)}",
+                "arn:aws:iam::123456789012:role/p",
+                NOW - 300,
+                expires,
+            )
+        )
     store.revoke(session_key(REVOKED_ID), "bob", "laptop lost", NOW)
     authorizer.reset_state(clock=lambda: NOW, session=boto_session)
     return store
@@ -43,9 +52,15 @@ def request(header=None, query=None, header_name="x-sentinel-session-id"):
 def test_active_session_is_allowed_with_context(store):
     answer = authorizer.handler(request(ACTIVE_ID), None)
     # The integration behind the authorizer learns who and which session, never the bearer id.
-    assert answer == {"isAuthorized": True, "context": {"sessionRef": ref(ACTIVE_ID), "user": "alice",
-                                                        "profile": "prod",
-                                                        "sourceIdentity": f"sentinel.alice.{ref(ACTIVE_ID)}"}}
+    assert answer == {
+        "isAuthorized": True,
+        "context": {
+            "sessionRef": ref(ACTIVE_ID),
+            "user": "alice",
+            "profile": "prod",
+            "sourceIdentity": f"sentinel.alice.{ref(ACTIVE_ID)}",
+        },
+    }
     assert ACTIVE_ID not in json.dumps(answer)
 
 
@@ -64,8 +79,21 @@ def test_query_parameter_and_header_case(store):
     assert authorizer.handler(request(ACTIVE_ID, header_name="X-Sentinel-Session-ID"), None)["isAuthorized"] is True
 
 
-@pytest.mark.parametrize("event", [request(REVOKED_ID), request(EXPIRED_ID), request("d" * 32), request(),
-                                   request("not-an-id"), request(query="x' OR 1=1"), {}, None, [], "x"])
+@pytest.mark.parametrize(
+    "event",
+    [
+        request(REVOKED_ID),
+        request(EXPIRED_ID),
+        request("d" * 32),
+        request(),
+        request("not-an-id"),
+        request(query="x' OR 1=1"),
+        {},
+        None,
+        [],
+        "x",
+    ],
+)
 def test_everything_else_is_denied(store, event):
     assert authorizer.handler(event, None) == {"isAuthorized": False}
 
@@ -73,8 +101,18 @@ def test_everything_else_is_denied(store, event):
 def test_a_pending_session_is_denied(store):
     # The TVM writes a session pending before AssumeRole and activates it afterwards.
     pending_id = "e" * 32
-    store.create(Session(session_key(pending_id), "alice", "prod", f"sentinel.alice.{ref(pending_id)}",
-                         "arn:aws:iam::123456789012:role/p", NOW - 10, NOW + 600, "pending"))
+    store.create(
+        Session(
+            session_key(pending_id),
+            "alice",
+            "prod",
+            f"sentinel.alice.{ref(pending_id)}",
+            "arn:aws:iam::123456789012:role/p",
+            NOW - 10,
+            NOW + 600,
+            "pending",
+        )
+    )
     assert authorizer.handler(request(pending_id), None) == {"isAuthorized": False}
     store.activate(session_key(pending_id), "alice", NOW)
     assert authorizer.handler(request(pending_id), None)["isAuthorized"] is True

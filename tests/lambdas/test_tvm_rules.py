@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,12 +17,13 @@ def doc(*rules, **extra):
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=timezone.utc)   # 23 Nov 2026 is a Monday
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)  # 23 Nov 2026 is a Monday
 
 
 def test_first_match_wins_and_no_match_denies():
-    document = doc({"name": "a", "effect": "allow", "users": ["al*"]},
-                   {"name": "b", "effect": "deny", "users": ["alice"]})
+    document = doc(
+        {"name": "a", "effect": "allow", "users": ["al*"]}, {"name": "b", "effect": "deny", "users": ["alice"]}
+    )
     assert decide(document, "alice", at(23, 9)).rule == "a"
     missing = decide(document, "bob", at(23, 9))
     assert (missing.effect, missing.rule) == ("deny", None)
@@ -31,8 +32,10 @@ def test_first_match_wins_and_no_match_denies():
 def test_globs_ignore_case_and_match_the_whole_name():
     # Identities are case-folded (IAM and Identity Center names ignore case): a deny rule
     # written as "Intern-*" must still catch "intern-zoe", and the other way round.
-    document = doc({"name": "no-interns", "effect": "deny", "users": ["Intern-*"]},
-                   {"name": "ops", "effect": "allow", "users": ["ops-*", "b?b"]})
+    document = doc(
+        {"name": "no-interns", "effect": "deny", "users": ["Intern-*"]},
+        {"name": "ops", "effect": "allow", "users": ["ops-*", "b?b"]},
+    )
     assert decide(document, "ops-1", at(23, 9)).effect == "allow"
     assert decide(document, "OPS-1", at(23, 9)).effect == "allow"
     assert decide(document, "bob", at(23, 9)).effect == "allow"
@@ -57,19 +60,30 @@ def test_hours_are_matched_whole_in_ascii_digits(hours):
 
 
 def test_time_window_edges_in_the_zone():
-    document = doc({"name": "office", "effect": "allow", "users": ["*"],
-                    "time": {"days": ["mon"], "hours": "08:00-18:00", "timezone": "America/New_York"}})
-    assert decide(document, "x", at(23, 13)).effect == "allow"       # 08:00 in New York
-    assert decide(document, "x", at(23, 12, 59)).effect == "deny"    # 07:59
-    assert decide(document, "x", at(23, 22, 59)).effect == "allow"   # 17:59
-    assert decide(document, "x", at(23, 23)).effect == "deny"        # 18:00, end excluded
-    assert decide(document, "x", at(24, 13)).effect == "deny"        # Tuesday
+    document = doc(
+        {
+            "name": "office",
+            "effect": "allow",
+            "users": ["*"],
+            "time": {"days": ["mon"], "hours": "08:00-18:00", "timezone": "America/New_York"},
+        }
+    )
+    assert decide(document, "x", at(23, 13)).effect == "allow"  # 08:00 in New York
+    assert decide(document, "x", at(23, 12, 59)).effect == "deny"  # 07:59
+    assert decide(document, "x", at(23, 22, 59)).effect == "allow"  # 17:59
+    assert decide(document, "x", at(23, 23)).effect == "deny"  # 18:00, end excluded
+    assert decide(document, "x", at(24, 13)).effect == "deny"  # Tuesday
 
 
 def test_overnight_window():
     document = doc({"name": "night", "effect": "allow", "users": ["*"], "time": {"hours": "22:00-06:00"}})
-    assert [decide(document, "x", at(23, h)).effect for h in (21, 22, 3, 5, 6)] == \
-        ["deny", "allow", "allow", "allow", "deny"]
+    assert [decide(document, "x", at(23, h)).effect for h in (21, 22, 3, 5, 6)] == [
+        "deny",
+        "allow",
+        "allow",
+        "allow",
+        "deny",
+    ]
 
 
 @pytest.mark.parametrize("requested, cap, expected", [(None, 3600, 900), (1200, 3600, 1200), (7200, 3600, 3600)])
@@ -82,23 +96,45 @@ def test_rule_cap_never_exceeds_document_cap():
     assert decide(document, "x", at(23, 9)).max_duration == 1800
 
 
-@pytest.mark.parametrize("bad", [
-    {"version": 1, "role_arn": ROLE, "rules": [{"name": "a", "effect": "permit", "users": ["*"]}]},
-    {"version": 1, "role_arn": ROLE, "rules": [{"name": "a", "effect": "allow", "users": []}]},
-    {"version": 1, "role_arn": ROLE, "rules": [{"name": "a", "effect": "allow", "users": ["*"], "extra": 1}]},
-    {"version": 1, "role_arn": ROLE, "rules": [{"name": "a", "effect": "allow", "users": ["*"], "approvers": ["b"]}]},
-    {"version": 1, "role_arn": ROLE, "rules": [{"name": "a", "effect": "allow", "users": ["*"]},
-                                               {"name": "a", "effect": "deny", "users": ["*"]}]},
-    {"version": 1, "role_arn": ROLE, "rules": [{"name": "a", "effect": "allow", "users": ["*"],
-                                                "time": {"hours": "8-18"}}]},
-    {"version": 1, "role_arn": ROLE, "rules": [{"name": "a", "effect": "allow", "users": ["*"],
-                                                "time": {"timezone": "Mars/Base"}}]},
-    {"version": 1, "role_arn": ROLE, "rules": [{"name": "a", "effect": "allow", "users": ["*"],
-                                                "time": {"days": ["someday"]}}]},
-    {"version": 1, "role_arn": ROLE, "max_duration": 50000, "rules": []},
-    {"version": 1, "role_arn": "arn:aws:iam::123456789012:user/x", "rules": []},
-    {"version": 1, "rules": []},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"version": 1, "role_arn": ROLE, "rules": [{"name": "a", "effect": "permit", "users": ["*"]}]},
+        {"version": 1, "role_arn": ROLE, "rules": [{"name": "a", "effect": "allow", "users": []}]},
+        {"version": 1, "role_arn": ROLE, "rules": [{"name": "a", "effect": "allow", "users": ["*"], "extra": 1}]},
+        {
+            "version": 1,
+            "role_arn": ROLE,
+            "rules": [{"name": "a", "effect": "allow", "users": ["*"], "approvers": ["b"]}],
+        },
+        {
+            "version": 1,
+            "role_arn": ROLE,
+            "rules": [
+                {"name": "a", "effect": "allow", "users": ["*"]},
+                {"name": "a", "effect": "deny", "users": ["*"]},
+            ],
+        },
+        {
+            "version": 1,
+            "role_arn": ROLE,
+            "rules": [{"name": "a", "effect": "allow", "users": ["*"], "time": {"hours": "8-18"}}],
+        },
+        {
+            "version": 1,
+            "role_arn": ROLE,
+            "rules": [{"name": "a", "effect": "allow", "users": ["*"], "time": {"timezone": "Mars/Base"}}],
+        },
+        {
+            "version": 1,
+            "role_arn": ROLE,
+            "rules": [{"name": "a", "effect": "allow", "users": ["*"], "time": {"days": ["someday"]}}],
+        },
+        {"version": 1, "role_arn": ROLE, "max_duration": 50000, "rules": []},
+        {"version": 1, "role_arn": "arn:aws:iam::123456789012:user/x", "rules": []},
+        {"version": 1, "rules": []},
+    ],
+)
 def test_invalid_documents(bad):
     with pytest.raises(RulesDocumentError):
         validate_rules(bad)

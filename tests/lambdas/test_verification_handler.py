@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import http.client
 import json
-import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lambdas.verification import handler as verification
 from lambdas.verification.rollout import conversation_key, routes_to_api
-from tests.support.layers import (SIGNING_SECRET, function_url_event, moto_secret, signed_request,
-                                         slack_event)
+from tests.support.layers import SIGNING_SECRET, function_url_event, moto_secret, signed_request, slack_event
 
 SECRET_ID = "iam-platform/test/slack/signing-secret"
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:execution-fn-function-abc"
@@ -70,8 +69,11 @@ def call(event, context):
 
 
 def _key_routed(percent, want):
-    return next(f"C{n:08d}" for n in range(10_000)
-                if routes_to_api(conversation_key(f"C{n:08d}", "1700000000.000100"), percent) is want)
+    return next(
+        f"C{n:08d}"
+        for n in range(10_000)
+        if routes_to_api(conversation_key(f"C{n:08d}", "1700000000.000100"), percent) is want
+    )
 
 
 def test_url_verification_challenge(parts, lambda_context):
@@ -86,8 +88,15 @@ def test_event_at_0_percent_goes_direct_with_only_the_work(parts, lambda_context
     assert api.calls == []
     [invoke] = direct.calls
     assert (invoke["FunctionName"], invoke["InvocationType"]) == (FUNCTION_ARN, "Event")
-    assert json.loads(invoke["Payload"]) == {"source": "direct", "payload": {
-        "channel": "C0123ABCD", "text": "hi there", "thread_ts": "1690000000.000001", "event_id": "Ev0123ABCDEF"}}
+    assert json.loads(invoke["Payload"]) == {
+        "source": "direct",
+        "payload": {
+            "channel": "C0123ABCD",
+            "text": "hi there",
+            "thread_ts": "1690000000.000001",
+            "event_id": "Ev0123ABCDEF",
+        },
+    }
     assert "token" not in invoke["Payload"].decode()
 
 
@@ -97,8 +106,13 @@ def test_event_routed_to_the_api_by_its_conversation(parts, env, lambda_context)
     channel = _key_routed(50, True)
     status, body = call(signed_request(slack_event(channel=channel), NOW), lambda_context)
     assert (status, body) == (200, {"ok": True, "dispatched": "api"})
-    assert api.calls == [("POST", API_URL, {"channel": channel, "text": "hello", "thread_ts": "1700000000.000100",
-                                             "event_id": "Ev0123ABCDEF"})]
+    assert api.calls == [
+        (
+            "POST",
+            API_URL,
+            {"channel": channel, "text": "hello", "thread_ts": "1700000000.000100", "event_id": "Ev0123ABCDEF"},
+        )
+    ]
     assert direct.calls == []
 
 
@@ -111,9 +125,16 @@ def test_same_conversation_keeps_its_path_at_partial_rollout(parts, env, lambda_
     assert (len(api.calls), len(direct.calls)) == (0, 3)
 
 
-@pytest.mark.parametrize("failure", [FakeApi(status=403), FakeApi(status=500), FakeApi(error=TimeoutError()),
-                                     FakeApi(error=http.client.BadStatusLine("garbage")),
-                                     FakeApi(error=http.client.IncompleteRead(b"{\"o", 96))])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        FakeApi(status=403),
+        FakeApi(status=500),
+        FakeApi(error=TimeoutError()),
+        FakeApi(error=http.client.BadStatusLine("garbage")),
+        FakeApi(error=http.client.IncompleteRead(b'{"o', 96)),
+    ],
+)
 def test_failed_api_call_falls_back_below_100_percent(env, secrets_client, lambda_context, failure, caplog):
     env.setenv("ROLLOUT_PERCENT", "99")
     direct = FakeLambda()
@@ -156,6 +177,7 @@ def test_a_signed_body_nested_too_deep_is_bad_request(parts, lambda_context, cap
 def test_unexpected_failures_log_the_type_only(parts, lambda_context, monkeypatch, caplog):
     def broken(event):
         raise KeyError("xoxb-secret-in-a-message")
+
     monkeypatch.setattr(verification, "respond", broken)
     status, body = call(signed_request(slack_event(), NOW), lambda_context)
     assert (status, body["error"]) == (500, "INTERNAL")
@@ -171,15 +193,21 @@ def test_at_100_percent_a_leftover_function_arn_is_ignored(env):
 
 def test_retry_is_acknowledged_without_dispatching_again(parts, lambda_context):
     api, direct = parts
-    event = signed_request(slack_event(), NOW, extra_headers={"x-slack-retry-num": "1",
-                                                              "x-slack-retry-reason": "http_timeout"})
+    event = signed_request(
+        slack_event(), NOW, extra_headers={"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}
+    )
     assert call(event, lambda_context) == (200, {"ok": True, "ignored": "retry"})
     assert api.calls == direct.calls == []
 
 
-@pytest.mark.parametrize("fields,reason", [({"bot_id": "B1"}, "bot_or_system_message"),
-                                           ({"subtype": "message_changed"}, "bot_or_system_message"),
-                                           ({"type": "reaction_added"}, "unsupported_event")])
+@pytest.mark.parametrize(
+    "fields,reason",
+    [
+        ({"bot_id": "B1"}, "bot_or_system_message"),
+        ({"subtype": "message_changed"}, "bot_or_system_message"),
+        ({"type": "reaction_added"}, "unsupported_event"),
+    ],
+)
 def test_events_it_does_not_act_on_are_acknowledged(parts, lambda_context, fields, reason):
     assert call(signed_request(slack_event(**fields), NOW), lambda_context) == (200, {"ok": True, "ignored": reason})
     assert parts[0].calls == parts[1].calls == []
@@ -188,8 +216,10 @@ def test_events_it_does_not_act_on_are_acknowledged(parts, lambda_context, field
 def test_tampered_body_is_refused(parts, lambda_context):
     event = signed_request(slack_event("hello"), NOW)
     event["body"] = event["body"].replace("hello", "hellO")
-    assert call(event, lambda_context) == (401, {"error": "BAD_SIGNATURE",
-                                                 "message": "The request signature does not match."})
+    assert call(event, lambda_context) == (
+        401,
+        {"error": "BAD_SIGNATURE", "message": "The request signature does not match."},
+    )
     assert parts[1].calls == []
 
 
@@ -221,7 +251,10 @@ def test_wrong_method_and_unreadable_body(parts, lambda_context):
 @pytest.mark.parametrize("secret", [None, "", '{"other": 1}'])
 def test_signing_secret_unavailable_is_503_without_details(env, secrets_client, lambda_context, secret):
     name = f"missing-or-empty-{secret!r}".replace(" ", "").replace('"', "").replace("{", "").replace("}", "")
-    if secret is not None and not secrets_client.list_secrets(Filters=[{"Key": "name", "Values": [name]}])["SecretList"]:
+    if (
+        secret is not None
+        and not secrets_client.list_secrets(Filters=[{"Key": "name", "Values": [name]}])["SecretList"]
+    ):
         secrets_client.create_secret(Name=name, SecretString=secret or "{}")
     env.setenv("SLACK_SIGNING_SECRET_ID", name)
     verification.reset_state(secrets=secrets_client, lambda_client=FakeLambda(), api=FakeApi(), clock=lambda: NOW)
@@ -237,9 +270,16 @@ def test_missing_setting_is_500_misconfigured(env, secrets_client, lambda_contex
     assert (status, body["error"]) == (500, "MISCONFIGURED")
 
 
-@pytest.mark.parametrize("name, value", [("SIGNING_SECRET_TTL_SECONDS", "²"), ("SIGNING_SECRET_TTL_SECONDS", "-1"),
-                                         ("ROLLOUT_PERCENT", "²"), ("ROLLOUT_PERCENT", "101"),
-                                         ("ROLLOUT_PERCENT", "9" * 5000)])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("SIGNING_SECRET_TTL_SECONDS", "²"),
+        ("SIGNING_SECRET_TTL_SECONDS", "-1"),
+        ("ROLLOUT_PERCENT", "²"),
+        ("ROLLOUT_PERCENT", "101"),
+        ("ROLLOUT_PERCENT", "9" * 5000),
+    ],
+)
 def test_invalid_number_setting_is_500_misconfigured(env, secrets_client, lambda_context, name, value, caplog):
     env.setenv(name, value)
     verification.reset_state(secrets=secrets_client)
@@ -250,29 +290,46 @@ def test_invalid_number_setting_is_500_misconfigured(env, secrets_client, lambda
 
 def test_signing_secret_is_cached(parts, lambda_context, secrets_client):
     calls = []
-    secrets_client.meta.events.register("before-call.secrets-manager.GetSecretValue",
-                                        lambda **kw: calls.append(1))
+    secrets_client.meta.events.register("before-call.secrets-manager.GetSecretValue", lambda **kw: calls.append(1))
     for _ in range(3):
         call(signed_request(slack_event(), NOW), lambda_context)
     secrets_client.meta.events.unregister("before-call.secrets-manager.GetSecretValue")
     assert len(calls) == 1
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-                           max_leaves=12)
-slack_like = st.fixed_dictionaries({}, optional={
-    "type": st.sampled_from(["event_callback", "url_verification", "app_rate_limited"]) | st.text(max_size=5),
-    "challenge": json_values, "event_id": json_values,
-    "event": st.fixed_dictionaries({}, optional={
-        "type": st.sampled_from(["app_mention", "message"]) | json_values, "channel": json_values,
-        "text": json_values, "ts": json_values, "thread_ts": json_values, "bot_id": json_values,
-        "subtype": json_values}) | json_values})
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+slack_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["event_callback", "url_verification", "app_rate_limited"]) | st.text(max_size=5),
+        "challenge": json_values,
+        "event_id": json_values,
+        "event": st.fixed_dictionaries(
+            {},
+            optional={
+                "type": st.sampled_from(["app_mention", "message"]) | json_values,
+                "channel": json_values,
+                "text": json_values,
+                "ts": json_values,
+                "thread_ts": json_values,
+                "bot_id": json_values,
+                "subtype": json_values,
+            },
+        )
+        | json_values,
+    },
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(event=json_values | st.dictionaries(st.sampled_from(
-    ["headers", "body", "isBase64Encoded", "requestContext", "version"]), json_values))
+@given(
+    event=json_values
+    | st.dictionaries(st.sampled_from(["headers", "body", "isBase64Encoded", "requestContext", "version"]), json_values)
+)
 def test_any_event_shape_gets_a_json_4xx_never_an_exception(parts, lambda_context, event):
     response = verification.handler(event, lambda_context)
     assert 400 <= response["statusCode"] < 500
@@ -283,22 +340,34 @@ def test_any_event_shape_gets_a_json_4xx_never_an_exception(parts, lambda_contex
 @given(document=slack_like | json_values, retry=st.booleans(), base64_body=st.booleans())
 def test_any_signed_body_gets_a_json_2xx_or_4xx(parts, lambda_context, document, retry, base64_body):
     headers = {"x-slack-retry-num": "1"} if retry else None
-    response = verification.handler(signed_request(json.dumps(document), NOW, extra_headers=headers,
-                                                   base64_body=base64_body), lambda_context)
+    response = verification.handler(
+        signed_request(json.dumps(document), NOW, extra_headers=headers, base64_body=base64_body), lambda_context
+    )
     assert response["statusCode"] in (200, 400), response
     body = json.loads(response["body"])
     assert isinstance(body, dict) and (response["statusCode"] == 200 or set(body) == {"error", "message"})
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.text(max_size=60) | st.binary(max_size=60).map(lambda b: b.decode("latin-1")),
-       timestamp=st.none() | st.text(max_size=14) | st.integers(-10**12, 10**13).map(str),
-       signature=st.none() | st.text(max_size=70) | st.just("v0=" + "0" * 64),
-       retry=st.none() | st.text(max_size=4), base64_flag=st.sampled_from([True, False, None, "yes"]))
-def test_any_post_with_forged_or_broken_signature_gets_a_json_4xx(parts, lambda_context, body, timestamp, signature,
-                                                                   retry, base64_flag):
-    headers = {k: v for k, v in {"x-slack-request-timestamp": timestamp, "x-slack-signature": signature,
-                                 "x-slack-retry-num": retry}.items() if v is not None}
+@given(
+    body=st.text(max_size=60) | st.binary(max_size=60).map(lambda b: b.decode("latin-1")),
+    timestamp=st.none() | st.text(max_size=14) | st.integers(-(10**12), 10**13).map(str),
+    signature=st.none() | st.text(max_size=70) | st.just("v0=" + "0" * 64),
+    retry=st.none() | st.text(max_size=4),
+    base64_flag=st.sampled_from([True, False, None, "yes"]),
+)
+def test_any_post_with_forged_or_broken_signature_gets_a_json_4xx(
+    parts, lambda_context, body, timestamp, signature, retry, base64_flag
+):
+    headers = {
+        k: v
+        for k, v in {
+            "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": signature,
+            "x-slack-retry-num": retry,
+        }.items()
+        if v is not None
+    }
     event = function_url_event(body.encode("utf-8", "surrogatepass"), headers)
     event["isBase64Encoded"] = base64_flag
     response = verification.handler(event, lambda_context)

@@ -63,5 +63,7 @@ def test_the_packs_own_defaults_exempt_no_function_of_this_project(capsys):
 
     assert status == 1
     assert {v["policy"] for v in report["violations"]} == {
-        "lambda-function-url-requires-auth", "lambda-permission-has-source-arn"}
+        "lambda-function-url-requires-auth",
+        "lambda-permission-has-source-arn",
+    }
     assert all("verification-fn-function" in v["message"] for v in report["violations"])

@@ -7,12 +7,19 @@ from policies.testing import UNKNOWN, resource, resource_args
 from tests.policies.rules.samples import KEY_ARN, QUEUE
 
 
-@pytest.mark.parametrize("key, kind", [
-    (None, KeyKind.NONE), ("", KeyKind.NONE), ("alias/aws/sqs", KeyKind.AWS_MANAGED),
-    ("arn:aws:kms:eu-west-1:123456789012:alias/aws/sqs", KeyKind.AWS_MANAGED), (KEY_ARN, KeyKind.CUSTOMER_MANAGED),
-    ("alias/app", KeyKind.CUSTOMER_MANAGED), (UNKNOWN, KeyKind.CUSTOMER_MANAGED),
-    ("alias/aws/sns", KeyKind.CUSTOMER_MANAGED),  # another service's managed key is not this one's
-])
+@pytest.mark.parametrize(
+    "key, kind",
+    [
+        (None, KeyKind.NONE),
+        ("", KeyKind.NONE),
+        ("alias/aws/sqs", KeyKind.AWS_MANAGED),
+        ("arn:aws:kms:eu-west-1:123456789012:alias/aws/sqs", KeyKind.AWS_MANAGED),
+        (KEY_ARN, KeyKind.CUSTOMER_MANAGED),
+        ("alias/app", KeyKind.CUSTOMER_MANAGED),
+        (UNKNOWN, KeyKind.CUSTOMER_MANAGED),
+        ("alias/aws/sns", KeyKind.CUSTOMER_MANAGED),  # another service's managed key is not this one's
+    ],
+)
 def test_key_kind(key, kind):
     args = resource_args(resource(QUEUE, "q", {} if key is None else {"kmsMasterKeyId": key}))
     assert key_kind(args.props, "kmsMasterKeyId", "sqs") is kind

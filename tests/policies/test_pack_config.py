@@ -29,8 +29,11 @@ def test_disabling_a_policy(public_route):
 
 
 def test_all_sets_every_level_and_a_named_policy_wins(public_route, record):
-    open_role = record("aws:iam/role:Role", "open-role", {
-        "assumeRolePolicy": '{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}}'})
+    open_role = record(
+        "aws:iam/role:Role",
+        "open-role",
+        {"assumeRolePolicy": '{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}}'},
+    )
 
     violations = analyze([public_route, open_role], {"all": "advisory", TRUST_POLICY: "mandatory"})
 

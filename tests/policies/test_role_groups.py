@@ -65,9 +65,12 @@ def test_copies_naming_their_roles_by_urn_alone(monkeypatch):
         if record["urn"].endswith(("::protected-admin-guard", "::tvm-fn-policy")):
             if record["urn"].endswith("Copy2$aws:iam/rolePolicy:RolePolicy::protected-admin-guard"):
                 continue
-            record = {**record, **{k: {**record[k], "role": f"renamed-{position}"} for k in ("inputs", "outputs")
-                                   if k in record}}
+            record = {
+                **record,
+                **{k: {**record[k], "role": f"renamed-{position}"} for k in ("inputs", "outputs") if k in record},
+            }
         records.append(record)
     found = both_ways(monkeypatch, records)
-    assert [v.urn for v in found if v.policy == "tvm-protected-role-denies-tvm-resources"] == \
-        ["urn:pulumi:dev::iam-platform::iam-platform:bench:Copy2$aws:iam/role:Role::protected-admin"]
+    assert [v.urn for v in found if v.policy == "tvm-protected-role-denies-tvm-resources"] == [
+        "urn:pulumi:dev::iam-platform::iam-platform:bench:Copy2$aws:iam/role:Role::protected-admin"
+    ]

@@ -10,7 +10,9 @@ POLICY = "rollout-cleanup-complete"
 
 
 def tagged_layers(percent_setting: int, percent_tag: str) -> list[dict]:
-    run = run_stack("dev", {"iam-platform:layers": {"enabled": True, "rollout": {"apiGatewayPercent": percent_setting}}})
+    run = run_stack(
+        "dev", {"iam-platform:layers": {"enabled": True, "rollout": {"apiGatewayPercent": percent_setting}}}
+    )
     records = [dict(r) for r in run.records]
     for record in records:
         tags = None
@@ -34,4 +36,6 @@ def test_a_finished_rollout_that_still_grants_the_direct_path_fails():
 
     [violation] = violations
     assert violation.urn.endswith("aws:iam/rolePolicy:RolePolicy::verification-fn-policy")
-    assert 'still grants role "verification-fn-role" lambda:InvokeFunction on "execution-fn-function"' in violation.message
+    assert (
+        'still grants role "verification-fn-role" lambda:InvokeFunction on "execution-fn-function"' in violation.message
+    )

@@ -6,8 +6,8 @@ import pytest
 
 from policies.pack import build_policies
 from policies.rules.apigatewayv2 import ROUTE_REQUIRES_IAM_AUTH
-from policies.rules.observability import LOG_GROUP_RETENTION_SET
 from policies.rules.execution_roles import EXECUTION_ROLE_AUTONAMED
+from policies.rules.observability import LOG_GROUP_RETENTION_SET
 from policies.testing import (
     UNKNOWN,
     PolicyConfigError,
@@ -47,8 +47,11 @@ def test_reading_an_unknown_value_raises_like_in_the_analyzer():
 def test_schema_defaults_apply_and_config_overrides_them():
     args = resource_args(resource(ROUTE, "r"), policy=ROUTE_REQUIRES_IAM_AUTH, config={"exemptRouteKeys": ["GET /"]})
 
-    assert dict(args.get_config()) == {"allowedAuthorizationTypes": ["AWS_IAM"], "exemptRouteKeys": ["GET /"],
-                                       "exemptions": []}
+    assert dict(args.get_config()) == {
+        "allowedAuthorizationTypes": ["AWS_IAM"],
+        "exemptRouteKeys": ["GET /"],
+        "exemptions": [],
+    }
 
 
 def test_a_setting_the_schema_refuses_raises():
@@ -59,17 +62,25 @@ def test_a_setting_the_schema_refuses_raises():
 def test_violations_are_data():
     route = resource(ROUTE, "status", {"routeKey": "GET /status", "authorizationType": "NONE"})
 
-    assert run_policy(ROUTE_REQUIRES_IAM_AUTH, route) == [Violation(
-        "apigatewayv2-route-requires-iam-auth", "mandatory", route.urn,
-        'route "GET /status" uses authorization type NONE; allowed: AWS_IAM '
-        "(a public route must be listed in exemptRouteKeys)")]
+    assert run_policy(ROUTE_REQUIRES_IAM_AUTH, route) == [
+        Violation(
+            "apigatewayv2-route-requires-iam-auth",
+            "mandatory",
+            route.urn,
+            'route "GET /status" uses authorization type NONE; allowed: AWS_IAM '
+            "(a public route must be listed in exemptRouteKeys)",
+        )
+    ]
 
 
 def test_enforcement_level_from_config_and_disabled():
     route = resource(ROUTE, "status", {"routeKey": "GET /status"})
 
-    assert_violates(run_policy(ROUTE_REQUIRES_IAM_AUTH, route, {"enforcementLevel": "advisory"}),
-                    ROUTE_REQUIRES_IAM_AUTH.name, level="advisory")
+    assert_violates(
+        run_policy(ROUTE_REQUIRES_IAM_AUTH, route, {"enforcementLevel": "advisory"}),
+        ROUTE_REQUIRES_IAM_AUTH.name,
+        level="advisory",
+    )
     assert run_policy(ROUTE_REQUIRES_IAM_AUTH, route, {"enforcementLevel": "disabled"}) == []
 
 
@@ -82,28 +93,53 @@ def test_unknown_value_is_an_advisory_cant_run_violation():
 
 def test_stack_args_link_parents_and_property_dependencies():
     role = resource("aws:iam/role:Role", "fn-role", {"name": "fixed"}, outputs={"name": "fixed", "arn": "arn:r"})
-    function = resource("aws:lambda/function:Function", "fn", {"role": "arn:r"}, parent=role,
-                        property_dependencies={"role": [role]})
+    function = resource(
+        "aws:lambda/function:Function", "fn", {"role": "arn:r"}, parent=role, property_dependencies={"role": [role]}
+    )
 
     args = stack_args([role, function])
 
     linked = args.resources[1]
     assert linked.parent is args.resources[0]
     assert linked.property_dependencies["role"] == [args.resources[0]]
-    assert_violates(run_policy(EXECUTION_ROLE_AUTONAMED, [role, function]), EXECUTION_ROLE_AUTONAMED.name,
-                    urn=role.urn, contains='fixed name "fixed"')
+    assert_violates(
+        run_policy(EXECUTION_ROLE_AUTONAMED, [role, function]),
+        EXECUTION_ROLE_AUTONAMED.name,
+        urn=role.urn,
+        contains='fixed name "fixed"',
+    )
 
 
 def test_run_pack_agrees_with_the_analyzer_servicer():
     records = [
         resource(ROUTE, "status", {"routeKey": "GET /status"}),
         resource("aws:cloudwatch/logGroup:LogGroup", "logs", {}),
-        resource("aws:iam/role:Role", "open", {"assumeRolePolicy": json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:*"}]})}),
+        resource(
+            "aws:iam/role:Role",
+            "open",
+            {
+                "assumeRolePolicy": json.dumps(
+                    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:*"}]}
+                )
+            },
+        ),
     ]
-    as_records = [{"type": r.type, "urn": r.urn, "name": r.name, "custom": True, "inputs": r.props,
-                   "outputs": r.outputs, "parent": "", "dependencies": [], "propertyDependencies": {},
-                   "provider": "", "protect": False} for r in records]
+    as_records = [
+        {
+            "type": r.type,
+            "urn": r.urn,
+            "name": r.name,
+            "custom": True,
+            "inputs": r.props,
+            "outputs": r.outputs,
+            "parent": "",
+            "dependencies": [],
+            "propertyDependencies": {},
+            "provider": "",
+            "protect": False,
+        }
+        for r in records
+    ]
 
     ours = sorted((v.policy, v.level, v.urn, v.message) for v in run_pack(records))
     engine = sorted((v.policy, v.level, v.urn, v.message.split("\n", 1)[1]) for v in analyze(as_records))

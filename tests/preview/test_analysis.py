@@ -7,8 +7,8 @@ import json
 import subprocess
 from typing import Any
 
-import pytest
 import pulumi_policy.version
+import pytest
 from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.rpc import UNKNOWN
 from pulumi_policy import EnforcementLevel
@@ -28,12 +28,24 @@ STACK = "urn:pulumi:dev::iam-platform::"
 COMPONENT = "iam-platform:jwks:Jwks"
 
 
-def make_record(type_: str, name: str, inputs: dict[str, Any] | None = None,
-                outputs: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+def make_record(
+    type_: str, name: str, inputs: dict[str, Any] | None = None, outputs: dict[str, Any] | None = None, **fields: Any
+) -> dict[str, Any]:
     inputs = inputs or {}
-    return {"type": type_, "urn": f"{STACK}{type_}::{name}", "name": name, "custom": True, "inputs": inputs,
-            "outputs": dict(inputs) if outputs is None else outputs, "parent": "", "dependencies": [],
-            "propertyDependencies": {}, "provider": "", "protect": False, **fields}
+    return {
+        "type": type_,
+        "urn": f"{STACK}{type_}::{name}",
+        "name": name,
+        "custom": True,
+        "inputs": inputs,
+        "outputs": dict(inputs) if outputs is None else outputs,
+        "parent": "",
+        "dependencies": [],
+        "propertyDependencies": {},
+        "provider": "",
+        "protect": False,
+        **fields,
+    }
 
 
 def trust(principal: Any, action: str = "sts:AssumeRole") -> str:
@@ -43,21 +55,36 @@ def trust(principal: Any, action: str = "sts:AssumeRole") -> str:
 def a_stack_breaking_every_rule() -> list[dict[str, Any]]:
     component = make_record(COMPONENT, "jwks", custom=False)
     provider = make_record("pulumi:providers:aws", "aws-dev", {"region": "us-east-1"})
-    role = make_record("aws:iam/role:Role", "jwks-fn-role",
-                       {"name": "jwks-fn-role", "assumeRolePolicy": trust("*", "sts:*"), "__defaults": []},
-                       {"name": "jwks-fn-role", "arn": "arn:aws:iam::123456789012:role/jwks-fn-role"},
-                       parent=component["urn"], provider=f"{provider['urn']}::prov-id")
-    function = make_record("aws:lambda/function:Function", "jwks-fn", {"role": role["outputs"]["arn"]},
-                           parent=component["urn"], dependencies=[role["urn"]],
-                           propertyDependencies={"role": [role["urn"]]})
+    role = make_record(
+        "aws:iam/role:Role",
+        "jwks-fn-role",
+        {"name": "jwks-fn-role", "assumeRolePolicy": trust("*", "sts:*"), "__defaults": []},
+        {"name": "jwks-fn-role", "arn": "arn:aws:iam::123456789012:role/jwks-fn-role"},
+        parent=component["urn"],
+        provider=f"{provider['urn']}::prov-id",
+    )
+    function = make_record(
+        "aws:lambda/function:Function",
+        "jwks-fn",
+        {"role": role["outputs"]["arn"]},
+        parent=component["urn"],
+        dependencies=[role["urn"]],
+        propertyDependencies={"role": [role["urn"]]},
+    )
     return [
-        component, provider, role, function,
+        component,
+        provider,
+        role,
+        function,
         make_record("aws:iam/role:Role", "pending-role", {"assumeRolePolicy": UNKNOWN}),
         make_record("aws:apigateway/method:Method", "execute-post", {"httpMethod": "POST", "authorization": "NONE"}),
         make_record("aws:apigatewayv2/route:Route", "status-route", {"routeKey": "GET /status"}),
         make_record("aws:apigatewayv2/route:Route", "jwks-route", {"routeKey": "GET /.well-known/jwks.json"}),
-        make_record("aws:lambda/permission:Permission", "from-s3", {"principal": "s3.amazonaws.com",
-                                                                     "function": "jwks-fn-1a2b3c4"}),
+        make_record(
+            "aws:lambda/permission:Permission",
+            "from-s3",
+            {"principal": "s3.amazonaws.com", "function": "jwks-fn-1a2b3c4"},
+        ),
     ]
 
 
@@ -75,6 +102,7 @@ def started_processes(monkeypatch) -> list[subprocess.Popen]:
 
 # --- the private API we drive ---------------------------------------------------------------
 
+
 def test_pulumi_policy_is_the_version_whose_private_servicer_we_drive():
     assert pulumi_policy.version.VERSION.startswith("1.21."), "re-check preview/analysis.py against the new SDK"
 
@@ -89,32 +117,41 @@ def test_servicer_still_has_the_shape_we_call():
 def test_servicer_turns_a_known_violation_into_the_known_diagnostic():
     route = make_record("aws:apigatewayv2/route:Route", "status-route", {"routeKey": "GET /status"})
 
-    assert analyze([route]) == [Violation(
-        policy="apigatewayv2-route-requires-iam-auth",
-        level="mandatory",
-        urn=route["urn"],
-        message="API Gateway HTTP API routes must require IAM (SigV4) authorization.\n"
-                'route "GET /status" uses authorization type NONE; allowed: AWS_IAM '
-                "(a public route must be listed in exemptRouteKeys)",
-    )]
+    assert analyze([route]) == [
+        Violation(
+            policy="apigatewayv2-route-requires-iam-auth",
+            level="mandatory",
+            urn=route["urn"],
+            message="API Gateway HTTP API routes must require IAM (SigV4) authorization.\n"
+            'route "GET /status" uses authorization type NONE; allowed: AWS_IAM '
+            "(a public route must be listed in exemptRouteKeys)",
+        )
+    ]
 
 
 # --- both transports ------------------------------------------------------------------------
+
 
 @pytest.mark.analyzer
 def test_grpc_and_in_process_give_identical_violations(started_processes, monkeypatch):
     monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)  # the analyzer must not depend on the caller's env
     records = a_stack_breaking_every_rule()
-    pack_config = {"apigateway-method-requires-iam-auth": "advisory",
-                   "iam-role-trust-no-wildcard": {"accountIds": ["123456789012"]}}
+    pack_config = {
+        "apigateway-method-requires-iam-auth": "advisory",
+        "iam-role-trust-no-wildcard": {"accountIds": ["123456789012"]},
+    }
 
     in_process = analyze(records, pack_config)
     over_grpc = analyze(records, pack_config, use_grpc=True)
 
     assert over_grpc == in_process
     assert {v.policy for v in in_process} >= {
-        "apigateway-method-requires-iam-auth", "apigatewayv2-route-requires-iam-auth",
-        "lambda-permission-has-source-arn", "iam-role-trust-no-wildcard", "lambda-execution-role-autonamed"}
+        "apigateway-method-requires-iam-auth",
+        "apigatewayv2-route-requires-iam-auth",
+        "lambda-permission-has-source-arn",
+        "iam-role-trust-no-wildcard",
+        "lambda-execution-role-autonamed",
+    }
     assert {v.level for v in in_process} == {"mandatory", "advisory"}
     assert started_processes[0].poll() is not None, "the analyzer subprocess must be stopped"
 
@@ -142,6 +179,7 @@ def test_in_process_runs_only_the_policies_package(tmp_path):
 
 
 # --- the requests, as the engine builds them ------------------------------------------------
+
 
 def test_analyze_requests_carry_inputs_options_and_provider_without_internal_keys():
     records = a_stack_breaking_every_rule()
@@ -183,7 +221,8 @@ def test_configure_names_every_policy_with_its_level_and_schema_defaults():
     assert set(request.policyConfig) == {p.name for p in build_policies()}
     levels = {"mandatory": pb.MANDATORY, "advisory": pb.ADVISORY}
     assert {name: c.enforcementLevel for name, c in request.policyConfig.items()} == {
-        p.name: levels[p.enforcement_level.value] for p in build_policies()}
+        p.name: levels[p.enforcement_level.value] for p in build_policies()
+    }
     route_config = request.policyConfig["apigatewayv2-route-requires-iam-auth"].properties
     assert list(route_config["exemptRouteKeys"]) == ["GET /.well-known/jwks.json"]
 

@@ -30,9 +30,18 @@ def project(tmp_path, monkeypatch) -> Path:
 
 def route(name: str, route_key: str, authorization: str) -> dict:
     inputs = {"apiId": "a1b2c3", "routeKey": route_key, "authorizationType": authorization}
-    return {"urn": EXPORT_URN.format(name), "custom": True, "id": name, "type": "aws:apigatewayv2/route:Route",
-            "inputs": inputs, "outputs": inputs, "parent": "", "dependencies": [], "propertyDependencies": {},
-            "provider": ""}
+    return {
+        "urn": EXPORT_URN.format(name),
+        "custom": True,
+        "id": name,
+        "type": "aws:apigatewayv2/route:Route",
+        "inputs": inputs,
+        "outputs": inputs,
+        "parent": "",
+        "dependencies": [],
+        "propertyDependencies": {},
+        "provider": "",
+    }
 
 
 def export_file(tmp_path: Path, *resources: dict) -> Path:
@@ -73,7 +82,8 @@ def test_unknown_stack_is_a_usage_error(capsys):
 def test_bad_setting_exits_2_naming_the_key(capsys, project):
     (project / "Pulumi.dev.yaml").write_text(
         "config:\n  aws:region: eu-west-1\n  iam-platform:jwks:\n    cacheTtlSeconds: -5\n"
-        "  iam-platform:jwkz:\n    enabled: true\n")
+        "  iam-platform:jwkz:\n    enabled: true\n"
+    )
     status, out, err = run_cli(capsys, "dev")
     assert status == 2 and out == ""
     assert "iam-platform:jwks.cacheTtlSeconds = -5: " in err
@@ -82,19 +92,24 @@ def test_bad_setting_exits_2_naming_the_key(capsys, project):
 
 def test_a_secure_alarm_email_previews_with_a_placeholder_that_fits_the_rule(capsys, project):
     (project / "Pulumi.dev.yaml").write_text(
-        "config:\n  aws:region: eu-west-1\n  iam-platform:notifications:\n"
-        "    email:\n      secure: v1:AAAABBBBCCCC\n")
+        "config:\n  aws:region: eu-west-1\n  iam-platform:notifications:\n    email:\n      secure: v1:AAAABBBBCCCC\n"
+    )
     status, out, err = run_cli(capsys, "dev", "--format", "json")
     document = json.loads(out)
     assert (status, err) == (0, "")
     assert "iam-platform:notifications holds a secure value; the preview used a placeholder" in document["notes"]
-    endpoints = [r["inputs"].get("endpoint") for r in document["resources"]
-                 if r["type"] == "aws:sns/topicSubscription:TopicSubscription"]
+    endpoints = [
+        r["inputs"].get("endpoint")
+        for r in document["resources"]
+        if r["type"] == "aws:sns/topicSubscription:TopicSubscription"
+    ]
     assert endpoints == ["secure-value-not-decrypted@offline.invalid"]
 
 
 def test_state_file_with_unexempted_public_route_fails(capsys, tmp_path):
-    path = export_file(tmp_path, route("public", "POST /orders", "NONE"), route("jwks", "GET /.well-known/jwks.json", "NONE"))
+    path = export_file(
+        tmp_path, route("public", "POST /orders", "NONE"), route("jwks", "GET /.well-known/jwks.json", "NONE")
+    )
     status, out, _ = run_cli(capsys, "--state", str(path))
     assert status == 1
     assert "apigatewayv2-route-requires-iam-auth" in out
@@ -126,7 +141,8 @@ def test_unreadable_state_file_is_a_usage_error(capsys, tmp_path, content):
 
 def test_secure_value_that_validates_is_previewed_with_a_note(capsys, project):
     (project / "Pulumi.dev.yaml").write_text(
-        "config:\n  aws:region: eu-west-1\n  iam-platform:tags:\n    owner:\n      secure: v1:AAAABBBBCCCC\n")
+        "config:\n  aws:region: eu-west-1\n  iam-platform:tags:\n    owner:\n      secure: v1:AAAABBBBCCCC\n"
+    )
     status, out, _ = run_cli(capsys, "dev")
     assert status == 0
     assert "note: iam-platform:tags holds a secure value; the preview used a placeholder" in out
@@ -169,8 +185,14 @@ def test_bad_usage_is_one_line_and_exit_2(capsys):
     assert exited.value.code == 2 and one_error_line(err, "argument --format: invalid choice: 'xml'", "--help")
 
 
-@pytest.mark.parametrize("content, problem", [("[1, 2]", "must be a JSON object"), ("{", "not JSON"),
-                                              ('{"all": 5}', "must be an enforcement level or an object")])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("[1, 2]", "must be a JSON object"),
+        ("{", "not JSON"),
+        ('{"all": 5}', "must be an enforcement level or an object"),
+    ],
+)
 def test_a_pack_config_that_is_not_an_object_is_one_line(capsys, tmp_path, content, problem):
     config = tmp_path / "pack.json"
     config.write_text(content)
@@ -181,6 +203,7 @@ def test_a_pack_config_that_is_not_an_object_is_one_line(capsys, tmp_path, conte
 def test_an_unexpected_failure_is_one_line_and_exit_2_not_1(capsys, monkeypatch):
     def crash(packs):
         raise KeyError("boom")
+
     monkeypatch.setattr(gate, "pack_dirs", crash)
     status, out, err = run_cli(capsys, "dev")
     assert (status, out) == (2, "") and one_error_line(err, "stack dev: unexpected KeyError: 'boom'")
@@ -195,6 +218,7 @@ def test_bad_pack_config_is_a_usage_error(capsys, tmp_path):
 
 def test_program_records_one_stack():
     from tests.support.harness import run_stack
+
     assert len(run_stack("dev").of_type("pulumi:pulumi:Stack")) == 1
 
 
@@ -209,16 +233,20 @@ def test_grpc_transport_reports_the_same(capsys, tmp_path):
 
 def test_a_misspelt_namespace_is_refused_naming_the_key(capsys, project):
     (project / "Pulumi.dev.yaml").write_text(
-        "config:\n  aws:region: eu-west-1\n  iam-platfrom:jwks:\n    cacheTtlSeconds: 30\n")
+        "config:\n  aws:region: eu-west-1\n  iam-platfrom:jwks:\n    cacheTtlSeconds: 30\n"
+    )
     status, out, err = run_cli(capsys, "dev")
     assert (status, out) == (2, "")
-    assert err == ("preview: Pulumi.dev.yaml: iam-platfrom:jwks: unknown namespace 'iam-platfrom' "
-                   "(allowed: iam-platform, aws, pulumi, random; check the spelling)\n")
+    assert err == (
+        "preview: Pulumi.dev.yaml: iam-platfrom:jwks: unknown namespace 'iam-platfrom' "
+        "(allowed: iam-platform, aws, pulumi, random; check the spelling)\n"
+    )
 
 
 def test_provider_namespaces_the_program_uses_are_accepted(capsys, project):
     (project / "Pulumi.dev.yaml").write_text(
-        "config:\n  aws:region: eu-west-1\n  aws:skipMetadataApiCheck: 'true'\n  pulumi:tags:\n    team: x\n")
+        "config:\n  aws:region: eu-west-1\n  aws:skipMetadataApiCheck: 'true'\n  pulumi:tags:\n    team: x\n"
+    )
     status, _, err = run_cli(capsys, "dev")
     assert (status, err) == (0, "")
 
@@ -226,7 +254,8 @@ def test_provider_namespaces_the_program_uses_are_accepted(capsys, project):
 def test_a_duplicated_key_stops_the_preview_with_one_line(capsys, project):
     (project / "Pulumi.dev.yaml").write_text(
         "config:\n  aws:region: eu-west-1\n  iam-platform:jwks:\n    cacheTtlSeconds: 30\n"
-        "  iam-platform:jwks:\n    enabled: false\n")
+        "  iam-platform:jwks:\n    enabled: false\n"
+    )
     status, out, err = run_cli(capsys, "dev")
     assert (status, out) == (2, "") and one_error_line(err, "Pulumi.dev.yaml: line 5 column 3: duplicate key")
 
@@ -234,12 +263,14 @@ def test_a_duplicated_key_stops_the_preview_with_one_line(capsys, project):
 def test_strings_for_numbers_and_booleans_are_accepted_as_pulumi_config_set_stores_them(capsys, project):
     (project / "Pulumi.dev.yaml").write_text(
         "config:\n  aws:region: eu-west-1\n  iam-platform:jwks:\n    cacheTtlSeconds: '300'\n    enabled: 'yes'\n"
-        "  iam-platform:observability:\n    alarmsEnabled: 'true'\n    logRetentionDays: '30'\n")
+        "  iam-platform:observability:\n    alarmsEnabled: 'true'\n    logRetentionDays: '30'\n"
+    )
     status, out, err = run_cli(capsys, "dev", "--format", "json")
     assert (status, err) == (0, "")
     document = json.loads(out)
-    groups = [r["inputs"]["retentionInDays"] for r in document["resources"]
-              if r["type"] == "aws:cloudwatch/logGroup:LogGroup"]
+    groups = [
+        r["inputs"]["retentionInDays"] for r in document["resources"] if r["type"] == "aws:cloudwatch/logGroup:LogGroup"
+    ]
     assert groups and set(groups) == {30}
     assert any(r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm" for r in document["resources"])
 
@@ -248,7 +279,8 @@ def test_secure_values_get_a_placeholder_that_fits_each_field(capsys, project):
     (project / "Pulumi.dev.yaml").write_text(
         "config:\n  aws:region: eu-west-1\n  iam-platform:database:\n    enabled: true\n"
         "    masterUsername:\n      secure: v1:AAAA\n"
-        "  iam-platform:functions:\n    environmentKmsKeyArn:\n      secure: v1:BBBB\n")
+        "  iam-platform:functions:\n    environmentKmsKeyArn:\n      secure: v1:BBBB\n"
+    )
     status, out, err = run_cli(capsys, "dev", "--format", "json")
     assert (status, err) == (0, "")
     document = json.loads(out)
@@ -256,14 +288,18 @@ def test_secure_values_get_a_placeholder_that_fits_each_field(capsys, project):
     functions = [r["inputs"] for r in document["resources"] if r["type"] == "aws:lambda/function:Function"]
     assert [c["masterUsername"] for c in clusters] == ["secured"]
     assert functions and {f.get("kmsKeyArn") for f in functions} == {
-        "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000"}
-    assert {"iam-platform:database holds a secure value; the preview used a placeholder",
-            "iam-platform:functions holds a secure value; the preview used a placeholder"} <= set(document["notes"])
+        "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000"
+    }
+    assert {
+        "iam-platform:database holds a secure value; the preview used a placeholder",
+        "iam-platform:functions holds a secure value; the preview used a placeholder",
+    } <= set(document["notes"])
 
 
 def test_a_secure_value_no_placeholder_fits_is_named_as_secret(capsys, project):
     (project / "Pulumi.dev.yaml").write_text(
-        "config:\n  aws:region: eu-west-1\n  iam-platform:functions:\n    memoryMb:\n      secure: v1:AAAA\n")
+        "config:\n  aws:region: eu-west-1\n  iam-platform:functions:\n    memoryMb:\n      secure: v1:AAAA\n"
+    )
     status, out, err = run_cli(capsys, "dev")
     assert (status, out) == (2, "") and one_error_line(err, "iam-platform:functions.memoryMb = [secret]: ")
 

@@ -14,8 +14,7 @@ def test_a_policy_without_settings_gets_an_empty_properties_struct():
     # The Node SDK reads `getProperties().toJavaScript()` on every entry: a missing Struct crashes it.
     servicer = _PolicyAnalyzerServicer("pack", "0.0.1", build_policies(), EnforcementLevel.MANDATORY, None)
     info = servicer.GetAnalyzerInfo(None, None)
-    without_settings = [p.name for p in info.policies
-                        if not json_format.MessageToDict(p.configSchema.properties)]
+    without_settings = [p.name for p in info.policies if not json_format.MessageToDict(p.configSchema.properties)]
     assert without_settings, "the pack has no policy without settings to check this with"
 
     request = configure_request(info, {})

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pulumi_policy import ResourceValidationPolicy
 
-from policies.resource_types import applies_to
 from policies.pack import build_policies
+from policies.resource_types import applies_to
 from preview.shared_views import ALL_TYPES, _declared_types
 
 
@@ -31,6 +31,7 @@ def test_an_undeclared_validation_runs_everywhere():
 
 
 def test_the_packs_resource_policies_all_declare_their_types():
-    undeclared = [p.name for p in build_policies()
-                  if isinstance(p, ResourceValidationPolicy) and _declared_types(p) is ALL_TYPES]
+    undeclared = [
+        p.name for p in build_policies() if isinstance(p, ResourceValidationPolicy) and _declared_types(p) is ALL_TYPES
+    ]
     assert undeclared == []

@@ -8,8 +8,8 @@ import pytest
 from policies import iam_data
 from preview import deployer_policy
 from preview.stack_command import stack_records
-from tests.support.harness import REPO
 from tests.preview.test_cost import readme_block
+from tests.support.harness import REPO
 
 STACKS = ("dev", "staging", "prod")
 # Resources AWS's guides name that the reference has no ARN format for.
@@ -39,8 +39,9 @@ def statements(document):
 @pytest.mark.parametrize("stack", STACKS)
 def test_committed_document_is_the_command_output(documents, stack):
     committed = (REPO / "docs" / f"deployer-policy-{stack}.json").read_text()
-    assert committed == deployer_policy.render(documents[stack]), \
+    assert committed == deployer_policy.render(documents[stack]), (
         "regenerate: python -m preview.deployer_policy dev staging prod --write"
+    )
 
 
 def test_readme_systems_table_is_the_command_output(records):
@@ -52,8 +53,9 @@ def test_every_action_is_documented_and_authorised_by_a_resource_of_its_statemen
     for statement, resources in statements(documents[stack]):
         for action in statement["Action"]:
             assert iam_data.expand(action) == {action.lower()}, f"{statement['Sid']}: {action} is not an AWS action"
-            assert any(iam_data.applies_to(action, r) for r in resources), \
+            assert any(iam_data.applies_to(action, r) for r in resources), (
                 f"{statement['Sid']}: {action} applies to none of {resources} (it needs '*' or another ARN)"
+            )
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -62,8 +64,9 @@ def test_every_resource_is_one_some_action_of_its_statement_applies_to(documents
     allowed = {r.format(region=region) for r in UNDOCUMENTED_RESOURCES}
     for statement, resources in statements(documents[stack]):
         for resource in resources:
-            assert resource in allowed or any(iam_data.applies_to(a, resource) for a in statement["Action"]), \
+            assert resource in allowed or any(iam_data.applies_to(a, resource) for a in statement["Action"]), (
                 f"{statement['Sid']}: no action applies to {resource}"
+            )
 
 
 @pytest.mark.parametrize("stack", STACKS)

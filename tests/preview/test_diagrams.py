@@ -12,8 +12,14 @@ SYSTEM = System("demo", "Demo", ("demo:Thing",))
 
 
 def record(urn, type_, parent="", dependencies=(), custom=True):
-    return {"urn": urn, "type": type_, "name": urn.rsplit("::", 1)[-1], "parent": parent,
-            "dependencies": list(dependencies), "custom": custom}
+    return {
+        "urn": urn,
+        "type": type_,
+        "name": urn.rsplit("::", 1)[-1],
+        "parent": parent,
+        "dependencies": list(dependencies),
+        "custom": custom,
+    }
 
 
 RECORDS = [
@@ -53,6 +59,7 @@ def test_check_fails_on_a_stale_picture(tmp_path, monkeypatch, capsys):
 
 
 def test_the_committed_pictures_match_the_dev_stack():
-    done = subprocess.run([sys.executable, "-m", "preview.diagrams", "--check"], cwd=diagrams.PROJECT_DIR,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "preview.diagrams", "--check"], cwd=diagrams.PROJECT_DIR, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr

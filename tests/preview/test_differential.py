@@ -30,9 +30,11 @@ FIXTURES = REPO / "tests" / "preview" / "fixtures" / "outside"
 PROJECT_CONFIG = json.loads(PROJECT_PACK_CONFIG.read_text())
 # (file, pack config): the corpus runs with the project's config, as tests/policies/test_corpus.py does;
 # the outside corpus and the real CLI output with the pack's own defaults.
-STATE_FILES = ([(p, PROJECT_CONFIG) for p in sorted(CORPUS.glob("*.json"))]
-               + [(p, None) for p in sorted((CORPUS / "outside").glob("*.json"))]
-               + [(p, None) for p in sorted(FIXTURES.glob("*.json"))])
+STATE_FILES = (
+    [(p, PROJECT_CONFIG) for p in sorted(CORPUS.glob("*.json"))]
+    + [(p, None) for p in sorted((CORPUS / "outside").glob("*.json"))]
+    + [(p, None) for p in sorted(FIXTURES.glob("*.json"))]
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,7 @@ def grpc_analyzer():
 @pytest.fixture
 def over_grpc(grpc_analyzer, monkeypatch):
     """``analyze(..., use_grpc=True)`` through the module's one analyzer subprocess."""
+
     @contextlib.contextmanager
     def running(_pack_dir: Path):
         yield grpc_analyzer
@@ -52,6 +55,7 @@ def over_grpc(grpc_analyzer, monkeypatch):
 
     def run(records: list[dict], pack_config=None, partial: bool = False):
         return analyze(records, pack_config, use_grpc=True, partial_input=partial)
+
     return run
 
 
@@ -86,8 +90,11 @@ def test_a_synthetic_stack_of_typed_shapes(over_grpc):
 def test_a_document_seen_again_gets_the_same_findings(over_grpc):
     # Per-document caches: the same bad documents on twin resources, and again in a second run.
     records = read_state(CORPUS / "iam-policy-document-valid.json").records
-    twins = [{**r, "urn": r["urn"] + "-twin", "name": r["name"] + "-twin"} for r in records
-             if r["type"].startswith("aws:iam/")]
+    twins = [
+        {**r, "urn": r["urn"] + "-twin", "name": r["name"] + "-twin"}
+        for r in records
+        if r["type"].startswith("aws:iam/")
+    ]
     found = assert_same_diagnostics(over_grpc, records + twins)
     assert analyze(records + twins) == found
     assert {v.urn for v in found} & {t["urn"] for t in twins}

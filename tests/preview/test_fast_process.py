@@ -16,7 +16,9 @@ CORPUS = REPO / "tests" / "policies" / "corpus"
 def run_python(*argv: str, fast: bool) -> subprocess.CompletedProcess:
     env = {**os.environ, fast_process.ENV_VAR: "1" if fast else "0"}
     env.pop("PYTHONUNBUFFERED", None)  # buffered, as a pipe is: the fast exit must flush what is left
-    return subprocess.run([sys.executable, *argv], check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, *argv], check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def run_preview(*argv: str, fast: bool) -> subprocess.CompletedProcess:
@@ -67,7 +69,9 @@ def test_the_switch_reads_0_as_off():
 
 
 def test_a_stdout_that_cannot_be_flushed_exits_120_as_interpreter_exit_does():
-    code = "import os, sys; from preview import fast_process; sys.stdout.write('x'); os.close(1); fast_process.finish(0)"
+    code = (
+        "import os, sys; from preview import fast_process; sys.stdout.write('x'); os.close(1); fast_process.finish(0)"
+    )
     fast, ordinary = run_python("-c", code, fast=True), run_python("-c", code, fast=False)
     assert fast.returncode == ordinary.returncode == 120
 
@@ -76,8 +80,13 @@ def test_a_stdout_that_cannot_be_flushed_exits_120_as_interpreter_exit_does():
 def test_a_reader_that_closes_the_pipe_gets_exit_120_and_no_traceback(fast):
     env = {**os.environ, fast_process.ENV_VAR: "1" if fast else "0"}
     state = CORPUS / "tvm-role-assume-scope.json"
-    process = subprocess.Popen([sys.executable, "-m", "preview", "--state", str(state), "--format", "json"], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "preview", "--state", str(state), "--format", "json"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     process.stdout.close()  # long before the report is written: `| head -c0`
     _, stderr = process.communicate(timeout=300)
     assert (process.returncode, stderr.decode()) == (120, "")

@@ -37,8 +37,17 @@ def node_pack() -> Path:
 
 
 def test_two_packs_judge_one_program_and_each_violation_names_its_pack(capsys):
-    status, out, err = run_cli(capsys, "--project", str(FOREIGN), "--pack", str(PYTHON_PACK),
-                               "--pack", str(cli.PROJECT_DIR / "policies"), "--format", "json")
+    status, out, err = run_cli(
+        capsys,
+        "--project",
+        str(FOREIGN),
+        "--pack",
+        str(PYTHON_PACK),
+        "--pack",
+        str(cli.PROJECT_DIR / "policies"),
+        "--format",
+        "json",
+    )
     document = json.loads(out)
 
     assert status == 1, err
@@ -63,8 +72,13 @@ def test_a_node_pack_runs_end_to_end(capsys, node_pack):
     assert status == 1, err
     assert document["packs"][0]["name"] == "preview-test-node-pack"
     assert [(v["pack"], v["policy"], v["level"], v["urn"]) for v in document["violations"]] == [
-        ("preview-test-node-pack", "sqs-queue-has-retention", "mandatory",
-         "urn:pulumi:dev::orders::aws:sqs/queue:Queue::orders")]
+        (
+            "preview-test-node-pack",
+            "sqs-queue-has-retention",
+            "mandatory",
+            "urn:pulumi:dev::orders::aws:sqs/queue:Queue::orders",
+        )
+    ]
 
 
 def test_a_node_pack_stack_policy_sees_every_resource(capsys, node_pack, tmp_path):
@@ -77,7 +91,8 @@ def test_a_node_pack_stack_policy_sees_every_resource(capsys, node_pack, tmp_pat
 
     advisory = [v for v in json.loads(out)["violations"] if v["level"] == "advisory"]
     assert [(v["policy"], v["urn"]) for v in advisory] == [
-        ("at-most-one-state-machine", "urn:pulumi:dev::orders::pulumi:pulumi:Stack::orders-dev")]
+        ("at-most-one-state-machine", "urn:pulumi:dev::orders::pulumi:pulumi:Stack::orders-dev")
+    ]
 
 
 def test_a_node_pack_without_its_dependencies_is_exit_2(capsys, tmp_path):
@@ -92,12 +107,18 @@ def test_a_node_pack_without_its_dependencies_is_exit_2(capsys, tmp_path):
     assert err.count("\n") == 1 and "dependencies are not installed" in err and "npm install" in err
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d: d / "missing", "--pack needs a policy pack directory"),
-    (lambda d: d, "not a policy pack (no PulumiPolicy.yaml)"),
-    (lambda d: (d / "PulumiPolicy.yaml").write_text("runtime: dotnet\n") and d, "runtime 'dotnet'"),
-    (lambda d: (d / "PulumiPolicy.yaml").write_text("runtime: [python\n") and d, "PulumiPolicy.yaml: line 2 column 1"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: d / "missing", "--pack needs a policy pack directory"),
+        (lambda d: d, "not a policy pack (no PulumiPolicy.yaml)"),
+        (lambda d: (d / "PulumiPolicy.yaml").write_text("runtime: dotnet\n") and d, "runtime 'dotnet'"),
+        (
+            lambda d: (d / "PulumiPolicy.yaml").write_text("runtime: [python\n") and d,
+            "PulumiPolicy.yaml: line 2 column 1",
+        ),
+    ],
+)
 def test_a_bad_pack_dir_is_one_line_and_exit_2(capsys, tmp_path, make, message):
     status, out, err = run_cli(capsys, "--project", str(FOREIGN), "--pack", str(make(tmp_path)))
     assert status == 2 and out == ""
@@ -107,8 +128,9 @@ def test_a_bad_pack_dir_is_one_line_and_exit_2(capsys, tmp_path, make, message):
 def test_more_pack_configs_than_packs_is_exit_2(capsys, tmp_path):
     config = tmp_path / "config.json"
     config.write_text("{}")
-    status, _, err = run_cli(capsys, "--project", str(FOREIGN), "--pack-config", str(config),
-                             "--pack-config", str(config))
+    status, _, err = run_cli(
+        capsys, "--project", str(FOREIGN), "--pack-config", str(config), "--pack-config", str(config)
+    )
     assert status == 2 and "2 --pack-config files for 1 pack(s)" in err
 
 
@@ -116,7 +138,8 @@ def test_a_pack_config_goes_with_the_pack_in_the_same_position(capsys, tmp_path)
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"kinesis-stream-encrypted": "advisory"}))
 
-    _, out, _ = run_cli(capsys, "--project", str(FOREIGN), "--pack", str(PYTHON_PACK),
-                        "--pack-config", str(config), "--format", "json")
+    _, out, _ = run_cli(
+        capsys, "--project", str(FOREIGN), "--pack", str(PYTHON_PACK), "--pack-config", str(config), "--format", "json"
+    )
 
     assert [v["level"] for v in json.loads(out)["violations"]] == ["advisory"]

@@ -19,7 +19,7 @@ TOP_LEVEL = "urn:pulumi:{stack}::iam-platform::pulumi:pulumi:Stack::iam-platform
 
 
 def test_every_example_is_tested():
-    assert {p.name[len("Pulumi."):-len(".yaml")] for p in (REPO / "examples").glob("Pulumi.*.yaml")} == set(SYSTEMS)
+    assert {p.name[len("Pulumi.") : -len(".yaml")] for p in (REPO / "examples").glob("Pulumi.*.yaml")} == set(SYSTEMS)
 
 
 @pytest.mark.parametrize("stack", sorted(SYSTEMS))

@@ -21,7 +21,8 @@ def renamed(tmp_path, monkeypatch) -> Path:
     shutil.copy(REPO / "__main__.py", tmp_path / "__main__.py")
     shutil.copytree(REPO / "tvm-rules", tmp_path / "tvm-rules")
     (tmp_path / "Pulumi.yaml").write_text(
-        re.sub(r"^name: iam-platform$", f"name: {NEW}", (REPO / "Pulumi.yaml").read_text(), flags=re.M))
+        re.sub(r"^name: iam-platform$", f"name: {NEW}", (REPO / "Pulumi.yaml").read_text(), flags=re.M)
+    )
     # keys and the values that name the project's resources (the external reader's secret prefix, ...)
     (tmp_path / "Pulumi.dev.yaml").write_text((REPO / "Pulumi.dev.yaml").read_text().replace("iam-platform", NEW))
     rules = tmp_path / "tvm-rules" / "dev-deploy.yaml"
@@ -46,15 +47,19 @@ def test_renamed_copy_previews_with_its_own_names(renamed, capsys):
     [provider] = [r for r in resources if r["type"] == "pulumi:providers:aws"]
     assert json.loads(provider["inputs"]["defaultTags"])["tags"]["project"] == NEW
     # Left: the tag keys the policy pack recognises (components/tags.py), and component type tokens.
-    left = [r["name"] for r in resources if "iam-platform" in json.dumps({k: v for k, v in r["inputs"].items()
-                                                                           if k != "tags"})]
+    left = [
+        r["name"]
+        for r in resources
+        if "iam-platform" in json.dumps({k: v for k, v in r["inputs"].items() if k != "tags"})
+    ]
     assert left == [], "names, descriptions and policies follow the project's name"
 
 
 def test_rules_file_resolves_against_the_copy(renamed, capsys):
     resources = preview_json(capsys)["resources"]
-    [deploy] = [r for r in resources if r["type"] == "aws:ssm/parameter:Parameter"
-                and r["name"] == "tvm-profile-deploy-rules"]
+    [deploy] = [
+        r for r in resources if r["type"] == "aws:ssm/parameter:Parameter" and r["name"] == "tvm-profile-deploy-rules"
+    ]
     assert "acme-office-hours" in deploy["inputs"]["value"]
 
 

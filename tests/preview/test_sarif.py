@@ -26,8 +26,17 @@ def run_cli(capsys, *argv: str) -> tuple[int, str]:
 
 
 def foreign_sarif(capsys) -> tuple[int, dict]:
-    status, out = run_cli(capsys, "--project", str(FOREIGN), "--pack", str(PYTHON_PACK),
-                          "--pack", str(cli.PROJECT_DIR / "policies"), "--format", "sarif")
+    status, out = run_cli(
+        capsys,
+        "--project",
+        str(FOREIGN),
+        "--pack",
+        str(PYTHON_PACK),
+        "--pack",
+        str(cli.PROJECT_DIR / "policies"),
+        "--format",
+        "sarif",
+    )
     return status, json.loads(out)
 
 
@@ -48,8 +57,10 @@ def test_one_run_per_pack_with_its_policies_as_rules(capsys):
     _, document = foreign_sarif(capsys)
 
     drivers = [run["tool"]["driver"] for run in document["runs"]]
-    assert [(d["name"], d.get("version")) for d in drivers] == [("team-python-pack", "1.2.3"),
-                                                                 ("iam-platform-guardrails", "0.2.0")]
+    assert [(d["name"], d.get("version")) for d in drivers] == [
+        ("team-python-pack", "1.2.3"),
+        ("iam-platform-guardrails", "0.2.0"),
+    ]
     [rule] = drivers[0]["rules"]
     assert rule["id"] == "kinesis-stream-encrypted" and rule["help"]["text"] == "Kinesis streams use KMS."
     assert rule["defaultConfiguration"]["level"] == "error"
@@ -65,11 +76,15 @@ def test_one_result_per_violation_located_at_the_resource(capsys):
     by_rule = {r["ruleId"]: r for r in results}
     assert len(results) == 6  # 1 from the team's pack, 3 mandatory and 2 advisory from ours
     wildcard = by_rule["iam-policy-no-wildcard-actions"]
-    assert wildcard["level"] == "error" and "allows \"*\"" in wildcard["message"]["text"]
+    assert wildcard["level"] == "error" and 'allows "*"' in wildcard["message"]["text"]
     [location] = wildcard["locations"]
-    assert location["logicalLocations"] == [{
-        "name": "machine-everything", "kind": "resource",
-        "fullyQualifiedName": "urn:pulumi:dev::orders::aws:iam/rolePolicy:RolePolicy::machine-everything"}]
+    assert location["logicalLocations"] == [
+        {
+            "name": "machine-everything",
+            "kind": "resource",
+            "fullyQualifiedName": "urn:pulumi:dev::orders::aws:iam/rolePolicy:RolePolicy::machine-everything",
+        }
+    ]
     physical = location["physicalLocation"]
     assert physical["artifactLocation"]["uri"].endswith("tests/preview/programs/foreign/__main__.py")
     assert '"machine-everything"' in lines[physical["region"]["startLine"] - 1]
@@ -82,8 +97,9 @@ def test_a_passing_run_is_valid_sarif_with_no_results(capsys, tmp_path):
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"kinesis-stream-encrypted": "disabled"}))
 
-    status, out = run_cli(capsys, "--project", str(FOREIGN), "--pack", str(PYTHON_PACK),
-                          "--pack-config", str(config), "--format", "sarif")
+    status, out = run_cli(
+        capsys, "--project", str(FOREIGN), "--pack", str(PYTHON_PACK), "--pack-config", str(config), "--format", "sarif"
+    )
 
     document = json.loads(out)
     jsonschema.Draft4Validator(SCHEMA).validate(document)
@@ -91,8 +107,17 @@ def test_a_passing_run_is_valid_sarif_with_no_results(capsys, tmp_path):
 
 
 def test_junit_has_a_case_per_resource_and_a_failure_per_mandatory_violation(capsys):
-    status, out = run_cli(capsys, "--project", str(FOREIGN), "--pack", str(PYTHON_PACK),
-                          "--pack", str(cli.PROJECT_DIR / "policies"), "--format", "junit")
+    status, out = run_cli(
+        capsys,
+        "--project",
+        str(FOREIGN),
+        "--pack",
+        str(PYTHON_PACK),
+        "--pack",
+        str(cli.PROJECT_DIR / "policies"),
+        "--format",
+        "junit",
+    )
     root = ET.fromstring(out)
 
     assert status == 1 and root.tag == "testsuites"
@@ -102,9 +127,12 @@ def test_junit_has_a_case_per_resource_and_a_failure_per_mandatory_violation(cap
     ours = suites["iam-platform-guardrails"]
     failing = [case for case in ours.findall("testcase") if case.find("failure") is not None]
     assert [case.get("name").rsplit("::", 1)[-1] for case in failing] == ["machine-everything"]
-    assert {f.get("type") for f in failing[0].findall("failure")} == {"iam-policy-no-wildcard-actions",
-                                                                       "iam-policy-scoped-resources",
-                                                                       "iam-policy-no-privilege-escalation"}
+    assert {f.get("type") for f in failing[0].findall("failure")} == {
+        "iam-policy-no-wildcard-actions",
+        "iam-policy-scoped-resources",
+        "iam-policy-no-privilege-escalation",
+    }
     role = next(case for case in ours.findall("testcase") if case.get("name").endswith("::machine"))
-    assert role.find("failure") is None and "[advisory] iam-role-trust-service-conditions" in role.find(
-        "system-out").text
+    assert (
+        role.find("failure") is None and "[advisory] iam-role-trust-service-conditions" in role.find("system-out").text
+    )

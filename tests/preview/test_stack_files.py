@@ -14,8 +14,11 @@ def write(tmp_path, stack_yaml: str):
 def test_values_arrive_as_the_cli_passes_them(tmp_path):
     write(tmp_path, "config:\n  aws:region: eu-west-1\n  jwks:\n    cacheTtlSeconds: 30\n  iam-platform:flag: true\n")
     settings = read_stack_settings(tmp_path, "dev")
-    assert settings.config == {"aws:region": "eu-west-1", "iam-platform:jwks": '{"cacheTtlSeconds": 30}',
-                               "iam-platform:flag": "true"}
+    assert settings.config == {
+        "aws:region": "eu-west-1",
+        "iam-platform:jwks": '{"cacheTtlSeconds": 30}',
+        "iam-platform:flag": "true",
+    }
 
 
 def test_nested_secure_values_become_placeholders(tmp_path):
@@ -33,17 +36,24 @@ def test_unknown_stack_lists_the_known_ones(tmp_path):
 
 def test_unreadable_yaml_is_reported(tmp_path):
     write(tmp_path, "config: [unclosed\n")
-    with pytest.raises(StackFileError, match="Pulumi.dev.yaml"):
+    with pytest.raises(StackFileError, match=r"Pulumi\.dev\.yaml"):
         read_stack_settings(tmp_path, "dev")
 
 
 # --- read at least as strictly as the Pulumi CLI reads them ---------------------------------
 
+
 def test_a_duplicated_key_is_refused_naming_both_lines(tmp_path):
-    write(tmp_path, "config:\n  aws:region: eu-west-1\n  iam-platform:jwks:\n    cacheTtlSeconds: 30\n"
-                    "  iam-platform:jwks:\n    enabled: false\n")
-    with pytest.raises(StackFileError, match=r"^Pulumi.dev.yaml: line 5 column 3: duplicate key "
-                                             r"'iam-platform:jwks' \(first at line 3\)$"):
+    write(
+        tmp_path,
+        "config:\n  aws:region: eu-west-1\n  iam-platform:jwks:\n    cacheTtlSeconds: 30\n"
+        "  iam-platform:jwks:\n    enabled: false\n",
+    )
+    with pytest.raises(
+        StackFileError,
+        match=r"^Pulumi.dev.yaml: line 5 column 3: duplicate key "
+        r"'iam-platform:jwks' \(first at line 3\)$",
+    ):
         read_stack_settings(tmp_path, "dev")
 
 
@@ -73,6 +83,7 @@ def test_a_stack_file_that_is_not_a_mapping_is_refused(tmp_path):
 
 def test_the_secure_placeholder_fits_an_email_a_secret_name_and_a_tag_value():
     from components.settings import base as config
+
     assert re.fullmatch(config._EMAIL, SECURE_PLACEHOLDER)
     assert re.fullmatch(config._SECRET_NAME, SECURE_PLACEHOLDER)
     assert len(SECURE_PLACEHOLDER) <= 256
@@ -85,8 +96,13 @@ def test_a_key_with_and_without_its_namespace_is_the_same_key_given_twice(tmp_pa
 
 
 def test_secure_paths_say_where_each_placeholder_is(tmp_path):
-    write(tmp_path, "config:\n  iam-platform:external:\n    subjects:\n      - a\n      - secure: v1:x\n"
-                    "  iam-platform:notifications:\n    email:\n      secure: v1:y\n")
+    write(
+        tmp_path,
+        "config:\n  iam-platform:external:\n    subjects:\n      - a\n      - secure: v1:x\n"
+        "  iam-platform:notifications:\n    email:\n      secure: v1:y\n",
+    )
     settings = read_stack_settings(tmp_path, "dev")
-    assert settings.secure_paths == (("iam-platform:external", ("subjects", 1)),
-                                     ("iam-platform:notifications", ("email",)))
+    assert settings.secure_paths == (
+        ("iam-platform:external", ("subjects", 1)),
+        ("iam-platform:notifications", ("email",)),
+    )

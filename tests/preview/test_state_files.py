@@ -34,8 +34,11 @@ def state(type_: str, name: str, inputs: dict, **extra) -> dict:
 
 
 def public_route(name: str = "public") -> dict:
-    return state("aws:apigatewayv2/route:Route", name,
-                 {"apiId": "a1b2c3", "routeKey": "POST /orders", "authorizationType": "NONE"})
+    return state(
+        "aws:apigatewayv2/route:Route",
+        name,
+        {"apiId": "a1b2c3", "routeKey": "POST /orders", "authorizationType": "NONE"},
+    )
 
 
 def step(op: str, resource: dict) -> dict:
@@ -65,19 +68,27 @@ BAD_DOCUMENTS = [
     ({"version": 3, "deployment": {"resources": None}}, "deployment.resources is null, not an array"),
     ({"version": 3, "deployment": []}, "deployment is an array, not an object"),
     ({"version": 3, "deployment": {"resources": [7]}}, "deployment.resources[0] is a number, not an object"),
-    ({"version": 3, "deployment": {"resources": [{**public_route(), "inputs": "x"}]}},
-     "deployment.resources[0].inputs is a string, not an object"),
-    ({"version": 3, "deployment": {"resources": [{"type": "aws:s3/bucket:Bucket"}]}},
-     "deployment.resources[0].urn is null, not a non-empty string"),
+    (
+        {"version": 3, "deployment": {"resources": [{**public_route(), "inputs": "x"}]}},
+        "deployment.resources[0].inputs is a string, not an object",
+    ),
+    (
+        {"version": 3, "deployment": {"resources": [{"type": "aws:s3/bucket:Bucket"}]}},
+        "deployment.resources[0].urn is null, not a non-empty string",
+    ),
     ({"version": 3, "deployment": {"resources": [public_route(), public_route()]}}, "appears twice"),
-    ({"version": 3, "checkpoint": {"latest": {"resources": "none"}}},
-     "checkpoint.latest.resources is a string, not an array"),
+    (
+        {"version": 3, "checkpoint": {"latest": {"resources": "none"}}},
+        "checkpoint.latest.resources is a string, not an array",
+    ),
     ({"steps": None}, "steps is null, not an array"),
     ({"steps": [1]}, "steps[0] is a number, not an object"),
     ({"steps": [{"op": "create", "newState": None}]}, "steps[0].newState is null, not an object"),
     ({"steps": [{"op": "frobnicate", "newState": public_route()}]}, "steps[0].op is 'frobnicate'"),
-    ({"steps": [step("create", {**public_route(), "dependencies": "urn:x"})]},
-     "steps[0].newState.dependencies is a string, not a list of URNs"),
+    (
+        {"steps": [step("create", {**public_route(), "dependencies": "urn:x"})]},
+        "steps[0].newState.dependencies is a string, not a list of URNs",
+    ),
     ([], "the document is an array, not a JSON object"),
     ('{"steps": [', "not JSON (Expecting value at line 1 column 12)"),
 ]
@@ -105,6 +116,7 @@ def test_a_missing_file_is_named(capsys, tmp_path):
 
 # --- real CLI output and a DIY backend's checkpoint ------------------------------------------
 
+
 def test_the_outside_export_and_the_same_deployment_as_a_checkpoint_read_alike(capsys, tmp_path):
     export = json.loads((OUTSIDE / "sample-export.json").read_text())
     checkpoint = {"version": 3, "checkpoint": {"stack": "dev", "latest": export["deployment"]}}
@@ -125,34 +137,41 @@ def test_a_checkpoint_of_a_stack_never_deployed_has_no_resources(capsys, tmp_pat
 def test_replacement_steps_count_each_resource_once(capsys, tmp_path):
     route = public_route()
     old = {**route, "inputs": {**route["inputs"], "routeKey": "POST /old"}}
-    steps = [step("create-replacement", route), step("replace", route),
-             {"op": "delete-replaced", "urn": route["urn"], "oldState": old}]
+    steps = [
+        step("create-replacement", route),
+        step("replace", route),
+        {"op": "delete-replaced", "urn": route["urn"], "oldState": old},
+    ]
     status, document = summary_of(capsys, write(tmp_path, preview_doc(*steps, replace=1)))
     assert status == 1 and document["summary"]["resources"] == 1
     assert [v["policy"] for v in document["violations"] if v["level"] == "mandatory"] == [
-        "apigatewayv2-route-requires-iam-auth"]
+        "apigatewayv2-route-requires-iam-auth"
+    ]
 
 
 # --- resources the stack only reads ------------------------------------------------------------
+
 
 def test_external_resources_of_an_export_are_not_judged(capsys, tmp_path):
     document = export_doc({**public_route("read"), "external": True}, public_route("owned"))
     status, out, _ = run_cli(capsys, "--state", str(write(tmp_path, document)))
     assert status == 1 and f"{STACK}aws:apigatewayv2/route:Route::owned" in out
-    assert f"note: 1 resource(s) the stack only reads (external, or `read` steps) were not judged: " \
-           f"{STACK}aws:apigatewayv2/route:Route::read" in out
+    assert (
+        f"note: 1 resource(s) the stack only reads (external, or `read` steps) were not judged: "
+        f"{STACK}aws:apigatewayv2/route:Route::read" in out
+    )
     assert out.count("apigatewayv2-route-requires-iam-auth") == 1
 
 
 def test_read_steps_of_a_preview_are_not_judged(capsys, tmp_path):
     read = public_route("looked-up")
-    path = write(tmp_path, preview_doc(step("read", read), step("read-replacement", public_route("again")),
-                                       read=2))
+    path = write(tmp_path, preview_doc(step("read", read), step("read-replacement", public_route("again")), read=2))
     status, out, _ = run_cli(capsys, "--state", str(path))
     assert status == 0 and "2 resource(s) the stack only reads" in out and "PASSED: 0 resources" in out
 
 
 # --- partial previews (no --show-sames) --------------------------------------------------------
+
 
 def test_the_outside_preview_without_sames_is_reported_partial(capsys, tmp_path):
     full = json.loads((OUTSIDE / "sample-preview-update.json").read_text())
@@ -160,8 +179,10 @@ def test_the_outside_preview_without_sames_is_reported_partial(capsys, tmp_path)
     _, out_full, _ = run_cli(capsys, "--state", str(OUTSIDE / "sample-preview-update.json"))
     _, out_partial, _ = run_cli(capsys, "--state", str(write(tmp_path, without_sames)))
     assert "partial input" not in out_full
-    assert "note: partial input: a `pulumi preview --json` without --show-sames leaves out 15 unchanged " \
-           "resource(s)" in out_partial
+    assert (
+        "note: partial input: a `pulumi preview --json` without --show-sames leaves out 15 unchanged "
+        "resource(s)" in out_partial
+    )
     assert out_partial.rstrip().splitlines()[-1].startswith("PASSED (partial input): 1 resources")
     _, document = summary_of(capsys, write(tmp_path, without_sames))
     assert document["summary"]["partial"] is True
@@ -172,8 +193,11 @@ def test_a_preview_of_only_creates_with_its_summary_is_complete(capsys):
     assert "partial input" not in out and "16 resources" in out
 
 
-SECRET = state("aws:secretsmanager/secret:Secret", "api-key",
-               {"name": "api-key", "kmsKeyId": "arn:aws:kms:eu-west-1:123456789012:key/1"})
+SECRET = state(
+    "aws:secretsmanager/secret:Secret",
+    "api-key",
+    {"name": "api-key", "kmsKeyId": "arn:aws:kms:eu-west-1:123456789012:key/1"},
+)
 
 
 def mandatory(document: dict) -> list[str]:
@@ -187,12 +211,26 @@ def test_a_partial_preview_does_not_conclude_a_secret_has_no_rotation(capsys, tm
     assert complete[0] == 1 and mandatory(complete[1]) == ["secret-rotation-enabled"]
 
 
-PROTECTED = state("aws:iam/role:Role", "deploy", {
-    "tags": {"iam-platform:protected": "true"},
-    "assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:role/tvm-0a1b2c3"},
-        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
-        "Condition": {"StringLike": {"sts:SourceIdentity": "sentinel.*"}}}]})})
+PROTECTED = state(
+    "aws:iam/role:Role",
+    "deploy",
+    {
+        "tags": {"iam-platform:protected": "true"},
+        "assumeRolePolicy": json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::123456789012:role/tvm-0a1b2c3"},
+                        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+                        "Condition": {"StringLike": {"sts:SourceIdentity": "sentinel.*"}},
+                    }
+                ],
+            }
+        ),
+    },
+)
 
 
 def test_a_partial_preview_does_not_conclude_the_tvm_role_is_missing(capsys, tmp_path):
@@ -202,36 +240,75 @@ def test_a_partial_preview_does_not_conclude_the_tvm_role_is_missing(capsys, tmp
     assert mandatory(complete[1]) == ["protected-role-trusts-only-tvm"]
 
 
-TVM = state("aws:iam/role:Role", "tvm", {
-    "tags": {"iam-platform:tvm": "true"},
-    "assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
-    "inlinePolicies": [{"name": "assume", "policy": json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/deploy-0a1b2c3",
-        "Condition": {"StringLike": {"sts:SourceIdentity": "sentinel.*"}}}]})}]})
+TVM = state(
+    "aws:iam/role:Role",
+    "tvm",
+    {
+        "tags": {"iam-platform:tvm": "true"},
+        "assumeRolePolicy": json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+        "inlinePolicies": [
+            {
+                "name": "assume",
+                "policy": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "sts:AssumeRole",
+                                "Resource": "arn:aws:iam::123456789012:role/deploy-0a1b2c3",
+                                "Condition": {"StringLike": {"sts:SourceIdentity": "sentinel.*"}},
+                            }
+                        ],
+                    }
+                ),
+            }
+        ],
+    },
+)
 
 
 def attachment(name: str, policy_arn: str) -> dict:
-    return {**state("aws:iam/rolePolicyAttachment:RolePolicyAttachment", name,
-                    {"role": "tvm", "policyArn": policy_arn}),
-            "propertyDependencies": {"role": [TVM["urn"]]}}
+    return {
+        **state("aws:iam/rolePolicyAttachment:RolePolicyAttachment", name, {"role": "tvm", "policyArn": policy_arn}),
+        "propertyDependencies": {"role": [TVM["urn"]]},
+    }
 
 
 def test_a_partial_preview_judges_only_what_it_can_see_of_the_tvm_scope(capsys, tmp_path):
-    steps = [step("update", TVM), step("create", attachment("extra", "arn:aws:iam::123456789012:policy/tvm-extra")),
-             step("create", attachment("admin", "arn:aws:iam::aws:policy/AdministratorAccess"))]
+    steps = [
+        step("update", TVM),
+        step("create", attachment("extra", "arn:aws:iam::123456789012:policy/tvm-extra")),
+        step("create", attachment("admin", "arn:aws:iam::aws:policy/AdministratorAccess")),
+    ]
     _, partial = summary_of(capsys, write(tmp_path, preview_doc(*steps, same=3, update=1, create=2)))
     _, complete = summary_of(capsys, write(tmp_path, preview_doc(*steps, update=1, create=2), "full.json"))
-    scope = lambda document: sorted(v["message"].split("attaches ")[-1].split(",")[0] if "attaches" in v["message"]
-                                    else "assume" for v in document["violations"]
-                                    if v["policy"] == "tvm-role-assume-scope")
+
+    def scope(document):
+        return sorted(
+            v["message"].split("attaches ")[-1].split(",")[0] if "attaches" in v["message"] else "assume"
+            for v in document["violations"]
+            if v["policy"] == "tvm-role-assume-scope"
+        )
+
     # An AWS-managed policy is never in a stack; the others may be unchanged resources the input lacks.
     assert scope(partial) == ["arn:aws:iam::aws:policy/AdministratorAccess"]
-    assert scope(complete) == ["arn:aws:iam::123456789012:policy/tvm-extra", "arn:aws:iam::aws:policy/AdministratorAccess",
-                               "assume"]
+    assert scope(complete) == [
+        "arn:aws:iam::123456789012:policy/tvm-extra",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        "assume",
+    ]
 
 
 # --- "[secret]" in a preview is an unknown value ----------------------------------------------
+
 
 def test_a_masked_secret_in_a_preview_is_unknown_not_an_invalid_document(capsys, tmp_path):
     policy = state("aws:iam/rolePolicy:RolePolicy", "reader", {"role": "app", "policy": "[secret]"})

@@ -7,13 +7,14 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, Optional
 
 
 @contextmanager
-def broken_http_server(answer: bytes, pause: float = 0.0,
-                       tls: Optional[ssl.SSLContext] = None) -> Iterator[tuple[str, list[bytes]]]:
+def broken_http_server(
+    answer: bytes, pause: float = 0.0, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[str, list[bytes]]]:
     """Yields the server's base URL and the requests it received; it reads one request and sends ``answer``
     (with ``pause`` > 0, one byte every ``pause`` seconds). It stops sending when the client hangs up.
     With ``tls`` (a server context) it speaks TLS and the URL is ``https://127.0.0.1:PORT``."""
@@ -33,7 +34,7 @@ def broken_http_server(answer: bytes, pause: float = 0.0,
                     requests.append(channel.recv(65536))
                     _send(channel, answer, pause)
             except OSError:
-                pass   # the client hung up or refused the certificate: that is what some tests expect of it
+                pass  # the client hung up or refused the certificate: that is what some tests expect of it
 
     thread = threading.Thread(target=serve_one, daemon=True)
     thread.start()
@@ -41,7 +42,7 @@ def broken_http_server(answer: bytes, pause: float = 0.0,
         yield f"{'https' if tls else 'http'}://127.0.0.1:{server.getsockname()[1]}", requests
     finally:
         try:
-            server.shutdown(socket.SHUT_RDWR)   # wakes an accept() still waiting (close() alone does not)
+            server.shutdown(socket.SHUT_RDWR)  # wakes an accept() still waiting (close() alone does not)
         except OSError:
             pass
         server.close()
@@ -53,5 +54,5 @@ def _send(connection: socket.socket, answer: bytes, pause: float) -> None:
         connection.sendall(answer)
         return
     for offset in range(len(answer)):
-        connection.sendall(answer[offset:offset + 1])
+        connection.sendall(answer[offset : offset + 1])
         time.sleep(pause)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from preview.recorder import ProgramRun, run_program
 from preview.stack_files import read_stack_settings
@@ -13,7 +13,7 @@ from preview.stack_files import read_stack_settings
 REPO = Path(__file__).resolve().parents[2]
 
 
-def stack_config(stack: str, overrides: Optional[dict[str, Any]] = None) -> dict[str, str]:
+def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, str]:
     """The stack file's config, with whole sections replaced by ``overrides``."""
     config = dict(read_stack_settings(REPO, stack).config)
     for key, value in (overrides or {}).items():
@@ -21,7 +21,7 @@ def stack_config(stack: str, overrides: Optional[dict[str, Any]] = None) -> dict
     return config
 
 
-def run_stack(stack: str = "dev", overrides: Optional[dict[str, Any]] = None) -> ProgramRun:
+def run_stack(stack: str = "dev", overrides: dict[str, Any] | None = None) -> ProgramRun:
     """A stack file as it is runs once per test process; each caller gets its own copy of the records."""
     if overrides:
         return run_program(REPO, "iam-platform", stack, stack_config(stack, overrides))

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import boto3
 from moto import mock_aws
@@ -33,8 +34,14 @@ class FakeSlack:
     calls: list[dict] = field(default_factory=list)
 
     def __call__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
-        self.calls.append({"method": method, "path": path, "headers": {k.lower(): v for k, v in headers.items()},
-                           "json": json.loads(body or b"null")})
+        self.calls.append(
+            {
+                "method": method,
+                "path": path,
+                "headers": {k.lower(): v for k, v in headers.items()},
+                "json": json.loads(body or b"null"),
+            }
+        )
         return json_answer(self.status, self.reply)
 
 
@@ -48,23 +55,38 @@ def moto_secret(name: str, value: str) -> Iterator[Any]:
     """A Secrets Manager client in moto that holds the secret ``name``; it carries fake
     credentials of its own, so a module-scoped fixture needs no ``aws_env``."""
     with mock_aws():
-        client = boto3.client("secretsmanager", region_name=REGION, aws_access_key_id="testing",
-                              aws_secret_access_key="testing")
+        client = boto3.client(
+            "secretsmanager", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+        )
         client.create_secret(Name=name, SecretString=value)
         yield client
 
 
-def slack_event(text: str = "hello", channel: str = "C0123ABCD", ts: str = "1700000000.000100",
-                thread_ts: Optional[str] = None, event_id: str = "Ev0123ABCDEF", **event_fields: Any) -> dict:
+def slack_event(
+    text: str = "hello",
+    channel: str = "C0123ABCD",
+    ts: str = "1700000000.000100",
+    thread_ts: str | None = None,
+    event_id: str = "Ev0123ABCDEF",
+    **event_fields: Any,
+) -> dict:
     event = {"type": "app_mention", "user": "U0123", "text": text, "channel": channel, "ts": ts, **event_fields}
     if thread_ts:
         event["thread_ts"] = thread_ts
-    return {"token": "legacy-verification-token", "team_id": "T0123", "api_app_id": "A0123", "type": "event_callback",
-            "event": event, "event_id": event_id, "event_time": 1700000000}
+    return {
+        "token": "legacy-verification-token",
+        "team_id": "T0123",
+        "api_app_id": "A0123",
+        "type": "event_callback",
+        "event": event,
+        "event_id": event_id,
+        "event_time": 1700000000,
+    }
 
 
-def function_url_event(body: bytes | str, headers: Optional[dict[str, str]] = None, method: str = "POST",
-                       base64_body: bool = False) -> dict:
+def function_url_event(
+    body: bytes | str, headers: dict[str, str] | None = None, method: str = "POST", base64_body: bool = False
+) -> dict:
     raw = body.encode() if isinstance(body, str) else body
     event = load_event("lambda_function_url")
     event["headers"].update(headers or {})
@@ -74,10 +96,18 @@ def function_url_event(body: bytes | str, headers: Optional[dict[str, str]] = No
     return event
 
 
-def signed_request(document: dict | str, now: float, secret: str = SIGNING_SECRET,
-                   extra_headers: Optional[dict[str, str]] = None, base64_body: bool = False) -> dict:
+def signed_request(
+    document: dict | str,
+    now: float,
+    secret: str = SIGNING_SECRET,
+    extra_headers: dict[str, str] | None = None,
+    base64_body: bool = False,
+) -> dict:
     body = (document if isinstance(document, str) else json.dumps(document)).encode()
     timestamp = str(int(now))
-    headers = {"x-slack-request-timestamp": timestamp, "x-slack-signature": slack_sign(secret, timestamp, body),
-               **(extra_headers or {})}
+    headers = {
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": slack_sign(secret, timestamp, body),
+        **(extra_headers or {}),
+    }
     return function_url_event(body, headers, base64_body=base64_body)

@@ -79,7 +79,7 @@ class MariaDB:
         return str(self.root / CERTIFICATE)
 
     @classmethod
-    def start(cls) -> "MariaDB":
+    def start(cls) -> MariaDB:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         scratch = SCRATCH_DIR if os.path.isdir(SCRATCH_DIR) and os.access(SCRATCH_DIR, os.W_OK) else None
         server = cls(Path(tempfile.mkdtemp(prefix=f"iam-platform-mariadb-{worker}-", dir=scratch)), _free_port())
@@ -103,27 +103,57 @@ class MariaDB:
                 (self.root / "error.log").unlink(missing_ok=True)
 
     def _install(self) -> None:
-        subprocess.run([_required("mariadb-install-db"), "--no-defaults", f"--datadir={self.root / 'data'}",
-                        f"--user={getpass.getuser()}", "--auth-root-authentication-method=normal",
-                        "--skip-test-db"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                _required("mariadb-install-db"),
+                "--no-defaults",
+                f"--datadir={self.root / 'data'}",
+                f"--user={getpass.getuser()}",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ],
+            check=True,
+            capture_output=True,
+        )
 
     def _launch(self) -> None:
         self.process = subprocess.Popen(
-            [_required("mariadbd"), "--no-defaults", f"--datadir={self.root / 'data'}", f"--user={getpass.getuser()}",
-             "--skip-networking=0", "--bind-address=127.0.0.1", f"--port={self.port}",
-             f"--socket={self.socket}", f"--pid-file={self.root / 'mariadbd.pid'}",
-             f"--log-error={self.root / 'error.log'}", "--skip-log-bin", "--skip-name-resolve",
-             "--max-connections=1000", "--innodb-fast-shutdown=2", "--innodb-log-file-size=16M",
-             "--innodb-buffer-pool-size=32M", f"--ssl-ca={self.ca_file}", f"--ssl-cert={self.ca_file}",
-             f"--ssl-key={self.root / KEY}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                _required("mariadbd"),
+                "--no-defaults",
+                f"--datadir={self.root / 'data'}",
+                f"--user={getpass.getuser()}",
+                "--skip-networking=0",
+                "--bind-address=127.0.0.1",
+                f"--port={self.port}",
+                f"--socket={self.socket}",
+                f"--pid-file={self.root / 'mariadbd.pid'}",
+                f"--log-error={self.root / 'error.log'}",
+                "--skip-log-bin",
+                "--skip-name-resolve",
+                "--max-connections=1000",
+                "--innodb-fast-shutdown=2",
+                "--innodb-log-file-size=16M",
+                "--innodb-buffer-pool-size=32M",
+                f"--ssl-ca={self.ca_file}",
+                f"--ssl-cert={self.ca_file}",
+                f"--ssl-key={self.root / KEY}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 log = self._log_tail()
                 raise (PortTaken if "Address already in use" in log else RuntimeError)(f"mariadbd exited: {log}")
-            if subprocess.run([_required("mariadb-admin"), "--no-defaults", f"--socket={self.socket}", "-uroot", "ping"],
-                              capture_output=True).returncode == 0:
+            if (
+                subprocess.run(
+                    [_required("mariadb-admin"), "--no-defaults", f"--socket={self.socket}", "-uroot", "ping"],
+                    capture_output=True,
+                ).returncode
+                == 0
+            ):
                 return
             time.sleep(0.05)
         raise RuntimeError(f"mariadbd did not answer in {READY_TIMEOUT_SECONDS}s: {self._log_tail()}")
@@ -174,8 +204,10 @@ def skip_reason_or_failure() -> str | None:
     """None when MariaDB is installed; a skip reason locally; raises in CI (env CI set)."""
     if mariadb_installed():
         return None
-    message = (f"MariaDB is not installed ({', '.join(TOOLS)} not on PATH nor in {', '.join(SBIN_DIRS)}); "
-               "install it with `apt-get install -y mariadb-server` to run the database tests")
+    message = (
+        f"MariaDB is not installed ({', '.join(TOOLS)} not on PATH nor in {', '.join(SBIN_DIRS)}); "
+        "install it with `apt-get install -y mariadb-server` to run the database tests"
+    )
     if os.environ.get("CI"):
         raise RuntimeError(f"CI is set but {message}")
     return message

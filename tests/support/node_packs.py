@@ -47,7 +47,12 @@ def _install(manifest: bytes, target: Path) -> None:
     (target / "package.json").write_bytes(manifest)
     result = subprocess.run(
         ["npm", "install", "--prefer-offline", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error"],
-        cwd=target, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=_INSTALL_TIMEOUT_SECONDS)
+        cwd=target,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=_INSTALL_TIMEOUT_SECONDS,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"npm install in {target} failed:\n{result.stderr.strip()[-2000:]}")
     (target / _STAMP).write_text("")

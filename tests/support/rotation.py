@@ -64,14 +64,18 @@ class RotationDriver:
 
     def _value(self, stage: str, version_id: str | None = None) -> dict:
         kwargs = {"VersionId": version_id} if version_id else {}
-        return json.loads(self.client.get_secret_value(SecretId=self.secret_id, VersionStage=stage,
-                                                       **kwargs)["SecretString"])
+        return json.loads(
+            self.client.get_secret_value(SecretId=self.secret_id, VersionStage=stage, **kwargs)["SecretString"]
+        )
 
     def create_secret(self, token: str) -> None:
         current = self._value(AWSCURRENT)
-        self.client.put_secret_value(SecretId=self.secret_id, ClientRequestToken=token,
-                                     SecretString=json.dumps({**current, "password": new_password()}),
-                                     VersionStages=[AWSPENDING])
+        self.client.put_secret_value(
+            SecretId=self.secret_id,
+            ClientRequestToken=token,
+            SecretString=json.dumps({**current, "password": new_password()}),
+            VersionStages=[AWSPENDING],
+        )
 
     def set_secret(self, token: str) -> None:
         current, pending = self._value(AWSCURRENT), self._value(AWSPENDING, token)
@@ -85,16 +89,24 @@ class RotationDriver:
     def finish_secret(self, token: str) -> None:
         stages = self.client.describe_secret(SecretId=self.secret_id)["VersionIdsToStages"]
         current = next(version for version, labels in stages.items() if AWSCURRENT in labels)
-        self.client.update_secret_version_stage(SecretId=self.secret_id, VersionStage=AWSCURRENT,
-                                                MoveToVersionId=token, RemoveFromVersionId=current)
-        self.client.update_secret_version_stage(SecretId=self.secret_id, VersionStage=AWSPENDING,
-                                                RemoveFromVersionId=token)
+        self.client.update_secret_version_stage(
+            SecretId=self.secret_id, VersionStage=AWSCURRENT, MoveToVersionId=token, RemoveFromVersionId=current
+        )
+        self.client.update_secret_version_stage(
+            SecretId=self.secret_id, VersionStage=AWSPENDING, RemoveFromVersionId=token
+        )
 
 
 def _login(value: dict) -> pymysql.connections.Connection:
-    return pymysql.connect(host=value["host"], port=int(value["port"]), user=value["username"],
-                           password=value["password"], database=value.get("dbname"), connect_timeout=5,
-                           ssl=tls_context())
+    return pymysql.connect(
+        host=value["host"],
+        port=int(value["port"]),
+        user=value["username"],
+        password=value["password"],
+        database=value.get("dbname"),
+        connect_timeout=5,
+        ssl=tls_context(),
+    )
 
 
 class NaiveConnector:
@@ -112,9 +124,14 @@ class NaiveConnector:
                 response = self.client.get_secret_value(SecretId=self.secret_id, VersionStage=AWSCURRENT)
                 self._value, self._fetched_at = json.loads(response["SecretString"]), time.monotonic()
             value = self._value
-        return pymysql.connect(host=value["host"], port=int(value["port"]), user=value["username"],
-                               password=value["password"], database=value.get("dbname"),
-                               **{"ssl": tls_context(), **kwargs})
+        return pymysql.connect(
+            host=value["host"],
+            port=int(value["port"]),
+            user=value["username"],
+            password=value["password"],
+            database=value.get("dbname"),
+            **{"ssl": tls_context(), **kwargs},
+        )
 
 
 def failure_reason(error: Exception) -> str:
@@ -146,7 +163,7 @@ class LoadRun:
         self._changed = threading.Condition()
         self._threads = [threading.Thread(target=self._work, args=(i,), daemon=True) for i in range(workers)]
 
-    def __enter__(self) -> "LoadRun":
+    def __enter__(self) -> LoadRun:
         for thread in self._threads:
             thread.start()
         return self
@@ -186,5 +203,6 @@ class LoadRun:
             # An attempt counts only if it started after this call: +1 for one in flight.
             targets = [done + count + 1 for done in self._attempts]
             if not self._changed.wait_for(
-                    lambda: all(a >= t for a, t in zip(self._attempts, targets)), timeout=timeout):
+                lambda: all(a >= t for a, t in zip(self._attempts, targets, strict=False)), timeout=timeout
+            ):
                 raise RuntimeError("workers stopped making progress")

@@ -33,10 +33,11 @@ import hmac
 import json
 import re
 import uuid
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Optional
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from botocore.auth import SigV4Auth
@@ -50,7 +51,8 @@ from tests.support.local_http import Answer, json_answer, serve
 MAX_SKEW_SECONDS = 300
 _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,"
-    r"\s*SignedHeaders=(?P<headers>[a-z0-9;-]+),\s*Signature=(?P<signature>[0-9a-f]{64})$")
+    r"\s*SignedHeaders=(?P<headers>[a-z0-9;-]+),\s*Signature=(?P<signature>[0-9a-f]{64})$"
+)
 _INVALID_TOKEN = "The security token included in the request is invalid."
 
 
@@ -60,7 +62,7 @@ class Identity:
 
     secret_key: str
     user_arn: str
-    session_token: Optional[str] = None   # temporary credentials have one
+    session_token: str | None = None  # temporary credentials have one
 
 
 class _Recompute(SigV4Auth):
@@ -82,7 +84,7 @@ class _Recompute(SigV4Auth):
 
 def _check_date(amz_date: str, credential_date: str, now: datetime) -> None:
     try:
-        signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise ValueError("X-Amz-Date is missing or malformed.") from None
     if amz_date[:8] != credential_date:
@@ -95,14 +97,22 @@ def _check_signed_headers(lower: Mapping[str, str], signed: list[str], identity:
     if "host" not in signed or "x-amz-date" not in signed:
         raise ValueError("The host and X-Amz-Date headers must be signed.")
     sent = lower.get("x-amz-security-token")
-    if sent != identity.session_token:   # missing for temporary credentials, or sent with long-term ones
+    if sent != identity.session_token:  # missing for temporary credentials, or sent with long-term ones
         raise ValueError(_INVALID_TOKEN)
     if sent is not None and "x-amz-security-token" not in signed:
         raise ValueError("X-Amz-Security-Token must be signed.")
 
 
-def verify(method: str, url: str, headers: Mapping[str, str], body: bytes, identities: Mapping[str, Identity],
-           region: str, service: str = "execute-api", now: Optional[datetime] = None) -> Identity:
+def verify(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    identities: Mapping[str, Identity],
+    region: str,
+    service: str = "execute-api",
+    now: datetime | None = None,
+) -> Identity:
     """The identity that signed the request, or ValueError with API Gateway-like wording."""
     lower = {k.lower(): v for k, v in headers.items()}
     match = _AUTHORIZATION.match(lower.get("authorization", ""))
@@ -114,16 +124,15 @@ def verify(method: str, url: str, headers: Mapping[str, str], body: bytes, ident
     if (match["region"], match["service"]) != (region, service):
         raise ValueError("Credential should be scoped to a valid region and service.")
     amz_date = lower.get("x-amz-date", "")
-    _check_date(amz_date, match["date"], now or datetime.now(timezone.utc))
+    _check_date(amz_date, match["date"], now or datetime.now(UTC))
     signed = match["headers"].split(";")
     _check_signed_headers(lower, signed, identity)
     headers = dict(headers)
-    if "host" not in lower:   # a raw request (not from the server) names its host in the URL
+    if "host" not in lower:  # a raw request (not from the server) names its host in the URL
         headers["Host"] = urlsplit(url).netloc
     request = AWSRequest(method=method, url=url, headers=headers, data=body)
     request.context["timestamp"] = amz_date
-    signer = _Recompute(Credentials(match["key"], identity.secret_key, identity.session_token), service, region,
-                        signed)
+    signer = _Recompute(Credentials(match["key"], identity.secret_key, identity.session_token), service, region, signed)
     canonical = signer.canonical_request(request)
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
     if not hmac.compare_digest(expected, match["signature"]):
@@ -144,7 +153,7 @@ class Request:
     """An authenticated request, as an integration sees it."""
 
     method: str
-    target: str   # path and query string
+    target: str  # path and query string
     headers: Mapping[str, str]
     body: bytes
     identity: Identity
@@ -155,29 +164,49 @@ class Request:
 
 @dataclass(frozen=True)
 class Integration:
-    route: Optional[tuple[str, str]]        # (method, path) served; None: every request ($default)
-    event: Callable[[Request], dict]        # the function's event; may raise Refusal
-    answer: Callable[[dict, Any], Answer]   # (event, the function's result, None if it raised) -> the answer
+    route: tuple[str, str] | None  # (method, path) served; None: every request ($default)
+    event: Callable[[Request], dict]  # the function's event; may raise Refusal
+    answer: Callable[[dict, Any], Answer]  # (event, the function's result, None if it raised) -> the answer
 
 
 def _http_api_event(request: Request) -> dict:
     parts = urlsplit(request.target)
     query: dict[str, str] = {}
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        query[key] = f"{query[key]},{value}" if key in query else value   # as HTTP APIs join repeats
+        query[key] = f"{query[key]},{value}" if key in query else value  # as HTTP APIs join repeats
     headers = {k.lower(): v for k, v in request.headers.items()}
     account, now = request.account_id, request.time
     event = {
-        "version": "2.0", "routeKey": "$default", "rawPath": parts.path or "/", "rawQueryString": parts.query,
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": parts.path or "/",
+        "rawQueryString": parts.query,
         "headers": headers,
         "requestContext": {
-            "accountId": account, "apiId": "local", "domainName": headers.get("host", ""),
-            "http": {"method": request.method, "path": parts.path or "/", "protocol": "HTTP/1.1",
-                     "sourceIp": "127.0.0.1", "userAgent": headers.get("user-agent", "")},
-            "authorizer": {"iam": {"accessKey": "", "accountId": account, "callerId": "",
-                                   "userArn": request.identity.user_arn, "userId": ""}},
-            "requestId": request.request_id, "routeKey": "$default", "stage": "$default",
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"), "timeEpoch": int(now.timestamp() * 1000),
+            "accountId": account,
+            "apiId": "local",
+            "domainName": headers.get("host", ""),
+            "http": {
+                "method": request.method,
+                "path": parts.path or "/",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "authorizer": {
+                "iam": {
+                    "accessKey": "",
+                    "accountId": account,
+                    "callerId": "",
+                    "userArn": request.identity.user_arn,
+                    "userId": "",
+                }
+            },
+            "requestId": request.request_id,
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
         },
         "isBase64Encoded": False,
     }
@@ -209,20 +238,31 @@ def _execute_event(request: Request) -> dict:
 
 
 HTTP_API = Integration(None, _http_api_event, _proxy_answer)
-EXECUTE_API = Integration(("POST", "/prod/execute"), _execute_event,
-                          lambda event, _: json_answer(202, {"accepted": True, "requestId": event["requestId"]}))
+EXECUTE_API = Integration(
+    ("POST", "/prod/execute"),
+    _execute_event,
+    lambda event, _: json_answer(202, {"accepted": True, "requestId": event["requestId"]}),
+)
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class SigV4Gateway:
     """See the module docstring. ``clock`` is the gateway's idea of now."""
 
-    def __init__(self, app: Callable[[dict, Any], Any], identities: Mapping[str, Identity], *,
-                 integration: Integration = HTTP_API, allowed_arn: Optional[str] = None, region: str = REGION,
-                 account_id: str = ACCOUNT_ID, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(
+        self,
+        app: Callable[[dict, Any], Any],
+        identities: Mapping[str, Identity],
+        *,
+        integration: Integration = HTTP_API,
+        allowed_arn: str | None = None,
+        region: str = REGION,
+        account_id: str = ACCOUNT_ID,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
         self.app, self.identities, self.integration = app, identities, integration
         self.allowed_arn, self.region, self.account_id, self.clock = allowed_arn, region, account_id, clock
         self.requests: list[dict] = []

@@ -33,7 +33,7 @@ def test_jwt_route_fires_unless_the_pack_config_allows_jwt(record):
 
     [violation] = analyze(resources)
     assert 'route "GET /items" uses authorization type JWT' in violation.message
-    assert "add \"JWT\" to this policy's allowedAuthorizationTypes" in violation.message
+    assert 'add "JWT" to this policy\'s allowedAuthorizationTypes' in violation.message
     assert analyze(resources, {POLICY: {"allowedAuthorizationTypes": ["AWS_IAM", "JWT"]}}) == []
     lambda_authorizer = [route(record, "GET /items", authorizationType="CUSTOM", authorizerId="a2")]
     assert analyze(lambda_authorizer, {POLICY: {"allowedAuthorizationTypes": ["AWS_IAM", "JWT", "CUSTOM"]}}) == []

@@ -24,8 +24,10 @@ def test_fixed_role_name_fires_on_the_role_and_names_the_function(record):
     [violation] = analyze([execution_role, function(record, execution_role)])
 
     assert (violation.policy, violation.level, violation.urn) == (POLICY, "mandatory", execution_role["urn"])
-    assert 'role "jwks-fn-role" (execution role of function "jwks-fn") has the fixed name "jwks-fn-role"' \
+    assert (
+        'role "jwks-fn-role" (execution role of function "jwks-fn") has the fixed name "jwks-fn-role"'
         in violation.message
+    )
 
 
 def test_role_found_by_arn_when_there_is_no_property_dependency(record):

@@ -16,9 +16,18 @@ def rest_domain(**props):
 
 
 def http_domain(policy):
-    return resource(HTTP, "api-domain", {"domainName": "api.example.com", "domainNameConfiguration": {
-        "certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/1", "endpointType": "REGIONAL",
-        "securityPolicy": policy}})
+    return resource(
+        HTTP,
+        "api-domain",
+        {
+            "domainName": "api.example.com",
+            "domainNameConfiguration": {
+                "certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/1",
+                "endpointType": "REGIONAL",
+                "securityPolicy": policy,
+            },
+        },
+    )
 
 
 def test_a_rest_domain_without_a_security_policy_gets_tls_1_0():
@@ -29,12 +38,23 @@ def test_a_rest_domain_without_a_security_policy_gets_tls_1_0():
 
 @pytest.mark.parametrize("policy", ["TLS_1_0", "tls_1_0", "SecurityPolicy_TLS13_1_0_2099_01"])
 def test_policies_below_tls_1_2_fire(policy):
-    assert_violates(run_policy(APIGATEWAY_DOMAIN_TLS_1_2, rest_domain(securityPolicy=policy)), POLICY,
-                    contains=f"(security policy: {policy})")
+    assert_violates(
+        run_policy(APIGATEWAY_DOMAIN_TLS_1_2, rest_domain(securityPolicy=policy)),
+        POLICY,
+        contains=f"(security policy: {policy})",
+    )
 
 
-@pytest.mark.parametrize("policy", ["TLS_1_2", "SecurityPolicy_TLS13_1_3_2025_09", "SecurityPolicy_TLS13_1_2_2021_06",
-                                    "SecurityPolicy_TLS12_PFS_2025_EDGE", UNKNOWN])
+@pytest.mark.parametrize(
+    "policy",
+    [
+        "TLS_1_2",
+        "SecurityPolicy_TLS13_1_3_2025_09",
+        "SecurityPolicy_TLS13_1_2_2021_06",
+        "SecurityPolicy_TLS12_PFS_2025_EDGE",
+        UNKNOWN,
+    ],
+)
 def test_tls_1_2_and_newer_pass(policy):
     assert_passes(run_policy(APIGATEWAY_DOMAIN_TLS_1_2, rest_domain(securityPolicy=policy)))
 

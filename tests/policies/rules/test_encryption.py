@@ -15,22 +15,33 @@ def test_a_queue_that_turns_sse_off_without_a_key_stores_messages_unencrypted():
     assert "remove sqs_managed_sse_enabled=False" in violation.message
 
 
-@pytest.mark.parametrize("props", [
-    {},  # SSE-SQS, the default since October 2022
-    {"sqsManagedSseEnabled": True}, {"kmsMasterKeyId": "alias/aws/sqs"}, {"kmsMasterKeyId": KEY_ARN},
-    {"kmsMasterKeyId": KEY_ARN, "sqsManagedSseEnabled": False}, {"kmsMasterKeyId": UNKNOWN},
-])
+@pytest.mark.parametrize(
+    "props",
+    [
+        {},  # SSE-SQS, the default since October 2022
+        {"sqsManagedSseEnabled": True},
+        {"kmsMasterKeyId": "alias/aws/sqs"},
+        {"kmsMasterKeyId": KEY_ARN},
+        {"kmsMasterKeyId": KEY_ARN, "sqsManagedSseEnabled": False},
+        {"kmsMasterKeyId": UNKNOWN},
+    ],
+)
 def test_an_encrypted_queue_passes(props):
     assert_passes(run_policy(SQS_QUEUE_ENCRYPTED, resource(QUEUE, "jobs", props)))
 
 
-@pytest.mark.parametrize("props, used", [
-    ({}, "no KMS key"), ({"sqsManagedSseEnabled": True}, "no KMS key"),
-    ({"kmsMasterKeyId": "alias/aws/sqs"}, "the AWS managed key aws/sqs"),
-])
+@pytest.mark.parametrize(
+    "props, used",
+    [
+        ({}, "no KMS key"),
+        ({"sqsManagedSseEnabled": True}, "no KMS key"),
+        ({"kmsMasterKeyId": "alias/aws/sqs"}, "the AWS managed key aws/sqs"),
+    ],
+)
 def test_require_customer_managed_key_refuses_sse_sqs_and_the_managed_key(props, used):
-    violation = assert_violates(run_policy(SQS_QUEUE_ENCRYPTED, resource(QUEUE, "jobs", props), CMK),
-                                "sqs-queue-encrypted")
+    violation = assert_violates(
+        run_policy(SQS_QUEUE_ENCRYPTED, resource(QUEUE, "jobs", props), CMK), "sqs-queue-encrypted"
+    )
     assert used in violation.message and "exemptions" in violation.message
     assert_passes(run_policy(SQS_QUEUE_ENCRYPTED, resource(QUEUE, "jobs", {"kmsMasterKeyId": KEY_ARN}), CMK))
 
@@ -41,8 +52,11 @@ def test_an_exempt_queue_passes():
 
 
 def test_a_topic_without_a_key_is_advisory_and_says_alarm_topics_need_a_cmk():
-    violation = assert_violates(run_policy(SNS_TOPIC_ENCRYPTED, resource(TOPIC, "alarms", {"name": "alarms"})),
-                                "sns-topic-encrypted", level="advisory")
+    violation = assert_violates(
+        run_policy(SNS_TOPIC_ENCRYPTED, resource(TOPIC, "alarms", {"name": "alarms"})),
+        "sns-topic-encrypted",
+        level="advisory",
+    )
     assert "aws/sns cannot" in violation.message
 
 
@@ -54,8 +68,11 @@ def test_a_topic_on_the_managed_key_passes_unless_a_cmk_is_required():
 
 
 def test_a_log_group_needs_a_kms_key():
-    violation = assert_violates(run_policy(LOG_GROUP_ENCRYPTED_WITH_KMS, resource(LOG_GROUP, "app-logs", {})),
-                                "log-group-encrypted-with-kms", level="advisory")
+    violation = assert_violates(
+        run_policy(LOG_GROUP_ENCRYPTED_WITH_KMS, resource(LOG_GROUP, "app-logs", {})),
+        "log-group-encrypted-with-kms",
+        level="advisory",
+    )
     assert "logs.<region>.amazonaws.com" in violation.message
     for key in (KEY_ARN, UNKNOWN):
         assert_passes(run_policy(LOG_GROUP_ENCRYPTED_WITH_KMS, resource(LOG_GROUP, "app-logs", {"kmsKeyId": key})))

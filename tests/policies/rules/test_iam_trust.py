@@ -16,13 +16,19 @@ def service_role(service, condition=None):
 
 @pytest.mark.parametrize("service", ["events.amazonaws.com", "scheduler.amazonaws.com", "logs.eu-west-1.amazonaws.com"])
 def test_cross_account_service_without_source_condition_fires(service):
-    violation = assert_violates(run_policy(TRUST_SERVICE_CONDITIONS, service_role(service)),
-                                "iam-role-trust-service-conditions")
+    violation = assert_violates(
+        run_policy(TRUST_SERVICE_CONDITIONS, service_role(service)), "iam-role-trust-service-conditions"
+    )
     assert violation.level == "advisory" and "aws:SourceAccount" in violation.message
 
 
-@pytest.mark.parametrize("condition", [{"StringEquals": {"aws:SourceAccount": ACCOUNT}},
-                                       {"ArnLike": {"aws:SourceArn": f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/x"}}])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        {"ArnLike": {"aws:SourceArn": f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/x"}},
+    ],
+)
 def test_conditioned_service_passes(condition):
     assert_passes(run_policy(TRUST_SERVICE_CONDITIONS, service_role("events.amazonaws.com", condition)))
 

@@ -5,7 +5,10 @@ import pytest
 from policies.rules.observability import APIGATEWAY_STAGE_ACCESS_LOGGING, LOG_GROUP_RETENTION_SET
 from policies.testing import assert_passes, assert_violates, remediate, resource, run_policy
 
-LOGS = {"destinationArn": "arn:aws:logs:eu-west-1:123456789012:log-group:api-logs", "format": '{"id":"$context.requestId"}'}
+LOGS = {
+    "destinationArn": "arn:aws:logs:eu-west-1:123456789012:log-group:api-logs",
+    "format": '{"id":"$context.requestId"}',
+}
 
 
 @pytest.mark.parametrize("type_", ["aws:apigateway/stage:Stage", "aws:apigatewayv2/stage:Stage"])
@@ -22,7 +25,9 @@ def test_stage_with_access_logs_passes(type_):
 
 
 def test_stage_with_a_destination_but_no_format_fires():
-    stage = resource("aws:apigatewayv2/stage:Stage", "s", {"accessLogSettings": {"destinationArn": LOGS["destinationArn"]}})
+    stage = resource(
+        "aws:apigatewayv2/stage:Stage", "s", {"accessLogSettings": {"destinationArn": LOGS["destinationArn"]}}
+    )
 
     assert_violates(run_policy(APIGATEWAY_STAGE_ACCESS_LOGGING, stage), APIGATEWAY_STAGE_ACCESS_LOGGING.name)
 
@@ -32,8 +37,12 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 @pytest.mark.parametrize("props", [{}, {"retentionInDays": 0}])
 def test_log_group_without_retention_fires(props):
-    assert_violates(run_policy(LOG_GROUP_RETENTION_SET, resource(LOG_GROUP, "fn-logs", props)),
-                    "log-group-retention-set", level="advisory", contains="retention_in_days")
+    assert_violates(
+        run_policy(LOG_GROUP_RETENTION_SET, resource(LOG_GROUP, "fn-logs", props)),
+        "log-group-retention-set",
+        level="advisory",
+        contains="retention_in_days",
+    )
 
 
 def test_log_group_with_retention_passes():
@@ -57,14 +66,22 @@ def test_the_analyzer_runs_the_remediation_at_level_remediate():
     from preview.analysis import configure_request
 
     servicer = _PolicyAnalyzerServicer("pack", "0.0.1", build_policies(), EnforcementLevel.MANDATORY, None)
-    servicer.Configure(configure_request(servicer.GetAnalyzerInfo(empty_pb2.Empty(), None),
-                                         {"log-group-retention-set": "remediate",
-                                          "dynamodb-table-protected": "remediate"}), None)
+    servicer.Configure(
+        configure_request(
+            servicer.GetAnalyzerInfo(empty_pb2.Empty(), None),
+            {"log-group-retention-set": "remediate", "dynamodb-table-protected": "remediate"},
+        ),
+        None,
+    )
     properties = struct_pb2.Struct()
     properties.update({"name": "/aws/lambda/fn"})
 
-    response = servicer.Remediate(pb.AnalyzeRequest(type=LOG_GROUP, urn="urn:pulumi:dev::p::" + LOG_GROUP + "::g",
-                                                    name="g", properties=properties), None)
+    response = servicer.Remediate(
+        pb.AnalyzeRequest(
+            type=LOG_GROUP, urn="urn:pulumi:dev::p::" + LOG_GROUP + "::g", name="g", properties=properties
+        ),
+        None,
+    )
 
     [remediation] = response.remediations
     assert remediation.policyName == "log-group-retention-set"
