@@ -23,7 +23,7 @@ from policies.kms_keys import KeyKind, key_kind
 from policies.props import is_set, known_or_none
 from policies.public_access import not_principal_allows, policy_statements, unrestricted_public_allows
 from policies.resource_types import applies_to, resources_of
-from policies.schemas import PARTIAL_INPUT, exemptions_schema, partial_input_schema, string_list
+from policies.schemas import PARTIAL_INPUT, exemptions_only_schema, exemptions_schema, partial_input_schema, string_list
 from policies.settings import policy_settings
 from policies.stacks import tags_of
 
@@ -173,7 +173,7 @@ SECRET_ROTATION_ENABLED = StackValidationPolicy(
 
 # --- secret-encrypted-with-cmk -----------------------------------------------------------
 
-CMK_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Secrets")})
+CMK_SCHEMA = exemptions_only_schema("Secrets")
 
 
 @applies_to(SECRET_TYPE)
