@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
-from policies.documents import Statement
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from policies.documents import Statement, statements_or_report
+from policies.exemptions import is_exempt
 
 # A principal that names an account: the 12-digit id, or an IAM/STS ARN in that account.
 _ACCOUNT_PRINCIPAL = re.compile(r"(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):.*")
@@ -23,6 +27,21 @@ def principal_account(principal: str) -> str | None:
     """The account a principal (``123456789012``, ``arn:aws:iam::123456789012:role/x``) belongs to."""
     match = _ACCOUNT_PRINCIPAL.fullmatch(principal)
     return (match.group(1) or match.group(2)) if match else None
+
+
+def policy_statements(
+    args: ResourceValidationArgs,
+    what: str,
+    report_violation: ReportViolation,
+    settings: Mapping[str, Any] | None = None,
+) -> list[Statement] | None:
+    """The statements of the resource's ``policy`` input; None when it has none, an exemption in ``settings``
+    (a policy with exemptions) names the resource, or it does not parse (reported; ``what``: 'the key policy
+    of "k"')."""
+    document = args.props.get("policy")
+    if document in (None, "") or (settings is not None and is_exempt(settings, args)):
+        return None
+    return statements_or_report(document, what, report_violation)
 
 
 def unrestricted_public_allows(statements: list[Statement], keys: Iterable[str]) -> Iterator[Statement]:

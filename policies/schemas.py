@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pulumi_policy import PolicyConfigSchema
+
 
 def string_list(default: list[str], description: str, **item: Any) -> dict[str, Any]:
     """A setting holding a list of strings; ``item`` constrains each string (``enum``, ``pattern``)."""
@@ -27,6 +29,11 @@ def exemptions_schema(what: str) -> dict[str, Any]:
         "a resource's logical name, or a physical name equal to it or auto-named from it "
         '(the name, "-", and Pulumi\'s 7-hex-digit suffix).',
     }
+
+
+def exemptions_only_schema(what: str) -> PolicyConfigSchema:
+    """The config schema of a policy whose only setting is its ``exemptions``."""
+    return PolicyConfigSchema(properties={"exemptions": exemptions_schema(what)})
 
 
 PARTIAL_INPUT = "partialInput"

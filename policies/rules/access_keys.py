@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -14,7 +13,7 @@ from pulumi_policy import (
 from policies.exemptions import exemption_reason
 from policies.props import known_or_none
 from policies.resource_types import applies_to
-from policies.schemas import exemptions_schema
+from policies.schemas import exemptions_only_schema
 from policies.settings import policy_settings
 
 ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey"
@@ -22,7 +21,7 @@ ACCESS_KEY_TYPE = "aws:iam/accessKey:AccessKey"
 
 # --- iam-user-access-key-present ---------------------------------------------------------
 
-ACCESS_KEY_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Access keys (or their users)")})
+ACCESS_KEY_SCHEMA = exemptions_only_schema("Access keys (or their users)")
 
 
 @applies_to(ACCESS_KEY_TYPE)

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -17,7 +16,7 @@ from pulumi_policy import (
 from policies.exemptions import exemption_reason
 from policies.props import is_set, known_or_none
 from policies.resource_types import applies_to
-from policies.schemas import exemptions_schema
+from policies.schemas import exemptions_only_schema
 from policies.settings import policy_settings
 
 REST_DOMAIN_TYPE = "aws:apigateway/domainName:DomainName"
@@ -28,9 +27,7 @@ REST_DEFAULT_POLICY = "TLS_1_0"
 # SecurityPolicy_TLS12_PFS_2025_EDGE, ...).
 _TLS_1_2_OR_NEWER = re.compile(r"TLS_1_[23]|SecurityPolicy_TLS1[23](?!_1_[01](_|$))(_.*)?", re.IGNORECASE)
 
-DOMAIN_SCHEMA = PolicyConfigSchema(
-    properties={"exemptions": exemptions_schema("Domain names (the resource or the domain, api.example.com)")}
-)
+DOMAIN_SCHEMA = exemptions_only_schema("Domain names (the resource or the domain, api.example.com)")
 
 
 @applies_to(REST_DOMAIN_TYPE, HTTP_DOMAIN_TYPE)

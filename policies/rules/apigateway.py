@@ -11,10 +11,9 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.documents import statements_or_report
-from policies.exemptions import exemption_reason, is_exempt
+from policies.exemptions import exemption_reason
 from policies.openapi import OpenApiError, operations
-from policies.public_access import not_principal_allows, unrestricted_public_allows
+from policies.public_access import not_principal_allows, policy_statements, unrestricted_public_allows
 from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
@@ -119,13 +118,8 @@ RESOURCE_POLICY_SCHEMA = PolicyConfigSchema(
 
 @applies_to(REST_API_TYPE, REST_API_POLICY_TYPE)
 def _validate_resource_policy(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    document = args.props.get("policy")
-    if document in (None, ""):
-        return
     settings = policy_settings(args, RESOURCE_POLICY_SCHEMA)
-    if is_exempt(settings, args):
-        return
-    statements = statements_or_report(document, f'the resource policy of "{args.name}"', report_violation)
+    statements = policy_statements(args, f'the resource policy of "{args.name}"', report_violation, settings)
     if statements is None:
         return
     for statement in not_principal_allows(statements):

@@ -15,7 +15,7 @@ from policies.exemptions import is_exempt
 from policies.kms_keys import KeyKind, key_kind
 from policies.props import known_or_none
 from policies.resource_types import applies_to
-from policies.schemas import exemptions_schema
+from policies.schemas import exemptions_only_schema, exemptions_schema
 from policies.settings import policy_settings
 
 QUEUE_TYPE = "aws:sqs/queue:Queue"
@@ -118,7 +118,7 @@ SNS_TOPIC_ENCRYPTED = ResourceValidationPolicy(
 
 # --- log-group-encrypted-with-kms --------------------------------------------------------
 
-LOG_GROUP_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Log groups")})
+LOG_GROUP_SCHEMA = exemptions_only_schema("Log groups")
 
 
 @applies_to(LOG_GROUP_TYPE)

@@ -21,7 +21,7 @@ from policies.actions import expand_action, granted_actions, is_effectively_star
 from policies.documents import Document, Statement, identity_documents, known_statements, raise_first_unknown
 from policies.exemptions import is_exempt
 from policies.resource_types import DOCUMENT_TYPES, applies_to
-from policies.schemas import exemptions_schema, string_list
+from policies.schemas import exemptions_only_schema, exemptions_schema, string_list
 from policies.settings import policy_settings
 
 # "service:*", and anything else whose action part is only wildcards ("iam:**", "iam:*?", "*:*")
@@ -43,7 +43,7 @@ def _where(args: ResourceValidationArgs, document: Document, statement: Statemen
 
 # --- iam-policy-no-wildcard-actions -----------------------------------------------------
 
-WILDCARD_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Identity policies")})
+WILDCARD_SCHEMA = exemptions_only_schema("Identity policies")
 
 
 @applies_to(*DOCUMENT_TYPES)
@@ -218,7 +218,7 @@ SCOPED_RESOURCES = ResourceValidationPolicy(
 
 # --- iam-no-list-secrets -----------------------------------------------------------------
 
-LIST_SECRETS_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Identity policies")})
+LIST_SECRETS_SCHEMA = exemptions_only_schema("Identity policies")
 
 
 @applies_to(*DOCUMENT_TYPES)

@@ -19,7 +19,7 @@ from policies.autonames import is_name_or_autoname
 from policies.exemptions import exemption_reason
 from policies.props import is_set, known_or_none
 from policies.resource_types import PERMISSION_TYPE, applies_to
-from policies.schemas import exemptions_schema, string_list
+from policies.schemas import exemptions_only_schema, exemptions_schema, string_list
 from policies.settings import policy_settings
 from policies.stacks import function_name
 
@@ -134,11 +134,7 @@ PERMISSION_HAS_SOURCE_ARN = ResourceValidationPolicy(
 
 FUNCTION_URL_TYPE = "aws:lambda/functionUrl:FunctionUrl"
 
-FUNCTION_URL_SCHEMA = PolicyConfigSchema(
-    properties={
-        "exemptions": exemptions_schema("Function URLs (or their functions) that may use authorizationType NONE"),
-    },
-)
+FUNCTION_URL_SCHEMA = exemptions_only_schema("Function URLs (or their functions) that may use authorizationType NONE")
 
 
 @applies_to(FUNCTION_URL_TYPE)

@@ -17,7 +17,7 @@ from policies.aws_values import LOG_RETENTION_DAYS
 from policies.exemptions import exemption_reason, is_exempt
 from policies.props import known_or_none, plain
 from policies.resource_types import applies_to
-from policies.schemas import exemptions_schema
+from policies.schemas import exemptions_only_schema, exemptions_schema
 from policies.settings import policy_settings
 
 LOG_GROUP_TYPE = "aws:cloudwatch/logGroup:LogGroup"
@@ -78,7 +78,7 @@ LOG_GROUP_RETENTION_SET = ResourceValidationPolicy(
 
 # --- apigateway-stage-access-logging -----------------------------------------------------
 
-STAGE_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Stages")})
+STAGE_SCHEMA = exemptions_only_schema("Stages")
 
 
 @applies_to(REST_STAGE_TYPE, HTTP_STAGE_TYPE)

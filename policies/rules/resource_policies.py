@@ -18,10 +18,16 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from policies.documents import raise_first_unknown, read_statements, statements_or_report
+from policies.documents import raise_first_unknown, read_statements
 from policies.exemptions import exemption_reason, is_exempt
 from policies.props import known_or_none
-from policies.public_access import foreign_accounts, not_principal_allows, principal_account, unrestricted_public_allows
+from policies.public_access import (
+    foreign_accounts,
+    not_principal_allows,
+    policy_statements,
+    principal_account,
+    unrestricted_public_allows,
+)
 from policies.resource_types import applies_to
 from policies.schemas import exemptions_schema, string_list
 from policies.settings import policy_settings
@@ -73,14 +79,9 @@ PUBLIC_SCHEMA = PolicyConfigSchema(
 
 @applies_to(*POLICY_HOLDERS)
 def _validate_no_public_principal(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    document = args.props.get("policy")
-    if document in (None, ""):
-        return
     settings = policy_settings(args, PUBLIC_SCHEMA)
-    if is_exempt(settings, args):
-        return
     what = f'the {POLICY_HOLDERS[args.resource_type]} of "{args.name}"'
-    statements = statements_or_report(document, what, report_violation)
+    statements = policy_statements(args, what, report_violation, settings)
     if statements is None:
         return
     for statement in not_principal_allows(statements):

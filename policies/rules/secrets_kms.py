@@ -18,13 +18,12 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.documents import statements_or_report
 from policies.exemptions import is_exempt
 from policies.kms_keys import KeyKind, key_kind
 from policies.props import is_set, known_or_none
-from policies.public_access import not_principal_allows, unrestricted_public_allows
+from policies.public_access import not_principal_allows, policy_statements, unrestricted_public_allows
 from policies.resource_types import applies_to, resources_of
-from policies.schemas import PARTIAL_INPUT, exemptions_schema, partial_input_schema, string_list
+from policies.schemas import PARTIAL_INPUT, exemptions_only_schema, exemptions_schema, partial_input_schema, string_list
 from policies.settings import policy_settings
 from policies.stacks import tags_of
 
@@ -174,7 +173,7 @@ SECRET_ROTATION_ENABLED = StackValidationPolicy(
 
 # --- secret-encrypted-with-cmk -----------------------------------------------------------
 
-CMK_SCHEMA = PolicyConfigSchema(properties={"exemptions": exemptions_schema("Secrets")})
+CMK_SCHEMA = exemptions_only_schema("Secrets")
 
 
 @applies_to(SECRET_TYPE)
@@ -263,10 +262,7 @@ KEY_POLICY_SCHEMA = PolicyConfigSchema(
 
 @applies_to(KEY_TYPE, KEY_POLICY_TYPE)
 def _validate_key_policy(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    document = args.props.get("policy")
-    if document in (None, ""):
-        return
-    statements = statements_or_report(document, f'the key policy of "{args.name}"', report_violation)
+    statements = policy_statements(args, f'the key policy of "{args.name}"', report_violation)
     if statements is None:
         return
     for statement in not_principal_allows(statements):
