@@ -42,3 +42,38 @@ def test_server_starts_for_a_user_whose_path_lacks_sbin(monkeypatch):
     finally:
         server.stop()
     assert not os.path.exists(server.root)
+
+
+def _flaky_install_db(folder: Path, crashes: int) -> None:
+    """A mariadb-install-db that segfaults (exit 139) ``crashes`` times, then runs the real one."""
+    count = folder / "calls"
+    script = folder / "mariadb-install-db"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'n=$(cat "{count}" 2>/dev/null || echo 0); echo $((n + 1)) > "{count}"\n'
+        f'if [ "$n" -lt {crashes} ]; then echo "Segmentation fault" >&2; exit 139; fi\n'
+        f'exec {mariadb.tool("mariadb-install-db")} "$@"\n'
+    )
+    script.chmod(0o755)
+
+
+@pytest.mark.mariadb
+@pytest.mark.skipif(not Path("/usr/sbin/mariadbd").exists(), reason="needs Debian's mariadb-server package")
+def test_a_bootstrap_that_crashes_once_is_retried_on_an_empty_data_folder(tmp_path, monkeypatch):
+    _flaky_install_db(tmp_path, crashes=1)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    server = mariadb.MariaDB.start()
+    try:
+        with server.root_connection() as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+    finally:
+        server.stop()
+    assert (tmp_path / "calls").read_text().strip() == "2"
+
+
+def test_a_bootstrap_that_always_crashes_is_one_clear_error(tmp_path, monkeypatch):
+    _flaky_install_db(tmp_path, crashes=99)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    with pytest.raises(RuntimeError, match=r"failed 3 times; the last time: exit 139: Segmentation fault"):
+        mariadb.MariaDB.start()

@@ -27,21 +27,9 @@ def secrets(aws_env, monkeypatch):
 
 
 @pytest.fixture
-def secret(server, secrets, monkeypatch):
-    username, password = f"app_{uuid.uuid4().hex[:10]}", new_password()
-    server.create_user(username, password, "appdb")
-    value = {
-        "engine": "mysql",
-        "host": "127.0.0.1",
-        "port": server.port,
-        "username": username,
-        "password": password,
-        "dbname": "appdb",
-        "dbClusterIdentifier": "c",
-    }
-    arn = secrets.create_secret(Name=f"db/{username}", SecretString=json.dumps(value))["ARN"]
-    monkeypatch.setenv("DB_SECRET_ARN", arn)
-    return arn, value
+def secret(app_secret, monkeypatch):
+    monkeypatch.setenv("DB_SECRET_ARN", app_secret[0])
+    return app_secret
 
 
 def invoke(lambda_context) -> tuple[int, dict]:

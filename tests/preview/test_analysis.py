@@ -23,29 +23,9 @@ from preview.analysis import (
     analyze_stack_request,
     configure_request,
 )
+from tests.support.records import make_record
 
-STACK = "urn:pulumi:dev::iam-platform::"
 COMPONENT = "iam-platform:jwks:Jwks"
-
-
-def make_record(
-    type_: str, name: str, inputs: dict[str, Any] | None = None, outputs: dict[str, Any] | None = None, **fields: Any
-) -> dict[str, Any]:
-    inputs = inputs or {}
-    return {
-        "type": type_,
-        "urn": f"{STACK}{type_}::{name}",
-        "name": name,
-        "custom": True,
-        "inputs": inputs,
-        "outputs": dict(inputs) if outputs is None else outputs,
-        "parent": "",
-        "dependencies": [],
-        "propertyDependencies": {},
-        "provider": "",
-        "protect": False,
-        **fields,
-    }
 
 
 def trust(principal: Any, action: str = "sts:AssumeRole") -> str:

@@ -11,10 +11,9 @@ import pytest
 
 import preview.__main__ as cli
 from tests.support.node_packs import node_available, ready_pack
+from tests.support.preview_inputs import FOREIGN, PYTHON_PACK, foreign_with_both_packs
 
 HERE = Path(__file__).resolve().parent
-FOREIGN = HERE / "programs" / "foreign"
-PYTHON_PACK = HERE / "packs" / "python"
 NODE_PACK = HERE / "packs" / "node"
 
 # Every test here starts a pack in its own analyzer process (Python or Node).
@@ -37,17 +36,7 @@ def node_pack() -> Path:
 
 
 def test_two_packs_judge_one_program_and_each_violation_names_its_pack(capsys):
-    status, out, err = run_cli(
-        capsys,
-        "--project",
-        str(FOREIGN),
-        "--pack",
-        str(PYTHON_PACK),
-        "--pack",
-        str(cli.PROJECT_DIR / "policies"),
-        "--format",
-        "json",
-    )
+    status, out, err = run_cli(capsys, *foreign_with_both_packs("json"))
     document = json.loads(out)
 
     assert status == 1, err

@@ -10,10 +10,9 @@ import jsonschema
 import pytest
 
 import preview.__main__ as cli
+from tests.support.preview_inputs import FOREIGN, PYTHON_PACK, foreign_with_both_packs
 
 HERE = Path(__file__).resolve().parent
-FOREIGN = HERE / "programs" / "foreign"
-PYTHON_PACK = HERE / "packs" / "python"
 SCHEMA = json.loads((HERE / "schemas" / "sarif-schema-2.1.0.json").read_text())
 
 # Every test here starts a pack in its own analyzer process (Python or Node).
@@ -26,17 +25,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str]:
 
 
 def foreign_sarif(capsys) -> tuple[int, dict]:
-    status, out = run_cli(
-        capsys,
-        "--project",
-        str(FOREIGN),
-        "--pack",
-        str(PYTHON_PACK),
-        "--pack",
-        str(cli.PROJECT_DIR / "policies"),
-        "--format",
-        "sarif",
-    )
+    status, out = run_cli(capsys, *foreign_with_both_packs("sarif"))
     return status, json.loads(out)
 
 
@@ -107,17 +96,7 @@ def test_a_passing_run_is_valid_sarif_with_no_results(capsys, tmp_path):
 
 
 def test_junit_has_a_case_per_resource_and_a_failure_per_mandatory_violation(capsys):
-    status, out = run_cli(
-        capsys,
-        "--project",
-        str(FOREIGN),
-        "--pack",
-        str(PYTHON_PACK),
-        "--pack",
-        str(cli.PROJECT_DIR / "policies"),
-        "--format",
-        "junit",
-    )
+    status, out = run_cli(capsys, *foreign_with_both_packs("junit"))
     root = ET.fromstring(out)
 
     assert status == 1 and root.tag == "testsuites"

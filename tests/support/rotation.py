@@ -97,15 +97,15 @@ class RotationDriver:
         )
 
 
-def _login(value: dict) -> pymysql.connections.Connection:
+def _login(value: dict, **options: Any) -> pymysql.connections.Connection:
+    """A connection with a secret's value, over TLS; ``options`` are pymysql's (they win over the defaults)."""
     return pymysql.connect(
         host=value["host"],
         port=int(value["port"]),
         user=value["username"],
         password=value["password"],
         database=value.get("dbname"),
-        connect_timeout=5,
-        ssl=tls_context(),
+        **{"connect_timeout": 5, "ssl": tls_context(), **options},
     )
 
 
@@ -124,14 +124,7 @@ class NaiveConnector:
                 response = self.client.get_secret_value(SecretId=self.secret_id, VersionStage=AWSCURRENT)
                 self._value, self._fetched_at = json.loads(response["SecretString"]), time.monotonic()
             value = self._value
-        return pymysql.connect(
-            host=value["host"],
-            port=int(value["port"]),
-            user=value["username"],
-            password=value["password"],
-            database=value.get("dbname"),
-            **{"ssl": tls_context(), **kwargs},
-        )
+        return _login(value, **{"connect_timeout": 10, **kwargs})  # 10: pymysql's own default
 
 
 def failure_reason(error: Exception) -> str:
