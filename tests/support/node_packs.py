@@ -39,8 +39,19 @@ def ready_pack(source: Path) -> Path:
             _install(manifest, target)
         for path in source.iterdir():  # the pack's own files, fresh each run
             if path.is_file():
-                shutil.copy2(path, target / path.name)
+                _replace_if_changed(path, target / path.name)
     return target
+
+
+def _replace_if_changed(source: Path, target: Path) -> None:
+    """Another worker may be running the pack (reading these files) while this one prepares it: a file is
+    only ever replaced whole (rename), and only when it changed."""
+    data = source.read_bytes()
+    if target.is_file() and target.read_bytes() == data:
+        return
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    partial.write_bytes(data)
+    os.replace(partial, target)
 
 
 def _install(manifest: bytes, target: Path) -> None:
