@@ -115,19 +115,21 @@ def test_tags_follow_aws_limits():
     assert line.startswith("iam-platform:tags = ")
 
 
-def test_load_reads_the_running_stacks_config(monkeypatch):
-    pulumi.runtime.set_all_config({"aws:region": "eu-central-1", "iam-platform:jwks": '{"cacheTtlSeconds": 30}'})
+def load_running(monkeypatch, project: str):
+    """load_stack_config() in project's dev stack whose config sets the region and a JWKS cache TTL."""
+    pulumi.runtime.set_all_config({"aws:region": "eu-central-1", f"{project}:jwks": '{"cacheTtlSeconds": 30}'})
     monkeypatch.setattr(pulumi, "get_stack", lambda: "dev")
-    monkeypatch.setattr(pulumi, "get_project", lambda: "iam-platform")
-    config = load_stack_config()
+    monkeypatch.setattr(pulumi, "get_project", lambda: project)
+    return load_stack_config()
+
+
+def test_load_reads_the_running_stacks_config(monkeypatch):
+    config = load_running(monkeypatch, "iam-platform")
     assert (config.region, config.jwks.cache_ttl_seconds) == ("eu-central-1", 30)
 
 
 def test_the_namespace_is_the_running_projects_name(monkeypatch):
-    pulumi.runtime.set_all_config({"aws:region": "eu-central-1", "acme-iam:jwks": '{"cacheTtlSeconds": 30}'})
-    monkeypatch.setattr(pulumi, "get_stack", lambda: "dev")
-    monkeypatch.setattr(pulumi, "get_project", lambda: "acme-iam")
-    config = load_stack_config()
+    config = load_running(monkeypatch, "acme-iam")
     assert (config.project, config.jwks.cache_ttl_seconds) == ("acme-iam", 30)
     with pytest.raises(StackConfigError) as caught:
         parse_stack_settings(

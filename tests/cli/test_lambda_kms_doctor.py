@@ -22,6 +22,7 @@ from moto import mock_aws
 from cli.kms_doctor.repair import TEMP_ROLE_PREFIX, Waits
 from cli.lambda_kms_doctor import main
 from tests.support.constants import REGION
+from tests.support.imports import assert_imports_leave_out
 
 TRUST = json.dumps(
     {
@@ -559,22 +560,7 @@ def test_unassumable_new_role_is_retried_within_the_bound(world, stale):
 
 def test_the_doctor_runs_without_the_pulumi_sdk():
     """It builds its temporary trust policy from components.iam_documents, which imports no Pulumi."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    check = (
-        "import sys, cli.lambda_kms_doctor; "
-        "assert not [m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws')], 'pulumi imported'"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", check],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    assert done.returncode == 0, done.stderr
+    assert_imports_leave_out(("cli.lambda_kms_doctor",), ("pulumi", "pulumi_aws"))
 
 
 def test_the_temporary_trust_policy_trusts_lambda_only():

@@ -315,9 +315,9 @@ def tvm_answer(**changes) -> dict:
     return {name: value for name, value in answer.items() if value is not ...}
 
 
-def ask_url(url, tmp_path, *extra):
-    """Run the client against ``url`` (a local test server) for profile prod, signed as AKIDALICE."""
-    argv = [
+def prod_argv(url, tmp_path, *extra) -> list[str]:
+    """The client's arguments for profile prod at ``url``, caching under tmp_path."""
+    return [
         "--endpoint",
         url,
         "--profile",
@@ -328,7 +328,11 @@ def ask_url(url, tmp_path, *extra):
         str(tmp_path / "cache"),
         *extra,
     ]
-    return client.main(argv, session=signer("AKIDALICE"))
+
+
+def ask_url(url, tmp_path, *extra):
+    """Run the client against ``url`` (a local test server) for profile prod, signed as AKIDALICE."""
+    return client.main(prod_argv(url, tmp_path, *extra), session=signer("AKIDALICE"))
 
 
 def http_reply(status: int, body: bytes, headers: dict | None = None) -> bytes:
@@ -378,17 +382,7 @@ def lying_tvm():
 
 
 def ask(gateway, tmp_path, capsys, *extra, now=None):
-    argv = [
-        "--endpoint",
-        gateway.url,
-        "--profile",
-        "prod",
-        "--region",
-        "eu-west-1",
-        "--cache-dir",
-        str(tmp_path / "cache"),
-        *extra,
-    ]
+    argv = prod_argv(gateway.url, tmp_path, *extra)
     code = client.main(argv, session=signer("AKIDALICE"), **({"now": now} if now else {}))
     out, err = capsys.readouterr()
     return code, out, err

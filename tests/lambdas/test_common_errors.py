@@ -5,16 +5,12 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-import subprocess
-import sys
-from pathlib import Path
 
 import lambdas
 from lambdas.common.errors import PlatformError
 from lambdas.tvm.codes import STATUS, ErrorCode
 from lambdas.tvm.model import ApiError
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.imports import assert_imports_leave_out
 
 
 def _exception_classes():
@@ -51,6 +47,4 @@ def test_the_client_hints_every_tvm_code_and_imports_only_the_codes():
 
     assert set(HINTS) == set(ErrorCode)
     assert not issubclass(CredentialProcessError, PlatformError)  # the client's own failure, not the TVM's
-    check = "import sys, lambdas.tvm.codes; assert 'botocore' not in sys.modules and 'pydantic' not in sys.modules"
-    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=60, cwd=REPO)
-    assert done.returncode == 0, done.stderr
+    assert_imports_leave_out(("lambdas.tvm.codes",), ("botocore", "pydantic"))

@@ -51,6 +51,13 @@ def open_and_close(credentials, count: int = 1) -> list[str]:
     return users
 
 
+def warm_credentials(arn, secrets) -> DatabaseCredentials:
+    """A container's credentials that have read AWSCURRENT once."""
+    credentials = DatabaseCredentials(arn, secrets)
+    credentials.current()
+    return credentials
+
+
 def start_window(secrets, arn) -> str:
     """createSecret and setSecret: the database takes only AWSPENDING's password now."""
     driver, token = RotationDriver(secrets, arn), str(uuid.uuid4())
@@ -75,8 +82,7 @@ def through_a_window(credentials, secrets, arn) -> str:
 
 def test_a_window_costs_one_refused_login_and_two_reads_in_all(server, secrets, app_secret):
     arn, value = app_secret
-    credentials = DatabaseCredentials(arn, secrets)
-    credentials.current()
+    credentials = warm_credentials(arn, secrets)
     token = start_window(secrets, arn)
     reads, refused_before = Reads(secrets), server.status("Access_denied_errors")
     assert open_and_close(credentials, CONNECTIONS) == [value["username"]] * CONNECTIONS
@@ -103,11 +109,7 @@ def test_after_finish_the_kept_version_serves_until_current_is_read_again(server
 def test_a_kept_version_refused_is_dropped_and_the_next_rotation_is_found(server, secrets, app_secret):
     arn, _ = app_secret
     credentials = DatabaseCredentials(arn, secrets)
-    credentials.current()
-    first = start_window(secrets, arn)
-    open_and_close(credentials)
-    driver = RotationDriver(secrets, arn)
-    driver.test_secret(first), driver.finish_secret(first)
+    through_a_window(credentials, secrets, arn)  # the first window: the container keeps its version
     second = start_window(secrets, arn)  # the database now refuses the kept version too
     refused_before = server.status("Access_denied_errors")
     open_and_close(credentials)
@@ -122,8 +124,7 @@ def test_threads_of_one_container_share_one_fallback_per_window(server, secrets,
     """Four threads connect throughout several rotations: one of them falls back per window
     (two reads), the others wait for it and use the version it kept."""
     arn, _ = app_secret
-    credentials = DatabaseCredentials(arn, secrets)
-    credentials.current()
+    credentials = warm_credentials(arn, secrets)
     driver = RotationDriver(boto3.client("secretsmanager", region_name=REGION), arn)  # reads not counted
     reads, rotations = Reads(secrets), 4
     with LoadRun(lambda: connect(credentials, connect_timeout=10), 4) as load:
@@ -198,8 +199,7 @@ def test_a_pending_value_naming_another_endpoint_is_never_kept(server, secrets, 
     the same server): connect() tries it only after AWSCURRENT was refused, as before, and
     pays the whole fallback every time instead of keeping it."""
     arn, value = app_secret
-    credentials = DatabaseCredentials(arn, secrets)
-    credentials.current()
+    credentials = warm_credentials(arn, secrets)
     driver, token = RotationDriver(secrets, arn), str(uuid.uuid4())
     secrets.put_secret_value(
         SecretId=arn,
@@ -217,8 +217,7 @@ def test_a_pending_value_naming_another_endpoint_is_never_kept(server, secrets, 
 
 def test_moving_awscurrent_drops_the_kept_version_at_once(server, secrets, app_secret):
     arn, _ = app_secret
-    credentials = DatabaseCredentials(arn, secrets)
-    credentials.current()
+    credentials = warm_credentials(arn, secrets)
     token = start_window(secrets, arn)
     open_and_close(credentials)
     RotationDriver(secrets, arn).finish_secret(token)

@@ -9,14 +9,9 @@ import pytest
 import preview.__main__ as cli
 from preview import gate
 from tests.support.harness import REPO
+from tests.support.preview_cli import run_cli
 
 EXPORT_URN = "urn:pulumi:dev::iam-platform::aws:apigatewayv2/route:Route::{}"
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    status = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.fixture

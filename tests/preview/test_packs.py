@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import preview.__main__ as cli
 from tests.support.node_packs import node_available, ready_pack
+from tests.support.preview_cli import run_cli
 from tests.support.preview_inputs import FOREIGN, PYTHON_PACK, foreign_with_both_packs
 
 HERE = Path(__file__).resolve().parent
@@ -18,12 +18,6 @@ NODE_PACK = HERE / "packs" / "node"
 
 # Every test here starts a pack in its own analyzer process (Python or Node).
 pytestmark = pytest.mark.analyzer
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    status = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +99,12 @@ def test_a_node_pack_without_its_dependencies_is_exit_2(capsys, tmp_path):
         (
             lambda d: (d / "PulumiPolicy.yaml").write_text("runtime: [python\n") and d,
             "PulumiPolicy.yaml: line 2 column 1",
+        ),
+        (
+            lambda d: (
+                (d / "PulumiPolicy.yaml").write_text("runtime: {name: python, options: {virtualenv: venv}}\n") and d
+            ),
+            "PulumiPolicy.yaml: virtualenv venv has no bin/python; create it and install the pack's requirements.txt",
         ),
     ],
 )

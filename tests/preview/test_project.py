@@ -12,14 +12,8 @@ import pytest
 import preview.__main__ as cli
 from preview.fake_outputs import fake_outputs
 from preview.place import Place
-
-FOREIGN = Path(__file__).resolve().parent / "programs" / "foreign"
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    status = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
+from tests.support.preview_cli import run_cli
+from tests.support.preview_inputs import FOREIGN
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
-import preview.__main__ as cli
+from tests.support.preview_cli import run_cli
 from tests.support.preview_inputs import FOREIGN, PYTHON_PACK, foreign_with_both_packs
 
 HERE = Path(__file__).resolve().parent
@@ -19,13 +19,8 @@ SCHEMA = json.loads((HERE / "schemas" / "sarif-schema-2.1.0.json").read_text())
 pytestmark = pytest.mark.analyzer
 
 
-def run_cli(capsys, *argv: str) -> tuple[int, str]:
-    status = cli.main(list(argv))
-    return status, capsys.readouterr().out
-
-
 def foreign_sarif(capsys) -> tuple[int, dict]:
-    status, out = run_cli(capsys, *foreign_with_both_packs("sarif"))
+    status, out, _ = run_cli(capsys, *foreign_with_both_packs("sarif"))
     return status, json.loads(out)
 
 
@@ -86,7 +81,7 @@ def test_a_passing_run_is_valid_sarif_with_no_results(capsys, tmp_path):
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"kinesis-stream-encrypted": "disabled"}))
 
-    status, out = run_cli(
+    status, out, _ = run_cli(
         capsys, "--project", str(FOREIGN), "--pack", str(PYTHON_PACK), "--pack-config", str(config), "--format", "sarif"
     )
 
@@ -96,7 +91,7 @@ def test_a_passing_run_is_valid_sarif_with_no_results(capsys, tmp_path):
 
 
 def test_junit_has_a_case_per_resource_and_a_failure_per_mandatory_violation(capsys):
-    status, out = run_cli(capsys, *foreign_with_both_packs("junit"))
+    status, out, _ = run_cli(capsys, *foreign_with_both_packs("junit"))
     root = ET.fromstring(out)
 
     assert status == 1 and root.tag == "testsuites"

@@ -11,16 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import preview.__main__ as cli
+from tests.support.preview_cli import run_cli
 
 OUTSIDE = Path(__file__).resolve().parent / "fixtures" / "outside"
 STACK = "urn:pulumi:dev::iam-platform::"
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    status = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def write(tmp_path: Path, document, name: str = "state.json") -> Path:
