@@ -34,6 +34,12 @@ def test_server_starts_for_a_user_whose_path_lacks_sbin(monkeypatch):
     monkeypatch.setenv("PATH", NORMAL_USER_PATH)
     monkeypatch.delenv("CI", raising=False)
     assert mariadb.skip_reason_or_failure() is None
+    server = _start_and_ask()
+    assert not os.path.exists(server.root)
+
+
+def _start_and_ask() -> mariadb.MariaDB:
+    """Start a server, check that it answers a query, stop it; the stopped server is returned."""
     server = mariadb.MariaDB.start()
     try:
         with server.root_connection() as connection, connection.cursor() as cursor:
@@ -41,7 +47,7 @@ def test_server_starts_for_a_user_whose_path_lacks_sbin(monkeypatch):
             assert cursor.fetchone() == (1,)
     finally:
         server.stop()
-    assert not os.path.exists(server.root)
+    return server
 
 
 def _flaky_install_db(folder: Path, crashes: int) -> None:
@@ -62,13 +68,7 @@ def _flaky_install_db(folder: Path, crashes: int) -> None:
 def test_a_bootstrap_that_crashes_once_is_retried_on_an_empty_data_folder(tmp_path, monkeypatch):
     _flaky_install_db(tmp_path, crashes=1)
     monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
-    server = mariadb.MariaDB.start()
-    try:
-        with server.root_connection() as connection, connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            assert cursor.fetchone() == (1,)
-    finally:
-        server.stop()
+    _start_and_ask()
     assert (tmp_path / "calls").read_text().strip() == "2"
 
 
