@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 from preview.analysis import run_pack  # noqa: E402
 from preview.pack_config import PROJECT_PACK_CONFIG  # noqa: E402
 from preview.packs import open_pack, read_pack  # noqa: E402
+from preview.stack_command import records_of_a_preview_process  # noqa: E402
 from preview.state_files import read_state  # noqa: E402
 from preview.transports import DEFAULT_PACK_DIR  # noqa: E402
 from tests.support.node_packs import ready_pack  # noqa: E402
@@ -40,14 +41,7 @@ def cases() -> list[tuple[str, list[dict], dict]]:
     stack_config = json.loads(PROJECT_PACK_CONFIG.read_text())
     found = []
     for stack in STACKS:
-        run = subprocess.run(
-            [sys.executable, "-m", "preview", stack, "--format", "json"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        found.append((f"stack {stack}", json.loads(run.stdout)["resources"], stack_config))
+        found.append((f"stack {stack}", records_of_a_preview_process(stack, REPO), stack_config))
     for path in sorted(OUTSIDE.glob("*.json")):
         found.append((path.stem, read_state(path).records, {}))
     return found

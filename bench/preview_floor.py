@@ -30,6 +30,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # before bench/, whose policies.py would shadow the pack
+
+from preview.stack_command import records_of_a_preview_process  # noqa: E402
+
 STACKS = ("dev", "staging", "prod")
 GOAL = 1.5
 
@@ -139,16 +143,10 @@ def aws_classes(types: set[str]) -> list[tuple[str, str]]:
 
 
 def recorded(repo: Path, stack: str) -> list[dict]:
-    done = subprocess.run(
-        [sys.executable, "-m", "preview", stack, "--format", "json"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"preview {stack} failed ({done.returncode}): {done.stderr.strip()}")
-    return json.loads(done.stdout)["resources"]
+    try:
+        return records_of_a_preview_process(stack, repo)
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from None
 
 
 def recorded_types(repo: Path, stack: str) -> set[str]:

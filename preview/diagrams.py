@@ -9,8 +9,6 @@ the program (so a stale picture fails ``make test``) and 0 when all match.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.command_line import ArgumentParser, report
+from preview.stack_command import records_of_a_preview_process as stack_records
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DOCS_DIR = PROJECT_DIR / "docs"
@@ -97,20 +96,6 @@ def _label(record: Mapping[str, Any]) -> str:
     package, module, kind = (record["type"].split(":") + ["", ""])[:3]
     service = module.split("/")[0] if package == "aws" else package
     return f"{record['name']}<br/>{service}.{kind}" if record["custom"] else record["name"]
-
-
-def stack_records(stack: str) -> list[dict[str, Any]]:
-    """The records of ``python -m preview STACK --format json`` (raises on anything but a clean run)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "preview", stack, "--format", "json"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"python -m preview {stack} exited {done.returncode}: {done.stderr.strip()}")
-    return json.loads(done.stdout)["resources"]
 
 
 def with_block(document: str, block: str) -> str:

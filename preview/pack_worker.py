@@ -23,7 +23,10 @@ import struct
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from preview.analysis_ahead import AnalyzeAhead
 
 _LENGTH = struct.Struct("!Q")
 
@@ -143,7 +146,8 @@ def _serve(requests: int, replies: int) -> None:
 def _judge_when_asked(requests: int) -> tuple[str, Any]:
     from preview.packs import judge
 
-    ahead, prepared = None, None
+    ahead: AnalyzeAhead | None = None
+    prepared = None
     with os.fdopen(os.dup(requests), "rb") as pipe:
         while True:
             kind, payload = _read_message(pipe)
@@ -162,7 +166,7 @@ def _judge_when_asked(requests: int) -> tuple[str, Any]:
         return "raised", error
 
 
-def _ahead(packs: list[Any], configs: list[dict | None], use_grpc: bool, partial_input: bool) -> Any:
+def _ahead(packs: list[Any], configs: list[dict | None], use_grpc: bool, partial_input: bool) -> AnalyzeAhead | None:
     """Our pack's answers ahead, when it judges in-process; any trouble is left for judge() to meet."""
     from preview.analysis_ahead import AnalyzeAhead
     from preview.packs import in_process
@@ -176,7 +180,7 @@ def _ahead(packs: list[Any], configs: list[dict | None], use_grpc: bool, partial
     return None
 
 
-def _offered(ahead: Any, record: dict) -> Any:
+def _offered(ahead: AnalyzeAhead, record: dict) -> AnalyzeAhead | None:
     try:
         ahead.offer(record)
         return ahead

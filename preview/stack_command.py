@@ -5,14 +5,18 @@ one-line errors and exit codes (0 done, 2 anything that stops the command)."""
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from cli.command_line import ArgumentParser, one_line, report
 
 EXIT_OK, EXIT_USAGE = 0, 2
 Records = list[dict[str, Any]]
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def stack_records(stack: str) -> Records:
@@ -21,6 +25,21 @@ def stack_records(stack: str) -> Records:
 
     records, _outputs, _source, _notes = _run_stack(stack)
     return records
+
+
+def records_of_a_preview_process(stack: str, project_dir: Path = PROJECT_DIR) -> Records:
+    """The records ``python -m preview STACK --format json`` prints, run in ``project_dir`` (so another
+    checkout runs its own preview); RuntimeError on anything but exit 0 or 1."""
+    done = subprocess.run(
+        [sys.executable, "-m", "preview", stack, "--format", "json"],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"python -m preview {stack} exited {done.returncode}: {done.stderr.strip()}")
+    return json.loads(done.stdout)["resources"]
 
 
 def parser(prog: str, command: str, description: str) -> argparse.ArgumentParser:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from preview import diagrams
 from preview.diagrams import BEGIN, END, System, mermaid, with_block
 
@@ -63,3 +65,10 @@ def test_the_committed_pictures_match_the_dev_stack():
         [sys.executable, "-m", "preview.diagrams", "--check"], cwd=diagrams.PROJECT_DIR, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_preview_that_cannot_run_is_one_error_naming_its_exit_and_reason():
+    from preview.stack_command import records_of_a_preview_process
+
+    with pytest.raises(RuntimeError, match=r"python -m preview no-such-stack exited 2: preview: .*no-such-stack"):
+        records_of_a_preview_process("no-such-stack")
